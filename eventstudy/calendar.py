@@ -1,0 +1,205 @@
+"""Trading calendars and event-time alignment.
+
+Day 0 of an (event, security) pair is the first session of the security's exchange
+whose closing price could reflect the news:
+
+* a news time before the session's close → that session;
+* a news time at or after the close, or on a weekend or holiday → the next session;
+* a date without a time is taken as known before that day's open → that day's session
+  if it is one, else the next session.
+
+Relative days count sessions of the security's exchange calendar (not rows of price
+data), so a day with a missing price stays a gap instead of shifting the window.
+Calendars come from :mod:`exchange_calendars`: ``XNYS`` for US listings and OTC ADRs,
+``XHKG`` for ``.HK`` tickers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from eventstudy.errors import EventStudyError
+
+if TYPE_CHECKING:
+    from exchange_calendars import ExchangeCalendar
+
+DEFAULT_EXCHANGE = "XNYS"
+EXCHANGE_BY_SUFFIX = {".HK": "XHKG"}
+CALENDAR_START = "2000-01-01"
+
+
+def exchange_for(ticker: str) -> str:
+    """Exchange (ISO MIC) whose calendar a ticker trades on.
+
+    ``.HK`` symbols trade on ``XHKG``; everything else (US listings, OTC ADRs, US
+    indices and ETFs) on ``XNYS``.
+    """
+    for suffix, mic in EXCHANGE_BY_SUFFIX.items():
+        if ticker.upper().endswith(suffix):
+            return mic
+    return DEFAULT_EXCHANGE
+
+
+@cache
+def get_calendar(mic: str) -> ExchangeCalendar:
+    """The exchange calendar for ``mic``, built once per process."""
+    import warnings
+
+    import exchange_calendars as xcals
+
+    with warnings.catch_warnings():  # pandas-3 deprecation noise inside the library
+        warnings.simplefilter("ignore")
+        return xcals.get_calendar(mic, start=CALENDAR_START)
+
+
+def sessions(mic: str) -> pd.DatetimeIndex:
+    """All sessions of the exchange's calendar, tz-naive midnights."""
+    return get_calendar(mic).sessions
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How one event's news time maps to day 0 on one security's exchange.
+
+    Attributes
+    ----------
+    event_id, ticker, exchange
+        The pair and the exchange calendar used.
+    news_time
+        The news timestamp as given (ISO 8601 with offset), or the bare date.
+    day0
+        The session chosen as day 0.
+    shifted
+        True when day 0 is not the calendar date of the news.
+    reason
+        Why this session, in words (``"after the 16:00 close"``, ``"weekend"`` ...).
+    """
+
+    event_id: str
+    ticker: str
+    exchange: str
+    news_time: str
+    day0: pd.Timestamp
+    shifted: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-ready dict."""
+        return {
+            "event_id": self.event_id,
+            "ticker": self.ticker,
+            "exchange": self.exchange,
+            "news_time": self.news_time,
+            "day0": self.day0.strftime("%Y-%m-%d"),
+            "shifted": self.shifted,
+            "reason": self.reason,
+        }
+
+
+def _why_not_a_session(cal: ExchangeCalendar, day: pd.Timestamp) -> str:
+    if day.weekday() >= 5:
+        return f"{day:%Y-%m-%d} is a {day:%A}"
+    return f"{day:%Y-%m-%d} is a {cal.name} holiday"
+
+
+def _check_in_range(cal: ExchangeCalendar, day: pd.Timestamp, event_id: str) -> None:
+    if not cal.first_session <= day <= cal.last_session:
+        raise EventStudyError(
+            f"date {day:%Y-%m-%d} is outside the {cal.name} calendar "
+            f"({cal.first_session:%Y-%m-%d}..{cal.last_session:%Y-%m-%d})",
+            event_id=event_id,
+            field="date",
+        )
+
+
+def align_event(
+    event_id: str,
+    ticker: str,
+    news_date: date,
+    news_time: time | None = None,
+    timezone: str = "America/New_York",
+) -> Alignment:
+    """Find day 0 for one event on one security's exchange.
+
+    Parameters
+    ----------
+    event_id, ticker
+        The pair (for messages and the record).
+    news_date
+        Calendar date of the news, in ``timezone``.
+    news_time
+        Clock time of the news in ``timezone``; None if only the date is known, in
+        which case the news counts as known before that day's open.
+    timezone
+        IANA zone of ``news_date``/``news_time``.
+
+    Returns
+    -------
+    Alignment
+        Day 0 and the reason it was chosen.
+    """
+    mic = exchange_for(ticker)
+    cal = get_calendar(mic)
+    day = pd.Timestamp(news_date)
+    _check_in_range(cal, day, event_id)
+
+    if news_time is None:
+        if cal.is_session(day):
+            return Alignment(
+                event_id,
+                ticker,
+                mic,
+                f"{news_date:%Y-%m-%d}",
+                day,
+                False,
+                "date without a time: known before the open",
+            )
+        day0 = cal.date_to_session(day, direction="next")
+        return Alignment(
+            event_id,
+            ticker,
+            mic,
+            f"{news_date:%Y-%m-%d}",
+            day0,
+            True,
+            f"{_why_not_a_session(cal, day)}: next session",
+        )
+
+    local = datetime.combine(news_date, news_time, tzinfo=ZoneInfo(timezone))
+    stamp = pd.Timestamp(local)
+    minute = stamp.tz_convert("UTC").floor("min")
+    day0 = cal.minute_to_session(minute, direction="next")
+    exchange_tz = cal.tz
+    local_on_exchange = stamp.tz_convert(exchange_tz)
+    exchange_day = pd.Timestamp(local_on_exchange.date())
+    iso = local.isoformat(timespec="minutes")
+    if not cal.is_session(exchange_day):
+        reason = f"{_why_not_a_session(cal, exchange_day)} ({exchange_tz}): next session"
+        return Alignment(event_id, ticker, mic, iso, day0, day0 != day, reason)
+    close = cal.session_close(exchange_day).tz_convert(exchange_tz)
+    open_ = cal.session_open(exchange_day).tz_convert(exchange_tz)
+    if day0 > exchange_day:
+        reason = f"at or after the {close:%H:%M} close ({exchange_tz}): next session"
+    elif local_on_exchange < open_:
+        reason = f"before the {open_:%H:%M} open ({exchange_tz})"
+    else:
+        reason = f"during the session, before the {close:%H:%M} close ({exchange_tz})"
+    return Alignment(event_id, ticker, mic, iso, day0, day0 != day, reason)
+
+
+def session_span(mic: str, day0: pd.Timestamp, first: int, last: int) -> pd.DatetimeIndex | None:
+    """Sessions at relative days ``first..last`` around ``day0`` (inclusive).
+
+    Returns None when the span runs off either end of the calendar.
+    """
+    all_sessions = sessions(mic)
+    pos = all_sessions.get_loc(day0)
+    if pos + first < 0 or pos + last >= len(all_sessions):
+        return None
+    return all_sessions[pos + first : pos + last + 1]

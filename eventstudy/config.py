@@ -1,0 +1,338 @@
+"""The study definition read from ``events.yaml``, validated.
+
+The file has a ``study:`` block (what to measure and how) and an ``events:`` list
+(what happened, when). :func:`load_study` parses it with a safe YAML loader, validates
+it with pydantic and turns every problem into an :class:`~eventstudy.errors.EventStudyError`
+that names the file, the event and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from eventstudy.errors import ConfigError, EventStudyError
+from eventstudy.yamlsafe import load_yaml
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+TICKER = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9.\-^=]*$")
+MAX_FILE_BYTES = 5_000_000
+ModelName = Literal["market"]
+
+
+def _slug(value: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError(
+            f"'{value}' is not a slug: use lower-case letters, digits and '-' "
+            "(starting with a letter or digit)"
+        )
+    return value
+
+
+def _ticker(value: str) -> str:
+    if not TICKER.match(value):
+        raise ValueError(f"'{value}' is not a ticker symbol")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{value}': use an IANA name such as America/New_York"
+        ) from None
+    return value
+
+
+def _clock_time(value: Any) -> Any:
+    if isinstance(value, int):
+        raise ValueError('write the time as a quoted string, e.g. "16:30"')
+    if isinstance(value, str):
+        for fmt in ("%H:%M", "%H:%M:%S"):
+            try:
+                return datetime.strptime(value, fmt).time()  # noqa: DTZ007 - a clock time
+            except ValueError:
+                continue
+        raise ValueError(f"'{value}' is not a clock time HH:MM (24-hour)")
+    return value
+
+
+def _window(value: tuple[int, int]) -> tuple[int, int]:
+    if value[0] > value[1]:
+        raise ValueError(f"window [{value[0]}, {value[1]}] is reversed: start must be <= end")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Ticker = Annotated[str, AfterValidator(_ticker)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+Window = Annotated[tuple[int, int], AfterValidator(_window)]
+
+
+class StudySettings(BaseModel):
+    """The ``study:`` block: what to measure for every event and how."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Slug = Field(description="Slug; the output folder's name.")
+    title: str | None = Field(default=None, description="Human-readable title.")
+    description: str | None = None
+    securities: list[Ticker] = Field(min_length=1)
+    benchmark: Ticker = "SPY"
+    model: ModelName = "market"
+    estimation_window: Window = (-250, -11)
+    event_window: Window = (-10, 10)
+    car_windows: list[Window] = Field(
+        default_factory=lambda: [(0, 0), (-1, 1), (0, 1), (-5, 5), (0, 10)], min_length=1
+    )
+    min_estimation_returns: int = Field(default=120, ge=3)
+    timezone: TimeZoneName = "America/New_York"
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> StudySettings:
+        est, evt = self.estimation_window, self.event_window
+        if est[1] >= evt[0]:
+            raise ValueError(
+                f"estimation_window {list(est)} overlaps or follows event_window {list(evt)}: "
+                "it must end before the event window starts"
+            )
+        length = est[1] - est[0] + 1
+        if self.min_estimation_returns > length:
+            raise ValueError(
+                f"min_estimation_returns ({self.min_estimation_returns}) exceeds the "
+                f"estimation window's {length} days"
+            )
+        for w in self.car_windows:
+            if w[0] < evt[0] or w[1] > evt[1]:
+                raise ValueError(f"car window {list(w)} lies outside event_window {list(evt)}")
+        return self
+
+
+class Event(BaseModel):
+    """One dated (and, where known, timed) news event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    date: date
+    time: ClockTime | None = None
+    timezone: TimeZoneName | None = None
+    title: str = Field(min_length=1)
+    category: str | None = None
+    source: str | None = None
+    notes: str | None = None
+    securities: list[Ticker] | None = Field(default=None, min_length=1)
+    benchmark: Ticker | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+            raise ValueError(f"'{value}' is not a date YYYY-MM-DD")
+        return value
+
+    @model_validator(mode="after")
+    def _timezone_needs_time(self) -> Event:
+        if self.timezone is not None and self.time is None:
+            raise ValueError("timezone is given without a time")
+        return self
+
+
+class Study(BaseModel):
+    """A whole events file: the study settings and its events.
+
+    Use :func:`load_study` to read one; :meth:`run` runs it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    study: StudySettings
+    events: list[Event] = Field(min_length=1)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Study:
+        seen: set[str] = set()
+        for event in self.events:
+            if event.id in seen:
+                raise ValueError(f"duplicate event id '{event.id}'")
+            seen.add(event.id)
+        return self
+
+    @property
+    def settings(self) -> StudySettings:
+        """Alias of :attr:`study`, the ``study:`` block."""
+        return self.study
+
+    def event(self, event_id: str) -> Event:
+        """Return the event with this id."""
+        for event in self.events:
+            if event.id == event_id:
+                return event
+        from eventstudy.errors import UnknownEventError
+
+        known = ", ".join(e.id for e in self.events)
+        raise UnknownEventError(
+            f"no event with id '{event_id}' (known: {known})",
+            file=self.path,
+            field="--event",
+        )
+
+    def securities_for(self, event: Event) -> list[str]:
+        """Securities studied for ``event`` (its own list, else the study's)."""
+        return list(event.securities or self.study.securities)
+
+    def benchmark_for(self, event: Event) -> str:
+        """Benchmark for ``event`` (its own, else the study's)."""
+        return event.benchmark or self.study.benchmark
+
+    def timezone_for(self, event: Event) -> str:
+        """Time zone the event's clock time is read in."""
+        return event.timezone or self.study.timezone
+
+    def select(self, event_ids: list[str] | None) -> list[Event]:
+        """The events named in ``event_ids`` (all events when None or empty), file order."""
+        if not event_ids:
+            return list(self.events)
+        wanted = [self.event(i).id for i in event_ids]
+        return [e for e in self.events if e.id in wanted]
+
+    def run(self, **kwargs: Any) -> Any:
+        """Run the study; see :func:`eventstudy.study.run_study` for the arguments."""
+        from eventstudy.study import run_study
+
+        return run_study(self, **kwargs)
+
+
+def _event_id_at(raw: Any, index: int) -> str | None:
+    try:
+        value = raw["events"][index]["id"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return value if isinstance(value, str) else f"#{index + 1}"
+
+
+def _problems_from(exc: ValidationError, raw: Any, file: str) -> list[EventStudyError]:
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        event_id = None
+        if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+            event_id = _event_id_at(raw, loc[1]) or f"#{loc[1] + 1}"
+            loc = loc[2:]
+        elif loc and loc[0] == "study":
+            loc = loc[1:] or ["study"]
+        field = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or None
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        problems.append(EventStudyError(message, file=file, event_id=event_id, field=field))
+    return problems
+
+
+def parse_study(raw: Any, file: str = "<events>") -> Study:
+    """Validate an already-parsed events document.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each naming file, event and field.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            [
+                EventStudyError(
+                    "expected a mapping with 'study:' and 'events:' at the top", file=file
+                )
+            ]
+        )
+    try:
+        return Study.model_validate(raw)
+    except ValidationError as exc:
+        problems = _problems_from(exc, raw, file)
+    # A model-level check (duplicate ids) only runs once every field is valid: report
+    # duplicates now as well, so one pass of `validate` lists everything.
+    problems += [p for p in _duplicate_ids(raw, file) if str(p) not in map(str, problems)]
+    raise ConfigError(problems)
+
+
+def _duplicate_ids(raw: dict[str, Any], file: str) -> list[EventStudyError]:
+    events = raw.get("events")
+    if not isinstance(events, list):
+        return []
+    ids = [e.get("id") for e in events if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    return [
+        EventStudyError(f"duplicate event id '{i}'", file=file, field="events")
+        for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
+
+
+def load_study(path: str | Path = "events.yaml") -> Study:
+    """Read and validate an events file.
+
+    Parameters
+    ----------
+    path
+        The YAML file (default ``events.yaml`` in the working directory).
+
+    Returns
+    -------
+    Study
+        The validated study; ``study.run(source="demo")`` runs it.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, unreadable, not YAML, or does not validate. The message
+        names the file, the event and the field of the first problem;
+        ``exc.problems`` holds all of them.
+    """
+    path = Path(path)
+    file = str(path)
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError([EventStudyError(message, file=file)])
+
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise fail("file not found") from None
+    except OSError as exc:
+        raise fail(f"cannot read the file ({exc.strerror})") from None
+    if path.is_dir():
+        raise fail("is a folder, not an events file")
+    if size > MAX_FILE_BYTES:
+        raise fail(f"file is {size:,} bytes; an events file may be at most {MAX_FILE_BYTES:,}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise fail(f"cannot read the file ({exc.strerror})") from None
+    try:
+        raw = load_yaml(text)
+    except Exception as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise fail(f"not valid YAML{where}: {problem}") from None
+    study = parse_study(raw, file)
+    return study.model_copy(update={"path": path})

@@ -1,0 +1,119 @@
+"""The price-source interface: every source returns a :class:`PriceTable`.
+
+A source is asked for tickers over a date range and answers with adjusted closes on
+each security's own trading dates (tz-naive session dates, one column per ticker).
+Tickers it has no data for are simply absent from the table: the study then records
+the affected pairs in ``skipped.csv`` instead of failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class TickerProvenance:
+    """Where one ticker's prices came from, for ``manifest.json``."""
+
+    ticker: str
+    source: str
+    first_date: str | None
+    last_date: str | None
+    rows: int
+    sha256: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the provenance as a JSON-ready dict."""
+        return {
+            "ticker": self.ticker,
+            "source": self.source,
+            "first_date": self.first_date,
+            "last_date": self.last_date,
+            "rows": self.rows,
+            "sha256": self.sha256,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """Adjusted closes for several tickers, as a source delivered them.
+
+    Attributes
+    ----------
+    adj_close
+        Wide frame: a tz-naive ``DatetimeIndex`` of session dates named ``date``, one
+        float column per ticker; NaN where a ticker has no price on a date.
+    source
+        Name of the source (``demo``, ``csv``, ``yahoo``).
+    synthetic
+        True when the prices are made up (the demo data); every output then says so.
+    provenance
+        Per-ticker origin, range, row count and hash of the data used.
+    volume
+        Optional wide frame of volumes on the same index.
+    """
+
+    adj_close: pd.DataFrame
+    source: str
+    synthetic: bool = False
+    provenance: dict[str, TickerProvenance] = field(default_factory=dict)
+    volume: pd.DataFrame | None = None
+
+    @property
+    def tickers(self) -> list[str]:
+        """Tickers with at least one price."""
+        return [t for t in self.adj_close.columns if self.adj_close[t].notna().any()]
+
+    def series(self, ticker: str) -> pd.Series:
+        """Adjusted close of one ticker with its missing dates dropped."""
+        return self.adj_close[ticker].dropna()
+
+
+class PriceSource(Protocol):
+    """Anything that can deliver adjusted closes for tickers over a date range."""
+
+    name: str
+
+    def load(self, tickers: list[str], start: date, end: date) -> PriceTable:
+        """Return prices for ``tickers`` between ``start`` and ``end`` inclusive.
+
+        Tickers the source does not know are left out of the table, not raised.
+        """
+        ...
+
+
+def frame_sha256(series: pd.Series) -> str:
+    """Hash of one ticker's prices (dates and values), stable across runs and machines."""
+    s = series.dropna()
+    dates = s.index.strftime("%Y-%m-%d").to_numpy(dtype=str)
+    digest = hashlib.sha256()
+    digest.update("\n".join(dates).encode())
+    digest.update(np.ascontiguousarray(s.to_numpy(dtype="float64")).tobytes())
+    return digest.hexdigest()
+
+
+def provenance_for(
+    frame: pd.DataFrame, source: str, detail: str = ""
+) -> dict[str, TickerProvenance]:
+    """Build the provenance record of every ticker column in ``frame``."""
+    out: dict[str, TickerProvenance] = {}
+    for ticker in frame.columns:
+        s = frame[ticker].dropna()
+        out[ticker] = TickerProvenance(
+            ticker=ticker,
+            source=source,
+            first_date=s.index.min().strftime("%Y-%m-%d") if len(s) else None,
+            last_date=s.index.max().strftime("%Y-%m-%d") if len(s) else None,
+            rows=len(s),
+            sha256=frame_sha256(s),
+            detail=detail,
+        )
+    return out

@@ -1,0 +1,454 @@
+"""The ``csv`` price source: a user's own prices from CSV files.
+
+Three layouts are recognised automatically:
+
+wide file
+    A ``date`` column and one numeric column per ticker (``date,NVDA,SPY``).
+long file
+    Columns ``date``, ``ticker``, ``adj_close`` and optionally ``volume``, one row per
+    ticker and date.
+folder of per-ticker files
+    ``TICKER.csv`` files with columns ``date, open, high, low, close, adj_close, volume``,
+    the layout of a Yahoo export (Yahoo's own ``Date,...,Adj Close,Volume`` header is
+    accepted too). Without an ``adj_close`` column the ``close`` column is used, and the
+    provenance says so.
+
+Column names are matched case-insensitively, with spaces treated as underscores
+(``Adj Close`` is ``adj_close``); ticker symbols are matched exactly. Dates are ISO 8601
+(``2025-01-27``, also ``2025/01/27`` and ``20250127``); a time of day or UTC offset
+after the date, as in a ``yfinance`` export, is ignored: the date as written is the
+session date. Empty cells are missing values. Every problem in a file raises a
+:class:`~eventstudy.errors.PriceDataError` naming the file, the column, the line and
+date, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.data.base import PriceTable, provenance_for
+from eventstudy.errors import PriceDataError
+
+_DATE = re.compile(
+    r"(\d{4})([-/]?)(\d{2})\2(\d{2})"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_PRICE_COLUMNS = ("adj_close", "adjclose")
+_MISSING = frozenset({"", "NA", "N/A", "#N/A", "NaN", "nan", "null", "NULL"})
+
+
+def _normalise(name: str) -> str:
+    """Column name as compared: lower case, spaces as underscores."""
+    return "_".join(name.lower().split())
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A CSV file read as text: stripped header and cells, with file line numbers.
+
+    Attributes
+    ----------
+    path
+        The file read.
+    cells
+        One column per header name, every cell a stripped string (``""`` if empty).
+    lines
+        The file line number (1-based, the header is line 1) of each row of ``cells``.
+    """
+
+    path: Path
+    cells: pd.DataFrame
+    lines: np.ndarray
+
+    def find(self, *names: str) -> str | None:
+        """Return the header of the first column whose normalised name is in ``names``."""
+        by_name = {_normalise(c): c for c in self.cells.columns}
+        return next((by_name[n] for n in names if n in by_name), None)
+
+    def where(self, row: int, dates: pd.DatetimeIndex | None = None) -> str:
+        """Describe row ``row`` for a message: its line and, if known, its date."""
+        line = f"line {self.lines[row]}"
+        return f"{line} ({dates[row]:%Y-%m-%d})" if dates is not None else line
+
+
+def _read_table(path: Path) -> _Table:
+    """Read ``path`` as a UTF-8 CSV whose first line is the header.
+
+    Raises
+    ------
+    PriceDataError
+        If the file cannot be read, is not UTF-8 text, is empty, is not a well-formed
+        CSV or has the same column name twice.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PriceDataError(f"cannot read the file: {exc.strerror}", file=path) from None
+    if b"\x00" in raw:
+        raise PriceDataError("not a CSV file: it holds binary data", file=path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PriceDataError(
+            f"line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as "
+            "UTF-8 CSV",
+            file=path,
+        ) from None
+    if not text.strip():
+        raise PriceDataError("the file is empty", file=path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.ParserError as exc:
+        problem = str(exc).replace("Error tokenizing data. C error: ", "").strip()
+        raise PriceDataError(f"not a well-formed CSV file: {problem}", file=path) from None
+    frame = frame.fillna("").apply(lambda col: col.str.strip())
+    header = list(frame.iloc[0])
+    seen: dict[str, str] = {}
+    for name in header:
+        key = _normalise(name)
+        if key and key in seen:
+            raise PriceDataError(
+                f"column '{name}' appears twice in the header (line 1)", file=path, field=name
+            )
+        seen[key] = name
+    body = frame.iloc[1:]
+    body = body[(body != "").any(axis=1)]
+    lines = body.index.to_numpy() + 1
+    body = body.set_axis(header, axis=1).reset_index(drop=True)
+    return _Table(path=path, cells=body, lines=lines)
+
+
+def _dates(table: _Table) -> tuple[str, pd.DatetimeIndex]:
+    """Find the date column of ``table`` and parse it.
+
+    Returns
+    -------
+    tuple
+        The date column's header and the dates, one per row, at midnight.
+
+    Raises
+    ------
+    PriceDataError
+        If there is no date column, or a date is empty or not a valid date.
+    """
+    column = table.find("date")
+    if column is None:
+        header = list(table.cells.columns)
+        hint = ""
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            hint = " (the file seems to use ';' or tabs: separate the columns with commas)"
+        raise PriceDataError(
+            f"no 'date' column; the header is {', '.join(header)}{hint}",
+            file=table.path,
+            field="date",
+        )
+    texts = table.cells[column]
+    parts = texts.str.fullmatch(_DATE.pattern)
+    iso = texts.str.replace(_DATE, r"\1-\3-\4", regex=True)
+    parsed = pd.to_datetime(iso.where(parts, ""), format="%Y-%m-%d", errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        value = texts.iloc[row]
+        problem = "empty date" if not value else f"'{value}' is not a date (use YYYY-MM-DD)"
+        raise PriceDataError(f"{table.where(row)}: {problem}", file=table.path, field=column)
+    return column, pd.DatetimeIndex(parsed, name="date").as_unit("ns")
+
+
+def _check_unique(table: _Table, column: str, keys: pd.DataFrame) -> None:
+    """Raise if two rows of ``table`` share the same ``keys``.
+
+    Parameters
+    ----------
+    table
+        The file the keys come from.
+    column
+        The column named in the error.
+    keys
+        One row per row of ``table``: a ``date`` column and, for a long file, ``ticker``.
+    """
+    repeated = np.flatnonzero(keys.duplicated().to_numpy())
+    if not repeated.size:
+        return
+    row = int(repeated[0])
+    earlier = int(np.flatnonzero((keys == keys.iloc[row]).all(axis=1).to_numpy())[0])
+    what = f"date {keys['date'].iloc[row]:%Y-%m-%d}"
+    if "ticker" in keys:
+        what = f"row for ticker '{keys['ticker'].iloc[row]}' on {what}"
+    raise PriceDataError(
+        f"line {table.lines[row]}: duplicate {what} (first on line {table.lines[earlier]})",
+        file=table.path,
+        field=column,
+    )
+
+
+def _numbers(
+    table: _Table,
+    column: str,
+    dates: pd.DatetimeIndex,
+    rows: np.ndarray,
+    *,
+    volume: bool = False,
+    ticker: str | None = None,
+) -> pd.Series:
+    """Convert the cells ``rows`` of ``column`` to numbers, indexed by their dates.
+
+    Parameters
+    ----------
+    table
+        The file read.
+    column
+        The column holding the numbers.
+    dates
+        The date of every row of ``table``.
+    rows
+        Positions of the rows to convert.
+    volume
+        True for volumes, which may be zero; prices must be positive.
+    ticker
+        The ticker of the rows, named in errors (for a long file).
+
+    Returns
+    -------
+    pandas.Series
+        Float64 values, NaN where the cell is empty or a missing-value marker.
+
+    Raises
+    ------
+    PriceDataError
+        At the first cell that is not a finite number or is out of range.
+    """
+    cells = table.cells[column].to_numpy(dtype=object)[rows]
+    values = pd.to_numeric(cells, errors="coerce").astype("float64")
+    missing = np.isin(cells, list(_MISSING))
+    problems = {
+        "is not a number": ~np.isfinite(values) & ~missing,
+        "is negative" if volume else "is not a positive price": (
+            (values < 0) if volume else (values <= 0)
+        ),
+    }
+    for problem, bad in problems.items():
+        if bad.any():
+            at = int(rows[np.flatnonzero(bad)[0]])
+            who = f", ticker '{ticker}'" if ticker is not None else ""
+            raise PriceDataError(
+                f"{table.where(at, dates)}{who}: '{table.cells[column].iloc[at]}' {problem}",
+                file=table.path,
+                field=column,
+            )
+    values[missing] = np.nan
+    return pd.Series(values, index=dates[rows])
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One ticker's data as read from the files, before the date range is applied."""
+
+    price: pd.Series
+    volume: pd.Series | None
+    detail: str
+
+
+def _load_wide(
+    table: _Table, date_column: str, dates: pd.DatetimeIndex, tickers: list[str]
+) -> dict[str, _Found]:
+    """Read the requested ticker columns of a wide file."""
+    _check_unique(table, date_column, pd.DataFrame({"date": dates}))
+    columns = [c for c in table.cells.columns if c and c != date_column]
+    if not columns:
+        raise PriceDataError(
+            "no ticker columns: a wide file needs a 'date' column and one column per ticker",
+            file=table.path,
+        )
+    rows = np.arange(len(dates))
+    detail = f"{table.path} (wide file: one column per ticker)"
+    return {
+        t: _Found(_numbers(table, t, dates, rows), None, detail) for t in tickers if t in columns
+    }
+
+
+def _load_long(
+    table: _Table, date_column: str, dates: pd.DatetimeIndex, tickers: list[str]
+) -> dict[str, _Found]:
+    """Read the requested tickers' rows of a long file."""
+    needs = "a long file needs 'date', 'ticker' and 'adj_close' columns"
+    ticker_column = table.find("ticker")
+    if ticker_column is None:
+        raise PriceDataError(
+            f"no 'ticker' column: {needs} (for one file per ticker, pass their folder)",
+            file=table.path,
+            field="ticker",
+        )
+    price_column = table.find(*_PRICE_COLUMNS)
+    if price_column is None:
+        raise PriceDataError(f"no 'adj_close' column: {needs}", file=table.path, field="adj_close")
+    volume_column = table.find("volume")
+    symbols = table.cells[ticker_column]
+    empty = np.flatnonzero((symbols == "").to_numpy())
+    if empty.size:
+        raise PriceDataError(
+            f"{table.where(int(empty[0]), dates)}: empty ticker",
+            file=table.path,
+            field=ticker_column,
+        )
+    _check_unique(table, date_column, pd.DataFrame({"date": dates, "ticker": symbols}))
+    detail = f"{table.path} (long file: date, ticker, {price_column})"
+    found = {}
+    for ticker in tickers:
+        rows = np.flatnonzero((symbols == ticker).to_numpy())
+        if rows.size:
+            volume = None
+            if volume_column is not None:
+                volume = _numbers(table, volume_column, dates, rows, volume=True, ticker=ticker)
+            price = _numbers(table, price_column, dates, rows, ticker=ticker)
+            found[ticker] = _Found(price, volume, detail)
+    return found
+
+
+def _load_file(path: Path, tickers: list[str]) -> dict[str, _Found]:
+    """Read a wide or long file, telling them apart by a ``ticker`` or ``adj_close`` column."""
+    table = _read_table(path)
+    date_column, dates = _dates(table)
+    if table.find("ticker", *_PRICE_COLUMNS) is not None:
+        return _load_long(table, date_column, dates, tickers)
+    return _load_wide(table, date_column, dates, tickers)
+
+
+def _load_folder(folder: Path, tickers: list[str]) -> dict[str, _Found]:
+    """Read the files ``TICKER.csv`` of the requested tickers in ``folder``.
+
+    An index symbol such as ``^GSPC`` is also looked for as ``GSPC.csv``, since ``^``
+    is often dropped from file names.
+    """
+    names = {p.name for p in folder.iterdir() if p.is_file() and p.suffix == ".csv"}
+    if not names:
+        raise PriceDataError(
+            "the folder holds no .csv files: it should hold one TICKER.csv per ticker",
+            file=folder,
+        )
+    found = {}
+    for ticker in tickers:
+        candidates = [f"{ticker}.csv", f"{ticker.removeprefix('^')}.csv"]
+        name = next((n for n in candidates if n in names), None)
+        if name is None:
+            continue
+        table = _read_table(folder / name)
+        date_column, dates = _dates(table)
+        _check_unique(table, date_column, pd.DataFrame({"date": dates}))
+        price_column = table.find(*_PRICE_COLUMNS)
+        detail = f"{table.path} (per-ticker file, column {price_column})"
+        if price_column is None:
+            price_column = table.find("close")
+            if price_column is None:
+                raise PriceDataError(
+                    "no 'adj_close' or 'close' column", file=table.path, field="adj_close"
+                )
+            detail = f"{table.path} (per-ticker file; no adj_close column, used {price_column})"
+        volume_column = table.find("volume")
+        rows = np.arange(len(dates))
+        volume = None
+        if volume_column is not None:
+            volume = _numbers(table, volume_column, dates, rows, volume=True)
+        found[ticker] = _Found(_numbers(table, price_column, dates, rows), volume, detail)
+    return found
+
+
+def _assemble(
+    found: dict[str, _Found], start: date, end: date
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Join the tickers into wide price and volume frames over ``start``..``end``."""
+    stamps = [item.price.index.to_numpy() for item in found.values()]
+    index = pd.DatetimeIndex(np.unique(np.concatenate([np.array([], "M8[ns]"), *stamps])))
+    index = index[(index >= pd.Timestamp(start)) & (index <= pd.Timestamp(end))].rename("date")
+    prices = pd.DataFrame(
+        {t: item.price.reindex(index) for t, item in found.items()}, index=index, dtype="float64"
+    ).dropna(how="all")
+    if all(item.volume is None for item in found.values()):
+        return prices, None
+    volumes = pd.DataFrame(
+        {
+            t: item.volume.reindex(prices.index) if item.volume is not None else np.nan
+            for t, item in found.items()
+        },
+        index=prices.index,
+        dtype="float64",
+    )
+    return prices, volumes
+
+
+class CsvSource:
+    """Prices from a user's CSV file or folder of per-ticker CSV files.
+
+    Parameters
+    ----------
+    path
+        A wide or long CSV file, or a folder of ``TICKER.csv`` files.
+
+    Attributes
+    ----------
+    name
+        ``"csv"``.
+    synthetic
+        Always False: the prices are the user's.
+    """
+
+    name = "csv"
+    synthetic = False
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def load(self, tickers: list[str], start: date, end: date) -> PriceTable:
+        """Return the adjusted closes of ``tickers`` between ``start`` and ``end`` inclusive.
+
+        Parameters
+        ----------
+        tickers
+            Ticker symbols, matched exactly; those not in the data are left out.
+        start, end
+            First and last date wanted.
+
+        Returns
+        -------
+        PriceTable
+            One float column per ticker found, on the dates where any of them has a
+            price, with volumes when the data has them.
+
+        Raises
+        ------
+        PriceDataError
+            If the path does not exist or a file read is malformed.
+        """
+        if not self.path.exists():
+            raise PriceDataError("no such file or folder", file=self.path)
+        wanted = list(dict.fromkeys(tickers))
+        if self.path.is_dir():
+            found = _load_folder(self.path, wanted)
+        else:
+            found = _load_file(self.path, wanted)
+        prices, volumes = _assemble(found, start, end)
+        provenance = {
+            t: provenance_for(prices[[t]], self.name, detail=found[t].detail)[t]
+            for t in prices.columns
+        }
+        return PriceTable(
+            adj_close=prices,
+            source=self.name,
+            synthetic=self.synthetic,
+            provenance=provenance,
+            volume=volumes,
+        )

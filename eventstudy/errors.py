@@ -1,0 +1,75 @@
+"""Errors the toolkit raises for problems a user can fix.
+
+Every user-facing problem is an :class:`EventStudyError`. Its message names the file,
+the event and the field concerned so that the command line can print it as one line
+and exit with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EventStudyError(Exception):
+    """A problem with the user's input: events file, prices, options.
+
+    Parameters
+    ----------
+    message
+        What is wrong and, where it helps, what to do about it.
+    file
+        The file the problem is in, if any.
+    event_id
+        The event concerned, if any.
+    field
+        The field (key) concerned, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        event_id: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.event_id = event_id
+        self.field = field
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.event_id:
+            parts.append(f"event '{self.event_id}'")
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class ConfigError(EventStudyError):
+    """The events file is unreadable or does not validate."""
+
+    def __init__(self, problems: list[EventStudyError]) -> None:
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.message, file=first.file, event_id=first.event_id, field=first.field)
+
+    def __str__(self) -> str:
+        first = str(self.problems[0])
+        extra = len(self.problems) - 1
+        if extra:
+            return f"{first} (and {extra} more problem{'s' if extra > 1 else ''})"
+        return first
+
+
+class PriceDataError(EventStudyError):
+    """A prices file or folder is missing, malformed or holds impossible values."""
+
+
+class UnknownEventError(EventStudyError):
+    """An event id asked for on the command line is not in the events file."""

@@ -1,0 +1,323 @@
+"""Results of a study run: tables, a summary, figures and saving to disk.
+
+:class:`StudyResult` holds the tables of the output contract as DataFrames shaped
+like the CSV files (``abnormal_returns``, ``car``, ``models``, ``skipped``), renders
+as a summary in a terminal or notebook, plots itself, and saves everything with
+:meth:`StudyResult.save`.
+"""
+
+from __future__ import annotations
+
+import html
+import platform
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from eventstudy import output
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from eventstudy.calendar import Alignment
+    from eventstudy.config import Study
+    from eventstudy.data.base import PriceTable
+
+AR_COLUMNS = [
+    "event_id",
+    "ticker",
+    "rel_day",
+    "date",
+    "ret",
+    "benchmark_ret",
+    "expected_ret",
+    "ar",
+    "car",
+    "ar_se",
+    "car_se",
+]
+CAR_COLUMNS = [
+    "event_id",
+    "ticker",
+    "day0",
+    "window_start",
+    "window_end",
+    "car",
+    "car_se",
+    "car_t",
+    "car_p",
+    "n_est",
+    "alpha",
+    "beta",
+    "sigma",
+    "n_days",
+    "benchmark",
+]
+MODEL_COLUMNS = [
+    "event_id",
+    "ticker",
+    "model",
+    "alpha",
+    "beta",
+    "sigma",
+    "r2",
+    "n_est",
+    "est_start",
+    "est_end",
+    "benchmark",
+    "exchange",
+]
+SYNTHETIC_NOTE = "SYNTHETIC DATA: demo prices with planted effects, not market data."
+
+
+def stars(p: float) -> str:
+    """Significance stars: *** p<0.01, ** p<0.05, * p<0.10."""
+    if p != p:  # NaN
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A printable summary of a run; text in a terminal, HTML in a notebook."""
+
+    header: list[tuple[str, str]]
+    table: pd.DataFrame
+    window: tuple[int, int]
+    notes: list[str]
+
+    def as_text(self) -> str:
+        """Plain-text rendering."""
+        width = max(len(k) for k, _ in self.header)
+        lines = [f"{k.ljust(width)}  {v}" for k, v in self.header]
+        lines.append("")
+        lines.append(
+            f"CAR[{self.window[0]:+d},{self.window[1]:+d}] per event and security "
+            "(MacKinlay s.e., t with n_est-2 df)"
+        )
+        lines.append(self.table.to_string(index=False) if len(self.table) else "(no estimates)")
+        lines += ["", *self.notes] if self.notes else []
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        """HTML rendering (a definition list and a table)."""
+        head = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self.header
+        )
+        table = self.table.to_html(index=False, border=0) if len(self.table) else ""
+        notes = "".join(f"<p><b>{html.escape(n)}</b></p>" for n in self.notes)
+        caption = f"CAR[{self.window[0]:+d},{self.window[1]:+d}] per event and security"
+        return f"<table>{head}</table><h4>{caption}</h4>{table}{notes}"
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """Everything a study run produced.
+
+    Attributes
+    ----------
+    study
+        The study that was run.
+    event_ids
+        The events that were run, in file order.
+    alignments
+        Day 0 of every (event, security) pair and why.
+    abnormal_returns
+        One row per event x security x relative day (``abnormal_returns.csv``).
+    car
+        One row per event x security x CAR window (``car.csv``).
+    models
+        One row per event x security: the fitted market model (``models.csv``).
+    skipped
+        Pairs that could not be estimated, with the reason (``skipped.csv``).
+    prices
+        The prices used, with their provenance.
+    started, finished
+        UTC timestamps of the run.
+    """
+
+    study: Study
+    event_ids: list[str]
+    alignments: list[Alignment]
+    abnormal_returns: pd.DataFrame
+    car: pd.DataFrame
+    models: pd.DataFrame
+    skipped: pd.DataFrame
+    prices: PriceTable
+    started: datetime
+    finished: datetime
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the prices were the synthetic demo data."""
+        return self.prices.synthetic
+
+    @property
+    def alignment(self) -> pd.DataFrame:
+        """Day 0 per (event, security) as a table."""
+        return pd.DataFrame([a.to_dict() for a in self.alignments])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The CAR table (``car.csv``)."""
+        return self.car
+
+    def car_window(self, start: int, end: int) -> pd.DataFrame:
+        """CAR rows of one window."""
+        c = self.car
+        return c[(c["window_start"] == start) & (c["window_end"] == end)].reset_index(drop=True)
+
+    def summary(self, window: tuple[int, int] | None = None) -> Summary:
+        """Summary of the run and the CARs of one window.
+
+        Parameters
+        ----------
+        window
+            CAR window to tabulate; default ``(0, 1)`` if the study has it, else the
+            first of the study's ``car_windows``.
+        """
+        windows = [tuple(w) for w in self.study.study.car_windows]
+        if window is None:
+            window = (0, 1) if (0, 1) in windows else windows[0]
+        rows = self.car_window(*window)
+        table = pd.DataFrame(
+            {
+                "event": rows["event_id"],
+                "ticker": rows["ticker"],
+                "day0": rows["day0"],
+                "CAR %": (rows["car"] * 100).round(2),
+                "se %": (rows["car_se"] * 100).round(2),
+                "t": rows["car_t"].round(2),
+                "p": rows["car_p"].round(4),
+                "": [stars(p) for p in rows["car_p"]],
+            }
+        )
+        s = self.study.study
+        header = [
+            ("Study", s.title or s.name),
+            ("Data", f"{self.prices.source}" + (" (SYNTHETIC)" if self.synthetic else "")),
+            ("Model", f"{s.model} model vs {s.benchmark} (per-event overrides apply)"),
+            ("Windows", f"estimation {list(s.estimation_window)}, event {list(s.event_window)}"),
+            ("Events", f"{len(self.event_ids)}"),
+            ("Pairs estimated", f"{len(self.models)}"),
+            ("Pairs skipped", f"{len(self.skipped)}"),
+        ]
+        notes = [SYNTHETIC_NOTE] if self.synthetic else []
+        notes += [f"skipped {r.event_id}/{r.ticker}: {r.reason}" for r in self.skipped.itertuples()]
+        return Summary(header, table, (int(window[0]), int(window[1])), notes)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def __repr__(self) -> str:
+        flag = ", SYNTHETIC" if self.synthetic else ""
+        return (
+            f"<StudyResult {self.study.study.name}: {len(self.event_ids)} events, "
+            f"{len(self.models)} pairs, {len(self.skipped)} skipped{flag}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def plot(self, event_id: str, kind: str = "car") -> Figure:
+        """Figure for one event: ``kind="car"`` (CAR paths with 95% bands) or ``"ar"``.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from eventstudy.errors import EventStudyError
+        from eventstudy.plots import PLOTS
+
+        if kind not in PLOTS:
+            raise EventStudyError(f"unknown plot kind '{kind}' (choose from {', '.join(PLOTS)})")
+        self.study.event(event_id)  # a clear error for an unknown id
+        return PLOTS[kind](self, event_id)
+
+    def manifest(self) -> dict[str, Any]:
+        """What was run, on which data, with which software: ``manifest.json``."""
+        packages = {}
+        for name in (
+            "eventstudy",
+            "numpy",
+            "pandas",
+            "scipy",
+            "exchange-calendars",
+            "pydantic",
+            "matplotlib",
+        ):
+            try:
+                packages[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                packages[name] = None
+        return {
+            "package": "eventstudy",
+            "version": packages["eventstudy"],
+            "synthetic": self.synthetic,
+            "warning": SYNTHETIC_NOTE if self.synthetic else None,
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": self.finished.isoformat(timespec="seconds"),
+            "events_file": str(self.study.path) if self.study.path else None,
+            "events_run": self.event_ids,
+            "config": self.study.model_dump(mode="json"),
+            "data": {
+                "source": self.prices.source,
+                "synthetic": self.synthetic,
+                "tickers": {t: p.to_dict() for t, p in sorted(self.prices.provenance.items())},
+            },
+            "alignment": [a.to_dict() for a in self.alignments],
+            "counts": {
+                "pairs": len(self.alignments),
+                "estimated": len(self.models),
+                "skipped": len(self.skipped),
+            },
+            "environment": {"python": platform.python_version(), "packages": packages},
+        }
+
+    def save(self, out: str | Path = "outputs", *, plots: bool = True) -> dict[str, Path]:
+        """Write the output contract into ``out/<study-name>/``.
+
+        Parameters
+        ----------
+        out
+            Parent folder (default ``outputs``); the study's files go in a sub-folder
+            named after ``study.name``.
+        plots
+            Also draw ``<event_id>/car.png`` and ``<event_id>/ar.png`` per event.
+
+        Returns
+        -------
+        dict
+            File role (``"car"``, ``"manifest"``, ``"<event_id>/car.png"`` ...) to path.
+            Every file is written atomically.
+        """
+        folder = Path(out) / self.study.study.name
+        written = {
+            "abnormal_returns": output.write_csv(
+                folder / "abnormal_returns.csv", self.abnormal_returns
+            ),
+            "car": output.write_csv(folder / "car.csv", self.car),
+            "models": output.write_csv(folder / "models.csv", self.models),
+            "skipped": output.write_csv(folder / "skipped.csv", self.skipped),
+            "summary": output.write_text(folder / "summary.txt", self.summary().as_text() + "\n"),
+        }
+        if plots:
+            estimated = set(self.models["event_id"])
+            for event_id in (e for e in self.event_ids if e in estimated):
+                for kind in ("car", "ar"):
+                    fig = self.plot(event_id, kind)
+                    key = f"{event_id}/{kind}.png"
+                    written[key] = output.write_figure(folder / event_id / f"{kind}.png", fig)
+        written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
+        return written
