@@ -16,6 +16,9 @@ Calendars come from :mod:`exchange_calendars`: ``XNYS`` for US listings and OTC 
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
@@ -46,15 +49,21 @@ def exchange_for(ticker: str) -> str:
     return DEFAULT_EXCHANGE
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the pandas deprecation warnings exchange_calendars emits under pandas 3."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
 @cache
 def get_calendar(mic: str) -> ExchangeCalendar:
     """The exchange calendar for ``mic``, built once per process."""
-    import warnings
-
     import exchange_calendars as xcals
 
-    with warnings.catch_warnings():  # pandas-3 deprecation noise inside the library
-        warnings.simplefilter("ignore")
+    with _quiet():
         return xcals.get_calendar(mic, start=CALENDAR_START)
 
 
@@ -174,7 +183,8 @@ def align_event(
     local = datetime.combine(news_date, news_time, tzinfo=ZoneInfo(timezone))
     stamp = pd.Timestamp(local)
     minute = stamp.tz_convert("UTC").floor("min")
-    day0 = cal.minute_to_session(minute, direction="next")
+    with _quiet():
+        day0 = cal.minute_to_session(minute, direction="next")
     exchange_tz = cal.tz
     local_on_exchange = stamp.tz_convert(exchange_tz)
     exchange_day = pd.Timestamp(local_on_exchange.date())
