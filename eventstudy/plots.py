@@ -7,6 +7,7 @@ a SYNTHETIC DATA watermark.
 
 from __future__ import annotations
 
+from itertools import cycle
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,12 +48,28 @@ def _watermark(fig: Figure) -> None:
     )
 
 
-def _title(ax: Axes, result: StudyResult, event_id: str, what: str) -> None:
+def _decorate(
+    fig: Figure, ax: Axes, result: StudyResult, event_id: str, ylabel: str, what: str
+) -> None:
+    """Day-0 and zero lines, labels, title, legend, day-0 note and watermark."""
+    ax.axvline(0, color="black", lw=1, ls="--")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("Trading days relative to day 0")
+    ax.set_ylabel(ylabel)
     event = result.study.event(event_id)
     when = f"{event.date:%Y-%m-%d}"
     if event.time is not None:
         when += f" {event.time:%H:%M} {result.study.timezone_for(event)}"
     ax.set_title(f"{event.title}\n{what} · news {when} · {event_id}", fontsize=10.5, loc="left")
+    ax.legend(title="Security", frameon=False, fontsize=9)
+    days = {a.ticker: f"{a.day0:%Y-%m-%d}" for a in result.alignments if a.event_id == event_id}
+    text = "Day 0: " + ", ".join(f"{t} {d}" for t, d in days.items())
+    source = "SYNTHETIC demo data" if result.synthetic else f"source: {result.prices.source}"
+    fig.text(
+        0.01, 0.005, f"{text} · {source}", fontsize=7.5, color="dimgrey", ha="left", va="bottom"
+    )
+    if result.synthetic:
+        _watermark(fig)
 
 
 def _critical(frame: pd.DataFrame, result: StudyResult) -> np.ndarray:
@@ -73,23 +90,22 @@ def plot_car(result: StudyResult, event_id: str) -> Figure:
     fig = _new_figure()
     ax = fig.add_subplot()
     crit = _critical(frame, result)
-    for color, (ticker, rows) in zip(COLORS * 5, frame.groupby("ticker", sort=False), strict=False):
+    for color, (ticker, rows) in zip(cycle(COLORS), frame.groupby("ticker", sort=False)):
         c = crit[frame["ticker"].to_numpy() == ticker]
         day = rows["rel_day"].to_numpy()
         car = rows["car"].to_numpy() * 100
         half = rows["car_se"].to_numpy() * c * 100
         ax.plot(day, car, color=color, lw=2, marker="o", ms=3, label=ticker)
         ax.fill_between(day, car - half, car + half, color=color, alpha=0.15, lw=0)
-    ax.axvline(0, color="black", lw=1, ls="--")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("Trading days relative to day 0")
-    ax.set_ylabel("Cumulative abnormal return (%)")
-    _title(ax, result, event_id, f"CAR with {CONFIDENCE:.0%} bands")
-    ax.legend(title="Security", frameon=False, fontsize=9)
     ax.grid(alpha=0.3)
-    _day0_note(fig, result, event_id)
-    if result.synthetic:
-        _watermark(fig)
+    _decorate(
+        fig,
+        ax,
+        result,
+        event_id,
+        "Cumulative abnormal return (%)",
+        f"CAR with {CONFIDENCE:.0%} bands",
+    )
     return fig
 
 
@@ -101,7 +117,7 @@ def plot_ar(result: StudyResult, event_id: str) -> Figure:
     crit = _critical(frame, result)
     tickers = list(dict.fromkeys(frame["ticker"]))
     width = 0.8 / max(len(tickers), 1)
-    for k, (color, ticker) in enumerate(zip(COLORS * 5, tickers, strict=False)):
+    for k, (color, ticker) in enumerate(zip(cycle(COLORS), tickers)):
         mask = frame["ticker"].to_numpy() == ticker
         rows = frame[mask]
         day = rows["rel_day"].to_numpy() + (k - (len(tickers) - 1) / 2) * width
@@ -112,26 +128,16 @@ def plot_ar(result: StudyResult, event_id: str) -> Figure:
             ax.annotate(
                 "*", (d, a), ha="center", va="bottom" if a >= 0 else "top", fontsize=12, color=color
             )
-    ax.axvline(0, color="black", lw=1, ls="--")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("Trading days relative to day 0")
-    ax.set_ylabel("Abnormal return (%)")
-    _title(ax, result, event_id, f"Daily AR (* beyond the {CONFIDENCE:.0%} bound)")
-    ax.legend(title="Security", frameon=False, fontsize=9)
     ax.grid(alpha=0.3, axis="y")
-    _day0_note(fig, result, event_id)
-    if result.synthetic:
-        _watermark(fig)
-    return fig
-
-
-def _day0_note(fig: Figure, result: StudyResult, event_id: str) -> None:
-    days = {a.ticker: f"{a.day0:%Y-%m-%d}" for a in result.alignments if a.event_id == event_id}
-    text = "Day 0: " + ", ".join(f"{t} {d}" for t, d in days.items())
-    source = "SYNTHETIC demo data" if result.synthetic else f"source: {result.prices.source}"
-    fig.text(
-        0.01, 0.005, f"{text} · {source}", fontsize=7.5, color="dimgrey", ha="left", va="bottom"
+    _decorate(
+        fig,
+        ax,
+        result,
+        event_id,
+        "Abnormal return (%)",
+        f"Daily AR (* beyond the {CONFIDENCE:.0%} bound)",
     )
+    return fig
 
 
 PLOTS = {"car": plot_car, "ar": plot_ar}
