@@ -52,8 +52,11 @@ def _decorate(
     fig: Figure, ax: Axes, result: StudyResult, event_id: str, ylabel: str, what: str
 ) -> None:
     """Day-0 and zero lines, labels, title, legend, day-0 note and watermark."""
-    ax.axvline(0, color="black", lw=1, ls="--")
-    ax.axhline(0, color="grey", lw=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.axvline(0, color="black", lw=1, ls="--", zorder=0.5)
+    ax.axhline(0, color="grey", lw=0.8, zorder=0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.set_xlabel("Trading days relative to day 0")
     ax.set_ylabel(ylabel)
     event = result.study.event(event_id)
