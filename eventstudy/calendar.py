@@ -184,7 +184,19 @@ def align_event(
     stamp = pd.Timestamp(local)
     minute = stamp.tz_convert("UTC").floor("min")
     with _quiet():
-        day0 = cal.minute_to_session(minute, direction="next")
+        first_minute, last_minute = cal.first_minute, cal.last_minute
+    if minute < first_minute:
+        day0 = cal.first_session
+    elif minute > last_minute:
+        raise EventStudyError(
+            f"news time {stamp.isoformat()} is after the last session of the {cal.name} "
+            f"calendar ({cal.last_session:%Y-%m-%d})",
+            event_id=event_id,
+            field="date",
+        )
+    else:
+        with _quiet():
+            day0 = cal.minute_to_session(minute, direction="next")
     exchange_tz = cal.tz
     local_on_exchange = stamp.tz_convert(exchange_tz)
     exchange_day = pd.Timestamp(local_on_exchange.date())

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,31 +29,31 @@ from pydantic import (
 from eventstudy.errors import ConfigError, EventStudyError
 from eventstudy.yamlsafe import load_yaml
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-TICKER = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9.\-^=]*$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
 MAX_FILE_BYTES = 5_000_000
 ModelName = Literal["market"]
 
 
 def _slug(value: str) -> str:
-    if not SLUG.match(value):
+    if not SLUG.fullmatch(value):
         raise ValueError(
-            f"'{value}' is not a slug: use lower-case letters, digits and '-' "
+            f"{value!r} is not a slug: use lower-case letters, digits and '-' "
             "(starting with a letter or digit)"
         )
     return value
 
 
 def _ticker(value: str) -> str:
-    if not TICKER.match(value):
-        raise ValueError(f"'{value}' is not a ticker symbol")
+    if not TICKER.fullmatch(value):
+        raise ValueError(f"{value!r} is not a ticker symbol")
     return value
 
 
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(
             f"unknown time zone '{value}': use an IANA name such as America/New_York"
         ) from None
@@ -60,7 +61,7 @@ def _timezone(value: str) -> str:
 
 
 def _clock_time(value: Any) -> Any:
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         raise ValueError('write the time as a quoted string, e.g. "16:30"')
     if isinstance(value, str):
         for fmt in ("%H:%M", "%H:%M:%S"):
@@ -143,15 +144,18 @@ class Event(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
-        if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-            raise ValueError(f"'{value}' is not a date YYYY-MM-DD")
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+        ):
+            raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
         return value
 
-    @model_validator(mode="after")
-    def _timezone_needs_time(self) -> Event:
-        if self.timezone is not None and self.time is None:
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_needs_time(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("time") is None and "time" in info.data:
             raise ValueError("timezone is given without a time")
-        return self
+        return value
 
 
 class Study(BaseModel):
@@ -270,7 +274,8 @@ def parse_study(raw: Any, file: str = "<events>") -> Study:
         problems = _problems_from(exc, raw, file)
     # A model-level check (duplicate ids) only runs once every field is valid: report
     # duplicates now as well, so one pass of `validate` lists everything.
-    problems += [p for p in _duplicate_ids(raw, file) if str(p) not in map(str, problems)]
+    known = {p.message for p in problems}
+    problems += [p for p in _duplicate_ids(raw, file) if p.message not in known]
     raise ConfigError(problems)
 
 

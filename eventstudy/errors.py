@@ -10,6 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def _one_line(text: str) -> str:
+    """Escape line breaks so a message always prints as one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class EventStudyError(Exception):
     """A problem with the user's input: events file, prices, options.
 
@@ -48,7 +53,7 @@ class EventStudyError(Exception):
         if self.field:
             parts.append(f"field '{self.field}'")
         parts.append(self.message)
-        return ": ".join(parts)
+        return _one_line(": ".join(parts))
 
 
 class ConfigError(EventStudyError):

@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -18,11 +19,23 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+@cache
+def _file_mode() -> int:
+    """Mode of a new file under the process umask (``mkstemp`` would give 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Write ``path`` through ``write(fileobj)`` into a temp file, then rename it."""
+    """Write ``path`` through ``write(fileobj)`` into a temp file, then rename it.
+
+    The file gets the permissions an ordinary new file would (0644 under umask 022).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
