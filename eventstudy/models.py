@@ -6,7 +6,7 @@ return; nothing loops over pairs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,6 +43,12 @@ class MarketModelFit:
     n_est: NDArray[np.int64]
     market_mean: FloatArray
     market_sxx: FloatArray
+
+    def take(self, rows: NDArray[np.intp]) -> MarketModelFit:
+        """The estimates of the given rows only."""
+        return MarketModelFit(
+            *(getattr(self, f.name)[rows] for f in fields(self))  # type: ignore[arg-type]
+        )
 
     def expected(self, market: FloatArray) -> FloatArray:
         """Normal (expected) returns given benchmark returns, rows = pairs."""

@@ -232,7 +232,7 @@ def _estimate(
     pairs = [pairs[i] for i in idx]
     dates = dates[idx]
     y_evt, x_evt = y_evt[idx], x_evt[idx]
-    fit = fit_market_model(y_est[idx], x_est[idx])
+    fit = fit.take(idx)
     ar = abnormal_returns(fit, y_evt, x_evt)
     valid = np.isfinite(ar)
     ar_se = np.sqrt(ar_variance(fit, x_evt))
