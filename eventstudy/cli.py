@@ -1,19 +1,24 @@
-"""The ``eventstudy`` command line: ``run``, ``list`` and ``validate``.
+"""The ``eventstudy`` command line: ``run``, ``fetch``, ``cache``, ``list``, ``validate``.
 
 Each command is a thin shell over the library. A user mistake (bad events file, bad
 prices, unknown event id) prints one line starting with ``error:`` and exits with
-code 2; nothing is written in that case.
+code 2; a data-source failure (Yahoo rate limit) exits with code 1. Nothing is
+half-written in either case.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from eventstudy.data import ProgressCallback
 
 app = typer.Typer(
     name="eventstudy",
@@ -25,6 +30,16 @@ app = typer.Typer(
 )
 
 EventsFile = Annotated[Path, typer.Argument(help="The events file (YAML).", show_default=True)]
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Price cache folder (default: $EVENTSTUDY_CACHE_DIR or the user cache folder).",
+        show_default=False,
+    ),
+]
+Offline = Annotated[
+    bool, typer.Option("--offline", help="Never use the network; serve prices from the cache.")
+]
 USER_ERROR = 2
 
 
@@ -32,19 +47,45 @@ def _err(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    """Turn the toolkit's errors into a one-line message and exit code 2."""
+    """Turn the toolkit's errors into a one-line message and an exit code."""
     from eventstudy.errors import EventStudyError
 
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
     try:
         yield
     except EventStudyError as exc:
         _err(str(exc))
-        raise typer.Exit(USER_ERROR) from None
+        raise typer.Exit(getattr(exc, "exit_code", USER_ERROR)) from None
     except KeyboardInterrupt:
         _err("interrupted; files already written are complete, nothing is half-written")
         raise typer.Exit(130) from None
+    finally:
+        warnings.showwarning = previous
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on stderr fed by ``progress(ticker, i, n)`` calls."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("prices", total=None)
+
+        def update(ticker: str, i: int, n: int) -> None:
+            bar.update(task, completed=i, total=n, description=f"prices: {ticker}")
+
+        yield update
 
 
 @app.command()
@@ -55,8 +96,9 @@ def run(
         typer.Option("--event", "-e", help="Run only this event id (repeatable)."),
     ] = None,
     source: Annotated[
-        str, typer.Option(help="Price source: demo (built-in, synthetic), csv or yahoo.")
-    ] = "demo",
+        str,
+        typer.Option(help="Price source: yahoo (cached), csv (--prices) or demo (synthetic)."),
+    ] = "yahoo",
     prices: Annotated[
         Path | None,
         typer.Option(help="For --source csv: a wide or long CSV, or a folder of TICKER.csv."),
@@ -65,20 +107,30 @@ def run(
         Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
     ] = Path("outputs"),
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the PNG figures.")] = True,
+    offline: Offline = False,
+    cache_dir: CacheDir = None,
 ) -> None:
     """Run the study (all events, or those given with --event) and write the results.
 
-    Example: eventstudy run --source demo --event ft-ai-talent
+    Examples: eventstudy run --source demo; eventstudy run --event ft-ai-talent;
+    eventstudy run --source csv --prices prices/
     """
-    with _user_errors():
+    with _user_errors(), _progress(source == "yahoo") as progress:
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
 
         study = load_study(events_file)
-        result = study.run(source=source, prices=prices, event_ids=event)
+        options = {"cache_dir": cache_dir, "offline": offline, "progress": progress}
+        result = study.run(
+            source=source,
+            prices=prices,
+            event_ids=event,
+            **(options if source == "yahoo" else {}),
+        )
         if result.models.empty:
-            reasons = "; ".join(
-                f"{r.event_id}/{r.ticker}: {r.reason}" for r in result.skipped.head(3).itertuples()
+            unique = list(dict.fromkeys(result.skipped["reason"]))
+            reasons = "; ".join(unique[:3]) + (
+                f"; and {len(unique) - 3} more" if len(unique) > 3 else ""
             )
             raise EventStudyError(
                 f"no (event, security) pair could be estimated ({reasons})", file=events_file
@@ -92,6 +144,73 @@ def run(
     typer.echo(result.summary().as_text())
     folder = out / study.study.name
     typer.echo(f"\nWrote {len(written)} files to {folder}/")
+
+
+@app.command()
+def fetch(
+    events_file: EventsFile = Path("events.yaml"),
+    event: Annotated[
+        list[str] | None,
+        typer.Option("--event", "-e", help="Only the prices these events need (repeatable)."),
+    ] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Download again even what is cached.")
+    ] = False,
+    offline: Offline = False,
+    cache_dir: CacheDir = None,
+) -> None:
+    """Download (or refresh) into the cache every price a study needs from Yahoo."""
+    with _user_errors(), _progress(not offline) as progress:
+        from eventstudy.config import load_study
+        from eventstudy.data.cache import PriceCache
+        from eventstudy.data.yahoo import YahooSource
+        from eventstudy.study import align_study, plan_prices
+
+        study = load_study(events_file)
+        plan = plan_prices(study, align_study(study, event))
+        source = YahooSource(
+            PriceCache(cache_dir), offline=offline, refresh=refresh, progress=progress
+        )
+        report = source.fetch(plan.tickers, plan.start, plan.end)
+    typer.echo(f"Prices {plan.start:%Y-%m-%d}..{plan.end:%Y-%m-%d} in {source.cache.folder}")
+    for ticker in plan.tickers:
+        if ticker in report.fetched:
+            ranges = ", ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in report.fetched[ticker])
+            typer.echo(f"  {ticker:<10} fetched {ranges}")
+        elif ticker in report.missing:
+            typer.echo(f"  {ticker:<10} MISSING: {report.missing[ticker].reason}")
+        else:
+            typer.echo(f"  {ticker:<10} cached")
+    if report.missing:
+        raise typer.Exit(1)
+
+
+@app.command()
+def cache(
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Delete cached prices (all, or the TICKERS given).")
+    ] = False,
+    tickers: Annotated[list[str] | None, typer.Argument(help="Tickers to clear.")] = None,
+    cache_dir: CacheDir = None,
+) -> None:
+    """List what the price cache holds (ticker, dates, rows, fetched at), or clear it."""
+    with _user_errors():
+        from eventstudy.data.cache import PriceCache
+
+        store = PriceCache(cache_dir)
+        if clear:
+            removed = store.clear(tickers)
+            typer.echo(f"Removed {len(removed)} cached tickers from {store.folder}")
+            return
+        entries = [e.summary() for e in store.entries()]
+    typer.echo(f"Price cache: {store.folder}")
+    if not entries:
+        typer.echo("  (empty)")
+    for e in entries:
+        typer.echo(
+            f"  {e['ticker']:<10} {e['first_date']}..{e['last_date']}  {e['rows']:>6} rows  "
+            f"fetched {e['fetched_at']}"
+        )
 
 
 def _describe(study_path: Path, show: Callable[[str], None]) -> None:

@@ -8,9 +8,9 @@ at once; pairs that cannot be estimated are recorded with a reason, not raised.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -93,12 +93,56 @@ def _stack(
     return y, x, dates
 
 
+@dataclass(frozen=True)
+class PricePlan:
+    """Which prices a set of pairs needs.
+
+    Attributes
+    ----------
+    spans
+        Each pair whose windows fit the exchange calendar, with its sessions from the
+        day before the estimation window to the end of the event window.
+    skipped
+        Pairs whose windows run off the calendar, with the reason.
+    tickers, start, end
+        Securities and benchmarks to load, over which calendar dates (padded).
+    """
+
+    spans: list[tuple[Pair, pd.DatetimeIndex]]
+    skipped: list[tuple[str, str, str]]
+    tickers: list[str]
+    start: date
+    end: date
+
+
+def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
+    """The tickers and date range the pairs' windows need (used by ``run`` and ``fetch``)."""
+    settings = study.study
+    first = settings.estimation_window[0] - 1  # one more session for the first return
+    last = settings.event_window[1]
+    spans, skipped = [], []
+    for pair in pairs:
+        span = session_span(pair.alignment.exchange, pair.alignment.day0, first, last)
+        if span is None:
+            reason = "estimation or event window runs past the exchange calendar"
+            skipped.append((pair.event_id, pair.ticker, reason))
+        else:
+            spans.append((pair, span))
+    tickers = sorted({p.ticker for p, _ in spans} | {p.benchmark for p, _ in spans})
+    if not spans:
+        return PricePlan(spans, skipped, [], date.min, date.min)
+    start = (min(s[0] for _, s in spans) - _PAD).date()
+    end = (max(s[-1] for _, s in spans) + _PAD).date()
+    return PricePlan(spans, skipped, tickers, start, end)
+
+
 def run_study(
     study: Study,
     *,
-    source: str | PriceSource = "demo",
+    source: str | PriceSource = "yahoo",
     prices: str | Path | None = None,
     event_ids: list[str] | None = None,
+    **source_options: Any,
 ) -> StudyResult:
     """Run the event study and return its results.
 
@@ -107,11 +151,15 @@ def run_study(
     study
         The validated study (:func:`eventstudy.load_study`).
     source
-        ``"demo"``, ``"csv"`` or ``"yahoo"``, or any :class:`~eventstudy.data.PriceSource`.
+        ``"yahoo"`` (default), ``"csv"`` or ``"demo"``, or any
+        :class:`~eventstudy.data.PriceSource`.
     prices
         For the ``csv`` source: the prices file or folder.
     event_ids
         Run only these events (default: all).
+    **source_options
+        Passed to :func:`~eventstudy.data.get_source` (``cache_dir``, ``offline``,
+        ``refresh``, ``progress`` for the yahoo source).
 
     Returns
     -------
@@ -122,40 +170,31 @@ def run_study(
 
     started = datetime.now(UTC)
     settings = study.study
-    price_source = get_source(source, prices) if isinstance(source, str) else source
+    price_source = (
+        get_source(source, prices, **source_options) if isinstance(source, str) else source
+    )
     pairs = align_study(study, event_ids)
-
-    first = settings.estimation_window[0] - 1  # one more session for the first return
-    last = settings.event_window[1]
-    skipped: list[tuple[str, str, str]] = []
-    in_calendar = []
-    for pair in pairs:
-        span = session_span(pair.alignment.exchange, pair.alignment.day0, first, last)
-        if span is None:
-            skipped.append(
-                (
-                    pair.event_id,
-                    pair.ticker,
-                    "estimation or event window runs past the exchange calendar",
-                )
-            )
-        else:
-            in_calendar.append((pair, span))
-
-    tickers = sorted({p.ticker for p, _ in in_calendar} | {p.benchmark for p, _ in in_calendar})
-    if in_calendar:
-        start = min(s[0] for _, s in in_calendar) - _PAD
-        end = max(s[-1] for _, s in in_calendar) + _PAD
-        table = price_source.load(tickers, start.date(), end.date())
+    plan = plan_prices(study, pairs)
+    skipped = list(plan.skipped)
+    in_calendar = plan.spans
+    if plan.tickers:
+        table = price_source.load(plan.tickers, plan.start, plan.end)
     else:
         table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
 
     available = set(table.tickers)
     returns = {t: session_returns(table.adj_close[t], exchange_for(t)) for t in available}
     runnable = []
-    for pair, _ in in_calendar:
+    for pair, span in in_calendar:
+        gaps = [
+            table.missing[t]
+            for t in (pair.ticker, pair.benchmark)
+            if t in table.missing and table.missing[t].affects(span[0].date(), span[-1].date())
+        ]
         missing = [t for t in (pair.ticker, pair.benchmark) if t not in available]
-        if missing:
+        if gaps:
+            skipped.append((pair.event_id, pair.ticker, "; ".join(g.reason for g in gaps)))
+        elif missing:
             what = " and ".join(
                 f"{'benchmark ' if t == pair.benchmark else ''}{t}" for t in missing
             )

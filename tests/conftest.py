@@ -68,6 +68,21 @@ def market_model_prices(
     return prices
 
 
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test may reach Yahoo: yfinance's entry point fails unless a test fakes it.
+
+    The price cache also defaults to a fresh temporary folder, never the user's.
+    """
+    import yfinance
+
+    def refuse(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("network access is disabled in the test suite")
+
+    monkeypatch.setattr(yfinance.Ticker, "history", refuse)
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def real_data() -> Path:
     """The real daily prices shipped in ../shared (skip when absent)."""

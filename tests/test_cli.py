@@ -359,7 +359,17 @@ def test_output_files_follow_the_umask(demo_run: Run) -> None:
 def test_event_subset_without_plots(tmp_path: Path, demo_run: Run) -> None:
     out = tmp_path / "out"
     result = invoke(
-        "run", EVENTS, "--event", "ft-ai-talent", "-e", "election-2024", "--no-plots", "--out", out
+        "run",
+        EVENTS,
+        "--source",
+        "demo",
+        "--event",
+        "ft-ai-talent",
+        "-e",
+        "election-2024",
+        "--no-plots",
+        "--out",
+        out,
     )
     assert result.exit_code == 0, result.output
     folder = out / STUDY_NAME
@@ -526,7 +536,9 @@ def test_user_error(tmp_path: Path, case: str) -> None:
 def test_unwritable_output_folder_is_a_user_error(tmp_path: Path) -> None:
     blocker = tmp_path / "taken"
     blocker.write_text("a file, not a folder\n", encoding="utf-8")
-    result = invoke("run", EVENTS, "--event", "ft-ai-talent", "--no-plots", "--out", blocker)
+    result = invoke(
+        "run", EVENTS, "--source", "demo", "--event", "ft-ai-talent", "--no-plots", "--out", blocker
+    )
     assert_user_error(result, [str(blocker)])
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder\n"
     assert tmp_files(tmp_path) == []
@@ -559,7 +571,7 @@ def test_interrupt_while_drawing_leaves_only_complete_files(
 
     monkeypatch.setattr(Figure, "savefig", interrupted)
     out = tmp_path / "out"
-    result = invoke("run", EVENTS, "--event", "ft-ai-talent", "--out", out)
+    result = invoke("run", EVENTS, "--source", "demo", "--event", "ft-ai-talent", "--out", out)
     assert result.exit_code == 130, result.output
     assert "Traceback" not in result.output
     assert result.stdout == ""

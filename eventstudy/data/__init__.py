@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from eventstudy.data.base import PriceSource, PriceTable, TickerProvenance
+from eventstudy.data.base import MissingPrices, PriceSource, PriceTable, TickerProvenance
 from eventstudy.errors import EventStudyError
 
 SourceName = Literal["demo", "csv", "yahoo"]
+ProgressCallback = Callable[[str, int, int], None]
 SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo")
 
-__all__ = ["SOURCE_NAMES", "PriceSource", "PriceTable", "TickerProvenance", "get_source"]
+__all__ = [
+    "SOURCE_NAMES",
+    "MissingPrices",
+    "PriceSource",
+    "PriceTable",
+    "TickerProvenance",
+    "get_source",
+]
 
 
-def get_source(name: str, prices: str | Path | None = None) -> PriceSource:
+def get_source(
+    name: str,
+    prices: str | Path | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    progress: ProgressCallback | None = None,
+) -> PriceSource:
     """Build the price source called ``name``.
 
     Parameters
@@ -23,6 +40,10 @@ def get_source(name: str, prices: str | Path | None = None) -> PriceSource:
         ``demo``, ``csv`` or ``yahoo``.
     prices
         For ``csv``: a wide or long CSV file, or a folder of ``TICKER.csv`` files.
+    cache_dir, offline, refresh, progress
+        For ``yahoo``: the price cache folder (default: ``$EVENTSTUDY_CACHE_DIR`` or the
+        user cache folder), never use the network, re-download cached ranges, and a
+        ``progress(ticker, i, n)`` callback. See :class:`~eventstudy.data.yahoo.YahooSource`.
 
     Raises
     ------
@@ -40,10 +61,11 @@ def get_source(name: str, prices: str | Path | None = None) -> PriceSource:
 
         return CsvSource(prices)
     if name == "yahoo":
-        raise EventStudyError(
-            "the yahoo source is not available in this version; use --source demo, "
-            "or --source csv --prices FILE with prices exported from Yahoo",
-            field="--source",
+        from eventstudy.data.cache import PriceCache
+        from eventstudy.data.yahoo import YahooSource
+
+        return YahooSource(
+            PriceCache(cache_dir), offline=offline, refresh=refresh, progress=progress
         )
     raise EventStudyError(
         f"unknown price source '{name}' (choose from {', '.join(SOURCE_NAMES)})",

@@ -28,6 +28,7 @@ class TickerProvenance:
     rows: int
     sha256: str
     detail: str = ""
+    fetched_at: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the provenance as a JSON-ready dict."""
@@ -39,7 +40,28 @@ class TickerProvenance:
             "rows": self.rows,
             "sha256": self.sha256,
             "detail": self.detail,
+            "fetched_at": self.fetched_at,
         }
+
+
+@dataclass(frozen=True)
+class MissingPrices:
+    """Prices a source could not deliver for one ticker.
+
+    Attributes
+    ----------
+    reason
+        Why, in words (unknown ticker, offline, Yahoo unreachable ...).
+    ranges
+        The calendar-date ranges (inclusive) without prices; empty means all dates.
+    """
+
+    reason: str
+    ranges: tuple[tuple[date, date], ...] = ()
+
+    def affects(self, first: date, last: date) -> bool:
+        """True if prices between ``first`` and ``last`` are (partly) missing."""
+        return not self.ranges or any(a <= last and b >= first for a, b in self.ranges)
 
 
 @dataclass(frozen=True)
@@ -59,6 +81,8 @@ class PriceTable:
         Per-ticker origin, range, row count and hash of the data used.
     volume
         Optional wide frame of volumes on the same index.
+    missing
+        Tickers (or date ranges of them) the source could not deliver, and why.
     """
 
     adj_close: pd.DataFrame
@@ -66,6 +90,7 @@ class PriceTable:
     synthetic: bool = False
     provenance: dict[str, TickerProvenance] = field(default_factory=dict)
     volume: pd.DataFrame | None = None
+    missing: dict[str, MissingPrices] = field(default_factory=dict)
 
     @property
     def tickers(self) -> list[str]:

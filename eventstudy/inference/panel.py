@@ -1,0 +1,248 @@
+"""The inputs every cross-sectional test needs, one row per (event, security) pair.
+
+:class:`EventPanel` stacks what the market-model step produced for N pairs:
+event-window abnormal returns, estimation-window residuals, the benchmark and security
+returns on both windows, the per-pair model summaries that enter the forecast-error
+variance, and the labels (event id, ticker, calendar day 0) used for grouping and for
+detecting event-date clustering. NaN marks a missing return everywhere.
+
+:func:`window_view` turns a panel and a CAR window ``(start, end)`` (relative days)
+into the per-pair CAR, its MacKinlay (1997) variance and the masks the tests share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    from eventstudy.models import MarketModelFit
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+_PER_PAIR = ("sigma", "n_est", "market_mean", "market_sxx", "day0", "event_id", "ticker")
+_EVENT_WINDOW = ("ar", "market_evt", "returns_evt")
+_ESTIMATION_WINDOW = ("residuals", "market_est", "returns_est", "est_dates")
+
+
+@dataclass(frozen=True)
+class EventPanel:
+    """Abnormal returns and estimation-window data of N (event, security) pairs.
+
+    Attributes
+    ----------
+    ar
+        (N, L2) event-window abnormal returns ``R - alpha - beta R_m``; NaN = missing.
+    residuals
+        (N, L1) estimation-window market-model residuals; NaN = missing.
+    market_evt, market_est
+        (N, L2) and (N, L1) benchmark returns on the event and estimation days.
+    returns_evt, returns_est
+        (N, L2) and (N, L1) security returns (used by the Binder regression).
+    sigma
+        (N,) residual standard deviation ``sqrt(SSR / (n_est - 2))``.
+    n_est
+        (N,) valid estimation returns.
+    market_mean, market_sxx
+        (N,) estimation-window benchmark mean and sum of squared deviations.
+    rel_days
+        (L2,) relative day of each event-window column (day 0 is the event day).
+    day0
+        (N,) ``datetime64`` calendar date of day 0: pairs with the same day 0 form an
+        event-date cluster.
+    est_dates
+        (N, L1) ``datetime64`` calendar dates of the estimation days (calendar-time
+        alignment of residuals, an option of the Kolari-Pynnönen r-bar).
+    event_id, ticker
+        (N,) labels, for grouping.
+    """
+
+    ar: FloatArray
+    residuals: FloatArray
+    market_evt: FloatArray
+    market_est: FloatArray
+    returns_evt: FloatArray
+    returns_est: FloatArray
+    sigma: FloatArray
+    n_est: IntArray
+    market_mean: FloatArray
+    market_sxx: FloatArray
+    rel_days: IntArray
+    day0: NDArray[np.datetime64]
+    est_dates: NDArray[np.datetime64]
+    event_id: NDArray[np.object_]
+    ticker: NDArray[np.object_]
+
+    def __post_init__(self) -> None:
+        coerce = {
+            "ar": np.float64,
+            "residuals": np.float64,
+            "market_evt": np.float64,
+            "market_est": np.float64,
+            "returns_evt": np.float64,
+            "returns_est": np.float64,
+            "sigma": np.float64,
+            "n_est": np.int64,
+            "market_mean": np.float64,
+            "market_sxx": np.float64,
+            "rel_days": np.int64,
+            "day0": "datetime64[D]",
+            "est_dates": "datetime64[D]",
+            "event_id": object,
+            "ticker": object,
+        }
+        for name, dtype in coerce.items():
+            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dtype))
+        if self.ar.ndim != 2 or self.residuals.ndim != 2:
+            raise ValueError("ar and residuals must be 2-D arrays (pairs, days)")
+        n, l2 = self.ar.shape
+        l1 = self.residuals.shape[1]
+        expected = {name: (n, l2) for name in _EVENT_WINDOW}
+        expected |= {name: (n, l1) for name in _ESTIMATION_WINDOW}
+        expected |= {name: (n,) for name in _PER_PAIR}
+        expected["rel_days"] = (l2,)
+        for name, shape in expected.items():
+            if getattr(self, name).shape != shape:
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of (event, security) pairs N."""
+        return int(self.ar.shape[0])
+
+    def subset(self, mask: ArrayLike) -> EventPanel:
+        """The panel restricted to the pairs selected by a boolean mask or row indices."""
+        rows = np.asarray(mask)
+        if rows.dtype == np.bool_ and rows.shape != (self.n_pairs,):
+            raise ValueError(f"mask has shape {rows.shape}, expected ({self.n_pairs},)")
+        values = {
+            f.name: (getattr(self, f.name) if f.name == "rel_days" else getattr(self, f.name)[rows])
+            for f in fields(self)
+        }
+        return EventPanel(**values)
+
+    @classmethod
+    def from_market_model(
+        cls,
+        fit: MarketModelFit,
+        *,
+        returns_est: ArrayLike,
+        market_est: ArrayLike,
+        returns_evt: ArrayLike,
+        market_evt: ArrayLike,
+        rel_days: ArrayLike,
+        day0: ArrayLike,
+        est_dates: ArrayLike,
+        event_id: ArrayLike,
+        ticker: ArrayLike,
+    ) -> EventPanel:
+        """Build a panel from a market-model fit and the stacked return arrays.
+
+        Residuals and abnormal returns are ``R - alpha - beta R_m`` on the estimation
+        and event days; they are NaN wherever either return is missing.
+        """
+        r_est = np.asarray(returns_est, dtype=np.float64)
+        m_est = np.asarray(market_est, dtype=np.float64)
+        r_evt = np.asarray(returns_evt, dtype=np.float64)
+        m_evt = np.asarray(market_evt, dtype=np.float64)
+        return cls(
+            ar=r_evt - fit.expected(m_evt),
+            residuals=r_est - fit.expected(m_est),
+            market_evt=m_evt,
+            market_est=m_est,
+            returns_evt=r_evt,
+            returns_est=r_est,
+            sigma=fit.sigma,
+            n_est=fit.n_est,
+            market_mean=fit.market_mean,
+            market_sxx=fit.market_sxx,
+            rel_days=np.asarray(rel_days),
+            day0=np.asarray(day0),
+            est_dates=np.asarray(est_dates),
+            event_id=np.asarray(event_id),
+            ticker=np.asarray(ticker),
+        )
+
+
+@dataclass(frozen=True)
+class WindowView:
+    """Per-pair quantities of one CAR window, shared by the tests.
+
+    Attributes
+    ----------
+    in_window
+        (L2,) which event-window columns lie in ``[start, end]``.
+    included
+        (N, L2) in the window and with a valid abnormal return.
+    days
+        (N,) number of included days ``L_i``.
+    car
+        (N,) ``CAR_i`` = sum of the included ARs; NaN when ``L_i = 0``.
+    var_car
+        (N,) MacKinlay (1997) variance
+        ``s_i^2 [L_i + L_i^2/M_i + (sum (R_mt - mean R_m))^2 / S_mm]``.
+    has_car
+        (N,) at least one included day.
+    model_ok
+        (N,) the pair has a usable market model (``sigma > 0``, ``M_i >= 3``,
+        ``S_mm > 0``) and a finite, positive CAR variance.
+    """
+
+    in_window: BoolArray
+    included: BoolArray
+    days: IntArray
+    car: FloatArray
+    var_car: FloatArray
+    has_car: BoolArray
+    model_ok: BoolArray
+
+
+def check_window(window: tuple[int, int]) -> tuple[int, int]:
+    """Validate a ``(start, end)`` window of relative days."""
+    start, end = (int(v) for v in window)
+    if start > end:
+        raise ValueError(f"window start {start} is after its end {end}")
+    return start, end
+
+
+def window_view(panel: EventPanel, window: tuple[int, int]) -> WindowView:
+    """CARs and their MacKinlay variances over ``window`` for every pair of ``panel``."""
+    start, end = check_window(window)
+    in_window = (panel.rel_days >= start) & (panel.rel_days <= end)
+    included = np.isfinite(panel.ar) & np.isfinite(panel.market_evt) & in_window[None, :]
+    days = included.sum(axis=1)
+    has_car = days > 0
+    car = np.where(included, panel.ar, 0.0).sum(axis=1)
+    car[~has_car] = np.nan
+    centred = np.where(included, panel.market_evt - panel.market_mean[:, None], 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_car = panel.sigma**2 * (
+            days + days.astype(np.float64) ** 2 / panel.n_est + centred**2 / panel.market_sxx
+        )
+    model_ok = (
+        has_car
+        & (panel.sigma > 0)
+        & (panel.n_est >= 3)
+        & (panel.market_sxx > 0)
+        & np.isfinite(var_car)
+        & (var_car > 0)
+    )
+    var_car[~model_ok] = np.nan
+    return WindowView(in_window, included, days, car, var_car, has_car, model_ok)
+
+
+def standardized_ar(panel: EventPanel) -> FloatArray:
+    """Patell (1976) standardized abnormal returns ``SAR_it = AR_it / (s_i sqrt(C_it))``.
+
+    ``C_it = 1 + 1/M_i + (R_mt - mean R_m)^2 / S_mm`` is the market-model forecast-error
+    factor; NaN where the AR is missing or the model is unusable.
+    """
+    dev = panel.market_evt - panel.market_mean[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = 1.0 + 1.0 / panel.n_est[:, None] + dev**2 / panel.market_sxx[:, None]
+        return panel.ar / (panel.sigma[:, None] * np.sqrt(c))

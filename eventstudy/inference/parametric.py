@@ -1,0 +1,248 @@
+"""Parametric tests of the cumulative average abnormal return (CAAR) over a window.
+
+Notation (``research/anchors-features.md`` §3.0): pair i has ``M_i`` valid estimation
+returns, residual standard deviation ``s_i = sqrt(SSR_i / (M_i - 2))``, ``L_i`` valid
+days in the CAR window and ``CAR_i`` = sum of its ARs there; ``CAAR = mean_i CAR_i``
+over the N pairs with a CAR. ``Var(CAR_i)`` is the MacKinlay (1997) variance with
+estimation error, ``s_i^2 [L_i + L_i^2/M_i + (sum_t (R_mt - mean R_m))^2 / S_mm]``.
+
+Every function takes an :class:`~eventstudy.inference.panel.EventPanel` and a window
+``(start, end)`` of relative days, is vectorised over pairs and returns a
+:class:`~eventstudy.inference.result.TestResult`; a test that cannot run returns NaN
+with a note instead of raising. Where the literature leaves a choice open the house
+convention (``research/conventions.md``) is followed and named in the docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eventstudy.inference.panel import EventPanel, standardized_ar, window_view
+from eventstudy.inference.result import TestResult, p_normal, p_student, unavailable
+
+
+def _cross_sectional_t(x: np.ndarray) -> tuple[float, int]:
+    """``sqrt(N) mean(x) / sd(x)`` with ``sd`` on N - 1 degrees of freedom."""
+    n = x.size
+    sd = float(x.std(ddof=1))
+    return float(np.sqrt(n) * x.mean() / sd) if sd > 0 else np.nan, n
+
+
+def cs_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """Cross-sectional t test of the CAAR.
+
+    ``t = sqrt(N) CAAR / S``, ``S`` the cross-sectional standard deviation of
+    ``CAR_i`` (N - 1 in the denominator), referred to Student t(N - 1) (house
+    convention). This is the "ordinary" cross-sectional test of Boehmer, Musumeci &
+    Poulsen (1991) and Brown & Warner (1985); it is robust to event-induced variance
+    but assumes the CARs are cross-sectionally independent.
+
+    References
+    ----------
+    Brown, S. J. and Warner, J. B. (1985). Using daily stock returns: The case of event
+    studies. *Journal of Financial Economics* 14(1), 3-31.
+    """
+    name = "cs_t"
+    w = window_view(panel, window)
+    car = w.car[w.has_car]
+    if car.size < 2:
+        return unavailable(name, "needs at least 2 pairs with a CAR", car.size, robust=False)
+    t, n = _cross_sectional_t(car)
+    if not np.isfinite(t):
+        return unavailable(name, "the CARs have no cross-sectional dispersion", n, robust=False)
+    return TestResult(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})", False)
+
+
+def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """Brown & Warner (1985) crude dependence adjustment (portfolio time-series t).
+
+    ``t = CAAR / (sqrt(L2) S)`` where ``S`` is the time-series standard deviation
+    (ddof = 1) of the equally weighted mean estimation-window residual
+    ``AAR_tau = mean_i e_i,tau`` over the L1 estimation days, events aligned in
+    relative time; ``L2`` is the number of window days with at least one AR and
+    ``CAAR = mean_i CAR_i``. Referred to Student t(L1 - 1) (house convention).
+
+    Because ``S`` is the variance of the *portfolio* mean, it contains every
+    cross-covariance of the residuals of pairs that share calendar days, so the test
+    remains valid under event-date clustering; it is not robust to event-induced
+    variance.
+
+    References
+    ----------
+    Brown, S. J. and Warner, J. B. (1985). Using daily stock returns: The case of event
+    studies. *Journal of Financial Economics* 14(1), 3-31.
+    """
+    name = "cda_t"
+    w = window_view(panel, window)
+    use = w.has_car
+    n = int(use.sum())
+    if n < 1:
+        return unavailable(name, "no pair has a CAR in this window", 0, robust=True)
+    resid = panel.residuals[use]
+    valid = np.isfinite(resid)
+    count = valid.sum(axis=0)
+    day = count > 0
+    aar_est = np.where(valid, resid, 0.0).sum(axis=0)[day] / count[day]
+    l1 = aar_est.size
+    if l1 < 3:
+        return unavailable(name, "fewer than 3 estimation days with residuals", n, robust=True)
+    s = float(aar_est.std(ddof=1))
+    l2 = int((w.included[use].any(axis=0)).sum())
+    if not s > 0:
+        return unavailable(name, "the estimation-window portfolio is constant", n, robust=True)
+    t = float(w.car[use].mean() / (np.sqrt(l2) * s))
+    return TestResult(name, t, p_student(t, l1 - 1), n, l1 - 1, f"t({l1 - 1})", True)
+
+
+def patell_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """Patell (1976) standardized-residual Z test with the forecast-error correction.
+
+    ``SAR_it = AR_it / (s_i sqrt(C_it))``, ``C_it = 1 + 1/M_i + (R_mt - mean R_m)^2 /
+    S_mm``; ``Z = sum_i sum_t SAR_it / sqrt(sum_i L_i (M_i - 2)/(M_i - 4))`` over the
+    included days (house convention, the EventStudyTools "Patell Z"); N(0, 1).
+    ``(M - 2)/(M - 4)`` is the variance of a t(M - 2) variate; pairs with ``M_i <= 4``
+    are left out. Assumes independent pairs and no event-induced variance.
+
+    References
+    ----------
+    Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price
+    behavior: Empirical tests. *Journal of Accounting Research* 14(2), 246-276.
+    """
+    name = "patell_z"
+    z, n, note = _patell(panel, window)
+    if not np.isfinite(z):
+        return unavailable(name, note, n, robust=False)
+    return TestResult(name, z, p_normal(z), n, None, "N(0,1)", False, note)
+
+
+def _patell(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str]:
+    """The Patell Z, the pairs it used and a note (shared with the KP-adjusted test)."""
+    w = window_view(panel, window)
+    use = w.model_ok & (panel.n_est > 4)
+    n = int(use.sum())
+    if n < 1:
+        return np.nan, 0, "no pair has a CAR and more than 4 estimation returns"
+    sar = np.where(w.included[use], standardized_ar(panel.subset(use)), 0.0)
+    m = panel.n_est[use].astype(np.float64)
+    var = (w.days[use] * (m - 2.0) / (m - 4.0)).sum()
+    return float(sar.sum() / np.sqrt(var)), n, ""
+
+
+def bmp_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """Boehmer, Musumeci & Poulsen (1991) standardized cross-sectional t test.
+
+    ``SCAR_i = CAR_i / sqrt(Var(CAR_i))`` with the MacKinlay (1997) / Mikkelson-Partch
+    variance (house convention for multi-day windows; for one day this is the Patell
+    SAR), then ``t = sqrt(N) mean(SCAR) / sd(SCAR)`` (ddof = 1), Student t(N - 1)
+    (house convention). Robust to event-induced variance; assumes independent pairs.
+
+    References
+    ----------
+    Boehmer, E., Musumeci, J. and Poulsen, A. B. (1991). Event-study methodology under
+    conditions of event-induced variance. *Journal of Financial Economics* 30(2),
+    253-272.
+    """
+    name = "bmp_t"
+    t, n, note = _bmp(panel, window)
+    if not np.isfinite(t):
+        return unavailable(name, note, n, robust=False)
+    return TestResult(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})", False)
+
+
+def _bmp(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str]:
+    """The BMP t on SCAR_i, the pairs it used and a note."""
+    w = window_view(panel, window)
+    scar = w.car[w.model_ok] / np.sqrt(w.var_car[w.model_ok])
+    if scar.size < 2:
+        return np.nan, scar.size, "needs at least 2 pairs with a CAR and a market model"
+    t, n = _cross_sectional_t(scar)
+    note = "" if np.isfinite(t) else "the standardized CARs have no dispersion"
+    return t, n, note
+
+
+def bmp_t_csar(panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """BMP (1991) t on the cumulated daily standardized residuals (``CSAR_i``).
+
+    ``CSAR_i = sum_t SAR_it`` over the included days (Patell SARs, forecast-error
+    corrected), ``t = sqrt(N) mean(CSAR) / sd(CSAR)``, Student t(N - 1). The house
+    convention reports this alongside :func:`bmp_t`; the two are identical for a
+    one-day window. With missing days the sums cover different numbers of days.
+
+    References
+    ----------
+    Boehmer, E., Musumeci, J. and Poulsen, A. B. (1991). Event-study methodology under
+    conditions of event-induced variance. *Journal of Financial Economics* 30(2),
+    253-272.
+    """
+    name = "bmp_t_csar"
+    w = window_view(panel, window)
+    use = w.model_ok
+    csar = np.where(w.included[use], standardized_ar(panel.subset(use)), 0.0).sum(axis=1)
+    if csar.size < 2:
+        return unavailable(
+            name, "needs at least 2 pairs with a CAR and a market model", csar.size, robust=False
+        )
+    t, n = _cross_sectional_t(csar)
+    if not np.isfinite(t):
+        return unavailable(name, "the CSARs have no dispersion", n, robust=False)
+    return TestResult(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})", False)
+
+
+def mackinlay_j1(panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """MacKinlay (1997) J1: the CAAR over its standard error, N(0, 1).
+
+    ``J1 = CAAR / sqrt((1/N^2) sum_i Var(CAR_i))`` with the MacKinlay variance
+    (estimation error included). Assumes independent pairs and no event-induced
+    variance.
+
+    References
+    ----------
+    MacKinlay, A. C. (1997). Event studies in economics and finance. *Journal of
+    Economic Literature* 35(1), 13-39, eq. (21)-(22).
+    """
+    name = "mackinlay_j1"
+    w = window_view(panel, window)
+    use = w.model_ok
+    n = int(use.sum())
+    if n < 1:
+        return unavailable(name, "no pair has a CAR and a market model", 0, robust=False)
+    j1 = float(w.car[use].mean() / np.sqrt(w.var_car[use].sum() / n**2))
+    return TestResult(name, j1, p_normal(j1), n, None, "N(0,1)", False)
+
+
+def mackinlay_j2(panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """MacKinlay (1997) J2: the mean standardized CAR, N(0, 1).
+
+    ``SCAR_i = CAR_i / sqrt(Var(CAR_i))`` is t(M_i - 2) under H0 with variance
+    ``(M_i - 2)/(M_i - 4)``; ``J2 = sum_i SCAR_i / sqrt(sum_i (M_i - 2)/(M_i - 4))``,
+    which equals MacKinlay's ``sqrt(N (L1 - 4)/(L1 - 2)) mean(SCAR)`` when every pair
+    has ``L1`` estimation returns. Pairs with ``M_i <= 4`` are left out.
+
+    References
+    ----------
+    MacKinlay, A. C. (1997). Event studies in economics and finance. *Journal of
+    Economic Literature* 35(1), 13-39, eq. (23)-(24).
+    """
+    name = "mackinlay_j2"
+    w = window_view(panel, window)
+    use = w.model_ok & (panel.n_est > 4)
+    n = int(use.sum())
+    if n < 1:
+        return unavailable(
+            name, "no pair has a CAR and more than 4 estimation returns", 0, robust=False
+        )
+    scar = w.car[use] / np.sqrt(w.var_car[use])
+    m = panel.n_est[use].astype(np.float64)
+    j2 = float(scar.sum() / np.sqrt(((m - 2.0) / (m - 4.0)).sum()))
+    return TestResult(name, j2, p_normal(j2), n, None, "N(0,1)", False)
+
+
+__all__ = [
+    "bmp_t",
+    "bmp_t_csar",
+    "cda_t",
+    "cs_t",
+    "mackinlay_j1",
+    "mackinlay_j2",
+    "patell_z",
+]
