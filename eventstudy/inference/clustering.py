@@ -95,9 +95,7 @@ def _pairwise_correlation(x: FloatArray) -> FloatArray:
 def _calendar_grid(panel: EventPanel) -> FloatArray:
     """Residuals placed on the calendar dates shared by at least two pairs."""
     valid = np.isfinite(panel.residuals) & ~np.isnat(panel.est_dates)
-    _, inverse, counts = np.unique(
-        panel.est_dates[valid], return_inverse=True, return_counts=True
-    )
+    _, inverse, counts = np.unique(panel.est_dates[valid], return_inverse=True, return_counts=True)
     keep = counts[inverse] >= 2
     shared = np.cumsum(counts >= 2) - 1
     grid = np.full((panel.n_pairs, int((counts >= 2).sum())), np.nan)
@@ -250,4 +248,3 @@ def kp_bmp_t(
     return TestResult(
         name, ta, p_student(ta, n - 1), n, n - 1, f"t({n - 1})", True, f"rbar={rbar:.6g}"
     )
-

@@ -172,9 +172,7 @@ def gen_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     use = w.has_car & (count > 0)
     n = int(use.sum())
     if n < 1:
-        return unavailable(
-            name, "no pair has both a CAR and estimation residuals", 0, robust=False
-        )
+        return unavailable(name, "no pair has both a CAR and estimation residuals", 0, robust=False)
     frac = (np.nan_to_num(resid[use], nan=0.0) > 0).sum(axis=1) / count[use]
     p = float(frac.mean())
     if not 0 < p < 1:
