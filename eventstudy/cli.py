@@ -128,7 +128,8 @@ def run(
             **(options if source == "yahoo" else {}),
         )
         if result.models.empty:
-            unique = list(dict.fromkeys(result.skipped["reason"]))
+            parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))
+            unique = list(dict.fromkeys(parts))
             reasons = "; ".join(unique[:3]) + (
                 f"; and {len(unique) - 3} more" if len(unique) > 3 else ""
             )

@@ -84,7 +84,7 @@ def test_second_run_makes_no_network_call(tmp_path, monkeypatch):
     assert len(fake.calls) == calls
     pd.testing.assert_frame_equal(first.car, second.car)
     prov = second.prices.provenance["BABA"]
-    assert prov.source == "yahoo" and "yfinance 1.7" in prov.detail and prov.fetched_at
+    assert prov.source == "yahoo" and prov.library.startswith("yfinance 1.") and prov.fetched_at
 
 
 def test_only_missing_ranges_are_fetched(tmp_path, monkeypatch):
@@ -250,6 +250,10 @@ def test_fetch_and_cache_commands(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "BABA" in result.output and "fetched" in result.output
     assert sorted(fake.tickers_called()) == ["BABA", "NVDA", "SPY"]
+    again = runner.invoke(app, ["fetch", str(events), "--cache-dir", str(cache_dir)])
+    assert again.exit_code == 0 and len(fake.calls) == 3 and "cached" in again.output
+    refresh = runner.invoke(app, ["fetch", str(events), "--refresh", "--cache-dir", str(cache_dir)])
+    assert refresh.exit_code == 0 and len(fake.calls) == 6
     listing = runner.invoke(app, ["cache", "--cache-dir", str(cache_dir)])
     assert listing.exit_code == 0
     for ticker in ("BABA", "NVDA", "SPY"):
@@ -269,7 +273,7 @@ def test_fetch_and_cache_commands(tmp_path, monkeypatch):
         ],
     )
     assert run.exit_code == 0, run.output
-    assert len(fake.calls) == 3
+    assert len(fake.calls) == 6
     manifest = (out / "y" / "manifest.json").read_text()
     assert '"source": "yahoo"' in manifest and "fetched_at" in manifest
     cleared = runner.invoke(app, ["cache", "--clear", "NVDA", "--cache-dir", str(cache_dir)])

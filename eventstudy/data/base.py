@@ -29,6 +29,7 @@ class TickerProvenance:
     sha256: str
     detail: str = ""
     fetched_at: str | None = None
+    library: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the provenance as a JSON-ready dict."""
@@ -41,6 +42,7 @@ class TickerProvenance:
             "sha256": self.sha256,
             "detail": self.detail,
             "fetched_at": self.fetched_at,
+            "library": self.library,
         }
 
 

@@ -26,6 +26,7 @@ yfinance is imported only here and only when a fetch happens. Its own small cach
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,9 @@ def history_frame(ticker: str, start: date, end: date) -> pd.DataFrame:
     debug = yf.config.debug
     hidden = debug.hide_exceptions
     debug.hide_exceptions = False
+    logger = logging.getLogger("yfinance")  # failures are classified and reported here
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
     try:
         raw = yf.Ticker(ticker).history(
             start=start.isoformat(),
@@ -119,6 +123,7 @@ def history_frame(ticker: str, start: date, end: date) -> pd.DataFrame:
         raise _classify(exc) from exc
     finally:
         debug.hide_exceptions = hidden
+        logger.setLevel(level)
     return normalise_history(raw, ticker)
 
 
@@ -311,8 +316,9 @@ class YahooSource:
                 last_date=f"{bars.index[-1]:%Y-%m-%d}",
                 rows=len(bars),
                 sha256=frame_sha256(bars["adj_close"]),
-                detail=f"{entry.library}; Adj Close; cache {self.cache.path(ticker)}",
+                detail=f"Adj Close from Ticker.history; cache {self.cache.path(ticker)}",
                 fetched_at=entry.fetched_at,
+                library=entry.library,
             )
         adj = pd.DataFrame(columns).sort_index()
         adj.index.name = "date"

@@ -40,8 +40,7 @@ def _studentized(total: np.ndarray, count: np.ndarray) -> np.ndarray:
         ss = np.where(ok, (x - mean) ** 2, 0.0).sum(axis=0)
         sd = np.sqrt(ss / (n - 1))
         t = np.sqrt(n) * mean / sd
-    t[(n < 2) | ~(sd > 0)] = np.nan
-    return t
+    return np.where((n < 2) | ~(sd > 0), np.nan, t)
 
 
 def bootstrap(

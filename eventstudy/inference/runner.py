@@ -6,33 +6,51 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from eventstudy.inference import binder, bootstrap, clustering, nonparametric, parametric
-from eventstudy.inference.clustering import CLUSTER_ROBUST, Alignment
+from eventstudy.inference.binder import binder_caar_t, binder_f
+from eventstudy.inference.bootstrap import bootstrap
+from eventstudy.inference.clustering import CLUSTER_ROBUST, Alignment, kp_bmp_t, kp_patell_z
+from eventstudy.inference.nonparametric import (
+    corrado_rank_z,
+    corrado_zivney_rank_z,
+    corrado_zivney_sign_z,
+    gen_sign_z,
+    grank_t,
+    wilcoxon,
+)
 from eventstudy.inference.panel import EventPanel, check_window
+from eventstudy.inference.parametric import (
+    bmp_t,
+    bmp_t_csar,
+    cda_t,
+    cs_t,
+    mackinlay_j1,
+    mackinlay_j2,
+    patell_z,
+)
 from eventstudy.inference.result import TestResult, unavailable
 
 TestFunction = Callable[[EventPanel, tuple[int, int]], TestResult]
 
 TESTS: dict[str, TestFunction] = {
-    "cs_t": parametric.cs_t,
-    "cda_t": parametric.cda_t,
-    "patell_z": parametric.patell_z,
-    "bmp_t": parametric.bmp_t,
-    "kp_patell_z": clustering.kp_patell_z,
-    "kp_bmp_t": clustering.kp_bmp_t,
-    "mackinlay_j1": parametric.mackinlay_j1,
-    "mackinlay_j2": parametric.mackinlay_j2,
-    "corrado_rank_z": nonparametric.corrado_rank_z,
-    "corrado_zivney_rank_z": nonparametric.corrado_zivney_rank_z,
-    "gen_sign_z": nonparametric.gen_sign_z,
-    "wilcoxon": nonparametric.wilcoxon,
-    "grank_t": nonparametric.grank_t,
-    "bootstrap": bootstrap.bootstrap,
-    "binder_f": binder.binder_f,
+    "cs_t": cs_t,
+    "cda_t": cda_t,
+    "patell_z": patell_z,
+    "bmp_t": bmp_t,
+    "kp_patell_z": kp_patell_z,
+    "kp_bmp_t": kp_bmp_t,
+    "mackinlay_j1": mackinlay_j1,
+    "mackinlay_j2": mackinlay_j2,
+    "corrado_rank_z": corrado_rank_z,
+    "corrado_zivney_rank_z": corrado_zivney_rank_z,
+    "gen_sign_z": gen_sign_z,
+    "wilcoxon": wilcoxon,
+    "grank_t": grank_t,
+    "bootstrap": bootstrap,
+    "binder_f": binder_f,
     # Extra statistics, run only when asked for by name.
-    "bmp_t_csar": parametric.bmp_t_csar,
-    "corrado_zivney_sign_z": nonparametric.corrado_zivney_sign_z,
-    "binder_caar_t": binder.binder_caar_t,
+    "bmp_t_csar": bmp_t_csar,
+    "corrado_zivney_sign_z": corrado_zivney_sign_z,
+    "binder_caar_t": binder_caar_t,
 }
 """Every test by its ``tests.csv`` name."""
 

@@ -1,0 +1,102 @@
+"""Size and power of every test: a Brown & Warner (1985)-style simulation.
+
+Each replication draws a sample of 50 (event, security) pairs whose returns follow a
+market model with Student t(4) shocks (heavy tails), fits the model on a 240-day
+estimation window [-250, -11], and runs every test on the CAR window [0, 0]. Cells:
+
+* ``no effect``    random, distinct event dates; H0 true.
+* ``+1% day 0``    as above with an abnormal return of +1% on day 0 (power).
+* ``var x2``       day-0 variance doubled, no mean effect (event-induced variance).
+* ``cluster``      all 50 pairs share one event date and benchmark series, pairwise
+                   residual correlation 0.3 (a common t(4) factor); H0 true.
+* ``cluster +1%``  the clustered design with +1% on day 0 (power under clustering).
+
+The table gives the percentage of replications with p < 5%. With 1,000 replications
+the Monte Carlo standard error of a 5% rate is 0.69 points (95% band 3.6%-6.4%).
+Replications run in parallel worker processes (one stacked market-model fit per chunk
+of replications).
+
+Run (from the repository root)::
+
+    uv run python benchmarks/size_power.py --reps 1000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from eventstudy.inference import CLUSTER_ROBUST, DEFAULT_TESTS, EXTRA_TESTS, run_tests
+from eventstudy.inference.simulate import simulate_panels
+
+TESTS = (*DEFAULT_TESTS, *EXTRA_TESTS)
+SCENARIOS: dict[str, dict[str, object]] = {
+    "no effect": {},
+    "+1% day 0": {"effect": 0.01},
+    "var x2": {"variance_ratio": 2.0},
+    "cluster": {"same_date": True, "rho": 0.3},
+    "cluster +1%": {"same_date": True, "rho": 0.3, "effect": 0.01},
+}
+
+
+def _chunk(job: tuple[str, int, int, int, tuple[int, int], int]) -> tuple[str, np.ndarray]:
+    """p-values (replications, tests) of one chunk of one scenario."""
+    scenario, reps, pairs, seed, window, n_boot = job
+    panels = simulate_panels(reps, pairs, seed=seed, **SCENARIOS[scenario])  # type: ignore[arg-type]
+    out = np.empty((reps, len(TESTS)))
+    for r, panel in enumerate(panels):
+        results = run_tests(panel, window, TESTS, n_boot=n_boot, seed=seed + r)
+        out[r] = [res.p_value for res in results]
+    return scenario, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reps", type=int, default=1000, help="replications per cell")
+    parser.add_argument("--pairs", type=int, default=50, help="pairs per sample")
+    parser.add_argument("--window", type=int, nargs=2, default=(0, 0), help="CAR window")
+    parser.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--chunk", type=int, default=100, help="replications per job")
+    parser.add_argument("--seed", type=int, default=20250101)
+    args = parser.parse_args()
+
+    window = (args.window[0], args.window[1])
+    jobs = []
+    for k, scenario in enumerate(SCENARIOS):
+        for c, lo in enumerate(range(0, args.reps, args.chunk)):
+            reps = min(args.chunk, args.reps - lo)
+            seed = args.seed + 1_000_003 * k + 10_007 * c
+            jobs.append((scenario, reps, args.pairs, seed, window, args.n_boot))
+
+    started = time.perf_counter()
+    pvalues: dict[str, list[np.ndarray]] = {s: [] for s in SCENARIOS}
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        for scenario, out in pool.map(_chunk, jobs):
+            pvalues[scenario].append(out)
+    elapsed = time.perf_counter() - started
+
+    header = ["test", "robust", *SCENARIOS]
+    print(
+        f"Rejection rates (%) at the 5% level, {args.reps} replications per cell, "
+        f"{args.pairs} pairs, CAR window [{window[0]}, {window[1]}], t(4) shocks, "
+        f"{args.n_boot} bootstrap draws ({elapsed:.0f} s on {args.workers} workers)\n"
+    )
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---"] + [":-:"] + ["--:"] * len(SCENARIOS)) + "|")
+    for j, test in enumerate(TESTS):
+        cells = []
+        for scenario in SCENARIOS:
+            p = np.concatenate(pvalues[scenario])[:, j]
+            ok = np.isfinite(p)
+            rate = 100.0 * (p[ok] < 0.05).mean() if ok.any() else np.nan
+            cells.append(f"{rate:.1f}" + ("" if ok.all() else f" ({(~ok).sum()} NaN)"))
+        robust = "yes" if test in CLUSTER_ROBUST else "no"
+        print("| " + " | ".join([f"`{test}`", robust, *cells]) + " |")
+
+
+if __name__ == "__main__":
+    main()
