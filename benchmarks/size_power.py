@@ -19,18 +19,24 @@ of replications).
 Run (from the repository root)::
 
     uv run python benchmarks/size_power.py --reps 1000 --workers 2
+    uv run python benchmarks/size_power.py --reps 1000 --window -5 5
+    uv run python benchmarks/size_power.py --reps 1000 --tail-df 0   # normal shocks
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one BLAS thread per worker: no oversubscription
 
-from eventstudy.inference import CLUSTER_ROBUST, DEFAULT_TESTS, EXTRA_TESTS, run_tests
-from eventstudy.inference.simulate import simulate_panels
+import numpy as np  # noqa: E402
+
+from eventstudy.inference import CLUSTER_ROBUST, DEFAULT_TESTS, EXTRA_TESTS, run_tests  # noqa: E402
+from eventstudy.inference.simulate import simulate_panels  # noqa: E402
 
 TESTS = (*DEFAULT_TESTS, *EXTRA_TESTS)
 SCENARIOS: dict[str, dict[str, object]] = {
@@ -42,10 +48,14 @@ SCENARIOS: dict[str, dict[str, object]] = {
 }
 
 
-def _chunk(job: tuple[str, int, int, int, tuple[int, int], int]) -> tuple[str, np.ndarray]:
+Job = tuple[str, int, int, int, tuple[int, int], int, float | None]
+
+
+def _chunk(job: Job) -> tuple[str, np.ndarray]:
     """p-values (replications, tests) of one chunk of one scenario."""
-    scenario, reps, pairs, seed, window, n_boot = job
-    panels = simulate_panels(reps, pairs, seed=seed, **SCENARIOS[scenario])  # type: ignore[arg-type]
+    scenario, reps, pairs, seed, window, n_boot, tail_df = job
+    options = {"tail_df": tail_df, **SCENARIOS[scenario]}
+    panels = simulate_panels(reps, pairs, seed=seed, **options)  # type: ignore[arg-type]
     out = np.empty((reps, len(TESTS)))
     for r, panel in enumerate(panels):
         results = run_tests(panel, window, TESTS, n_boot=n_boot, seed=seed + r)
@@ -62,34 +72,43 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--chunk", type=int, default=100, help="replications per job")
     parser.add_argument("--seed", type=int, default=20250101)
+    parser.add_argument(
+        "--tail-df", type=float, default=4.0, help="Student t shocks' df; 0 = normal shocks"
+    )
+    parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
     args = parser.parse_args()
 
     window = (args.window[0], args.window[1])
-    jobs = []
+    tail_df = args.tail_df or None
+    scenarios = [s for s in SCENARIOS if s in args.scenarios]
+    jobs: list[Job] = []
     for k, scenario in enumerate(SCENARIOS):
+        if scenario not in scenarios:
+            continue
         for c, lo in enumerate(range(0, args.reps, args.chunk)):
             reps = min(args.chunk, args.reps - lo)
             seed = args.seed + 1_000_003 * k + 10_007 * c
-            jobs.append((scenario, reps, args.pairs, seed, window, args.n_boot))
+            jobs.append((scenario, reps, args.pairs, seed, window, args.n_boot, tail_df))
 
     started = time.perf_counter()
-    pvalues: dict[str, list[np.ndarray]] = {s: [] for s in SCENARIOS}
+    pvalues: dict[str, list[np.ndarray]] = {s: [] for s in scenarios}
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for scenario, out in pool.map(_chunk, jobs):
             pvalues[scenario].append(out)
     elapsed = time.perf_counter() - started
 
-    header = ["test", "robust", *SCENARIOS]
+    header = ["test", "robust", *scenarios]
+    shocks = "normal" if tail_df is None else f"t({tail_df:g})"
     print(
         f"Rejection rates (%) at the 5% level, {args.reps} replications per cell, "
-        f"{args.pairs} pairs, CAR window [{window[0]}, {window[1]}], t(4) shocks, "
+        f"{args.pairs} pairs, CAR window [{window[0]}, {window[1]}], {shocks} shocks, "
         f"{args.n_boot} bootstrap draws ({elapsed:.0f} s on {args.workers} workers)\n"
     )
     print("| " + " | ".join(header) + " |")
-    print("|" + "|".join(["---"] + [":-:"] + ["--:"] * len(SCENARIOS)) + "|")
+    print("|" + "|".join(["---"] + [":-:"] + ["--:"] * len(scenarios)) + "|")
     for j, test in enumerate(TESTS):
         cells = []
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             p = np.concatenate(pvalues[scenario])[:, j]
             ok = np.isfinite(p)
             rate = 100.0 * (p[ok] < 0.05).mean() if ok.any() else np.nan

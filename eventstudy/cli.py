@@ -19,11 +19,18 @@ import typer
 
 if TYPE_CHECKING:
     from eventstudy.data import ProgressCallback
+    from eventstudy.results import StudyResult
 
 app = typer.Typer(
     name="eventstudy",
     help="Market-impact event studies: did this news move these stocks, by how much, "
     "and how sure are we?",
+    epilog="Examples:\n\n"
+    "  eventstudy validate events.yaml   # check the events file\n"
+    "  eventstudy list                   # day 0 of every (event, security)\n"
+    "  eventstudy run --source demo      # the whole study, offline, demo data\n"
+    "  eventstudy run --json --quiet     # machine-readable result on stdout\n\n"
+    "Run 'eventstudy COMMAND --help' for a command's options.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -51,18 +58,26 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     typer.echo(f"warning: {message}", err=True)
 
 
+def _hide_warning(*args: object, **kwargs: object) -> None:
+    """``--quiet``: warnings are not shown (errors still are)."""
+
+
 @contextmanager
-def _user_errors() -> Iterator[None]:
+def _user_errors(quiet: bool = False) -> Iterator[None]:
     """Turn the toolkit's errors into a one-line message and an exit code."""
     from eventstudy.errors import EventStudyError
 
     previous = warnings.showwarning
-    warnings.showwarning = _show_warning
+    warnings.showwarning = _hide_warning if quiet else _show_warning
     try:
         yield
     except EventStudyError as exc:
         _err(str(exc))
         raise typer.Exit(getattr(exc, "exit_code", USER_ERROR)) from None
+    except OSError as exc:  # a folder or disk problem (e.g. --cache-dir, disk full)
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"{where}cannot read or write ({exc.strerror or exc})")
+        raise typer.Exit(USER_ERROR) from None
     except KeyboardInterrupt:
         _err("interrupted; files already written are complete, nothing is half-written")
         raise typer.Exit(130) from None
@@ -71,8 +86,8 @@ def _user_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
-    """A rich progress bar on stderr fed by ``progress(ticker, i, n)`` calls."""
+def _progress(enabled: bool, what: str = "prices") -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on stderr fed by ``progress(item, i, n)`` calls (TTY only)."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
@@ -80,10 +95,10 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("prices", total=None)
+        task = bar.add_task(what, total=None)
 
         def update(ticker: str, i: int, n: int) -> None:
-            bar.update(task, completed=i, total=n, description=f"prices: {ticker}")
+            bar.update(task, completed=i, total=n, description=f"{what}: {ticker}")
 
         yield update
 
@@ -106,27 +121,49 @@ def run(
     out: Annotated[
         Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
     ] = Path("outputs"),
-    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the PNG figures.")] = True,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the figures.")] = True,
+    svg: Annotated[
+        bool, typer.Option("--svg", help="Also write every figure as SVG (next to the PNG).")
+    ] = False,
     offline: Offline = False,
     cache_dir: CacheDir = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (no warnings).")
+    ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON document on stdout instead of the summary: the output "
+            "folder, the files written, counts and the CAR[0,+1] rows.",
+        ),
+    ] = False,
 ) -> None:
     """Run the study (all events, or those given with --event) and write the results.
 
-    Examples: eventstudy run --source demo; eventstudy run --event ft-ai-talent;
-    eventstudy run --source csv --prices prices/
-    """
-    with _user_errors(), _progress(source == "yahoo") as progress:
+    Writes CSV tables, figures (PNG; --svg adds SVG), report.html (one self-contained page) and manifest.json into OUT/<study-name>/, then prints a summary.
+
+    Examples:
+
+      eventstudy run --source demo           # offline, synthetic prices
+      eventstudy run -e ft-ai-talent -e deepseek-r1
+      eventstudy run --source csv --prices prices/ --out results
+      eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
+      eventstudy run --offline --quiet       # cached Yahoo prices only
+    """  # noqa: E501
+    with _user_errors(quiet):
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
 
         study = load_study(events_file)
-        options = {"cache_dir": cache_dir, "offline": offline, "progress": progress}
-        result = study.run(
-            source=source,
-            prices=prices,
-            event_ids=event,
-            **(options if source == "yahoo" else {}),
-        )
+        with _progress(source == "yahoo" and not (quiet or json_output)) as progress:
+            options = {"cache_dir": cache_dir, "offline": offline, "progress": progress}
+            result = study.run(
+                source=source,
+                prices=prices,
+                event_ids=event,
+                **(options if source == "yahoo" else {}),
+            )
         if result.models.empty:
             parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))
             unique = list(dict.fromkeys(parts))
@@ -136,15 +173,53 @@ def run(
             raise EventStudyError(
                 f"no (event, security) pair could be estimated ({reasons})", file=events_file
             )
-        try:
-            written = result.save(out, plots=plots)
-        except OSError as exc:
-            raise EventStudyError(
-                f"cannot write the results ({exc.strerror})", file=exc.filename or out
-            ) from None
-    typer.echo(result.summary().as_text())
+        formats = ("png", "svg") if svg else ("png",)
+        with _progress(plots and not (quiet or json_output), "figures") as drawn:
+            try:
+                written = result.save(out, plots=plots, formats=formats, progress=drawn)
+            except OSError as exc:
+                raise EventStudyError(
+                    f"cannot write the results ({exc.strerror})", file=exc.filename or out
+                ) from None
     folder = out / study.study.name
-    typer.echo(f"\nWrote {len(written)} files to {folder}/")
+    if json_output:
+        import json
+
+        from eventstudy.report import json_summary
+
+        typer.echo(json.dumps(json_summary(result, folder, written), indent=2))
+    elif not quiet:
+        _print_summary(result, folder, written)
+
+
+def _print_summary(result: StudyResult, folder: Path, written: dict[str, Path]) -> None:
+    """Plain-text summary, or on a terminal a compact rich table."""
+    if not sys.stdout.isatty():
+        typer.echo(result.summary().as_text())
+        typer.echo(f"\nWrote {len(written)} files to {folder}/")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    from eventstudy.report import rich_table
+
+    console = Console(highlight=False)
+    summary = result.summary()
+    for key, value in summary.header:
+        console.print(Text.assemble((f"{key:<16} ", "dim"), value))
+    console.print()
+    console.print(rich_table(result))
+    for note in summary.notes:
+        console.print(Text(note, style="yellow"))
+    report = folder / "report.html"
+    console.print(
+        Text.assemble(
+            f"\nWrote {len(written)} files to ",
+            (f"{folder}/", "bold"),
+            "; open ",
+            (str(report), "bold"),
+        )
+    )
 
 
 @app.command()

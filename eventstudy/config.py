@@ -32,7 +32,12 @@ from eventstudy.yamlsafe import load_yaml
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
 MAX_FILE_BYTES = 5_000_000
-ModelName = Literal["market"]
+MAX_SLUG = 100
+MAX_TICKER = 32
+ModelName = Literal[
+    "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson"
+]
+EventRole = Literal["study", "confounder"]
 
 
 def _slug(value: str) -> str:
@@ -41,12 +46,16 @@ def _slug(value: str) -> str:
             f"{value!r} is not a slug: use lower-case letters, digits and '-' "
             "(starting with a letter or digit)"
         )
+    if len(value) > MAX_SLUG:  # it names a folder: keep it well under 255 bytes
+        raise ValueError(f"'{value[:20]}...' is too long: at most {MAX_SLUG} characters")
     return value
 
 
 def _ticker(value: str) -> str:
     if not TICKER.fullmatch(value):
         raise ValueError(f"{value!r} is not a ticker symbol")
+    if len(value) > MAX_TICKER:  # it names a cache file
+        raise ValueError(f"'{value[:20]}...' is too long for a ticker symbol")
     return value
 
 
@@ -96,7 +105,17 @@ class StudySettings(BaseModel):
     description: str | None = None
     securities: list[Ticker] = Field(min_length=1)
     benchmark: Ticker = "SPY"
+    benchmarks: dict[Ticker, Ticker] = Field(
+        default_factory=dict, description="Per-security benchmark overrides."
+    )
     model: ModelName = "market"
+    factors: list[Ticker] = Field(
+        default_factory=list, description="Extra factor tickers for the factor model."
+    )
+    dimson_lags: int = Field(default=1, ge=1, le=5)
+    returns: Literal["simple", "trade-to-trade"] = "simple"
+    mask_other_events: bool = True
+    mask_window: Window = (-1, 1)
     estimation_window: Window = (-250, -11)
     event_window: Window = (-10, 10)
     car_windows: list[Window] = Field(
@@ -140,6 +159,8 @@ class Event(BaseModel):
     notes: str | None = None
     securities: list[Ticker] | None = Field(default=None, min_length=1)
     benchmark: Ticker | None = None
+    model: ModelName | None = None
+    role: EventRole = "study"
 
     @field_validator("date", mode="before")
     @classmethod
@@ -202,18 +223,32 @@ class Study(BaseModel):
         """Securities studied for ``event`` (its own list, else the study's)."""
         return list(event.securities or self.study.securities)
 
-    def benchmark_for(self, event: Event) -> str:
-        """Benchmark for ``event`` (its own, else the study's)."""
-        return event.benchmark or self.study.benchmark
+    def benchmark_for(self, event: Event, ticker: str | None = None) -> str:
+        """Benchmark of ``ticker`` in ``event``.
+
+        The event's own benchmark, else the study's per-security ``benchmarks`` entry,
+        else the study's ``benchmark``.
+        """
+        if event.benchmark:
+            return event.benchmark
+        return self.study.benchmarks.get(ticker or "", self.study.benchmark)
+
+    def model_for(self, event: Event) -> str:
+        """Return model of ``event`` (its own, else the study's)."""
+        return event.model or self.study.model
 
     def timezone_for(self, event: Event) -> str:
         """Time zone the event's clock time is read in."""
         return event.timezone or self.study.timezone
 
     def select(self, event_ids: list[str] | None) -> list[Event]:
-        """The events named in ``event_ids`` (all events when None or empty), file order."""
+        """The events named in ``event_ids``, in file order.
+
+        Without ids: every event whose ``role`` is ``study``; confounders (e.g. earnings
+        dates) are only used to mask and flag, unless named explicitly.
+        """
         if not event_ids:
-            return list(self.events)
+            return [e for e in self.events if e.role == "study"]
         wanted = [self.event(i).id for i in event_ids]
         return [e for e in self.events if e.id in wanted]
 
@@ -248,8 +283,12 @@ def _problems_from(exc: ValidationError, raw: Any, file: str) -> list[EventStudy
             message = "unknown key (check its spelling)"
         elif err["type"] == "missing":
             message = "required field is missing"
+        elif err["type"] == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
+            message = "must not be empty"
         problems.append(EventStudyError(message, file=file, event_id=event_id, field=field))
-    return problems
+    # A misspelled key is usually the cause of the other problems (a "missing" field):
+    # name it first, since the command line shows only the first problem.
+    return sorted(problems, key=lambda p: not p.message.startswith("unknown key"))
 
 
 def parse_study(raw: Any, file: str = "<events>") -> Study:
@@ -329,7 +368,11 @@ def load_study(path: str | Path = "events.yaml") -> Study:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise fail(
+            f"line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
     except OSError as exc:
         raise fail(f"cannot read the file ({exc.strerror})") from None
     try:

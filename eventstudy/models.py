@@ -1,61 +1,196 @@
 """Normal-return models fitted for many (event, security) pairs at once.
 
-Every function works on stacked arrays, one row per pair, with NaN marking a missing
-return; nothing loops over pairs.
+Every estimator works on stacked arrays, one row per pair, with NaN marking a missing
+return; nothing loops over pairs. Each returns a :class:`NormalFit`, which predicts
+normal returns from a *prediction design* (one row of regressors per day) and carries
+what the forecast-error variance needs: ``AR = R - design @ coef`` and, for the L
+included days of a window with summed design rows ``a``,
+``Var(CAR) = s^2 (L + a' (X'X)^{-1} a)`` (MacKinlay 1997, eqs. 9-12).
+
+Models (``model:`` in events.yaml; conventions from ``research/conventions.md``):
+
+``constant-mean``
+    ``AR = R - mean(R_est)``; ``s^2`` with ``n - 1`` df; design ``[1]``, so
+    ``Var(CAR) = s^2 (L + L^2 / n)``.
+``market-adjusted``
+    ``AR = R - R_m``; nothing estimated; ``s^2`` = variance of ``R - R_m`` over the
+    estimation window (``n - 1`` df); ``Var(CAR) = s^2 L``.
+``market``
+    OLS of ``R`` on ``[1, R_m]``; ``s^2 = SSR / (n - 2)``.
+``factor``
+    OLS of ``R`` on ``[1, R_m, F_1 .. F_f]`` (factor returns, e.g. KWEB);
+    ``s^2 = SSR / (n - k)``.
+``scholes-williams``
+    Scholes & Williams (1977): ``beta = (b_-1 + b_0 + b_+1) / (1 + 2 rho)``, the
+    ``b_k`` being OLS slopes of ``R_t`` on ``R_m,t+k`` and ``rho`` the first-order
+    autocorrelation of ``R_m``; ``alpha = mean(R) - beta mean(R_m)``.
+``dimson``
+    Dimson (1979): OLS of ``R_t`` on ``R_m,t-K .. R_m,t+K``; ``beta`` = sum of the
+    slopes, ``alpha`` = the intercept.
+
+For the two thin-trading betas ``AR = R - alpha - beta R_m`` and ``s^2`` is the
+mean square of those abnormal returns over the estimation window with ``n - 2`` df;
+their forecast-error term uses the market-model ``(X'X)^{-1}`` of ``[1, R_m]`` (an
+approximation: the estimators' exact sampling variance is not that of OLS).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
+ModelName = Literal[
+    "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson"
+]
+MODEL_NAMES: tuple[str, ...] = (
+    "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
-class MarketModelFit:
-    """OLS market-model estimates, one entry per pair.
-
-    The model is ``R_it = alpha_i + beta_i R_mt + e_it`` fitted on the estimation
-    window by ordinary least squares.
+class NormalFit:
+    """Estimates of one normal-return model, one entry (row) per pair.
 
     Attributes
     ----------
+    model
+        The model's name.
+    coef
+        (N, k) coefficients of the prediction design (see :meth:`design`).
+    xtx_inv
+        (N, k, k) ``(X'X)^{-1}`` of the prediction design over the estimation window,
+        or None when nothing was estimated (market-adjusted).
     alpha, beta
-        Intercept and slope.
+        (N,) intercept and market beta as reported in ``models.csv`` (market-adjusted:
+        0 and 1; constant-mean: the mean and NaN).
     sigma
-        Residual standard deviation ``sqrt(SSR / (n_est - 2))`` (MacKinlay 1997, eq. 8).
+        (N,) residual standard deviation ``sqrt(SSR / df)``.
+    df
+        (N,) residual degrees of freedom (``n_est - k``); t-tests use them.
     r2
-        Coefficient of determination.
+        (N,) coefficient of determination of the estimation fit (NaN where undefined).
     n_est
-        Valid estimation-window observations (both returns present).
-    market_mean, market_sxx
-        Mean of the benchmark return and ``sum (R_m - mean)^2`` over those
-        observations; they enter the forecast-error variance.
+        (N,) valid estimation-window observations.
+    factor_coef
+        (N, f) slopes on the extra factors (factor model), else (N, 0).
     """
 
+    model: str
+    coef: FloatArray
+    xtx_inv: FloatArray | None
     alpha: FloatArray
     beta: FloatArray
     sigma: FloatArray
+    df: NDArray[np.int64]
     r2: FloatArray
     n_est: NDArray[np.int64]
-    market_mean: FloatArray
-    market_sxx: FloatArray
+    factor_coef: FloatArray
 
-    def take(self, rows: NDArray[np.intp]) -> MarketModelFit:
+    def design(self, market: FloatArray, factors: FloatArray | None = None) -> FloatArray:
+        """Prediction design (N, L, k) from benchmark returns (N, L) and factors (N, L, f)."""
+        ones = np.ones_like(market)
+        if self.model == "constant-mean":
+            return ones[..., None]
+        if self.model == "market-adjusted":
+            return market[..., None]
+        columns = [ones, market]
+        if self.model == "factor" and factors is not None:
+            columns += [factors[..., j] for j in range(factors.shape[-1])]
+        return np.stack(columns, axis=-1)
+
+    def expected(self, market: FloatArray, factors: FloatArray | None = None) -> FloatArray:
+        """Normal (expected) returns (N, L)."""
+        return np.einsum("nlk,nk->nl", self.design(market, factors), self.coef)
+
+    def forecast_term(self, summed_design: FloatArray) -> FloatArray:
+        """``a' (X'X)^{-1} a`` per row for summed design rows ``a`` (N, k) or (N, L, k)."""
+        if self.xtx_inv is None:
+            return np.zeros(summed_design.shape[:-1])
+        if summed_design.ndim == 2:
+            return np.einsum("nk,nkj,nj->n", summed_design, self.xtx_inv, summed_design)
+        return np.einsum("nlk,nkj,nlj->nl", summed_design, self.xtx_inv, summed_design)
+
+    def take(self, rows: NDArray[np.intp]) -> NormalFit:
         """The estimates of the given rows only."""
-        return MarketModelFit(
-            *(getattr(self, f.name)[rows] for f in fields(self))  # type: ignore[arg-type]
-        )
+        values = {
+            f.name: (v if f.name == "model" or v is None else v[rows])
+            for f in fields(self)
+            for v in [getattr(self, f.name)]
+        }
+        return NormalFit(**values)
 
-    def expected(self, market: FloatArray) -> FloatArray:
-        """Normal (expected) returns given benchmark returns, rows = pairs."""
-        return self.alpha[:, None] + self.beta[:, None] * market
+    @property
+    def market_mean(self) -> FloatArray:
+        """Estimation-window mean of ``R_m`` (designs ``[1, R_m, ...]``), from ``(X'X)^{-1}``."""
+        return -self.xtx_inv[:, 0, 1] / self.xtx_inv[:, 1, 1]  # type: ignore[index]
+
+    @property
+    def market_sxx(self) -> FloatArray:
+        """``sum (R_m - mean)^2`` over the estimation window (market-model designs)."""
+        return 1.0 / self.xtx_inv[:, 1, 1]  # type: ignore[index]
 
 
-def fit_market_model(returns: FloatArray, market: FloatArray) -> MarketModelFit:
+MarketModelFit = NormalFit  # the market model's fit is a NormalFit with design [1, R_m]
+
+
+def _market_inverse(n: FloatArray, mean_x: FloatArray, sxx: FloatArray) -> FloatArray:
+    """``(X'X)^{-1}`` of ``[1, x]``: ``[[1/n + m^2/S, -m/S], [-m/S, 1/S]]``."""
+    inv = np.empty((len(n), 2, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv[:, 0, 0] = 1.0 / n + mean_x**2 / sxx
+        inv[:, 0, 1] = inv[:, 1, 0] = -mean_x / sxx
+        inv[:, 1, 1] = 1.0 / sxx
+    return inv
+
+
+def _moments(y: FloatArray, x: FloatArray, valid: NDArray[np.bool_]) -> tuple[FloatArray, ...]:
+    """n, means, centred cross-products of y on x over the valid days."""
+    n = valid.sum(axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_x = np.where(valid, x, 0.0).sum(axis=1) / n
+        mean_y = np.where(valid, y, 0.0).sum(axis=1) / n
+        dx = np.where(valid, x - mean_x[:, None], 0.0)
+        dy = np.where(valid, y - mean_y[:, None], 0.0)
+    return n, mean_x, mean_y, (dx * dx).sum(axis=1), (dx * dy).sum(axis=1), (dy * dy).sum(axis=1)
+
+
+def _finish(
+    model: str,
+    y: FloatArray,
+    x: FloatArray,
+    valid: NDArray[np.bool_],
+    alpha: FloatArray,
+    beta: FloatArray,
+) -> NormalFit:
+    """A ``[1, R_m]``-design fit from alpha and beta: sigma, r2, (X'X)^{-1}."""
+    n, mean_x, _, sxx, _, syy = _moments(y, x, valid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resid = np.where(valid, y - alpha[:, None] - beta[:, None] * x, 0.0)
+        ssr = (resid * resid).sum(axis=1)
+        sigma = np.sqrt(ssr / (n - 2))
+        r2 = 1.0 - ssr / syy
+    bad = (n < 3) | ~(sxx > 0) | ~np.isfinite(beta)
+    for arr in (alpha, beta, sigma, r2):
+        arr[bad] = np.nan
+    return NormalFit(
+        model=model,
+        coef=np.column_stack([alpha, beta]),
+        xtx_inv=_market_inverse(n, mean_x, sxx),
+        alpha=alpha,
+        beta=beta,
+        sigma=sigma,
+        df=(n - 2).astype(np.int64),
+        r2=r2,
+        n_est=n.astype(np.int64),
+        factor_coef=np.empty((len(n), 0)),
+    )
+
+
+def fit_market_model(returns: FloatArray, market: FloatArray) -> NormalFit:
     """Fit the market model by OLS for every row of ``returns`` against ``market``.
 
     Parameters
@@ -66,28 +201,184 @@ def fit_market_model(returns: FloatArray, market: FloatArray) -> MarketModelFit:
 
     Returns
     -------
-    MarketModelFit
-        Closed-form OLS estimates. Rows with fewer than 3 valid days or a constant
-        benchmark get NaN estimates.
+    NormalFit
+        Closed-form OLS estimates (``sigma = sqrt(SSR / (n - 2))``, MacKinlay 1997,
+        eq. 8). Rows with fewer than 3 valid days or a constant benchmark get NaN.
     """
     valid = np.isfinite(returns) & np.isfinite(market)
-    n = valid.sum(axis=1)
-    y = np.where(valid, returns, 0.0)
-    x = np.where(valid, market, 0.0)
+    _, mean_x, mean_y, sxx, sxy, _ = _moments(returns, market, valid)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_x = x.sum(axis=1) / n
-        mean_y = y.sum(axis=1) / n
-        dx = np.where(valid, x - mean_x[:, None], 0.0)
-        dy = np.where(valid, y - mean_y[:, None], 0.0)
-        sxx = (dx * dx).sum(axis=1)
-        syy = (dy * dy).sum(axis=1)
-        beta = (dx * dy).sum(axis=1) / sxx
-        alpha = mean_y - beta * mean_x
-        resid = np.where(valid, dy - beta[:, None] * dx, 0.0)
-        ssr = (resid * resid).sum(axis=1)
-        sigma = np.sqrt(ssr / (n - 2))
+        beta = sxy / sxx
+    alpha = mean_y - beta * mean_x
+    return _finish("market", returns, market, valid, alpha, beta)
+
+
+def fit_constant_mean(returns: FloatArray) -> NormalFit:
+    """Constant-mean model: ``AR = R - mean(R_est)``, ``s^2 = SS / (n - 1)``."""
+    valid = np.isfinite(returns)
+    n = valid.sum(axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(valid, returns, 0.0).sum(axis=1) / n
+        dev = np.where(valid, returns - mean[:, None], 0.0)
+        sigma = np.sqrt((dev * dev).sum(axis=1) / (n - 1))
+    bad = n < 3
+    mean[bad] = sigma[bad] = np.nan
+    with np.errstate(divide="ignore"):
+        inv = (1.0 / n)[:, None, None]
+    return NormalFit(
+        "constant-mean", mean[:, None], inv, mean, np.full_like(mean, np.nan), sigma,
+        (n - 1).astype(np.int64), np.full_like(mean, np.nan), n.astype(np.int64),
+        np.empty((len(n), 0)),
+    )  # fmt: skip
+
+
+def fit_market_adjusted(returns: FloatArray, market: FloatArray) -> NormalFit:
+    """Market-adjusted model: ``AR = R - R_m``; ``s^2`` = variance of ``R - R_m`` (n - 1 df)."""
+    excess = returns - market
+    base = fit_constant_mean(excess)
+    ones = np.ones_like(base.alpha)
+    return replace(
+        base, model="market-adjusted", coef=ones[:, None], xtx_inv=None,
+        alpha=np.zeros_like(ones), beta=ones,
+    )  # fmt: skip
+
+
+def _shifted(market: FloatArray, lag: int, width: int) -> FloatArray:
+    """``R_m,t+lag`` for the ``width`` estimation columns that start at column ``pad``."""
+    pad = (market.shape[1] - width) // 2
+    return market[:, pad + lag : pad + lag + width]
+
+
+def fit_scholes_williams(returns: FloatArray, market_padded: FloatArray) -> NormalFit:
+    """Scholes & Williams (1977) beta; see the module docstring for the convention.
+
+    Parameters
+    ----------
+    returns
+        (N, L) estimation-window security returns.
+    market_padded
+        (N, L + 2 p) benchmark returns from ``p >= 1`` sessions before to ``p`` after
+        the estimation window, so ``R_m,t-1`` and ``R_m,t+1`` exist at its edges.
+    """
+    width = returns.shape[1]
+    lag, now, lead = (_shifted(market_padded, k, width) for k in (-1, 0, 1))
+    valid = np.isfinite(returns) & np.isfinite(lag) & np.isfinite(now) & np.isfinite(lead)
+    slopes = []
+    for x in (lag, now, lead):
+        _, _, _, sxx, sxy, _ = _moments(returns, x, valid)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slopes.append(sxy / sxx)
+    _, _, _, s_now, s_cross, s_lag = _moments(now, lag, valid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = s_cross / np.sqrt(s_now * s_lag)
+        beta = (slopes[0] + slopes[1] + slopes[2]) / (1.0 + 2.0 * rho)
+    _, mean_x, mean_y, *_ = _moments(returns, now, valid)
+    alpha = mean_y - beta * mean_x
+    return _finish("scholes-williams", returns, now, valid, alpha, beta)
+
+
+def ols(
+    y: FloatArray, design: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Batched OLS of ``y`` (N, L) on ``design`` (N, L, k); rows with any NaN are dropped.
+
+    Returns ``(coef (N, k), (X'X)^{-1} (N, k, k), residuals (N, L) NaN where dropped,
+    valid (N, L))``. Singular systems give NaN coefficients.
+    """
+    valid = np.isfinite(y) & np.isfinite(design).all(axis=2)
+    X = np.where(valid[..., None], design, 0.0)
+    yv = np.where(valid, y, 0.0)
+    xtx = np.einsum("nlk,nlj->nkj", X, X)
+    xty = np.einsum("nlk,nl->nk", X, yv)
+    k = design.shape[2]
+    ok = np.linalg.matrix_rank(xtx) == k
+    inv = np.full_like(xtx, np.nan)
+    inv[ok] = np.linalg.inv(xtx[ok])
+    coef = np.einsum("nkj,nj->nk", inv, xty)
+    resid = np.where(valid, y - np.einsum("nlk,nk->nl", design, coef), np.nan)
+    return coef, inv, resid, valid
+
+
+def _regression_fit(model: str, y: FloatArray, design: FloatArray) -> tuple[NormalFit, FloatArray]:
+    coef, inv, resid, valid = ols(y, design)
+    n = valid.sum(axis=1)
+    k = design.shape[2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ssr = np.nansum(resid**2, axis=1)
+        mean_y = np.where(valid, y, 0.0).sum(axis=1) / n
+        syy = np.where(valid, (y - mean_y[:, None]) ** 2, 0.0).sum(axis=1)
+        sigma = np.sqrt(ssr / (n - k))
         r2 = 1.0 - ssr / syy
-    bad = (n < 3) | ~(sxx > 0)
-    for arr in (alpha, beta, sigma, r2):
-        arr[bad] = np.nan
-    return MarketModelFit(alpha, beta, sigma, r2, n.astype(np.int64), mean_x, sxx)
+    bad = (n <= k) | ~np.isfinite(coef).all(axis=1)
+    sigma[bad] = r2[bad] = np.nan
+    coef[bad] = np.nan
+    fit = NormalFit(
+        model, coef, inv, coef[:, 0].copy(), coef[:, 1].copy(), sigma, (n - k).astype(np.int64),
+        r2, n.astype(np.int64), coef[:, 2:].copy(),
+    )  # fmt: skip
+    return fit, valid
+
+
+def fit_factor_model(returns: FloatArray, market: FloatArray, factors: FloatArray) -> NormalFit:
+    """Multi-factor model: OLS of ``R`` on ``[1, R_m, F_1 .. F_f]`` (``factors`` (N, L, f))."""
+    ones = np.ones_like(market)
+    design = np.concatenate([np.stack([ones, market], axis=-1), factors], axis=-1)
+    return _regression_fit("factor", returns, design)[0]
+
+
+def fit_dimson(returns: FloatArray, market_padded: FloatArray, lags: int = 1) -> NormalFit:
+    """Dimson (1979) beta: sum of the slopes on ``R_m,t-K .. R_m,t+K`` (K = ``lags``).
+
+    ``market_padded`` holds ``p >= lags`` extra sessions on each side of the window.
+    """
+    width = returns.shape[1]
+    shifted = [_shifted(market_padded, k, width) for k in range(-lags, lags + 1)]
+    design = np.stack([np.ones_like(returns), *shifted], axis=-1)
+    fit, valid = _regression_fit("dimson", returns, design)
+    alpha = fit.coef[:, 0].copy()
+    beta = fit.coef[:, 1:].sum(axis=1)
+    now = shifted[lags]
+    return _finish("dimson", returns, now, valid, alpha, beta)
+
+
+def fit_model(
+    model: str,
+    returns: FloatArray,
+    market_padded: FloatArray,
+    factors: FloatArray | None = None,
+    *,
+    dimson_lags: int = 1,
+) -> NormalFit:
+    """Fit ``model`` on the estimation window.
+
+    Parameters
+    ----------
+    model
+        One of :data:`MODEL_NAMES`.
+    returns
+        (N, L) security returns on the estimation days.
+    market_padded
+        (N, L + 2 p) benchmark returns with ``p`` sessions of padding on each side
+        (needed by the thin-trading betas; the others use the middle L columns).
+    factors
+        (N, L, f) extra factor returns on the estimation days (factor model).
+    dimson_lags
+        K for the Dimson model.
+    """
+    width = returns.shape[1]
+    market = _shifted(market_padded, 0, width)
+    if model == "market":
+        return fit_market_model(returns, market)
+    if model == "constant-mean":
+        return fit_constant_mean(returns)
+    if model == "market-adjusted":
+        return fit_market_adjusted(returns, market)
+    if model == "factor":
+        if factors is None or factors.shape[-1] == 0:
+            raise ValueError("the factor model needs factor returns (study.factors)")
+        return fit_factor_model(returns, market, factors)
+    if model == "scholes-williams":
+        return fit_scholes_williams(returns, market_padded)
+    if model == "dimson":
+        return fit_dimson(returns, market_padded, dimson_lags)
+    raise ValueError(f"unknown model {model!r}")

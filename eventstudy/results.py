@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -21,11 +21,14 @@ import pandas as pd
 from eventstudy import output
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from matplotlib.figure import Figure
 
     from eventstudy.calendar import Alignment
     from eventstudy.config import Study
     from eventstudy.data.base import PriceTable
+    from eventstudy.estimation import Estimates
 
 AR_COLUMNS = [
     "event_id",
@@ -144,6 +147,8 @@ class StudyResult:
         Pairs that could not be estimated, with the reason (``skipped.csv``).
     prices
         The prices used, with their provenance.
+    estimates
+        The fitted models and stacked arrays per model group (for inference).
     started, finished
         UTC timestamps of the run.
     """
@@ -158,6 +163,7 @@ class StudyResult:
     prices: PriceTable
     started: datetime
     finished: datetime
+    estimates: list[Estimates] = field(default_factory=list, repr=False)
 
     @property
     def synthetic(self) -> bool:
@@ -230,20 +236,24 @@ class StudyResult:
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
-    def plot(self, event_id: str, kind: str = "car") -> Figure:
-        """Figure for one event: ``kind="car"`` (CAR paths with 95% bands) or ``"ar"``.
+    def plot(self, event_id: str | None = None, kind: str | None = None, **options: Any) -> Figure:
+        """A figure of the study (see :mod:`eventstudy.plots`).
+
+        ``plot("ft-ai-talent")`` or ``plot("ft-ai-talent", kind="ar")`` for one event
+        (``car``: CAR paths with 95% bands, ``ar``: AR bars); ``plot(kind="caar")``,
+        ``"heatmap"`` (``window=(0, 1)``) or ``"timeline"`` for the whole study
+        (``plot("heatmap")`` works too); ``plot()`` is the CAAR figure.
 
         Returns
         -------
         matplotlib.figure.Figure
         """
-        from eventstudy.errors import EventStudyError
-        from eventstudy.plots import PLOTS
+        from eventstudy.plots import STUDY_KINDS, figure
 
-        if kind not in PLOTS:
-            raise EventStudyError(f"unknown plot kind '{kind}' (choose from {', '.join(PLOTS)})")
-        self.study.event(event_id)  # a clear error for an unknown id
-        return PLOTS[kind](self, event_id)
+        if kind is None and event_id in STUDY_KINDS and event_id not in self.event_ids:
+            event_id, kind = None, event_id
+        kind = kind or ("car" if event_id is not None else "caar")
+        return figure(self, kind, event_id, **options)
 
     def manifest(self) -> dict[str, Any]:
         """What was run, on which data, with which software: ``manifest.json``."""
@@ -285,7 +295,14 @@ class StudyResult:
             "environment": {"python": platform.python_version(), "packages": packages},
         }
 
-    def save(self, out: str | Path = "outputs", *, plots: bool = True) -> dict[str, Path]:
+    def save(
+        self,
+        out: str | Path = "outputs",
+        *,
+        plots: bool = True,
+        formats: tuple[str, ...] = ("png",),
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> dict[str, Path]:
         """Write the output contract into ``out/<study-name>/``.
 
         Parameters
@@ -294,15 +311,25 @@ class StudyResult:
             Parent folder (default ``outputs``); the study's files go in a sub-folder
             named after ``study.name``.
         plots
-            Also draw ``<event_id>/car.png`` and ``<event_id>/ar.png`` per event.
+            Also draw ``caar``, ``heatmap`` and ``timeline`` for the study and
+            ``<event_id>/car`` and ``<event_id>/ar`` per event.
+        formats
+            Figure formats: ``"png"`` and/or ``"svg"``.
+        progress
+            Called as ``progress(figure_name, done, total)`` after each figure.
 
         Returns
         -------
         dict
-            File role (``"car"``, ``"manifest"``, ``"<event_id>/car.png"`` ...) to path.
-            Every file is written atomically.
+            File role (``"car"``, ``"manifest"``, ``"report"``, ``"caar.png"``,
+            ``"<event_id>/car.png"`` ...) to path. Every file is written atomically;
+            ``report.html`` embeds the figures and is written even without them.
         """
         folder = Path(out) / self.study.study.name
+        # manifest.json is removed first and written last: a folder holding one is one
+        # complete run; after an interrupted re-run every file is still complete (old or
+        # new, each replaced atomically) but there is no manifest until a run completes.
+        (folder / "manifest.json").unlink(missing_ok=True)
         written = {
             "abnormal_returns": output.write_csv(
                 folder / "abnormal_returns.csv", self.abnormal_returns
@@ -312,12 +339,13 @@ class StudyResult:
             "skipped": output.write_csv(folder / "skipped.csv", self.skipped),
             "summary": output.write_text(folder / "summary.txt", self.summary().as_text() + "\n"),
         }
+        from eventstudy.plots import Figures, save_figures
+        from eventstudy.report import write_report
+
+        figures = Figures()
         if plots:
-            estimated = set(self.models["event_id"])
-            for event_id in (e for e in self.event_ids if e in estimated):
-                for kind in ("car", "ar"):
-                    fig = self.plot(event_id, kind)
-                    key = f"{event_id}/{kind}.png"
-                    written[key] = output.write_figure(folder / event_id / f"{kind}.png", fig)
+            figures = save_figures(self, folder, formats=tuple(formats), progress=progress)
+            written.update(figures.paths)
+        written["report"] = write_report(self, folder / "report.html", figures.images)
         written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
         return written

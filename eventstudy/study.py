@@ -15,18 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.abnormal import (
-    abnormal_returns,
-    ar_variance,
-    car_variance,
-    cumulative_car_variance,
-    t_test,
-)
-from eventstudy.calendar import Alignment, align_event, exchange_for, session_span, sessions
+from eventstudy.calendar import Alignment, align_event, exchange_for, session_span
+from eventstudy.confounders import neighbours
 from eventstudy.data import PriceSource, PriceTable, get_source
 from eventstudy.errors import EventStudyError
-from eventstudy.models import fit_market_model
-from eventstudy.returns import session_returns
+from eventstudy.estimation import LAG_PAD, Estimates, estimate, stack_pairs, tables
+from eventstudy.returns import session_returns, stale_days
 
 if TYPE_CHECKING:
     from eventstudy.config import Study, StudySettings
@@ -64,33 +58,8 @@ def align_study(study: Study, event_ids: list[str] | None = None) -> list[Pair]:
             except EventStudyError as exc:
                 exc.file = exc.file or (str(study.path) if study.path else None)
                 raise
-            pairs.append(Pair(event.id, ticker, study.benchmark_for(event), alignment))
+            pairs.append(Pair(event.id, ticker, study.benchmark_for(event, ticker), alignment))
     return pairs
-
-
-def _stack(
-    pairs: list[Pair], returns: dict[str, pd.Series], first: int, last: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Security and benchmark returns at relative days first..last, one row per pair.
-
-    Returns ``(returns, benchmark_returns, dates)``, each of shape (pairs, days); the
-    benchmark is matched to the security's sessions by date, never by position.
-    """
-    offsets = np.arange(first, last + 1)
-    shape = (len(pairs), len(offsets))
-    y, x = np.full(shape, np.nan), np.full(shape, np.nan)
-    dates = np.empty(shape, dtype="datetime64[ns]")
-    groups: dict[tuple[str, str], list[int]] = {}
-    for row, pair in enumerate(pairs):
-        groups.setdefault((pair.ticker, pair.benchmark), []).append(row)
-    for (ticker, benchmark), rows in groups.items():
-        grid = sessions(exchange_for(ticker))
-        day0_pos = grid.get_indexer([pairs[r].alignment.day0 for r in rows])
-        pos = day0_pos[:, None] + offsets[None, :]
-        y[rows] = returns[ticker].reindex(grid).to_numpy(dtype="float64")[pos]
-        x[rows] = returns[benchmark].reindex(grid).to_numpy(dtype="float64")[pos]
-        dates[rows] = grid.to_numpy()[pos]
-    return y, x, dates
 
 
 @dataclass(frozen=True)
@@ -118,7 +87,8 @@ class PricePlan:
 def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
     """The tickers and date range the pairs' windows need (used by ``run`` and ``fetch``)."""
     settings = study.study
-    first = settings.estimation_window[0] - 1  # one more session for the first return
+    # one more session for the first return, and padding for lead/lag betas
+    first = settings.estimation_window[0] - 1 - LAG_PAD
     last = settings.event_window[1]
     spans, skipped = [], []
     for pair in pairs:
@@ -128,7 +98,9 @@ def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
             skipped.append((pair.event_id, pair.ticker, reason))
         else:
             spans.append((pair, span))
-    tickers = sorted({p.ticker for p, _ in spans} | {p.benchmark for p, _ in spans})
+    tickers = sorted(
+        {p.ticker for p, _ in spans} | {p.benchmark for p, _ in spans} | set(settings.factors)
+    )
     if not spans:
         return PricePlan(spans, skipped, [], date.min, date.min)
     start = (min(s[0] for _, s in spans) - _PAD).date()
@@ -184,19 +156,25 @@ def run_study(
 
     available = set(table.tickers)
     returns = {t: session_returns(table.adj_close[t], exchange_for(t)) for t in available}
+    volume = table.volume if table.volume is not None else pd.DataFrame()
+    stale = {t: stale_days(table.adj_close[t], volume.get(t), exchange_for(t)) for t in available}
     runnable = []
     for pair, span in in_calendar:
+        needs = [pair.ticker, pair.benchmark]
+        if study.model_for(study.event(pair.event_id)) == "factor":
+            needs += settings.factors
         gaps = [
             table.missing[t]
-            for t in (pair.ticker, pair.benchmark)
+            for t in needs
             if t in table.missing and table.missing[t].affects(span[0].date(), span[-1].date())
         ]
-        missing = [t for t in (pair.ticker, pair.benchmark) if t not in available]
+        missing = [t for t in needs if t not in available]
         if gaps:
             skipped.append((pair.event_id, pair.ticker, "; ".join(g.reason for g in gaps)))
         elif missing:
+            role = {pair.benchmark: "benchmark "} | {f: "factor " for f in settings.factors}
             what = " and ".join(
-                f"{'benchmark ' if t == pair.benchmark else ''}{t}" for t in missing
+                f"{role.get(t, '') if t != pair.ticker else ''}{t}" for t in missing
             )
             skipped.append(
                 (pair.event_id, pair.ticker, f"no prices for {what} in the {table.source} source")
@@ -204,8 +182,8 @@ def run_study(
         else:
             runnable.append(pair)
 
-    frames = _estimate(runnable, returns, settings, skipped)
-    ar, car, models = frames
+    groups = _estimate_groups(study, runnable, returns, stale, skipped)
+    ar, car, models = _result_tables(groups, runnable, settings)
     skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
     return StudyResult(
         study=study,
@@ -216,140 +194,66 @@ def run_study(
         models=models,
         skipped=skipped_frame,
         prices=table,
+        estimates=groups,
         started=started,
         finished=datetime.now(UTC),
     )
 
 
-def _estimate(
+def _estimate_groups(
+    study: Study,
     pairs: list[Pair],
     returns: dict[str, pd.Series],
-    settings: StudySettings,
+    stale: dict[str, pd.Series],
     skipped: list[tuple[str, str, str]],
+) -> list[Estimates]:
+    """Stack all pairs once, then fit each model on the pairs that use it."""
+    settings = study.study
+    if not pairs:
+        return []
+    data = stack_pairs(
+        pairs,
+        returns,
+        stale,
+        [f for f in settings.factors if f in returns],
+        settings.estimation_window[0] - LAG_PAD,
+        settings.event_window[1],
+        trade_to_trade_returns=settings.returns == "trade-to-trade",
+    )
+    near = neighbours(study, pairs)
+    by_model: dict[str, list[int]] = {}
+    for row, pair in enumerate(pairs):
+        by_model.setdefault(study.model_for(study.event(pair.event_id)), []).append(row)
+    groups = []
+    for model, rows in by_model.items():
+        idx = np.asarray(rows)
+        group = estimate(
+            [pairs[i] for i in idx], data.take(idx), settings, model, [near[i] for i in idx],
+            skipped,
+        )  # fmt: skip
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def _result_tables(
+    groups: list[Estimates], pairs: list[Pair], settings: StudySettings
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Fit, screen and compute the three result tables for runnable pairs."""
+    """Concatenate the groups' tables in the order of ``pairs`` (events-file order)."""
     from eventstudy.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
 
-    est_first, est_last = settings.estimation_window
-    evt_first, evt_last = settings.event_window
-    min_n = settings.min_estimation_returns
-    empty = (
-        pd.DataFrame(columns=AR_COLUMNS),
-        pd.DataFrame(columns=CAR_COLUMNS),
-        pd.DataFrame(columns=MODEL_COLUMNS),
-    )
-    if not pairs:
-        return empty
-
-    y, x, dates = _stack(pairs, returns, est_first, evt_last)
-    n_est_days = est_last - est_first + 1
-    gap = evt_first - est_last - 1
-    y_est, x_est = y[:, :n_est_days], x[:, :n_est_days]
-    y_evt, x_evt = y[:, n_est_days + gap :], x[:, n_est_days + gap :]
-    fit = fit_market_model(y_est, x_est)
-    day0_col = -evt_first
-
-    keep = np.ones(len(pairs), dtype=bool)
-    for i, pair in enumerate(pairs):
-        day0 = f"{pair.alignment.day0:%Y-%m-%d}"
-        reason = None
-        if fit.n_est[i] < min_n:
-            reason = f"only {fit.n_est[i]} valid estimation returns (minimum {min_n})"
-        elif not np.isfinite(fit.beta[i]):
-            reason = f"benchmark {pair.benchmark} returns are constant in the estimation window"
-        elif not np.isfinite(y_evt[i, day0_col]):
-            reason = f"no return for {pair.ticker} on day 0 ({day0}): price missing"
-        elif not np.isfinite(x_evt[i, day0_col]):
-            reason = f"no return for benchmark {pair.benchmark} on day 0 ({day0})"
-        if reason:
-            skipped.append((pair.event_id, pair.ticker, reason))
-            keep[i] = False
-    if not keep.any():
-        return empty
-
-    idx = np.flatnonzero(keep)
-    pairs = [pairs[i] for i in idx]
-    dates = dates[idx]
-    y_evt, x_evt = y_evt[idx], x_evt[idx]
-    fit = fit.take(idx)
-    ar = abnormal_returns(fit, y_evt, x_evt)
-    valid = np.isfinite(ar)
-    ar_se = np.sqrt(ar_variance(fit, x_evt))
-    running_car = np.cumsum(np.where(valid, ar, 0.0), axis=1)
-    running_se = np.sqrt(cumulative_car_variance(fit, x_evt, valid))
-    rel_days = np.arange(evt_first, evt_last + 1)
-    width = len(rel_days)
-
-    event_ids = np.repeat([p.event_id for p in pairs], width)
-    tickers = np.repeat([p.ticker for p in pairs], width)
-    evt_dates = dates[:, -width:].ravel()
-    ar_frame = pd.DataFrame(
-        {
-            "event_id": event_ids,
-            "ticker": tickers,
-            "rel_day": np.tile(rel_days, len(pairs)),
-            "date": pd.DatetimeIndex(evt_dates).strftime("%Y-%m-%d"),
-            "ret": y_evt.ravel(),
-            "benchmark_ret": x_evt.ravel(),
-            "expected_ret": fit.expected(x_evt).ravel(),
-            "ar": ar.ravel(),
-            "car": np.where(valid, running_car, np.nan).ravel(),
-            "ar_se": np.where(valid, ar_se, np.nan).ravel(),
-            "car_se": np.where(valid, running_se, np.nan).ravel(),
-        }
-    )
-
-    day0s = [f"{p.alignment.day0:%Y-%m-%d}" for p in pairs]
-    car_rows = []
-    for w_start, w_end in settings.car_windows:
-        in_window = (rel_days >= w_start) & (rel_days <= w_end)
-        included = valid & in_window[None, :]
-        car = np.where(included, ar, 0.0).sum(axis=1)
-        se = np.sqrt(car_variance(fit, x_evt, included))
-        car[~included.any(axis=1)] = np.nan
-        t, p = t_test(car, se, fit.n_est - 2)
-        car_rows.append(
-            pd.DataFrame(
-                {
-                    "event_id": [q.event_id for q in pairs],
-                    "ticker": [q.ticker for q in pairs],
-                    "day0": day0s,
-                    "window_start": w_start,
-                    "window_end": w_end,
-                    "car": car,
-                    "car_se": se,
-                    "car_t": t,
-                    "car_p": p,
-                    "n_est": fit.n_est,
-                    "alpha": fit.alpha,
-                    "beta": fit.beta,
-                    "sigma": fit.sigma,
-                    "n_days": included.sum(axis=1),
-                    "benchmark": [q.benchmark for q in pairs],
-                }
-            )
+    parts = [tables(g, settings.car_windows, settings.factors) for g in groups]
+    if not parts:
+        return (
+            pd.DataFrame(columns=AR_COLUMNS),
+            pd.DataFrame(columns=CAR_COLUMNS),
+            pd.DataFrame(columns=MODEL_COLUMNS),
         )
     order = {(p.event_id, p.ticker): i for i, p in enumerate(pairs)}
-    car_frame = pd.concat(car_rows, ignore_index=True)
-    car_frame["_pair"] = [order[k] for k in zip(car_frame.event_id, car_frame.ticker, strict=True)]
-    car_frame = (
-        car_frame.sort_values(["_pair"], kind="stable").drop(columns="_pair").reset_index(drop=True)
-    )
-
-    models = pd.DataFrame(
-        {
-            "event_id": [p.event_id for p in pairs],
-            "ticker": [p.ticker for p in pairs],
-            "model": "market",
-            "alpha": fit.alpha,
-            "beta": fit.beta,
-            "sigma": fit.sigma,
-            "r2": fit.r2,
-            "n_est": fit.n_est,
-            "est_start": pd.DatetimeIndex(dates[:, 0]).strftime("%Y-%m-%d"),
-            "est_end": pd.DatetimeIndex(dates[:, n_est_days - 1]).strftime("%Y-%m-%d"),
-            "benchmark": [p.benchmark for p in pairs],
-            "exchange": [p.alignment.exchange for p in pairs],
-        }
-    )
-    return ar_frame, car_frame, models
+    out = []
+    for k in range(3):
+        frame = pd.concat([part[k] for part in parts], ignore_index=True)
+        rank = [order[key] for key in zip(frame["event_id"], frame["ticker"], strict=True)]
+        frame = frame.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+        out.append(frame)
+    return out[0], out[1], out[2]

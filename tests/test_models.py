@@ -54,12 +54,12 @@ def test_hand_worked_mackinlay_example():
     assert fit.alpha[0] == pytest.approx(1 * u, abs=1e-14)
     assert fit.sigma[0] ** 2 == pytest.approx(0.5 * u**2, rel=1e-12)
     x_evt, y_evt = np.array([[2.0, 0.0]]) * u, np.array([[4.0, 0.0]]) * u
-    ar = abnormal_returns(fit, y_evt, x_evt)
+    ar = abnormal_returns(fit, y_evt, fit.design(x_evt))
     np.testing.assert_allclose(ar, [[2 * u, -1 * u]], atol=1e-15)
-    var = car_variance(fit, x_evt, np.array([[True, True]]))
+    var = car_variance(fit, fit.design(x_evt), np.array([[True, True]]))
     assert var[0] == pytest.approx(2 * u**2, rel=1e-12)
     # one day: s^2 (1 + 1/n + (x - mean)^2 / Sxx) = 0.5 (1 + 1/4 + 4/4) = 1.125
-    assert ar_variance(fit, x_evt)[0, 0] == pytest.approx(1.125 * u**2, rel=1e-12)
+    assert ar_variance(fit, fit.design(x_evt))[0, 0] == pytest.approx(1.125 * u**2, rel=1e-12)
     t, p = t_test(np.array([u]), np.sqrt(var), fit.n_est - 2)
     assert t[0] == pytest.approx(1 / np.sqrt(2), rel=1e-12)
     assert p[0] == pytest.approx(1 - 1 / np.sqrt(5), rel=1e-12)
@@ -82,7 +82,7 @@ def test_car_variance_equals_matrix_formula():
         g[lo : hi + 1] = 1
         g[np.isnan(y_evt)] = 0
         included = (g == 1)[None]
-        got = car_variance(fit, x_evt[None], included)[0]
+        got = car_variance(fit, fit.design(x_evt[None]), included)[0]
         assert got == pytest.approx(g @ V @ g, rel=1e-10)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -104,14 +105,23 @@ class CacheEntry:
 
 
 def _file_name(ticker: str) -> str:
-    """A safe file name for any symbol (``^GSPC`` -> ``%5EGSPC``)."""
-    return re.sub(r"[^A-Za-z0-9.\-=]", lambda m: f"%{ord(m.group()):02X}", ticker) + ".parquet"
+    """A safe file name for any symbol (``^GSPC`` -> ``%5EGSPC``).
+
+    Every other character becomes the ``%XX`` escapes of its UTF-8 bytes, so distinct
+    symbols never share a file (``chr(0x4E2D)`` and ``chr(0x4E2) + "D"`` once did).
+    """
+    return (
+        re.sub(
+            r"[^A-Za-z0-9.\-=]",
+            lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")),
+            ticker,
+        )
+        + ".parquet"
+    )
 
 
 def _ticker_from(name: str) -> str:
-    return re.sub(
-        r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), name.removesuffix(".parquet")
-    )
+    return unquote(name.removesuffix(".parquet"), errors="surrogatepass")
 
 
 class PriceCache:

@@ -8,16 +8,14 @@ adjustment.
 Modules, one job each: :mod:`~eventstudy.inference.panel` (the inputs),
 :mod:`~eventstudy.inference.parametric`, :mod:`~eventstudy.inference.nonparametric`,
 :mod:`~eventstudy.inference.clustering` (cluster detection, Kolari-Pynnönen),
-:mod:`~eventstudy.inference.bootstrap`, :mod:`~eventstudy.inference.binder`,
+:mod:`~eventstudy.inference.resampling` (the bootstrap), :mod:`~eventstudy.inference.binder`,
 :mod:`~eventstudy.inference.multiple` and :mod:`~eventstudy.inference.runner`.
 """
 
 from __future__ import annotations
 
 from eventstudy.inference.binder import binder_caar_t, binder_f, cluster_tests
-from eventstudy.inference.bootstrap import bootstrap
 from eventstudy.inference.clustering import (
-    CLUSTER_ROBUST,
     clustering_present,
     cross_correlation,
     date_clusters,
@@ -45,7 +43,8 @@ from eventstudy.inference.parametric import (
     mackinlay_j2,
     patell_z,
 )
-from eventstudy.inference.result import TestResult
+from eventstudy.inference.resampling import bootstrap
+from eventstudy.inference.result import CLUSTER_ROBUST, TestResult
 from eventstudy.inference.runner import DEFAULT_TESTS, EXTRA_TESTS, TESTS, run_tests
 
 __all__ = [

@@ -21,7 +21,9 @@ over the estimation days (for i = j this is MacKinlay's ``L + L^2/M + (...)^2/S_
 The tests in ``tests/test_inference_binder.py`` check this against the explicit dummy
 regression fitted with statsmodels.
 
-The system needs a balanced panel: a cluster uses the estimation days on which every
+The regression is always the market model on ``returns_est``/``market_est`` and
+``returns_evt``/``market_evt`` (Binder's framework), whatever normal-return model
+produced the panel's ``ar``. The system needs a balanced panel: a cluster uses the estimation days on which every
 member has both returns, and the CAR-window days on which every member has both
 returns. Days are aligned in relative event time. A security that appears twice in a
 cluster (two events on the same day) enters once.
@@ -36,7 +38,7 @@ from scipy import special
 
 from eventstudy.inference.clustering import date_clusters
 from eventstudy.inference.panel import EventPanel, IntArray, window_view
-from eventstudy.inference.result import TestResult, p_fisher, p_student, unavailable
+from eventstudy.inference.result import TestResult, p_fisher, p_student, result, unavailable
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class ClusterTests:
 
     Attributes
     ----------
+    day0
+        The cluster's calendar day 0.
     size
         Securities q in the cluster (the number of restrictions).
     nu
@@ -63,6 +67,7 @@ class ClusterTests:
         Clusters that could not be tested, with the reason.
     """
 
+    day0: np.ndarray
     size: IntArray
     nu: IntArray
     wald: np.ndarray
@@ -158,6 +163,7 @@ def cluster_tests(panel: EventPanel, window: tuple[int, int]) -> ClusterTests:
             skipped.append(f"cluster of {size} on {panel.day0[idx[g, 0]]}: {why}")
         nu_ok = nu[ok]
         f = (nu_ok - size + 1) / (size * nu_ok) * wald[ok]
+        parts["day0"].append(panel.day0[idx[ok, 0]])
         parts["size"].append(np.full(ok.sum(), size, dtype=np.int64))
         parts["nu"].append(nu_ok.astype(np.int64))
         parts["wald"].append(wald[ok])
@@ -168,6 +174,8 @@ def cluster_tests(panel: EventPanel, window: tuple[int, int]) -> ClusterTests:
     arrays = {
         k: (np.concatenate(v) if v else np.empty(0)) for k, v in parts.items() if k != "skipped"
     }
+    if not parts["day0"]:
+        arrays["day0"] = np.empty(0, dtype="datetime64[D]")
     arrays["size"] = arrays["size"].astype(np.int64)
     arrays["nu"] = arrays["nu"].astype(np.int64)
     return ClusterTests(**arrays, skipped=skipped)
@@ -210,16 +218,16 @@ def binder_f(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     note = _skip_note(ct)
     n = int(ct.size.sum())
     if ct.size.size == 0:
-        return unavailable(name, note or "no pair has a CAR in this window", 0, robust=True)
+        return unavailable(name, note or "no pair has a CAR in this window", 0)
     if ct.size.size == 1:
         q, d2 = int(ct.size[0]), int(ct.nu[0] - ct.size[0] + 1)
         f = float(ct.f[0])
-        return TestResult(name, f, p_fisher(f, q, d2), n, (q, d2), f"F({q}, {d2})", True, note)
+        return result(name, f, p_fisher(f, q, d2), n, (q, d2), f"F({q}, {d2})", note)
     q = int(ct.size.sum())
     x = float(special.chdtri(ct.size, ct.p).sum())
     p = float(special.chdtrc(q, x))
     text = f"chi2({q})/{q}, Lancaster combination of {ct.size.size} cluster F tests"
-    return TestResult(name, x / q, p, n, (q, np.inf), text, True, note)
+    return result(name, x / q, p, n, (q, np.inf), text, note)
 
 
 def binder_caar_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -240,7 +248,7 @@ def binder_caar_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     note = _skip_note(ct)
     n = int(ct.size.sum())
     if ct.size.size == 0:
-        return unavailable(name, note or "no pair has a CAR in this window", 0, robust=True)
+        return unavailable(name, note or "no pair has a CAR in this window", 0)
     t = float(ct.car_sum.sum() / np.sqrt(ct.car_sum_var.sum()))
     df = int(ct.nu.min())
-    return TestResult(name, t, p_student(t, df), n, df, f"t({df})", True, note)
+    return result(name, t, p_student(t, df), n, df, f"t({df})", note)

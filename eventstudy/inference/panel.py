@@ -1,10 +1,18 @@
 """The inputs every cross-sectional test needs, one row per (event, security) pair.
 
-:class:`EventPanel` stacks what the market-model step produced for N pairs:
+:class:`EventPanel` stacks what the normal-return model step produced for N pairs:
 event-window abnormal returns, estimation-window residuals, the benchmark and security
 returns on both windows, the per-pair model summaries that enter the forecast-error
 variance, and the labels (event id, ticker, calendar day 0) used for grouping and for
 detecting event-date clustering. NaN marks a missing return everywhere.
+
+The forecast-error variance is the market model's by default
+(``1/M + (R_mt - mean R_m)^2 / S_mm`` per day, from ``n_est``, ``market_mean`` and
+``market_sxx``). For any other linear normal-return model (constant-mean, factor,
+...) pass its event-window prediction design ``design_evt`` (N, L2, k), the
+estimation ``(X'X)^{-1}`` as ``xtx_inv`` (N, k, k) and the residual ``df``
+(``n_est - k``): the variance becomes ``s^2 (L + a' (X'X)^{-1} a)``, ``a`` the summed
+design rows of the included days (MacKinlay 1997, eqs. 9-12).
 
 :func:`window_view` turns a panel and a CAR window ``(start, end)`` (relative days)
 into the per-pair CAR, its MacKinlay (1997) variance and the masks the tests share.
@@ -60,6 +68,13 @@ class EventPanel:
         alignment of residuals, an option of the Kolari-Pynnönen r-bar).
     event_id, ticker
         (N,) labels, for grouping.
+    df
+        (N,) residual degrees of freedom of the normal-return model; default
+        ``n_est - 2`` (market model). Patell-type variances use ``df / (df - 2)``.
+    xtx_inv, design_evt
+        Optional (N, k, k) estimation ``(X'X)^{-1}`` and (N, L2, k) event-window
+        prediction design of a general linear model; both or neither. When given they
+        replace the market-model forecast-error term.
     """
 
     ar: FloatArray
@@ -77,6 +92,9 @@ class EventPanel:
     est_dates: NDArray[np.datetime64]
     event_id: NDArray[np.object_]
     ticker: NDArray[np.object_]
+    df: IntArray | None = None
+    xtx_inv: FloatArray | None = None
+    design_evt: FloatArray | None = None
 
     def __post_init__(self) -> None:
         coerce = {
@@ -96,6 +114,13 @@ class EventPanel:
             "event_id": object,
             "ticker": object,
         }
+        if self.df is None:
+            object.__setattr__(self, "df", np.asarray(self.n_est, dtype=np.int64) - 2)
+        coerce["df"] = np.int64
+        if (self.xtx_inv is None) != (self.design_evt is None):
+            raise ValueError("give both xtx_inv and design_evt, or neither")
+        if self.xtx_inv is not None:
+            coerce |= {"xtx_inv": np.float64, "design_evt": np.float64}
         for name, dtype in coerce.items():
             object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dtype))
         if self.ar.ndim != 2 or self.residuals.ndim != 2:
@@ -104,8 +129,11 @@ class EventPanel:
         l1 = self.residuals.shape[1]
         expected = {name: (n, l2) for name in _EVENT_WINDOW}
         expected |= {name: (n, l1) for name in _ESTIMATION_WINDOW}
-        expected |= {name: (n,) for name in _PER_PAIR}
+        expected |= {name: (n,) for name in (*_PER_PAIR, "df")}
         expected["rel_days"] = (l2,)
+        if self.xtx_inv is not None:
+            k = self.xtx_inv.shape[-1]
+            expected |= {"xtx_inv": (n, k, k), "design_evt": (n, l2, k)}
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
                 raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
@@ -121,10 +149,36 @@ class EventPanel:
         if rows.dtype == np.bool_ and rows.shape != (self.n_pairs,):
             raise ValueError(f"mask has shape {rows.shape}, expected ({self.n_pairs},)")
         values = {
-            f.name: (getattr(self, f.name) if f.name == "rel_days" else getattr(self, f.name)[rows])
+            f.name: (v if f.name == "rel_days" or v is None else v[rows])
             for f in fields(self)
+            for v in [getattr(self, f.name)]
         }
         return EventPanel(**values)
+
+    @classmethod
+    def concat(cls, panels: list[EventPanel]) -> EventPanel:
+        """Stack the pairs of several panels with the same windows into one panel."""
+        if not panels:
+            raise ValueError("no panels to concatenate")
+        first = panels[0]
+        for other in panels[1:]:
+            if not np.array_equal(other.rel_days, first.rel_days) or (
+                other.residuals.shape[1] != first.residuals.shape[1]
+            ):
+                raise ValueError("panels must share the event and estimation windows")
+            if (other.xtx_inv is None) != (first.xtx_inv is None):
+                raise ValueError("either every panel has a general design or none has")
+        values = {
+            f.name: (
+                first.rel_days
+                if f.name == "rel_days"
+                else None
+                if getattr(first, f.name) is None
+                else np.concatenate([getattr(p, f.name) for p in panels])
+            )
+            for f in fields(cls)
+        }
+        return cls(**values)
 
     @classmethod
     def from_market_model(
@@ -143,8 +197,10 @@ class EventPanel:
     ) -> EventPanel:
         """Build a panel from a market-model fit and the stacked return arrays.
 
-        Residuals and abnormal returns are ``R - alpha - beta R_m`` on the estimation
-        and event days; they are NaN wherever either return is missing.
+        ``fit`` needs ``expected(market)``, ``sigma``, ``n_est``, ``market_mean`` and
+        ``market_sxx`` (and, if it has one, ``df``). Residuals and abnormal returns are
+        ``R - alpha - beta R_m`` on the estimation and event days; they are NaN
+        wherever either return is missing.
         """
         r_est = np.asarray(returns_est, dtype=np.float64)
         m_est = np.asarray(market_est, dtype=np.float64)
@@ -166,7 +222,22 @@ class EventPanel:
             est_dates=np.asarray(est_dates),
             event_id=np.asarray(event_id),
             ticker=np.asarray(ticker),
+            df=getattr(fit, "df", None),
         )
+
+    def forecast_term(self, included: BoolArray) -> FloatArray:
+        """``a' (X'X)^{-1} a`` per pair, ``a`` the summed design rows of the (N, L2)
+        ``included`` days: the estimation-error part of ``Var(CAR) / s^2``.
+
+        Market model (no general design): ``L^2/M + (sum (R_mt - mean R_m))^2 / S_mm``.
+        """
+        if self.xtx_inv is not None:
+            a = np.where(included[..., None], self.design_evt, 0.0).sum(axis=1)  # type: ignore[index]
+            return np.einsum("nk,nkj,nj->n", a, self.xtx_inv, a)
+        days = included.sum(axis=1).astype(np.float64)
+        centred = np.where(included, self.market_evt - self.market_mean[:, None], 0.0).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return days**2 / self.n_est + centred**2 / self.market_sxx
 
 
 @dataclass(frozen=True)
@@ -189,8 +260,8 @@ class WindowView:
     has_car
         (N,) at least one included day.
     model_ok
-        (N,) the pair has a usable market model (``sigma > 0``, ``M_i >= 3``,
-        ``S_mm > 0``) and a finite, positive CAR variance.
+        (N,) the pair has a CAR, a usable model (``sigma > 0``, ``df >= 1``) and a
+        finite, positive CAR variance.
     """
 
     in_window: BoolArray
@@ -219,16 +290,12 @@ def window_view(panel: EventPanel, window: tuple[int, int]) -> WindowView:
     has_car = days > 0
     car = np.where(included, panel.ar, 0.0).sum(axis=1)
     car[~has_car] = np.nan
-    centred = np.where(included, panel.market_evt - panel.market_mean[:, None], 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        var_car = panel.sigma**2 * (
-            days + days.astype(np.float64) ** 2 / panel.n_est + centred**2 / panel.market_sxx
-        )
+        var_car = panel.sigma**2 * (days + panel.forecast_term(included))
     model_ok = (
         has_car
         & (panel.sigma > 0)
-        & (panel.n_est >= 3)
-        & (panel.market_sxx > 0)
+        & (panel.df >= 1)  # type: ignore[operator]
         & np.isfinite(var_car)
         & (var_car > 0)
     )
@@ -240,9 +307,13 @@ def standardized_ar(panel: EventPanel) -> FloatArray:
     """Patell (1976) standardized abnormal returns ``SAR_it = AR_it / (s_i sqrt(C_it))``.
 
     ``C_it = 1 + 1/M_i + (R_mt - mean R_m)^2 / S_mm`` is the market-model forecast-error
-    factor; NaN where the AR is missing or the model is unusable.
+    factor (``1 + x_t' (X'X)^{-1} x_t`` with a general design); NaN where the AR is
+    missing or the model is unusable.
     """
-    dev = panel.market_evt - panel.market_mean[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        c = 1.0 + 1.0 / panel.n_est[:, None] + dev**2 / panel.market_sxx[:, None]
-        return panel.ar / (panel.sigma[:, None] * np.sqrt(c))
+        if panel.xtx_inv is not None:
+            h = np.einsum("nlk,nkj,nlj->nl", panel.design_evt, panel.xtx_inv, panel.design_evt)
+        else:
+            dev = panel.market_evt - panel.market_mean[:, None]
+            h = 1.0 / panel.n_est[:, None] + dev**2 / panel.market_sxx[:, None]
+        return panel.ar / (panel.sigma[:, None] * np.sqrt(1.0 + h))

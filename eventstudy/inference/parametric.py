@@ -1,10 +1,13 @@
 """Parametric tests of the cumulative average abnormal return (CAAR) over a window.
 
 Notation (``research/anchors-features.md`` §3.0): pair i has ``M_i`` valid estimation
-returns, residual standard deviation ``s_i = sqrt(SSR_i / (M_i - 2))``, ``L_i`` valid
-days in the CAR window and ``CAR_i`` = sum of its ARs there; ``CAAR = mean_i CAR_i``
-over the N pairs with a CAR. ``Var(CAR_i)`` is the MacKinlay (1997) variance with
-estimation error, ``s_i^2 [L_i + L_i^2/M_i + (sum_t (R_mt - mean R_m))^2 / S_mm]``.
+returns, residual standard deviation ``s_i = sqrt(SSR_i / (M_i - 2))`` (market model;
+``df_i = M_i - k`` in general), ``L_i`` valid days in the CAR window and ``CAR_i`` =
+sum of its ARs there; ``CAAR = mean_i CAR_i`` over the N pairs with a CAR.
+``Var(CAR_i)`` is the MacKinlay (1997) variance with estimation error,
+``s_i^2 [L_i + L_i^2/M_i + (sum_t (R_mt - mean R_m))^2 / S_mm]`` for the market model
+(``s_i^2 (L_i + a' (X'X)^{-1} a)`` with a general design, see
+:class:`~eventstudy.inference.panel.EventPanel`).
 
 Every function takes an :class:`~eventstudy.inference.panel.EventPanel` and a window
 ``(start, end)`` of relative days, is vectorised over pairs and returns a
@@ -18,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from eventstudy.inference.panel import EventPanel, standardized_ar, window_view
-from eventstudy.inference.result import TestResult, p_normal, p_student, unavailable
+from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 
 def _cross_sectional_t(x: np.ndarray) -> tuple[float, int]:
@@ -46,11 +49,11 @@ def cs_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     w = window_view(panel, window)
     car = w.car[w.has_car]
     if car.size < 2:
-        return unavailable(name, "needs at least 2 pairs with a CAR", car.size, robust=False)
+        return unavailable(name, "needs at least 2 pairs with a CAR", car.size)
     t, n = _cross_sectional_t(car)
     if not np.isfinite(t):
-        return unavailable(name, "the CARs have no cross-sectional dispersion", n, robust=False)
-    return TestResult(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})", False)
+        return unavailable(name, "the CARs have no cross-sectional dispersion", n)
+    return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
 
 
 def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -77,7 +80,7 @@ def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     use = w.has_car
     n = int(use.sum())
     if n < 1:
-        return unavailable(name, "no pair has a CAR in this window", 0, robust=True)
+        return unavailable(name, "no pair has a CAR in this window", 0)
     resid = panel.residuals[use]
     valid = np.isfinite(resid)
     count = valid.sum(axis=0)
@@ -85,13 +88,13 @@ def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     aar_est = np.where(valid, resid, 0.0).sum(axis=0)[day] / count[day]
     l1 = aar_est.size
     if l1 < 3:
-        return unavailable(name, "fewer than 3 estimation days with residuals", n, robust=True)
+        return unavailable(name, "fewer than 3 estimation days with residuals", n)
     s = float(aar_est.std(ddof=1))
     l2 = int((w.included[use].any(axis=0)).sum())
     if not s > 0:
-        return unavailable(name, "the estimation-window portfolio is constant", n, robust=True)
+        return unavailable(name, "the estimation-window portfolio is constant", n)
     t = float(w.car[use].mean() / (np.sqrt(l2) * s))
-    return TestResult(name, t, p_student(t, l1 - 1), n, l1 - 1, f"t({l1 - 1})", True)
+    return result(name, t, p_student(t, l1 - 1), n, l1 - 1, f"t({l1 - 1})")
 
 
 def patell_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -100,8 +103,9 @@ def patell_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     ``SAR_it = AR_it / (s_i sqrt(C_it))``, ``C_it = 1 + 1/M_i + (R_mt - mean R_m)^2 /
     S_mm``; ``Z = sum_i sum_t SAR_it / sqrt(sum_i L_i (M_i - 2)/(M_i - 4))`` over the
     included days (house convention, the EventStudyTools "Patell Z"); N(0, 1).
-    ``(M - 2)/(M - 4)`` is the variance of a t(M - 2) variate; pairs with ``M_i <= 4``
-    are left out. Assumes independent pairs and no event-induced variance.
+    ``(M - 2)/(M - 4)`` is the variance of a t(M - 2) variate (``df/(df - 2)`` for a
+    model with ``df = M - k``); pairs with ``df <= 2`` are left out. Assumes
+    independent pairs and no event-induced variance.
 
     References
     ----------
@@ -111,20 +115,20 @@ def patell_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     name = "patell_z"
     z, n, note = _patell(panel, window)
     if not np.isfinite(z):
-        return unavailable(name, note, n, robust=False)
-    return TestResult(name, z, p_normal(z), n, None, "N(0,1)", False, note)
+        return unavailable(name, note, n)
+    return result(name, z, p_normal(z), n, None, "N(0,1)", note)
 
 
 def _patell(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str]:
     """The Patell Z, the pairs it used and a note (shared with the KP-adjusted test)."""
     w = window_view(panel, window)
-    use = w.model_ok & (panel.n_est > 4)
+    use = w.model_ok & (panel.df > 2)  # type: ignore[operator]
     n = int(use.sum())
     if n < 1:
-        return np.nan, 0, "no pair has a CAR and more than 4 estimation returns"
+        return np.nan, 0, "no pair has a CAR and more than 2 residual degrees of freedom"
     sar = np.where(w.included[use], standardized_ar(panel.subset(use)), 0.0)
-    m = panel.n_est[use].astype(np.float64)
-    var = (w.days[use] * (m - 2.0) / (m - 4.0)).sum()
+    df = panel.df[use].astype(np.float64)  # type: ignore[index]
+    var = (w.days[use] * df / (df - 2.0)).sum()
     return float(sar.sum() / np.sqrt(var)), n, ""
 
 
@@ -145,8 +149,8 @@ def bmp_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     name = "bmp_t"
     t, n, note = _bmp(panel, window)
     if not np.isfinite(t):
-        return unavailable(name, note, n, robust=False)
-    return TestResult(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})", False)
+        return unavailable(name, note, n)
+    return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
 
 
 def _bmp(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str]:
@@ -179,13 +183,11 @@ def bmp_t_csar(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     use = w.model_ok
     csar = np.where(w.included[use], standardized_ar(panel.subset(use)), 0.0).sum(axis=1)
     if csar.size < 2:
-        return unavailable(
-            name, "needs at least 2 pairs with a CAR and a market model", csar.size, robust=False
-        )
+        return unavailable(name, "needs at least 2 pairs with a CAR and a market model", csar.size)
     t, n = _cross_sectional_t(csar)
     if not np.isfinite(t):
-        return unavailable(name, "the CSARs have no dispersion", n, robust=False)
-    return TestResult(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})", False)
+        return unavailable(name, "the CSARs have no dispersion", n)
+    return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
 
 
 def mackinlay_j1(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -205,9 +207,9 @@ def mackinlay_j1(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     use = w.model_ok
     n = int(use.sum())
     if n < 1:
-        return unavailable(name, "no pair has a CAR and a market model", 0, robust=False)
+        return unavailable(name, "no pair has a CAR and a market model", 0)
     j1 = float(w.car[use].mean() / np.sqrt(w.var_car[use].sum() / n**2))
-    return TestResult(name, j1, p_normal(j1), n, None, "N(0,1)", False)
+    return result(name, j1, p_normal(j1), n, None, "N(0,1)")
 
 
 def mackinlay_j2(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -216,7 +218,8 @@ def mackinlay_j2(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     ``SCAR_i = CAR_i / sqrt(Var(CAR_i))`` is t(M_i - 2) under H0 with variance
     ``(M_i - 2)/(M_i - 4)``; ``J2 = sum_i SCAR_i / sqrt(sum_i (M_i - 2)/(M_i - 4))``,
     which equals MacKinlay's ``sqrt(N (L1 - 4)/(L1 - 2)) mean(SCAR)`` when every pair
-    has ``L1`` estimation returns. Pairs with ``M_i <= 4`` are left out.
+    has ``L1`` estimation returns (``df/(df - 2)`` for a model with ``df = M - k``).
+    Pairs with ``df <= 2`` are left out.
 
     References
     ----------
@@ -225,16 +228,14 @@ def mackinlay_j2(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     """
     name = "mackinlay_j2"
     w = window_view(panel, window)
-    use = w.model_ok & (panel.n_est > 4)
+    use = w.model_ok & (panel.df > 2)  # type: ignore[operator]
     n = int(use.sum())
     if n < 1:
-        return unavailable(
-            name, "no pair has a CAR and more than 4 estimation returns", 0, robust=False
-        )
+        return unavailable(name, "no pair has a CAR and more than 2 residual degrees of freedom", 0)
     scar = w.car[use] / np.sqrt(w.var_car[use])
-    m = panel.n_est[use].astype(np.float64)
-    j2 = float(scar.sum() / np.sqrt(((m - 2.0) / (m - 4.0)).sum()))
-    return TestResult(name, j2, p_normal(j2), n, None, "N(0,1)", False)
+    df = panel.df[use].astype(np.float64)  # type: ignore[index]
+    j2 = float(scar.sum() / np.sqrt((df / (df - 2.0)).sum()))
+    return result(name, j2, p_normal(j2), n, None, "N(0,1)")
 
 
 __all__ = [

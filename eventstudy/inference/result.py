@@ -52,9 +52,52 @@ class TestResult:
         return asdict(self)
 
 
-def unavailable(test: str, note: str, n: int, *, robust: bool) -> TestResult:
+CLUSTER_ROBUST = frozenset(
+    {
+        "cda_t",
+        "kp_patell_z",
+        "kp_bmp_t",
+        "corrado_rank_z",
+        "corrado_zivney_rank_z",
+        "corrado_zivney_sign_z",
+        "bootstrap",
+        "binder_f",
+        "binder_caar_t",
+    }
+)
+"""Names of the tests that remain valid when pairs share a calendar day 0.
+
+Membership rests on each test's variance (a portfolio time series, an estimated
+cross-correlation, the system covariance, or resampling whole days) and is checked
+by ``benchmarks/size_power.py``; see :mod:`eventstudy.inference.clustering`.
+"""
+
+
+def result(
+    test: str,
+    statistic: float,
+    p_value: float,
+    n: int,
+    df: float | tuple[float, float] | None,
+    distribution: str,
+    note: str = "",
+) -> TestResult:
+    """A computed result; ``valid_under_clustering`` comes from :data:`CLUSTER_ROBUST`."""
+    return TestResult(
+        test,
+        float(statistic),
+        float(p_value),
+        int(n),
+        df,
+        distribution,
+        test in CLUSTER_ROBUST,
+        note,
+    )
+
+
+def unavailable(test: str, note: str, n: int) -> TestResult:
     """A result for a test that cannot run: NaN statistic and p-value, with the reason."""
-    return TestResult(test, np.nan, np.nan, int(n), None, "", robust, note)
+    return TestResult(test, np.nan, np.nan, int(n), None, "", test in CLUSTER_ROBUST, note)
 
 
 def p_normal(z: float) -> float:

@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from eventstudy.inference.binder import binder_caar_t, binder_f
-from eventstudy.inference.bootstrap import bootstrap
-from eventstudy.inference.clustering import CLUSTER_ROBUST, Alignment, kp_bmp_t, kp_patell_z
+from eventstudy.inference.clustering import Alignment, kp_bmp_t, kp_patell_z
 from eventstudy.inference.nonparametric import (
     corrado_rank_z,
     corrado_zivney_rank_z,
@@ -27,6 +26,7 @@ from eventstudy.inference.parametric import (
     mackinlay_j2,
     patell_z,
 )
+from eventstudy.inference.resampling import bootstrap
 from eventstudy.inference.result import TestResult, unavailable
 
 TestFunction = Callable[[EventPanel, tuple[int, int]], TestResult]
@@ -131,8 +131,6 @@ def run_tests(
             with np.errstate(all="ignore"):
                 result = TESTS[name](panel, window, **options.get(name, {}))  # type: ignore[call-arg]
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, IndexError) as exc:
-            result = unavailable(
-                name, f"could not be computed: {exc}", panel.n_pairs, robust=name in CLUSTER_ROBUST
-            )
+            result = unavailable(name, f"could not be computed: {exc}", panel.n_pairs)
         results.append(result)
     return results

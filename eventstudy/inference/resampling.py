@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from eventstudy.inference.panel import EventPanel, window_view
-from eventstudy.inference.result import TestResult, unavailable
+from eventstudy.inference.result import TestResult, result, unavailable
 
 _CHUNK_CELLS = 4_000_000  # pairs x draws x days gathered at once
 
@@ -86,22 +86,20 @@ def bootstrap(
     use = w.model_ok
     n = int(use.sum())
     if n < 2:
-        return unavailable(
-            name, "needs at least 2 pairs with a CAR and a market model", n, robust=True
-        )
+        return unavailable(name, "needs at least 2 pairs with a CAR and a market model", n)
     if n_boot < 1:
-        return unavailable(name, "n_boot must be at least 1", n, robust=True)
+        return unavailable(name, "n_boot must be at least 1", n)
     sigma = panel.sigma[use]
     z_evt = np.where(w.included[use], panel.ar[use] / sigma[:, None], 0.0)
     t_obs = float(_studentized(z_evt.sum(axis=1), w.days[use])[()])
     if not np.isfinite(t_obs):
-        return unavailable(name, "the standardized CARs have no dispersion", n, robust=True)
+        return unavailable(name, "the standardized CARs have no dispersion", n)
 
     z_est = panel.residuals[use] / sigma[:, None]
     days_with_data = np.isfinite(z_est).any(axis=0)
     pool = np.flatnonzero(days_with_data)
     if pool.size < 2:
-        return unavailable(name, "fewer than 2 estimation days with residuals", n, robust=True)
+        return unavailable(name, "fewer than 2 estimation days with residuals", n)
     length = int(w.in_window.sum())
     values = np.nan_to_num(z_est[:, pool], nan=0.0)
     present = np.isfinite(z_est[:, pool]).astype(np.float64)
@@ -118,15 +116,14 @@ def bootstrap(
         finite += int(ok.sum())
         exceed += int((np.abs(t_star[ok]) >= abs(t_obs)).sum())
     if finite == 0:
-        return unavailable(name, "no bootstrap replicate could be computed", n, robust=True)
+        return unavailable(name, "no bootstrap replicate could be computed", n)
     p = (1 + exceed) / (1 + finite)
-    return TestResult(
+    return result(
         name,
         t_obs,
         p,
         n,
         None,
         f"bootstrap({finite} date draws)",
-        True,
         f"resampled estimation days with the cross-section kept together; seed={seed}",
     )

@@ -1,0 +1,286 @@
+"""From aligned pairs and returns to fitted models, ARs, CARs and the result tables.
+
+All pairs are stacked into arrays (one row per pair, one column per relative day) and
+each normal-return model is fitted for all its pairs at once. Pairs that cannot be
+estimated are screened out with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from eventstudy.abnormal import (
+    abnormal_returns,
+    ar_variance,
+    car_variance,
+    cumulative_car_variance,
+    t_test,
+)
+from eventstudy.calendar import exchange_for, sessions
+from eventstudy.confounders import Neighbour, estimation_mask, in_window
+from eventstudy.models import NormalFit, fit_model
+from eventstudy.returns import trade_to_trade
+
+if TYPE_CHECKING:
+    from eventstudy.config import StudySettings
+    from eventstudy.study import Pair
+
+LAG_PAD = 5  # sessions of benchmark returns kept on each side of the estimation window
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Stacked:
+    """Returns of N pairs at relative days ``first .. last`` (one row per pair)."""
+
+    returns: FloatArray
+    market: FloatArray
+    factors: FloatArray
+    stale: NDArray[np.bool_]
+    dates: NDArray[np.datetime64]
+    first: int
+
+    def cols(self, start: int, end: int) -> slice:
+        """Columns of relative days ``start .. end``."""
+        return slice(start - self.first, end - self.first + 1)
+
+    def take(self, rows: NDArray[np.intp]) -> Stacked:
+        """The given pairs only."""
+        return Stacked(
+            self.returns[rows], self.market[rows], self.factors[rows], self.stale[rows],
+            self.dates[rows], self.first,
+        )  # fmt: skip
+
+
+def stack_pairs(
+    pairs: list[Pair],
+    returns: dict[str, pd.Series],
+    stale: dict[str, pd.Series],
+    factors: list[str],
+    first: int,
+    last: int,
+    *,
+    trade_to_trade_returns: bool = False,
+) -> Stacked:
+    """Stack returns of every pair at relative days ``first .. last``.
+
+    Benchmarks and factors are matched to the security's sessions by date, never by
+    position. With ``trade_to_trade_returns`` stale sessions are dropped and returns
+    run from trade to trade (:func:`eventstudy.returns.trade_to_trade`).
+    """
+    offsets = np.arange(first, last + 1)
+    shape = (len(pairs), len(offsets))
+    y, x = np.full(shape, np.nan), np.full(shape, np.nan)
+    f = np.full((*shape, len(factors)), np.nan)
+    s = np.zeros(shape, dtype=bool)
+    dates = np.empty(shape, dtype="datetime64[ns]")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for row, pair in enumerate(pairs):
+        groups.setdefault((pair.ticker, pair.benchmark), []).append(row)
+    for (ticker, benchmark), rows in groups.items():
+        grid = sessions(exchange_for(ticker))
+        pos = grid.get_indexer([pairs[r].alignment.day0 for r in rows])[:, None] + offsets
+        sec = returns[ticker].reindex(grid)
+        bench = returns[benchmark].reindex(grid)
+        flags = stale.get(ticker, pd.Series(dtype=bool)).reindex(grid, fill_value=False)
+        if trade_to_trade_returns:
+            sec, bench = trade_to_trade(sec, flags, bench)
+        y[rows] = sec.to_numpy(dtype="float64")[pos]
+        x[rows] = bench.to_numpy(dtype="float64")[pos]
+        s[rows] = flags.to_numpy(dtype=bool)[pos]
+        for j, factor in enumerate(factors):
+            f[rows, :, j] = returns[factor].reindex(grid).to_numpy(dtype="float64")[pos]
+        dates[rows] = grid.to_numpy()[pos]
+    return Stacked(y, x, f, s, dates, first)
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """One model fitted for a group of pairs, with everything inference needs."""
+
+    pairs: list[Pair]
+    fit: NormalFit
+    data: Stacked
+    estimation_window: tuple[int, int]
+    event_window: tuple[int, int]
+    near: list[list[Neighbour]]
+    masked: NDArray[np.bool_]
+
+    @property
+    def est(self) -> slice:
+        """Estimation-window columns of :attr:`data`."""
+        return self.data.cols(*self.estimation_window)
+
+    @property
+    def evt(self) -> slice:
+        """Event-window columns of :attr:`data`."""
+        return self.data.cols(*self.event_window)
+
+    @property
+    def design_evt(self) -> FloatArray:
+        """Prediction design on the event days (N, L2, k)."""
+        factors = self.data.factors[:, self.evt]
+        return self.fit.design(self.data.market[:, self.evt], factors)
+
+    @property
+    def ar(self) -> FloatArray:
+        """Event-window abnormal returns (N, L2)."""
+        return abnormal_returns(self.fit, self.data.returns[:, self.evt], self.design_evt)
+
+    @property
+    def residuals(self) -> FloatArray:
+        """Estimation-window abnormal returns (N, L1); NaN where masked or missing."""
+        factors = self.data.factors[:, self.est]
+        design = self.fit.design(self.data.market[:, self.est], factors)
+        y = np.where(self.masked, np.nan, self.data.returns[:, self.est])
+        return abnormal_returns(self.fit, y, design)
+
+
+def estimate(
+    pairs: list[Pair],
+    data: Stacked,
+    settings: StudySettings,
+    model: str,
+    near: list[list[Neighbour]],
+    skipped: list[tuple[str, str, str]],
+) -> Estimates | None:
+    """Fit ``model`` for ``pairs``; screen out (into ``skipped``) those that cannot be used."""
+    est = data.cols(*settings.estimation_window)
+    pad = data.cols(
+        settings.estimation_window[0] - LAG_PAD, settings.estimation_window[1] + LAG_PAD
+    )
+    masked = (
+        estimation_mask(near, settings.estimation_window, settings.mask_window)
+        if settings.mask_other_events
+        else np.zeros((len(pairs), est.stop - est.start), dtype=bool)
+    )
+    y_est = np.where(masked, np.nan, data.returns[:, est])
+    fit = fit_model(
+        model, y_est, data.market[:, pad], data.factors[:, est], dimson_lags=settings.dimson_lags
+    )
+    day0 = data.cols(0, 0).start
+    keep = np.ones(len(pairs), dtype=bool)
+    for i, pair in enumerate(pairs):
+        when = f"{pair.alignment.day0:%Y-%m-%d}"
+        reason = None
+        if fit.n_est[i] < settings.min_estimation_returns:
+            reason = (
+                f"only {fit.n_est[i]} valid estimation returns "
+                f"(minimum {settings.min_estimation_returns})"
+            )
+        elif not np.isfinite(fit.sigma[i]) or not np.isfinite(fit.coef[i]).all():
+            reason = f"the {model} model cannot be estimated (constant or collinear regressors)"
+        elif not np.isfinite(data.returns[i, day0]):
+            reason = f"no return for {pair.ticker} on day 0 ({when}): price missing"
+        elif model != "constant-mean" and not np.isfinite(data.market[i, day0]):
+            reason = f"no return for benchmark {pair.benchmark} on day 0 ({when})"
+        if reason:
+            skipped.append((pair.event_id, pair.ticker, reason))
+            keep[i] = False
+    if not keep.any():
+        return None
+    rows = np.flatnonzero(keep)
+    return Estimates(
+        [pairs[i] for i in rows], fit.take(rows), data.take(rows), settings.estimation_window,
+        settings.event_window, [near[i] for i in rows], masked[rows],
+    )  # fmt: skip
+
+
+def tables(
+    group: Estimates, car_windows: list[tuple[int, int]], factor_names: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The ``abnormal_returns``, ``car`` and ``models`` rows of one fitted group.
+
+    Beyond the contract columns, ``car`` has ``n_days``, ``benchmark``, ``model`` and
+    ``confounders`` (other events whose day 0 lies in the window); ``models`` has
+    ``df``, ``n_masked`` (estimation days masked around other events), ``thin_share``
+    (share of estimation sessions without trading) and ``beta_<FACTOR>`` per factor.
+    """
+    pairs, fit, data = group.pairs, group.fit, group.data
+    design = group.design_evt
+    ar = group.ar
+    valid = np.isfinite(ar)
+    rel_days = np.arange(group.event_window[0], group.event_window[1] + 1)
+    width = len(rel_days)
+    running_car = np.cumsum(np.where(valid, ar, 0.0), axis=1)
+    y_evt, x_evt = data.returns[:, group.evt], data.market[:, group.evt]
+    ids = [p.event_id for p in pairs]
+    tickers = [p.ticker for p in pairs]
+    ar_frame = pd.DataFrame(
+        {
+            "event_id": np.repeat(ids, width),
+            "ticker": np.repeat(tickers, width),
+            "rel_day": np.tile(rel_days, len(pairs)),
+            "date": pd.DatetimeIndex(data.dates[:, group.evt].ravel()).strftime("%Y-%m-%d"),
+            "ret": y_evt.ravel(),
+            "benchmark_ret": x_evt.ravel(),
+            "expected_ret": np.einsum("nlk,nk->nl", design, fit.coef).ravel(),
+            "ar": ar.ravel(),
+            "car": np.where(valid, running_car, np.nan).ravel(),
+            "ar_se": np.where(valid, np.sqrt(ar_variance(fit, design)), np.nan).ravel(),
+            "car_se": np.where(
+                valid, np.sqrt(cumulative_car_variance(fit, design, valid)), np.nan
+            ).ravel(),
+        }
+    )
+
+    day0s = [f"{p.alignment.day0:%Y-%m-%d}" for p in pairs]
+    car_rows = []
+    for w_start, w_end in car_windows:
+        included = valid & ((rel_days >= w_start) & (rel_days <= w_end))[None, :]
+        car = np.where(included, ar, 0.0).sum(axis=1)
+        car[~included.any(axis=1)] = np.nan
+        se = np.sqrt(car_variance(fit, design, included))
+        t, p = t_test(car, se, fit.df)
+        car_rows.append(
+            pd.DataFrame(
+                {
+                    "event_id": ids,
+                    "ticker": tickers,
+                    "day0": day0s,
+                    "window_start": w_start,
+                    "window_end": w_end,
+                    "car": car,
+                    "car_se": se,
+                    "car_t": t,
+                    "car_p": p,
+                    "n_est": fit.n_est,
+                    "alpha": fit.alpha,
+                    "beta": fit.beta,
+                    "sigma": fit.sigma,
+                    "n_days": included.sum(axis=1),
+                    "benchmark": [q.benchmark for q in pairs],
+                    "model": fit.model,
+                    "confounders": in_window(group.near, (w_start, w_end)),
+                }
+            )
+        )
+    est_dates = data.dates[:, group.est]
+    stale = data.stale[:, group.est]
+    models = pd.DataFrame(
+        {
+            "event_id": ids,
+            "ticker": tickers,
+            "model": fit.model,
+            "alpha": fit.alpha,
+            "beta": fit.beta,
+            "sigma": fit.sigma,
+            "r2": fit.r2,
+            "n_est": fit.n_est,
+            "est_start": pd.DatetimeIndex(est_dates[:, 0]).strftime("%Y-%m-%d"),
+            "est_end": pd.DatetimeIndex(est_dates[:, -1]).strftime("%Y-%m-%d"),
+            "benchmark": [p.benchmark for p in pairs],
+            "exchange": [p.alignment.exchange for p in pairs],
+            "df": fit.df,
+            "n_masked": group.masked.sum(axis=1),
+            "thin_share": stale.mean(axis=1),
+        }
+    )
+    for j in range(fit.factor_coef.shape[1]):
+        models[f"beta_{factor_names[j]}"] = fit.factor_coef[:, j]
+    return ar_frame, pd.concat(car_rows, ignore_index=True), models
