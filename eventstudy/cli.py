@@ -127,6 +127,13 @@ def run(
     ] = False,
     offline: Offline = False,
     cache_dir: CacheDir = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Normal-return model for every event: constant-mean, market-adjusted, "
+            "market, factor, scholes-williams or dimson (default: as in the events file)."
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing but errors (no warnings).")
     ] = False,
@@ -156,6 +163,8 @@ def run(
         from eventstudy.errors import EventStudyError
 
         study = load_study(events_file)
+        if model is not None:
+            study = study.with_model(model)
         with _progress(source == "yahoo" and not (quiet or json_output)) as progress:
             options = {"cache_dir": cache_dir, "offline": offline, "progress": progress}
             result = study.run(
@@ -291,23 +300,36 @@ def cache(
 
 def _describe(study_path: Path, show: Callable[[str], None]) -> None:
     from eventstudy.config import load_study
+    from eventstudy.confounders import neighbours
     from eventstudy.study import align_study
 
     study = load_study(study_path)
-    pairs = align_study(study)
+    pairs = align_study(study, [e.id for e in study.events])
+    window = study.study.event_window
     by_event: dict[str, list[str]] = {}
-    for p in pairs:
+    for p, near in zip(pairs, neighbours(study, pairs), strict=True):
         a = p.alignment
         mark = " (shifted)" if a.shifted else ""
+        overlaps = [
+            f"{o.event_id} ({o.offset:+d})"
+            for o in sorted(near, key=lambda o: o.offset)
+            if window[0] <= o.offset <= window[1]
+        ]
         by_event.setdefault(p.event_id, []).append(
             f"    {p.ticker:<8} {a.exchange}  day 0 {a.day0:%Y-%m-%d}{mark}: {a.reason}"
             + (f"  [benchmark {p.benchmark}]" if p.benchmark != study.study.benchmark else "")
+            + (
+                f"\n      overlaps in [{window[0]}, {window[1]}]: {', '.join(overlaps)}"
+                if overlaps
+                else ""
+            )
         )
     for event in study.events:
         when = f"{event.date:%Y-%m-%d}"
         if event.time is not None:
             when += f" {event.time:%H:%M} {study.timezone_for(event)}"
-        show(f"{event.id}  [{event.category or '-'}]  {when}")
+        role = " (confounder)" if event.role == "confounder" else ""
+        show(f"{event.id}{role}  [{event.category or '-'}]  {when}")
         show(f"  {event.title}")
         for line in by_event.get(event.id, []):
             show(line)

@@ -241,6 +241,19 @@ class Study(BaseModel):
         """Time zone the event's clock time is read in."""
         return event.timezone or self.study.timezone
 
+    def with_model(self, model: str) -> Study:
+        """A copy that uses ``model`` for every event (per-event choices dropped)."""
+        from typing import get_args
+
+        if model not in get_args(ModelName):
+            raise EventStudyError(
+                f"unknown model '{model}' (choose from {', '.join(get_args(ModelName))})",
+                field="--model",
+            )
+        settings = self.study.model_copy(update={"model": model})
+        events = [e.model_copy(update={"model": None}) for e in self.events]
+        return self.model_copy(update={"study": settings, "events": events})
+
     def select(self, event_ids: list[str] | None) -> list[Event]:
         """The events named in ``event_ids``, in file order.
 

@@ -213,7 +213,7 @@ class StudyResult:
         header = [
             ("Study", s.title or s.name),
             ("Data", f"{self.prices.source}" + (" (SYNTHETIC)" if self.synthetic else "")),
-            ("Model", f"{s.model} model vs {s.benchmark} (per-event overrides apply)"),
+            ("Model", _models_line(self.models, s.model, s.benchmark)),
             ("Windows", f"estimation {list(s.estimation_window)}, event {list(s.event_window)}"),
             ("Events", f"{len(self.event_ids)}"),
             ("Pairs estimated", f"{len(self.models)}"),
@@ -349,3 +349,12 @@ class StudyResult:
         written["report"] = write_report(self, folder / "report.html", figures.images)
         written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
         return written
+
+
+def _models_line(models: pd.DataFrame, default: str, benchmark: str) -> str:
+    """'market model vs SPY', or the mix of models and benchmarks actually used."""
+    if models.empty:
+        return f"{default} model vs {benchmark}"
+    used = models.groupby(["model", "benchmark"], sort=False).size()
+    return "; ".join(f"{m} model vs {b} ({n} pairs)" for (m, b), n in used.items())
+
