@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_EXCHANGE = "XNYS"
 EXCHANGE_BY_SUFFIX = {".HK": "XHKG"}
 CALENDAR_START = "2000-01-01"
+DATE_ONLY_TIME = time(9, 29)  # a date-only story is known before a 09:30 open
 
 
 def exchange_for(ticker: str) -> str:
@@ -144,7 +145,11 @@ def align_event(
         Calendar date of the news, in ``timezone``.
     news_time
         Clock time of the news in ``timezone``; None if only the date is known, in
-        which case the news counts as known before that day's open.
+        which case the news counts as known before that day's open. On an exchange in
+        another time zone (a New York date for a Hong Kong listing) "before the open"
+        means before 09:30 in ``timezone``, converted to the exchange's clock: a US
+        date-only story reaches Hong Kong after its close, so HK day 0 is the next
+        HK session.
     timezone
         IANA zone of ``news_date``/``news_time``.
 
@@ -158,6 +163,13 @@ def align_event(
     day = pd.Timestamp(news_date)
     _check_in_range(cal, day, event_id)
 
+    cross_zone = str(cal.tz) != timezone
+    if news_time is None and cross_zone:
+        timed = align_event(event_id, ticker, news_date, DATE_ONLY_TIME, timezone)
+        reason = f"date without a time, taken as before 09:30 {timezone}; {timed.reason}"
+        return Alignment(
+            event_id, ticker, mic, f"{news_date:%Y-%m-%d}", timed.day0, timed.shifted, reason
+        )
     if news_time is None:
         if cal.is_session(day):
             return Alignment(

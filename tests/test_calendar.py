@@ -180,10 +180,27 @@ def test_date_only_equals_midnight_on_the_exchange() -> None:
     for ticker, tz in [("BABA", NY), ("9988.HK", "Asia/Hong_Kong")]:
         day = date(2024, 11, 14)
         while day <= date(2025, 1, 10):
-            dated = align_event("ev", ticker, day)
+            dated = align_event("ev", ticker, day, None, tz)
             midnight = align_event("ev", ticker, day, time(0, 0), tz)
             assert dated.day0 == midnight.day0, (ticker, day)
             day += timedelta(days=1)
+
+
+def test_new_york_date_only_reaches_hong_kong_the_next_session() -> None:
+    """A US date-only story is known before the 09:30 New York open: after the HK close."""
+    for news, hk_day0 in [
+        (date(2024, 11, 18), "2024-11-19"),  # ft-ai-talent: HK day 0 is Nov 19
+        (date(2024, 1, 29), "2024-01-30"),  # kyc-iaas-nprm
+        (date(2024, 11, 16), "2024-11-18"),  # Saturday: HK Monday
+    ]:
+        hk = align_event("ev", "9988.HK", news, None, NY)
+        assert hk.day0 == pd.Timestamp(hk_day0), news
+        assert "date without a time" in hk.reason
+        us = align_event("ev", "BABA", news, None, NY)
+        assert us.day0 <= hk.day0
+    # a Hong Kong date-only story reaches New York the same calendar day
+    us = align_event("ev", "BABA", date(2025, 3, 5), None, "Asia/Hong_Kong")
+    assert us.day0 == pd.Timestamp("2025-03-05")
 
 
 # ------------------------------------------------------------------ out of the calendar

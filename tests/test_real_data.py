@@ -32,7 +32,7 @@ def real_result():
 
 def test_every_event_runs_on_real_prices(real_result):
     study = load_study(EVENTS)
-    assert set(real_result.models["event_id"]) == {e.id for e in study.events}
+    assert set(real_result.models["event_id"]) == {e.id for e in study.select(None)}
     assert set(real_result.models["ticker"]) == set(SECURITIES)
     assert not real_result.synthetic
     # every real pair has the full 240-day estimation window bar holidays/placeholders
