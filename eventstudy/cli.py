@@ -127,6 +127,14 @@ def run(
     ] = False,
     offline: Offline = False,
     cache_dir: CacheDir = None,
+    tests: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tests",
+            help="Tests for tests.csv, comma-separated or repeated (e.g. cs_t,kp_bmp_t,"
+            "bootstrap), 'all' or 'none'; default: the standard set.",
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -171,6 +179,7 @@ def run(
                 source=source,
                 prices=prices,
                 event_ids=event,
+                tests=tests,
                 **(options if source == "yahoo" else {}),
             )
         if result.models.empty:
@@ -307,14 +316,11 @@ def _describe(study_path: Path, show: Callable[[str], None]) -> None:
     pairs = align_study(study, [e.id for e in study.events])
     window = study.study.event_window
     by_event: dict[str, list[str]] = {}
-    for p, near in zip(pairs, neighbours(study, pairs), strict=True):
+    near = neighbours(study, pairs)
+    for row, p in enumerate(pairs):
         a = p.alignment
         mark = " (shifted)" if a.shifted else ""
-        overlaps = [
-            f"{o.event_id} ({o.offset:+d})"
-            for o in sorted(near, key=lambda o: o.offset)
-            if window[0] <= o.offset <= window[1]
-        ]
+        overlaps = [f"{other} ({offset:+d})" for other, offset in near.near(row, window)]
         by_event.setdefault(p.event_id, []).append(
             f"    {p.ticker:<8} {a.exchange}  day 0 {a.day0:%Y-%m-%d}{mark}: {a.reason}"
             + (f"  [benchmark {p.benchmark}]" if p.benchmark != study.study.benchmark else "")
@@ -359,8 +365,10 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
 
         pairs = align_study(study)
     n_sec = len({p.ticker for p in pairs})
+    n_study = len(study.select(None))
     typer.echo(
-        f"{events_file}: OK: {len(study.events)} events, {n_sec} securities, "
+        f"{events_file}: OK: {len(study.events)} events ({n_study} study events, "
+        f"{len(study.events) - n_study} confounders), {n_sec} securities, "
         f"{len(pairs)} (event, security) pairs; day 0 resolved for every pair"
     )
 

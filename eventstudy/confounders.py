@@ -26,43 +26,68 @@ from numpy.typing import NDArray
 from eventstudy.calendar import align_event, sessions
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from eventstudy.config import Study
     from eventstudy.study import Pair
 
+FAR = np.iinfo(np.int64).max // 4  # offset of an event that does not concern the pair
+
 
 @dataclass(frozen=True)
-class Neighbour:
-    """Another event, seen from one pair: its id and day-0 offset in sessions."""
+class Neighbours:
+    """Session offsets of every study event from each pair's day 0.
 
-    event_id: str
-    offset: int
+    Attributes
+    ----------
+    event_ids
+        (E,) the study's event ids, in file order.
+    offsets
+        (P, E) ``day0(other) - day0(pair)`` in sessions of the pair's exchange;
+        :data:`FAR` where the event does not concern the pair's security, or is the
+        pair's own event.
+    """
+
+    event_ids: list[str]
+    offsets: NDArray[np.int64]
+
+    def take(self, rows: NDArray[np.intp]) -> Neighbours:
+        """The given pairs only."""
+        return Neighbours(self.event_ids, self.offsets[rows])
+
+    def near(self, row: int, window: tuple[int, int]) -> list[tuple[str, int]]:
+        """Other events of pair ``row`` with day 0 in ``window``, by offset."""
+        off = self.offsets[row]
+        hits = np.flatnonzero((off >= window[0]) & (off <= window[1]))
+        return sorted(((self.event_ids[j], int(off[j])) for j in hits), key=lambda x: x[1])
 
 
-def neighbours(study: Study, pairs: list[Pair]) -> list[list[Neighbour]]:
-    """For each pair, the other events concerning its security, as session offsets."""
-    day0s: dict[str, list[tuple[str, pd.Timestamp]]] = {}
-    for event in study.events:
-        for ticker in study.securities_for(event):
-            alignment = align_event(
-                event.id, ticker, event.date, event.time, study.timezone_for(event)
-            )
-            day0s.setdefault(ticker, []).append((event.id, alignment.day0))
-    out = []
-    for pair in pairs:
-        grid = sessions(pair.alignment.exchange)
-        here = grid.get_loc(pair.alignment.day0)
-        others = [(i, d) for i, d in day0s.get(pair.ticker, []) if i != pair.event_id]
-        positions = grid.get_indexer([d for _, d in others])
-        out.append(
-            [Neighbour(i, int(p - here)) for (i, _), p in zip(others, positions, strict=True)]
-        )
-    return out
+def neighbours(study: Study, pairs: list[Pair]) -> Neighbours:
+    """Offsets of every event of ``study`` from the day 0 of each pair."""
+    events = study.events
+    ids = [e.id for e in events]
+    audiences = [set(study.securities_for(e)) for e in events]
+    concerned = {t: np.array([t in a for a in audiences]) for t in {p.ticker for p in pairs}}
+    offsets = np.full((len(pairs), len(events)), FAR, dtype=np.int64)
+    by_exchange: dict[str, list[int]] = {}
+    for row, pair in enumerate(pairs):
+        by_exchange.setdefault(pair.alignment.exchange, []).append(row)
+    for mic, rows in by_exchange.items():
+        grid = sessions(mic)
+        ticker = next(pairs[r].ticker for r in rows)  # any ticker of this exchange
+        event_pos = np.array([
+            grid.get_loc(align_event(e.id, ticker, e.date, e.time, study.timezone_for(e)).day0)
+            for e in events
+        ])  # fmt: skip
+        rows_arr = np.asarray(rows)
+        here = grid.get_indexer([pairs[r].alignment.day0 for r in rows])
+        block = event_pos[None, :] - here[:, None]
+        concerns = np.array([concerned[pairs[r].ticker] for r in rows])
+        own = np.array([pairs[r].event_id for r in rows])[:, None] == np.array(ids)[None, :]
+        offsets[rows_arr] = np.where(concerns & ~own, block, FAR)
+    return Neighbours(ids, offsets)
 
 
 def estimation_mask(
-    near: list[list[Neighbour]], estimation_window: tuple[int, int], mask_window: tuple[int, int]
+    near: Neighbours, estimation_window: tuple[int, int], mask_window: tuple[int, int]
 ) -> NDArray[np.bool_]:
     """True where an estimation-window day lies within ``mask_window`` of another event.
 
@@ -70,18 +95,18 @@ def estimation_mask(
     ``estimation_window[0] + j``.
     """
     rel = np.arange(estimation_window[0], estimation_window[1] + 1)
-    mask = np.zeros((len(near), len(rel)), dtype=bool)
-    for row, others in enumerate(near):
-        for other in others:
-            mask[row] |= (rel >= other.offset + mask_window[0]) & (
-                rel <= other.offset + mask_window[1]
-            )
+    mask = np.zeros((near.offsets.shape[0], len(rel)), dtype=bool)
+    reach = (near.offsets + mask_window[1] >= rel[0]) & (near.offsets + mask_window[0] <= rel[-1])
+    for col in np.flatnonzero(reach.any(axis=0)):
+        off = near.offsets[:, col, None]
+        mask |= (rel >= off + mask_window[0]) & (rel <= off + mask_window[1])
     return mask
 
 
-def in_window(near: list[list[Neighbour]], window: tuple[int, int]) -> list[str]:
+def in_window(near: Neighbours, window: tuple[int, int]) -> list[str]:
     """Per pair, the ids of other events whose day 0 lies in ``window``, ';'-joined."""
-    return [
-        ";".join(o.event_id for o in others if window[0] <= o.offset <= window[1])
-        for others in near
-    ]
+    hits = (near.offsets >= window[0]) & (near.offsets <= window[1])
+    out = [""] * hits.shape[0]
+    for row in np.flatnonzero(hits.any(axis=1)):
+        out[row] = ";".join(near.event_ids[j] for j in np.flatnonzero(hits[row]))
+    return out

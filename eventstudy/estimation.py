@@ -22,7 +22,7 @@ from eventstudy.abnormal import (
     t_test,
 )
 from eventstudy.calendar import exchange_for, sessions
-from eventstudy.confounders import Neighbour, estimation_mask, in_window
+from eventstudy.confounders import Neighbours, estimation_mask, in_window
 from eventstudy.models import NormalFit, fit_model
 from eventstudy.returns import trade_to_trade
 
@@ -108,7 +108,7 @@ class Estimates:
     data: Stacked
     estimation_window: tuple[int, int]
     event_window: tuple[int, int]
-    near: list[list[Neighbour]]
+    near: Neighbours
     masked: NDArray[np.bool_]
 
     @property
@@ -146,7 +146,7 @@ def estimate(
     data: Stacked,
     settings: StudySettings,
     model: str,
-    near: list[list[Neighbour]],
+    near: Neighbours,
     skipped: list[tuple[str, str, str]],
 ) -> Estimates | None:
     """Fit ``model`` for ``pairs``; screen out (into ``skipped``) those that cannot be used."""
@@ -164,30 +164,32 @@ def estimate(
         model, y_est, data.market[:, pad], data.factors[:, est], dimson_lags=settings.dimson_lags
     )
     day0 = data.cols(0, 0).start
-    keep = np.ones(len(pairs), dtype=bool)
-    for i, pair in enumerate(pairs):
+    few = fit.n_est < settings.min_estimation_returns
+    degenerate = ~np.isfinite(fit.sigma) | ~np.isfinite(fit.coef).all(axis=1)
+    no_return = ~np.isfinite(data.returns[:, day0])
+    no_market = ~np.isfinite(data.market[:, day0]) & (model != "constant-mean")
+    keep = ~(few | degenerate | no_return | no_market)
+    for i in np.flatnonzero(~keep):  # reasons for the few pairs screened out
+        pair = pairs[i]
         when = f"{pair.alignment.day0:%Y-%m-%d}"
-        reason = None
-        if fit.n_est[i] < settings.min_estimation_returns:
+        if few[i]:
             reason = (
                 f"only {fit.n_est[i]} valid estimation returns "
                 f"(minimum {settings.min_estimation_returns})"
             )
-        elif not np.isfinite(fit.sigma[i]) or not np.isfinite(fit.coef[i]).all():
+        elif degenerate[i]:
             reason = f"the {model} model cannot be estimated (constant or collinear regressors)"
-        elif not np.isfinite(data.returns[i, day0]):
+        elif no_return[i]:
             reason = f"no return for {pair.ticker} on day 0 ({when}): price missing"
-        elif model != "constant-mean" and not np.isfinite(data.market[i, day0]):
+        else:
             reason = f"no return for benchmark {pair.benchmark} on day 0 ({when})"
-        if reason:
-            skipped.append((pair.event_id, pair.ticker, reason))
-            keep[i] = False
+        skipped.append((pair.event_id, pair.ticker, reason))
     if not keep.any():
         return None
     rows = np.flatnonzero(keep)
     return Estimates(
         [pairs[i] for i in rows], fit.take(rows), data.take(rows), settings.estimation_window,
-        settings.event_window, [near[i] for i in rows], masked[rows],
+        settings.event_window, near.take(rows), masked[rows],
     )  # fmt: skip
 
 

@@ -38,6 +38,7 @@ from eventstudy import output
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
 
     from eventstudy.results import StudyResult
@@ -395,6 +396,30 @@ def _mean_and_band(ax: Axes, stats: pd.DataFrame, n: int, what: str) -> None:
     ax.plot(day, stats["mean"] * 100, color=COLORS[0], lw=2, marker="o", ms=3, label=f"mean {what}")
 
 
+def _bars(
+    ax: Axes, x: np.ndarray, heights: np.ndarray, width: float, color: str, label: str
+) -> PolyCollection:
+    """Bars from 0 to ``heights`` centred on ``x``, as one collection.
+
+    One artist instead of one ``Rectangle`` per bar (what ``ax.bar`` makes) draws
+    several times faster. Rectangle ``i`` has corners ``(x_i ± width/2, 0)`` and
+    ``(x_i ± width/2, heights_i)``; NaN heights give no bar.
+    """
+    from matplotlib.collections import PolyCollection
+
+    keep = np.isfinite(heights)
+    x, h = x[keep], heights[keep]
+    left, right, zero = x - width / 2, x + width / 2, np.zeros_like(h)
+    verts = np.stack(
+        [np.column_stack(p) for p in ((left, zero), (left, h), (right, h), (right, zero))],
+        axis=1,
+    )
+    bars = PolyCollection(verts, facecolors=color, edgecolors="none", label=label)
+    ax.add_collection(bars, autolim=True)
+    ax.autoscale_view()
+    return bars
+
+
 def plot_ar(result: StudyResult, event_id: str) -> Figure:
     """Daily abnormal returns as grouped bars; ``*`` marks |AR| beyond the 95% bound.
 
@@ -419,7 +444,7 @@ def plot_ar(result: StudyResult, event_id: str) -> Figure:
         stats = cross_section(frame, "ar")
         day = stats.index.to_numpy()
         mean = stats["mean"].to_numpy() * 100
-        ax.bar(day, mean, width=0.7, color=COLORS[0], label=f"mean AR of {len(tickers)}")
+        _bars(ax, day, mean, 0.7, COLORS[0], f"mean AR of {len(tickers)}")
         ax.vlines(
             day,
             stats["q10"] * 100,
@@ -441,7 +466,7 @@ def plot_ar(result: StudyResult, event_id: str) -> Figure:
             rows = frame[mask]
             day = rows["rel_day"].to_numpy() + (k - (len(tickers) - 1) / 2) * width
             ar = rows["ar"].to_numpy() * 100
-            ax.bar(day, ar, width=width, color=color, label=ticker)
+            _bars(ax, day, ar, width, color, ticker)
             with np.errstate(invalid="ignore"):
                 significant = np.abs(rows["ar"].to_numpy()) > crit[mask] * rows["ar_se"].to_numpy()
             marks += [(d, a, color) for d, a in zip(day[significant], ar[significant], strict=True)]
@@ -623,7 +648,7 @@ def plot_timeline(result: StudyResult) -> Figure:
     Benchmarks are dashed grey. With more than :data:`MANY_SECURITIES` securities
     the figure shows their median and the 10-90% quantile band instead.
     """
-    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     prices, benchmarks = normalised_prices(result)
     securities = [c for c in prices.columns if c not in benchmarks]
@@ -638,8 +663,13 @@ def plot_timeline(result: StudyResult) -> Figure:
     top = _header(
         fig,
         _study_title(result),
-        "Adjusted close of each security, first price = 100; numbered lines: the study's "
-        "events (news date); circles: each security's day 0",
+        (
+            f"Median and 10-90% range of {len(securities)} securities' adjusted closes"
+            if many
+            else "Adjusted close of each security"
+        )
+        + ", first price = 100; numbered lines: the study's events (news date)"
+        + ("" if many else "; circles: each security's day 0"),
     )
     bottom = 0.3 + key_height + 0.55
     ax = _axes(fig, 0.75, bottom, 0.25, top + _legend_height(n_legend) + 0.1)
@@ -672,8 +702,10 @@ def plot_timeline(result: StudyResult) -> Figure:
             ls="--",
             label=f"{ticker} (benchmark)",
         )
-    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(ScalarFormatter())
+    low, high = np.nanmin(prices.to_numpy()), np.nanmax(prices.to_numpy())
+    subs = (1.0, 2.0, 5.0) if high / low > 4 else (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5)
+    ax.yaxis.set_major_locator(LogLocator(subs=subs))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.grid(color=GRID, lw=0.6, which="major")
     ax.set_xlim(dates.min(), dates.max())

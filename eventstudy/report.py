@@ -179,11 +179,20 @@ def _car_table(rows: pd.DataFrame, *, with_event: bool) -> str:
 
 
 def tests_frame(result: StudyResult) -> pd.DataFrame | None:
-    """The cross-sectional test results (``tests.csv``), if this result has them."""
-    for name in ("tests", "tests_table"):
-        value = getattr(result, name, None)
-        if isinstance(value, pd.DataFrame):
-            return value
+    """The cross-sectional test results (``tests.csv``), if this run has them.
+
+    ``StudyResult.tests()`` computes them on first use; it is called when the run asked
+    for tests (``test_names``, the same rule ``save`` follows for ``tests.csv``) or when
+    they were already computed. A DataFrame attribute ``tests`` is used as it is.
+    """
+    value = getattr(result, "tests", None)
+    if isinstance(value, pd.DataFrame):
+        return value
+    if callable(value):
+        computed = "tests" in (getattr(result, "_tests_cache", None) or {})
+        if computed or getattr(result, "test_names", None):
+            frame = value()
+            return frame if isinstance(frame, pd.DataFrame) else None
     return None
 
 
@@ -252,6 +261,43 @@ def overlapping_windows(result: StudyResult) -> list[tuple[str, str, str, int]]:
     return [(r.event_id, r.ticker, r.other, int(r.rel_day)) for r in merged.itertuples(index=False)]
 
 
+def _confounder_warnings(car: pd.DataFrame) -> list[tuple[str, str]]:
+    """Per event: the CAR windows that also hold another event's day 0, and which."""
+    flagged = car[car["confounders"].fillna("").astype(str).str.len() > 0]
+    items = []
+    for event_id, rows in flagged.groupby("event_id", sort=False):
+        parts = []
+        for (start, end), group in rows.groupby(["window_start", "window_end"], sort=False):
+            others = dict.fromkeys(o for value in group["confounders"] for o in value.split(";"))
+            tickers = list(dict.fromkeys(group["ticker"]))
+            parts.append(f"CAR{_window(start, end)} ({', '.join(tickers)}): {', '.join(others)}")
+        items.append(
+            ("confounded windows", f"{event_id}: other events' day 0 inside " + "; ".join(parts))
+        )
+    return items
+
+
+def _overlap_warnings(result: StudyResult) -> list[tuple[str, str]]:
+    """Pairs of run events whose day 0s fall inside each other's event windows."""
+    overlaps: dict[tuple[str, str], dict[int, list[str]]] = {}
+    for event_id, ticker, other, day in overlapping_windows(result):
+        if day > 0:  # each unordered pair once, from the earlier event
+            overlaps.setdefault((event_id, other), {}).setdefault(day, []).append(ticker)
+    items = []
+    for (event_id, other), by_day in overlaps.items():
+        apart = "; ".join(
+            f"{day} sessions apart ({', '.join(tickers)})" for day, tickers in by_day.items()
+        )
+        items.append(
+            (
+                "overlapping events",
+                f"{other} has its day 0 inside the event window of {event_id}, and the "
+                f"other way round: {apart}",
+            )
+        )
+    return items
+
+
 def warnings_list(result: StudyResult) -> list[tuple[str, str]]:
     """Every warning of a run as ``(kind, message)``, plain text."""
     items: list[tuple[str, str]] = []
@@ -283,31 +329,10 @@ def warnings_list(result: StudyResult) -> list[tuple[str, str]]:
                 "(and the CAAR band) ignore; Kolari-Pynnönen adjusted tests account for it",
             )
         )
-    overlaps: dict[tuple[str, str], dict[int, list[str]]] = {}
-    for event_id, ticker, other, day in overlapping_windows(result):
-        if day > 0:  # each unordered pair once, from the earlier event
-            overlaps.setdefault((event_id, other), {}).setdefault(day, []).append(ticker)
-    for (event_id, other), by_day in overlaps.items():
-        apart = "; ".join(
-            f"{day} sessions apart ({', '.join(tickers)})" for day, tickers in by_day.items()
-        )
-        items.append(
-            (
-                "overlapping events",
-                f"{other} has its day 0 inside the event window of {event_id}, and the "
-                f"other way round: {apart}",
-            )
-        )
     if "confounders" in result.car.columns:
-        flagged = result.car[result.car["confounders"].fillna("").astype(str).str.len() > 0]
-        for r in flagged.drop_duplicates(["event_id", "ticker", "confounders"]).itertuples():
-            items.append(
-                (
-                    "confounders",
-                    f"{r.event_id} / {r.ticker} CAR{_window(r.window_start, r.window_end)}: "
-                    f"{r.confounders}",
-                )
-            )
+        items += _confounder_warnings(result.car)
+    else:
+        items += _overlap_warnings(result)
     for message in getattr(result, "warnings", None) or []:
         items.append(("warning", str(message)))
     return items

@@ -149,6 +149,8 @@ class StudyResult:
         The prices used, with their provenance.
     estimates
         The fitted models and stacked arrays per model group (for inference).
+    test_names
+        The tests :meth:`tests` runs (None: the default set; empty: none).
     started, finished
         UTC timestamps of the run.
     """
@@ -164,6 +166,22 @@ class StudyResult:
     started: datetime
     finished: datetime
     estimates: list[Estimates] = field(default_factory=list, repr=False)
+    test_names: tuple[str, ...] | None = None
+    _tests_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+
+    def tests(self) -> pd.DataFrame:
+        """The ``tests.csv`` table: every test x group x CAR window (computed once).
+
+        Groups are ``all``, ``event:<id>``, ``category:<name>`` and ``ticker:<T>``; the
+        tests are those chosen at run time (``tests=`` / ``--tests``; default: the
+        standard set of :data:`eventstudy.inference.DEFAULT_TESTS`). See
+        :mod:`eventstudy.study_tests` for the columns.
+        """
+        if "tests" not in self._tests_cache:
+            from eventstudy.study_tests import study_tests
+
+            self._tests_cache["tests"] = study_tests(self, self.test_names)
+        return self._tests_cache["tests"]
 
     @property
     def synthetic(self) -> bool:
@@ -339,6 +357,8 @@ class StudyResult:
             "skipped": output.write_csv(folder / "skipped.csv", self.skipped),
             "summary": output.write_text(folder / "summary.txt", self.summary().as_text() + "\n"),
         }
+        if self.test_names:
+            written["tests"] = output.write_csv(folder / "tests.csv", self.tests())
         from eventstudy.plots import Figures, save_figures
         from eventstudy.report import write_report
 
@@ -357,4 +377,3 @@ def _models_line(models: pd.DataFrame, default: str, benchmark: str) -> str:
         return f"{default} model vs {benchmark}"
     used = models.groupby(["model", "benchmark"], sort=False).size()
     return "; ".join(f"{m} model vs {b} ({n} pairs)" for (m, b), n in used.items())
-

@@ -7,7 +7,8 @@ at once; pairs that cannot be estimated are recorded with a reason, not raised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import Alignment, align_event, exchange_for, session_span
+from eventstudy.calendar import Alignment, align_event, exchange_for, sessions
 from eventstudy.confounders import neighbours
 from eventstudy.data import PriceSource, PriceTable, get_source
 from eventstudy.errors import EventStudyError
 from eventstudy.estimation import LAG_PAD, Estimates, estimate, stack_pairs, tables
 from eventstudy.returns import session_returns, stale_days
+from eventstudy.study_tests import check_test_names
 
 if TYPE_CHECKING:
     from eventstudy.config import Study, StudySettings
@@ -50,14 +52,18 @@ def align_study(study: Study, event_ids: list[str] | None = None) -> list[Pair]:
     """
     pairs = []
     for event in study.select(event_ids):
+        by_exchange: dict[str, Alignment] = {}  # day 0 depends on the exchange only
         for ticker in study.securities_for(event):
-            try:
-                alignment = align_event(
-                    event.id, ticker, event.date, event.time, study.timezone_for(event)
-                )
-            except EventStudyError as exc:
-                exc.file = exc.file or (str(study.path) if study.path else None)
-                raise
+            mic = exchange_for(ticker)
+            if mic not in by_exchange:
+                try:
+                    by_exchange[mic] = align_event(
+                        event.id, ticker, event.date, event.time, study.timezone_for(event)
+                    )
+                except EventStudyError as exc:
+                    exc.file = exc.file or (str(study.path) if study.path else None)
+                    raise
+            alignment = replace(by_exchange[mic], ticker=ticker)
             pairs.append(Pair(event.id, ticker, study.benchmark_for(event, ticker), alignment))
     return pairs
 
@@ -69,15 +75,15 @@ class PricePlan:
     Attributes
     ----------
     spans
-        Each pair whose windows fit the exchange calendar, with its sessions from the
-        day before the estimation window to the end of the event window.
+        Each pair whose windows fit the exchange calendar, with the first and last
+        session it needs (padding for lead/lag betas included).
     skipped
         Pairs whose windows run off the calendar, with the reason.
     tickers, start, end
         Securities and benchmarks to load, over which calendar dates (padded).
     """
 
-    spans: list[tuple[Pair, pd.DatetimeIndex]]
+    spans: list[tuple[Pair, date, date]]
     skipped: list[tuple[str, str, str]]
     tickers: list[str]
     start: date
@@ -91,20 +97,30 @@ def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
     first = settings.estimation_window[0] - 1 - LAG_PAD
     last = settings.event_window[1]
     spans, skipped = [], []
-    for pair in pairs:
-        span = session_span(pair.alignment.exchange, pair.alignment.day0, first, last)
+    by_exchange: dict[str, list[int]] = {}
+    for row, pair in enumerate(pairs):
+        by_exchange.setdefault(pair.alignment.exchange, []).append(row)
+    fits: dict[int, tuple[date, date] | None] = {}
+    for mic, rows in by_exchange.items():
+        grid = sessions(mic)
+        pos = grid.get_indexer([pairs[r].alignment.day0 for r in rows])
+        inside = (pos + first >= 0) & (pos + last < len(grid))
+        for r, p, ok in zip(rows, pos, inside, strict=True):
+            fits[r] = (grid[p + first].date(), grid[p + last].date()) if ok else None
+    for row, pair in enumerate(pairs):
+        span = fits[row]
         if span is None:
             reason = "estimation or event window runs past the exchange calendar"
             skipped.append((pair.event_id, pair.ticker, reason))
         else:
-            spans.append((pair, span))
+            spans.append((pair, *span))
     tickers = sorted(
-        {p.ticker for p, _ in spans} | {p.benchmark for p, _ in spans} | set(settings.factors)
+        {s[0].ticker for s in spans} | {s[0].benchmark for s in spans} | set(settings.factors)
     )
     if not spans:
         return PricePlan(spans, skipped, [], date.min, date.min)
-    start = (min(s[0] for _, s in spans) - _PAD).date()
-    end = (max(s[-1] for _, s in spans) + _PAD).date()
+    start = min(s[1] for s in spans) - _PAD
+    end = max(s[2] for s in spans) + _PAD
     return PricePlan(spans, skipped, tickers, start, end)
 
 
@@ -114,6 +130,7 @@ def run_study(
     source: str | PriceSource = "yahoo",
     prices: str | Path | None = None,
     event_ids: list[str] | None = None,
+    tests: Sequence[str] | None = None,
     **source_options: Any,
 ) -> StudyResult:
     """Run the event study and return its results.
@@ -129,6 +146,10 @@ def run_study(
         For the ``csv`` source: the prices file or folder.
     event_ids
         Run only these events (default: all).
+    tests
+        Test names for ``tests.csv`` (:data:`eventstudy.inference.TESTS`, ``"all"`` or
+        ``"none"``); default the standard set. Tests run when first asked for
+        (``result.tests()`` or ``save``).
     **source_options
         Passed to :func:`~eventstudy.data.get_source` (``cache_dir``, ``offline``,
         ``refresh``, ``progress`` for the yahoo source).
@@ -142,6 +163,7 @@ def run_study(
 
     started = datetime.now(UTC)
     settings = study.study
+    test_names = check_test_names(tests)
     price_source = (
         get_source(source, prices, **source_options) if isinstance(source, str) else source
     )
@@ -159,14 +181,14 @@ def run_study(
     volume = table.volume if table.volume is not None else pd.DataFrame()
     stale = {t: stale_days(table.adj_close[t], volume.get(t), exchange_for(t)) for t in available}
     runnable = []
-    for pair, span in in_calendar:
+    for pair, span_start, span_end in in_calendar:
         needs = [pair.ticker, pair.benchmark]
         if study.model_for(study.event(pair.event_id)) == "factor":
             needs += settings.factors
         gaps = [
             table.missing[t]
             for t in needs
-            if t in table.missing and table.missing[t].affects(span[0].date(), span[-1].date())
+            if t in table.missing and table.missing[t].affects(span_start, span_end)
         ]
         missing = [t for t in needs if t not in available]
         if gaps:
@@ -195,6 +217,7 @@ def run_study(
         skipped=skipped_frame,
         prices=table,
         estimates=groups,
+        test_names=test_names,
         started=started,
         finished=datetime.now(UTC),
     )
@@ -228,7 +251,7 @@ def _estimate_groups(
     for model, rows in by_model.items():
         idx = np.asarray(rows)
         group = estimate(
-            [pairs[i] for i in idx], data.take(idx), settings, model, [near[i] for i in idx],
+            [pairs[i] for i in idx], data.take(idx), settings, model, near.take(idx),
             skipped,
         )  # fmt: skip
         if group is not None:

@@ -77,7 +77,8 @@ CONTRACT = {
     ],
     "skipped.csv": ["event_id", "ticker", "reason"],
 }
-TOP_FILES = {*CONTRACT, "manifest.json", "summary.txt"}
+TOP_FILES = {*CONTRACT, "manifest.json", "summary.txt", "report.html", "tests.csv"}
+STUDY_FIGURES = {"caar.png", "heatmap.png", "timeline.png"}  # with plots (not --no-plots)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -207,8 +208,8 @@ def test_demo_run_succeeds_and_says_synthetic(demo_run: Run) -> None:
 def test_demo_run_writes_the_contract_files(demo_run: Run) -> None:
     assert sorted(p.name for p in demo_run.out.iterdir()) == [STUDY_NAME]
     top = {p.name for p in demo_run.folder.iterdir() if p.is_file()}
-    assert top == TOP_FILES
-    for name in TOP_FILES:
+    assert top == TOP_FILES | STUDY_FIGURES
+    for name in TOP_FILES | STUDY_FIGURES:
         assert (demo_run.folder / name).stat().st_size > 0, name
 
 
@@ -233,11 +234,18 @@ def test_library_column_lists_honour_the_contract() -> None:
         assert columns[: len(CONTRACT[name])] == CONTRACT[name], name
 
 
+def study_events(raw: dict) -> list[dict]:
+    """The events that are run (confounders only mask and flag)."""
+    return [e for e in raw["events"] if e.get("role", "study") == "study"]
+
+
 def test_demo_run_tables_cover_every_pair(demo_run: Run) -> None:
     raw = read_events()
-    ids = [e["id"] for e in raw["events"]]
+    ids = [e["id"] for e in study_events(raw)]
     every = {
-        (e["id"], t) for e in raw["events"] for t in e.get("securities", raw["study"]["securities"])
+        (e["id"], t)
+        for e in study_events(raw)
+        for t in e.get("securities", raw["study"]["securities"])
     }
     models, skipped = demo_run.csv("models.csv"), demo_run.csv("skipped.csv")
     car, ar = demo_run.csv("car.csv"), demo_run.csv("abnormal_returns.csv")
@@ -287,7 +295,7 @@ def test_demo_manifest_records_synthetic_source_and_provenance(demo_run: Run) ->
     assert "SYNTHETIC" in manifest["warning"]
     assert manifest["data"]["source"] == "demo"
     assert manifest["data"]["synthetic"] is True
-    assert manifest["events_run"] == [e["id"] for e in read_events()["events"]]
+    assert manifest["events_run"] == [e["id"] for e in study_events(read_events())]
     assert manifest["config"]["study"]["name"] == STUDY_NAME
 
     prices, _ = demo_prices()
@@ -310,7 +318,9 @@ def test_demo_manifest_has_an_alignment_per_pair(demo_run: Run) -> None:
     manifest = demo_run.manifest()
     raw = read_events()
     every = {
-        (e["id"], t) for e in raw["events"] for t in e.get("securities", raw["study"]["securities"])
+        (e["id"], t)
+        for e in study_events(raw)
+        for t in e.get("securities", raw["study"]["securities"])
     }
     alignment = manifest["alignment"]
     assert len(alignment) == len(every)
@@ -410,7 +420,10 @@ def test_csv_folder_source_matches_demo(tmp_path: Path, demo_run: Run) -> None:
 
     car = pd.read_csv(folder / "car.csv")
     assert set(car["ticker"]) == {"BABA", "NVDA"}
-    full = demo_run.csv("car.csv")
+    # the same one-event file on the demo source (same prices, same confounders: none)
+    demo_out = tmp_path / "demo"
+    assert invoke("run", events, "--source", "demo", "--no-plots", "--out", demo_out).exit_code == 0
+    full = pd.read_csv(demo_out / "csv-check" / "car.csv")
     expected = full[
         (full["event_id"] == "ft-ai-talent") & full["ticker"].isin(["BABA", "NVDA"])
     ].reset_index(drop=True)
@@ -629,7 +642,7 @@ def test_validate_good_file() -> None:
     assert result.stderr == ""
     assert "OK" in result.stdout
     assert str(EVENTS) in result.stdout
-    assert "19 events" in result.stdout
+    assert "19 study events" in result.stdout
     assert "57 (event, security) pairs" in result.stdout
 
 

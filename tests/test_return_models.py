@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from eventstudy.abnormal import car_variance
 from eventstudy.calendar import session_span
 from eventstudy.config import parse_study
-from eventstudy.confounders import Neighbour, estimation_mask
+from eventstudy.confounders import FAR, Neighbours, estimation_mask
 from eventstudy.models import (
     fit_constant_mean,
     fit_dimson,
@@ -119,7 +119,7 @@ def test_thin_trading_betas_remove_the_nonsynchronous_bias():
 
 
 def test_estimation_mask_is_exactly_the_documented_days():
-    near = [[Neighbour("earn", -30), Neighbour("inside", 3)], []]
+    near = Neighbours(["earn", "inside", "own"], np.array([[-30, 3, FAR], [FAR, FAR, FAR]]))
     mask = estimation_mask(near, (-250, -11), (-1, 1))
     rel = np.arange(-250, -10)
     assert list(rel[mask[0]]) == [-31, -30, -29]  # the event at +3 is outside estimation

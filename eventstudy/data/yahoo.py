@@ -257,10 +257,9 @@ class YahooSource:
             except _RateLimited as exc:
                 done = ", ".join(sorted(report.fetched)) or "none"
                 raise FetchError(
-                    f"Yahoo is rate-limiting requests ({exc}) after {self.retries} retries; "
-                    f"tickers fetched and cached so far: {done}. Wait a while and run again: "
-                    "cached data is reused.",
-                    field=ticker,
+                    f"Yahoo is rate-limiting requests ({exc}): {ticker} failed after "
+                    f"{self.retries} retries; tickers fetched and cached so far: {done}. "
+                    "Wait a while and run again: cached data is reused."
                 ) from None
         return report
 

@@ -23,10 +23,10 @@ regression fitted with statsmodels.
 
 The regression is always the market model on ``returns_est``/``market_est`` and
 ``returns_evt``/``market_evt`` (Binder's framework), whatever normal-return model
-produced the panel's ``ar``. The system needs a balanced panel: a cluster uses the estimation days on which every
-member has both returns, and the CAR-window days on which every member has both
-returns. Days are aligned in relative event time. A security that appears twice in a
-cluster (two events on the same day) enters once.
+produced the panel's ``ar``. The system needs a balanced panel: a cluster uses the
+estimation days on which every member has both returns, and the CAR-window days on
+which every member has both returns. Days are aligned in relative event time. A
+security that appears twice in a cluster (two events on the same day) enters once.
 """
 
 from __future__ import annotations

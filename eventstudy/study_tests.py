@@ -1,0 +1,170 @@
+"""The study's ``tests.csv``: every test for every group of pairs and CAR window.
+
+Groups (the ``group`` column): ``all`` pairs, each ``event:<id>``, each
+``category:<name>`` and each ``ticker:<T>``. For each group and CAR window the tests of
+:mod:`eventstudy.inference` run on the pairs' abnormal returns, estimation residuals
+and model designs (:class:`~eventstudy.inference.EventPanel`). Beyond the contract
+columns ``group, window_start, window_end, test, statistic, p_value, n`` the table has
+``df``, ``distribution``, ``clustered`` (pairs in the group share a calendar day 0),
+``valid_under_clustering`` (the test stays valid when they do), ``p_holm`` and
+``p_bh`` (Holm and Benjamini-Hochberg adjusted p-values; the family is every row of
+the same test and group kind — e.g. all ``event:`` rows of ``cs_t`` over all windows),
+and ``note``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import EventStudyError
+
+if TYPE_CHECKING:
+    from eventstudy.estimation import Estimates
+    from eventstudy.inference import EventPanel
+    from eventstudy.results import StudyResult
+
+TEST_COLUMNS = ["group", "window_start", "window_end", "test", "statistic", "p_value", "n"]
+EXTRA_COLUMNS = [
+    "df",
+    "distribution",
+    "clustered",
+    "valid_under_clustering",
+    "p_holm",
+    "p_bh",
+    "note",
+]
+
+
+def check_test_names(names: Sequence[str] | None) -> tuple[str, ...]:
+    """Validate ``--tests`` names; None means the default set, ``["none"]`` no tests."""
+    from eventstudy.inference import DEFAULT_TESTS, TESTS
+
+    if names is None:
+        return DEFAULT_TESTS
+    flat = [n.strip() for name in names for n in name.split(",") if n.strip()]
+    if flat == ["none"]:
+        return ()
+    if "all" in flat:
+        return tuple(TESTS)
+    unknown = [n for n in flat if n not in TESTS]
+    if unknown:
+        raise EventStudyError(
+            f"unknown test {', '.join(map(repr, unknown))} (choose from {', '.join(TESTS)}, "
+            "'all' or 'none')",
+            field="--tests",
+        )
+    return tuple(dict.fromkeys(flat))
+
+
+def _panel(group: Estimates) -> EventPanel:
+    from eventstudy.inference import EventPanel
+
+    fit, data = group.fit, group.data
+    xtx_inv = fit.xtx_inv if fit.xtx_inv is not None else np.zeros((len(fit.sigma), 1, 1))
+    n = len(group.pairs)
+    return EventPanel(
+        ar=group.ar,
+        residuals=group.residuals,
+        market_evt=data.market[:, group.evt],
+        market_est=data.market[:, group.est],
+        returns_evt=data.returns[:, group.evt],
+        returns_est=np.where(group.masked, np.nan, data.returns[:, group.est]),
+        sigma=fit.sigma,
+        n_est=fit.n_est,
+        market_mean=np.full(n, np.nan),
+        market_sxx=np.full(n, np.nan),
+        rel_days=np.arange(group.event_window[0], group.event_window[1] + 1),
+        day0=np.array([p.alignment.day0.to_datetime64() for p in group.pairs]),
+        est_dates=data.dates[:, group.est],
+        event_id=np.array([p.event_id for p in group.pairs], dtype=object),
+        ticker=np.array([p.ticker for p in group.pairs], dtype=object),
+        df=fit.df,
+        xtx_inv=xtx_inv,
+        design_evt=group.design_evt,
+    )
+
+
+def _pad(panel: EventPanel, k: int) -> EventPanel:
+    """The same panel with designs padded by zero columns to ``k`` regressors."""
+    from dataclasses import replace
+
+    extra = k - panel.xtx_inv.shape[-1]  # type: ignore[union-attr]
+    if extra == 0:
+        return panel
+    xtx = np.pad(panel.xtx_inv, ((0, 0), (0, extra), (0, extra)))  # type: ignore[arg-type]
+    design = np.pad(panel.design_evt, ((0, 0), (0, 0), (0, extra)))  # type: ignore[arg-type]
+    return replace(panel, xtx_inv=xtx, design_evt=design)
+
+
+def study_panel(estimates: list[Estimates]) -> EventPanel | None:
+    """All estimated pairs of a study in one panel (model designs padded to one width)."""
+    from eventstudy.inference import EventPanel
+
+    panels = [_panel(g) for g in estimates]
+    if not panels:
+        return None
+    k = max(p.xtx_inv.shape[-1] for p in panels)  # type: ignore[union-attr]
+    return EventPanel.concat([_pad(p, k) for p in panels])
+
+
+def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
+    """``(group name, pair mask)`` for all, each event, each category and each ticker."""
+    out = [("all", np.ones(panel.n_pairs, dtype=bool))]
+    for event_id in result.event_ids:
+        mask = panel.event_id == event_id
+        if mask.any():
+            out.append((f"event:{event_id}", mask))
+    categories: dict[str, list[str]] = {}
+    for event_id in result.event_ids:
+        category = result.study.event(event_id).category
+        if category:
+            categories.setdefault(category, []).append(event_id)
+    for category, ids in categories.items():
+        out.append((f"category:{category}", np.isin(panel.event_id, ids)))
+    for ticker in dict.fromkeys(panel.ticker):
+        out.append((f"ticker:{ticker}", panel.ticker == ticker))
+    return out
+
+
+def study_tests(
+    result: StudyResult, tests: Sequence[str] | None = None, *, n_boot: int = 999, seed: int = 0
+) -> pd.DataFrame:
+    """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table."""
+    from eventstudy.inference import adjust_pvalues, clustering_present, run_tests
+
+    names = check_test_names(tests)
+    panel = study_panel(result.estimates)
+    if panel is None or not names:
+        return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
+    rows = []
+    for group, mask in groups_of(result, panel):
+        sub = panel.subset(mask)
+        clustered = clustering_present(sub)
+        for window in result.study.study.car_windows:
+            for r in run_tests(sub, tuple(window), names, n_boot=n_boot, seed=seed):
+                rows.append({
+                    "group": group,
+                    "window_start": window[0],
+                    "window_end": window[1],
+                    "test": r.test,
+                    "statistic": r.statistic,
+                    "p_value": r.p_value,
+                    "n": r.n,
+                    "df": r.df if r.df is None or np.isscalar(r.df) else "/".join(map(str, r.df)),
+                    "distribution": r.distribution,
+                    "clustered": clustered,
+                    "valid_under_clustering": r.valid_under_clustering,
+                    "note": r.note,
+                })  # fmt: skip
+    table = pd.DataFrame(rows)
+    family = table["group"].str.split(":").str[0] + "|" + table["test"]
+    for method in ("holm", "bh"):
+        table[f"p_{method}"] = np.nan
+        for _, index in table.groupby(family).groups.items():
+            p = table.loc[index, "p_value"].to_numpy(dtype=float)
+            table.loc[index, f"p_{method}"] = adjust_pvalues(p, method=method)
+    return table[TEST_COLUMNS + EXTRA_COLUMNS]
