@@ -802,11 +802,17 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
     return PLOTS[kind](result, **options)
 
 
+PNG_COMPRESSION = 3
+"""zlib level of the PNGs: half the encoding time of the default 6, files ~3% larger."""
+
+
 def render(fig: Figure, fmt: str = "png") -> bytes:
     """The figure as PNG or SVG bytes (SVG without a timestamp, so reruns are equal)."""
     buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else None
-    fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
+    if fmt == "svg":
+        fig.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None})
+    else:
+        fig.savefig(buffer, format=fmt, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION})
     return buffer.getvalue()
 
 

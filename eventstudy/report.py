@@ -69,6 +69,8 @@ figcaption { color: var(--muted); font-size: .85rem; }
 .notes { background: #fafafa; border-left: 3px solid var(--line); padding: .4rem .8rem; }
 details summary { cursor: pointer; color: var(--muted); margin: .4rem 0; }
 .sig { color: var(--bad); font-weight: 600; }
+div.scroll { overflow-x: auto; }
+span.note { display: inline-block; max-width: 22rem; font-size: .8rem; color: var(--muted); }
 footer { margin-top: 3rem; color: var(--muted); font-size: .82rem; }
 @media print { nav { display: none; } .event { break-before: page; } }
 """
@@ -196,25 +198,45 @@ def tests_frame(result: StudyResult) -> pd.DataFrame | None:
     return None
 
 
+TEST_LABELS = {
+    "window_start": "from",
+    "window_end": "to",
+    "p_value": "p",
+    "p_holm": "p (Holm)",
+    "p_bh": "p (BH)",
+    "valid_under_clustering": "valid if clustered",
+}
+
+
 def _tests_section(frame: pd.DataFrame) -> str:
-    columns = [c for c in frame.columns]
-    numeric = [c not in {"group", "test", "dist", "null", "reason", "note"} for c in columns]
-    label = {"p_value": "p", "statistic": "statistic", "window_start": "from", "window_end": "to"}
+    """The tests table, the ``all`` group open, the other groups folded."""
+    grouped = "group" in frame.columns
+    columns = [c for c in frame.columns if c != "group"]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in columns
+    ]
 
     def cell(column: str, value: object) -> str:
-        if column == "p_value":
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return DASH
+        if column.startswith("p_"):
             return _p(value)
+        if isinstance(value, bool | np.bool_):
+            return "yes" if value else "no"
         if isinstance(value, float | np.floating):
             return _num(value, 3)
+        if column == "note" and value:
+            return f"<span class=note>{esc(value)}</span>"
         return esc(value)
 
     def table(rows: pd.DataFrame) -> str:
-        body = [
-            [cell(c, v) for c, v in zip(columns, r, strict=True)] for r in rows.itertuples(False)
-        ]
-        return _table([esc(label.get(c, c)) for c in columns], body, numeric)
+        values = rows[columns].to_numpy(dtype=object)
+        body = [[cell(c, v) for c, v in zip(columns, r, strict=True)] for r in values]
+        labels = [esc(TEST_LABELS.get(c, c)) for c in columns]
+        return f"<div class=scroll>{_table(labels, body, numeric)}</div>"
 
-    if "group" not in frame.columns:
+    if not grouped:
         return table(frame)
     parts = []
     for group, rows in frame.groupby("group", sort=False):

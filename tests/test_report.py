@@ -144,6 +144,9 @@ def test_report_lists_events_alignment_tables_and_warnings(result: StudyResult, 
     assert f"skipped pair: {skipped.event_id} / {skipped.ticker}: {skipped.reason}" in text
     assert "day 0 2024-01-29 is shared by 2 events (tariff-60pct-wapo, kyc-iaas-nprm" in text
     assert "synthetic data:" in text
+    if "confounders" in car.columns:  # CAR windows holding another event's day 0
+        assert re.search(r"confounded windows: kyc-iaas-nprm: .*CAR\[\+0,\+0\]", text)
+        assert "Other events in window" in text
 
 
 def test_report_escapes_every_user_string(tmp_path: Path) -> None:
