@@ -142,6 +142,21 @@ def run(
             "market, factor, scholes-williams or dimson (default: as in the events file)."
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the models are fitted: local (this process) or dask (partitions "
+            "of pairs on a dask.distributed cluster; needs eventstudy[dask])."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine dask: the scheduler address (tcp://host:8786); "
+            "default a local cluster.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing but errors (no warnings).")
     ] = False,
@@ -180,6 +195,8 @@ def run(
                 prices=prices,
                 event_ids=event,
                 tests=tests,
+                engine=engine,
+                scheduler=scheduler,
                 **(options if source == "yahoo" else {}),
             )
         if result.models.empty:
@@ -375,6 +392,9 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    if sys.argv[1:] in ([], ["--help"]):  # plain click help: rich's import alone takes ~0.5 s
+        app.rich_markup_mode = None
+        app.info.epilog = (app.info.epilog or "").replace("Examples:\n\n", "Examples:\n\n\b\n")
     app()
 
 

@@ -23,10 +23,13 @@ from eventstudy.abnormal import (
 )
 from eventstudy.calendar import exchange_for, sessions
 from eventstudy.confounders import Neighbours, estimation_mask, in_window
-from eventstudy.models import NormalFit, fit_model
+from eventstudy.engine import fit_pairs
+from eventstudy.models import NormalFit
 from eventstudy.returns import trade_to_trade
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from eventstudy.config import StudySettings
     from eventstudy.study import Pair
 
@@ -148,8 +151,14 @@ def estimate(
     model: str,
     near: Neighbours,
     skipped: list[tuple[str, str, str]],
+    *,
+    engine: str = "local",
+    client: Client | None = None,
 ) -> Estimates | None:
-    """Fit ``model`` for ``pairs``; screen out (into ``skipped``) those that cannot be used."""
+    """Fit ``model`` for ``pairs``; screen out (into ``skipped``) those that cannot be used.
+
+    ``engine`` and ``client`` choose where the fit runs (:func:`eventstudy.engine.fit_pairs`).
+    """
     est = data.cols(*settings.estimation_window)
     pad = data.cols(
         settings.estimation_window[0] - LAG_PAD, settings.estimation_window[1] + LAG_PAD
@@ -160,9 +169,10 @@ def estimate(
         else np.zeros((len(pairs), est.stop - est.start), dtype=bool)
     )
     y_est = np.where(masked, np.nan, data.returns[:, est])
-    fit = fit_model(
-        model, y_est, data.market[:, pad], data.factors[:, est], dimson_lags=settings.dimson_lags
-    )
+    fit = fit_pairs(
+        model, y_est, data.market[:, pad], data.factors[:, est],
+        dimson_lags=settings.dimson_lags, engine=engine, client=client,
+    )  # fmt: skip
     day0 = data.cols(0, 0).start
     few = fit.n_est < settings.min_estimation_returns
     degenerate = ~np.isfinite(fit.sigma) | ~np.isfinite(fit.coef).all(axis=1)

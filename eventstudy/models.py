@@ -104,6 +104,8 @@ class NormalFit:
 
     def expected(self, market: FloatArray, factors: FloatArray | None = None) -> FloatArray:
         """Normal (expected) returns (N, L)."""
+        if self.model not in ("constant-mean", "market-adjusted", "factor"):
+            return self.coef[:, :1] + self.coef[:, 1:2] * market  # design [1, R_m]
         return np.einsum("nlk,nk->nl", self.design(market, factors), self.coef)
 
     def forecast_term(self, summed_design: FloatArray) -> FloatArray:
@@ -147,15 +149,40 @@ def _market_inverse(n: FloatArray, mean_x: FloatArray, sxx: FloatArray) -> Float
     return inv
 
 
-def _moments(y: FloatArray, x: FloatArray, valid: NDArray[np.bool_]) -> tuple[FloatArray, ...]:
-    """n, means, centred cross-products of y on x over the valid days."""
+@dataclass(frozen=True)
+class _Moments:
+    """Per-row moments of y on x over the valid days (centred deviations kept)."""
+
+    n: FloatArray
+    mean_x: FloatArray
+    mean_y: FloatArray
+    sxx: FloatArray
+    sxy: FloatArray
+    syy: FloatArray
+    dx: FloatArray
+    dy: FloatArray
+
+
+def _rowdot(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Row-wise dot products without a temporary (N, L) array."""
+    return np.einsum("ij,ij->i", a, b)
+
+
+def _moments_of(y: FloatArray, x: FloatArray, valid: NDArray[np.bool_]) -> _Moments:
+    """n, means and centred cross-products of y on x over the valid days."""
     n = valid.sum(axis=1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_x = np.where(valid, x, 0.0).sum(axis=1) / n
         mean_y = np.where(valid, y, 0.0).sum(axis=1) / n
         dx = np.where(valid, x - mean_x[:, None], 0.0)
         dy = np.where(valid, y - mean_y[:, None], 0.0)
-    return n, mean_x, mean_y, (dx * dx).sum(axis=1), (dx * dy).sum(axis=1), (dy * dy).sum(axis=1)
+    return _Moments(n, mean_x, mean_y, _rowdot(dx, dx), _rowdot(dx, dy), _rowdot(dy, dy), dx, dy)
+
+
+def _moments(y: FloatArray, x: FloatArray, valid: NDArray[np.bool_]) -> tuple[FloatArray, ...]:
+    """n, means, centred cross-products of y on x over the valid days."""
+    m = _moments_of(y, x, valid)
+    return m.n, m.mean_x, m.mean_y, m.sxx, m.sxy, m.syy
 
 
 def _finish(
@@ -165,14 +192,24 @@ def _finish(
     valid: NDArray[np.bool_],
     alpha: FloatArray,
     beta: FloatArray,
+    moments: _Moments | None = None,
 ) -> NormalFit:
-    """A ``[1, R_m]``-design fit from alpha and beta: sigma, r2, (X'X)^{-1}."""
-    n, mean_x, _, sxx, _, syy = _moments(y, x, valid)
+    """A ``[1, R_m]``-design fit from alpha and beta: sigma, r2, (X'X)^{-1}.
+
+    ``moments`` (of y on x over ``valid``) may be passed when ``alpha = mean(y) - beta
+    mean(x)``: the residuals are then ``dy - beta dx`` and nothing is recomputed.
+    """
+    own = moments is None
+    m = _moments_of(y, x, valid) if own else moments
     with np.errstate(invalid="ignore", divide="ignore"):
-        resid = np.where(valid, y - alpha[:, None] - beta[:, None] * x, 0.0)
-        ssr = (resid * resid).sum(axis=1)
-        sigma = np.sqrt(ssr / (n - 2))
-        r2 = 1.0 - ssr / syy
+        if own:
+            resid = np.where(valid, y - alpha[:, None] - beta[:, None] * x, 0.0)
+        else:
+            resid = m.dy - beta[:, None] * m.dx  # zero off the valid days already
+        ssr = _rowdot(resid, resid)
+        sigma = np.sqrt(ssr / (m.n - 2))
+        r2 = 1.0 - ssr / m.syy
+    n, mean_x, sxx = m.n, m.mean_x, m.sxx
     bad = (n < 3) | ~(sxx > 0) | ~np.isfinite(beta)
     for arr in (alpha, beta, sigma, r2):
         arr[bad] = np.nan
@@ -206,11 +243,11 @@ def fit_market_model(returns: FloatArray, market: FloatArray) -> NormalFit:
         eq. 8). Rows with fewer than 3 valid days or a constant benchmark get NaN.
     """
     valid = np.isfinite(returns) & np.isfinite(market)
-    _, mean_x, mean_y, sxx, sxy, _ = _moments(returns, market, valid)
+    m = _moments_of(returns, market, valid)
     with np.errstate(invalid="ignore", divide="ignore"):
-        beta = sxy / sxx
-    alpha = mean_y - beta * mean_x
-    return _finish("market", returns, market, valid, alpha, beta)
+        beta = m.sxy / m.sxx
+    alpha = m.mean_y - beta * m.mean_x
+    return _finish("market", returns, market, valid, alpha, beta, m)
 
 
 def fit_constant_mean(returns: FloatArray) -> NormalFit:
@@ -272,9 +309,9 @@ def fit_scholes_williams(returns: FloatArray, market_padded: FloatArray) -> Norm
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = s_cross / np.sqrt(s_now * s_lag)
         beta = (slopes[0] + slopes[1] + slopes[2]) / (1.0 + 2.0 * rho)
-    _, mean_x, mean_y, *_ = _moments(returns, now, valid)
-    alpha = mean_y - beta * mean_x
-    return _finish("scholes-williams", returns, now, valid, alpha, beta)
+    m = _moments_of(returns, now, valid)
+    alpha = m.mean_y - beta * m.mean_x
+    return _finish("scholes-williams", returns, now, valid, alpha, beta, m)
 
 
 def ols(

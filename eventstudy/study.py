@@ -25,6 +25,8 @@ from eventstudy.returns import session_returns, stale_days
 from eventstudy.study_tests import check_test_names
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from eventstudy.config import Study, StudySettings
     from eventstudy.results import StudyResult
 
@@ -131,6 +133,9 @@ def run_study(
     prices: str | Path | None = None,
     event_ids: list[str] | None = None,
     tests: Sequence[str] | None = None,
+    engine: str = "local",
+    client: Client | None = None,
+    scheduler: str | None = None,
     **source_options: Any,
 ) -> StudyResult:
     """Run the event study and return its results.
@@ -150,6 +155,15 @@ def run_study(
         Test names for ``tests.csv`` (:data:`eventstudy.inference.TESTS`, ``"all"`` or
         ``"none"``); default the standard set. Tests run when first asked for
         (``result.tests()`` or ``save``).
+    engine
+        ``"local"`` (default) fits all pairs in this process; ``"dask"`` cuts the pairs
+        into partitions and fits each on a ``dask.distributed`` cluster with the same
+        kernel (:mod:`eventstudy.engine`); the results are identical.
+    client
+        For ``engine="dask"``: the ``dask.distributed.Client`` to use.
+    scheduler
+        For ``engine="dask"`` without ``client``: the scheduler address
+        (``tcp://host:8786``); default a local in-process cluster.
     **source_options
         Passed to :func:`~eventstudy.data.get_source` (``cache_dir``, ``offline``,
         ``refresh``, ``progress`` for the yahoo source).
@@ -159,8 +173,13 @@ def run_study(
     StudyResult
         ARs, CARs with MacKinlay standard errors, model estimates and skipped pairs.
     """
+    from eventstudy.engine import ENGINES
     from eventstudy.results import StudyResult
 
+    if engine not in ENGINES:
+        raise EventStudyError(
+            f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", field="--engine"
+        )
     started = datetime.now(UTC)
     settings = study.study
     test_names = check_test_names(tests)
@@ -204,7 +223,21 @@ def run_study(
         else:
             runnable.append(pair)
 
-    groups = _estimate_groups(study, runnable, returns, stale, skipped)
+    own_client = None
+    if engine == "dask" and client is None:
+        from eventstudy.engine import connect
+
+        client = own_client = connect(scheduler)
+    try:
+        groups = _estimate_groups(
+            study, runnable, returns, stale, skipped, engine=engine, client=client
+        )
+    finally:
+        if own_client is not None:
+            cluster = own_client.cluster
+            own_client.close()
+            if cluster is not None:
+                cluster.close()
     ar, car, models = _result_tables(groups, runnable, settings)
     skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
     return StudyResult(
@@ -229,6 +262,9 @@ def _estimate_groups(
     returns: dict[str, pd.Series],
     stale: dict[str, pd.Series],
     skipped: list[tuple[str, str, str]],
+    *,
+    engine: str = "local",
+    client: Client | None = None,
 ) -> list[Estimates]:
     """Stack all pairs once, then fit each model on the pairs that use it."""
     settings = study.study
@@ -252,7 +288,7 @@ def _estimate_groups(
         idx = np.asarray(rows)
         group = estimate(
             [pairs[i] for i in idx], data.take(idx), settings, model, near.take(idx),
-            skipped,
+            skipped, engine=engine, client=client,
         )  # fmt: skip
         if group is not None:
             groups.append(group)
@@ -273,10 +309,18 @@ def _result_tables(
             pd.DataFrame(columns=MODEL_COLUMNS),
         )
     order = {(p.event_id, p.ticker): i for i, p in enumerate(pairs)}
+    ranks: list[list[np.ndarray]] = [[], [], []]
+    for g in groups:  # the rows of tables(g): pair-major ARs, window-major CARs, models
+        pos = np.array([order[(p.event_id, p.ticker)] for p in g.pairs], dtype=np.int64)
+        width = g.event_window[1] - g.event_window[0] + 1
+        ranks[0].append(np.repeat(pos, width))
+        ranks[1].append(np.tile(pos, len(settings.car_windows)))
+        ranks[2].append(pos)
     out = []
     for k in range(3):
         frame = pd.concat([part[k] for part in parts], ignore_index=True)
-        rank = [order[key] for key in zip(frame["event_id"], frame["ticker"], strict=True)]
-        frame = frame.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+        rank = np.concatenate(ranks[k])
+        if len(parts) > 1 or (np.diff(rank) < 0).any():
+            frame = frame.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
         out.append(frame)
     return out[0], out[1], out[2]

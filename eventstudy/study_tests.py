@@ -111,8 +111,16 @@ def study_panel(estimates: list[Estimates]) -> EventPanel | None:
     return EventPanel.concat([_pad(p, k) for p in panels])
 
 
+MAX_TICKER_GROUPS = 100
+"""Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
+
+
 def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
-    """``(group name, pair mask)`` for all, each event, each category and each ticker."""
+    """``(group name, pair mask)`` for all, each event, each category and each ticker.
+
+    A study of more than :data:`MAX_TICKER_GROUPS` securities gets no per-ticker groups:
+    with hundreds of securities they would dominate the run time and the table.
+    """
     out = [("all", np.ones(panel.n_pairs, dtype=bool))]
     for event_id in result.event_ids:
         mask = panel.event_id == event_id
@@ -125,7 +133,10 @@ def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndar
             categories.setdefault(category, []).append(event_id)
     for category, ids in categories.items():
         out.append((f"category:{category}", np.isin(panel.event_id, ids)))
-    for ticker in dict.fromkeys(panel.ticker):
+    tickers = list(dict.fromkeys(panel.ticker))
+    if len(tickers) > MAX_TICKER_GROUPS:
+        return out
+    for ticker in tickers:
         out.append((f"ticker:{ticker}", panel.ticker == ticker))
     return out
 

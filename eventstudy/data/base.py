@@ -132,15 +132,21 @@ def provenance_for(
 ) -> dict[str, TickerProvenance]:
     """Build the provenance record of every ticker column in ``frame``."""
     out: dict[str, TickerProvenance] = {}
+    stamps = np.asarray(frame.index.strftime("%Y-%m-%d"), dtype=object)  # once, not per ticker
     for ticker in frame.columns:
-        s = frame[ticker].dropna()
+        values = frame[ticker].to_numpy(dtype="float64")
+        kept = ~np.isnan(values)
+        dates = stamps[kept]
+        digest = hashlib.sha256()  # as frame_sha256: dates, then the float64 bytes
+        digest.update("\n".join(dates).encode())
+        digest.update(np.ascontiguousarray(values[kept]).tobytes())
         out[ticker] = TickerProvenance(
             ticker=ticker,
             source=source,
-            first_date=s.index.min().strftime("%Y-%m-%d") if len(s) else None,
-            last_date=s.index.max().strftime("%Y-%m-%d") if len(s) else None,
-            rows=len(s),
-            sha256=frame_sha256(s),
+            first_date=min(dates) if len(dates) else None,
+            last_date=max(dates) if len(dates) else None,
+            rows=int(kept.sum()),
+            sha256=digest.hexdigest(),
             detail=detail,
         )
     return out

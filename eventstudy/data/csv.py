@@ -441,10 +441,13 @@ class CsvSource:
         else:
             found = _load_file(self.path, wanted)
         prices, volumes = _assemble(found, start, end)
-        provenance = {
-            t: provenance_for(prices[[t]], self.name, detail=found[t].detail)[t]
-            for t in prices.columns
-        }
+        by_detail: dict[str, list[str]] = {}
+        for t in prices.columns:
+            by_detail.setdefault(found[t].detail, []).append(t)
+        provenance = {}
+        for detail, columns in by_detail.items():
+            provenance |= provenance_for(prices[columns], self.name, detail=detail)
+        provenance = {t: provenance[t] for t in prices.columns}
         return PriceTable(
             adj_close=prices,
             source=self.name,

@@ -98,6 +98,17 @@ def _cluster_index(panel: EventPanel, use: np.ndarray) -> list[np.ndarray]:
     return [rows[starts[sizes == s][:, None] + np.arange(s)[None, :]] for s in np.unique(sizes)]
 
 
+def _days(
+    panel: EventPanel, idx: np.ndarray, in_window: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Balanced estimation days ``M`` and CAR-window days ``L`` of each cluster (as _batch)."""
+    est = (np.isfinite(panel.returns_est[idx]) & np.isfinite(panel.market_est[idx])).all(axis=1)
+    ye = panel.returns_evt[idx][:, :, in_window]
+    xe = panel.market_evt[idx][:, :, in_window]
+    evt = (np.isfinite(ye) & np.isfinite(xe)).all(axis=1)
+    return est.sum(axis=1).astype(np.float64), evt.sum(axis=1).astype(np.float64)
+
+
 def _batch(panel: EventPanel, idx: np.ndarray, in_window: np.ndarray) -> dict[str, np.ndarray]:
     """Binder quantities for G clusters of equal size s, ``idx`` of shape (G, s)."""
     y, x = panel.returns_est[idx], panel.market_est[idx]  # (G, s, L1)
@@ -143,6 +154,16 @@ def cluster_tests(panel: EventPanel, window: tuple[int, int]) -> ClusterTests:
     skipped: list[str] = []
     for idx in _cluster_index(panel, use):
         size = idx.shape[1]
+        m, length = _days(panel, idx, w.in_window)
+        if not ((length > 0) & (m - 2.0 >= size)).any():  # every cluster skipped: no algebra
+            for g in range(len(idx)):
+                why = (
+                    "no CAR-window day where every member has a return"
+                    if length[g] == 0
+                    else f"{size} securities but only {int(m[g] - 2.0)} residual degrees of freedom"
+                )
+                skipped.append(f"cluster of {size} on {panel.day0[idx[g, 0]]}: {why}")
+            continue
         b = _batch(panel, idx, w.in_window)
         nu = b["m"] - 2.0
         ok = (b["length"] > 0) & (nu >= size) & (b["sxx"] > 0).all(axis=1)

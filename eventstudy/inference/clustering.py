@@ -23,8 +23,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
-from eventstudy.inference.panel import EventPanel, FloatArray, IntArray, window_view
+from eventstudy.inference.panel import EventPanel, FloatArray, IntArray, memo, window_view
 from eventstudy.inference.parametric import _bmp, _patell
 from eventstudy.inference.result import TestResult, p_student, result, unavailable
 
@@ -122,11 +123,98 @@ def cross_correlation(panel: EventPanel, alignment: Alignment = "relative") -> f
         raise ValueError(f"alignment must be 'relative' or 'calendar', not {alignment!r}")
     if panel.n_pairs < 2:
         return np.nan
-    x = panel.residuals if alignment == "relative" else _calendar_grid(panel)
+    return memo(  # window-independent: computed once per group of pairs
+        "rbar", (panel.residuals, panel.est_dates), alignment.encode(),
+        lambda: _rbar(panel.residuals if alignment == "relative" else _calendar_grid(panel)),
+    )  # fmt: skip
+
+
+def _rbar(x: FloatArray) -> float:
+    """Mean off-diagonal pairwise-complete correlation of the rows of ``x``."""
+    if len(x) > _DIRECT_MAX:  # large: without (N, N) matrices
+        return _mean_correlation_by_pattern(x)
     r = _pairwise_correlation(x)
-    off = r[~np.eye(panel.n_pairs, dtype=bool)]
+    off = r[~np.eye(len(x), dtype=bool)]
     off = off[np.isfinite(off)]
     return float(off.mean()) if off.size else np.nan
+
+
+_DIRECT_MAX = 1_500  # above this many pairs the (N, N) matrices are not formed
+_PATTERN_MAX = 400  # distinct missing-day patterns handled pattern by pattern
+
+
+def _unit_rows(x: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Rows centred and scaled to unit norm (all columns valid), and which rows vary."""
+    centred = x - x.mean(axis=1, keepdims=True)
+    norm = np.sqrt((centred * centred).sum(axis=1))
+    ok = norm > 0
+    return np.where(ok[:, None], centred / np.where(ok, norm, 1.0)[:, None], 0.0), ok
+
+
+def _mean_correlation_by_pattern(x: FloatArray) -> float:
+    """Mean off-diagonal pairwise-complete correlation without forming (N, N) matrices.
+
+    Rows are grouped by their pattern of valid columns. For two groups the correlation
+    of rows i and j over their common columns C is ``z_i . z_j`` with ``z`` the rows
+    centred and scaled to unit norm over C, so the sum over all (i, j) of the two groups
+    is ``(sum z_i) . (sum z_j)``: O(patterns x N x L) work and O(N x L) memory instead of
+    O(N^2 L) and O(N^2). Equal to :func:`_pairwise_correlation` up to rounding; with
+    more than :data:`_PATTERN_MAX` patterns the pairwise correlations are computed in
+    blocks of rows instead.
+    """
+    valid = np.isfinite(x)
+    patterns, inverse = np.unique(valid, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    if len(patterns) > _PATTERN_MAX:
+        return _mean_correlation_blocks(x)
+    members = [np.flatnonzero(inverse == p) for p in range(len(patterns))]
+    total, count = 0.0, 0
+    for p in range(len(patterns)):
+        for q in range(p, len(patterns)):
+            common = patterns[p] & patterns[q]
+            if common.sum() < 3:
+                continue
+            zp, okp = _unit_rows(x[np.ix_(members[p], np.flatnonzero(common))])
+            sp = zp.sum(axis=0)
+            if p == q:
+                m = int(okp.sum())
+                total += float(sp @ sp - (zp * zp).sum())
+                count += m * (m - 1)
+            else:
+                zq, okq = _unit_rows(x[np.ix_(members[q], np.flatnonzero(common))])
+                total += 2.0 * float(sp @ zq.sum(axis=0))
+                count += 2 * int(okp.sum()) * int(okq.sum())
+    return total / count if count else np.nan
+
+
+def _mean_correlation_blocks(x: FloatArray, block: int = 500) -> float:
+    """Mean off-diagonal pairwise-complete correlation, ``block`` rows at a time."""
+    valid = np.isfinite(x)
+    count = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.where(count > 0, np.where(valid, x, 0.0).sum(axis=1) / count, 0.0)
+    x0 = np.where(valid, x - centre[:, None], 0.0)
+    v = valid.astype(np.float64)
+    sq = x0 * x0
+    total, pairs = 0.0, 0
+    for start in range(0, len(x), block):
+        rows = slice(start, min(start + block, len(x)))
+        n = v[rows] @ v.T
+        sx = x0[rows] @ v.T  # sum of x_i over days common with j
+        sy = v[rows] @ x0.T  # sum of x_j over days common with i
+        sxx = sq[rows] @ v.T
+        syy = v[rows] @ sq.T
+        sxy = x0[rows] @ x0.T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var_i = sxx - sx**2 / n
+            var_j = syy - sy**2 / n
+            r = (sxy - sx * sy / n) / np.sqrt(var_i * var_j)
+        r[(n < 3) | ~(var_i > 0) | ~(var_j > 0)] = np.nan
+        r[np.arange(r.shape[0]), np.arange(start, start + r.shape[0])] = np.nan
+        finite = np.isfinite(r)
+        total += float(r[finite].sum())
+        pairs += int(finite.sum())
+    return total / pairs if pairs else np.nan
 
 
 def kp_bmp_factor(rbar: float, n: int) -> float:

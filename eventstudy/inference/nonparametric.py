@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventstudy.inference.panel import EventPanel, FloatArray, WindowView, window_view
+from eventstudy.inference.panel import EventPanel, FloatArray, WindowView, memo, window_view
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 
@@ -84,7 +84,8 @@ def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
         return unavailable(name, "no pair has a CAR in this window", 0)
     x = _combined(panel, use)
     valid = np.isfinite(x)
-    ranks = _rank(x, axis=1)
+    ranks = memo("combined_ranks", (panel.residuals, panel.ar), use.tobytes(),
+                 lambda: _rank(x, axis=1))  # fmt: skip
     t_i = valid.sum(axis=1)
     dev = np.where(valid, ranks - (t_i[:, None] + 1) / 2.0, 0.0)
     z, note = _time_series_z(dev, valid, _window_columns(panel, w), "mean")
@@ -117,7 +118,8 @@ def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
         return unavailable(name, "no pair has a CAR in this window", 0)
     x = _combined(panel, use)
     valid = np.isfinite(x)
-    ranks = _rank(x, axis=1)
+    ranks = memo("combined_ranks", (panel.residuals, panel.ar), use.tobytes(),
+                 lambda: _rank(x, axis=1))  # fmt: skip
     t_i = valid.sum(axis=1)
     u = np.where(valid, ranks / (t_i[:, None] + 1.0) - 0.5, 0.0)
     z, note = _time_series_z(u, valid, _window_columns(panel, w), "sqrt")

@@ -20,8 +20,10 @@ into the per-pair CAR, its MacKinlay (1997) variance and the masks the tests sha
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -148,6 +150,8 @@ class EventPanel:
         rows = np.asarray(mask)
         if rows.dtype == np.bool_ and rows.shape != (self.n_pairs,):
             raise ValueError(f"mask has shape {rows.shape}, expected ({self.n_pairs},)")
+        if rows.dtype == np.bool_ and rows.all():
+            return self  # the panel is immutable: every pair selected is the panel itself
         values = {
             f.name: (v if f.name == "rel_days" or v is None else v[rows])
             for f in fields(self)
@@ -317,3 +321,27 @@ def standardized_ar(panel: EventPanel) -> FloatArray:
             dev = panel.market_evt - panel.market_mean[:, None]
             h = 1.0 / panel.n_est[:, None] + dev**2 / panel.market_sxx[:, None]
         return panel.ar / (panel.sigma[:, None] * np.sqrt(1.0 + h))
+
+
+T = TypeVar("T")
+_MEMO: dict[tuple[object, ...], tuple[tuple[weakref.ref[np.ndarray], ...], object]] = {}
+_MEMO_SIZE = 4
+
+
+def memo(name: str, arrays: tuple[np.ndarray, ...], extra: bytes, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered for the same input arrays (by identity) and ``extra``.
+
+    Window-independent work (ranks, the Kolari-Pynnönen r-bar) is then done once per
+    group of pairs rather than once per CAR window. Panels are immutable, so an array
+    that is still alive holds the same values; the few results kept are dropped when
+    more than ``_MEMO_SIZE`` are stored. The result must not be modified.
+    """
+    key = (name, *(id(a) for a in arrays), extra)
+    hit = _MEMO.get(key)
+    if hit is not None and all(ref() is a for ref, a in zip(hit[0], arrays, strict=True)):
+        return hit[1]  # type: ignore[return-value]
+    value = compute()
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = (tuple(weakref.ref(a) for a in arrays), value)
+    return value

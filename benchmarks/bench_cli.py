@@ -1,0 +1,95 @@
+"""Command-line benchmark: start-up, the demo study, and a large CSV study.
+
+    uv run python benchmarks/bench_cli.py [--big SECURITIES EVENTS] [--repeat 3]
+
+Times, as a user would run them (a fresh process each time, best of ``--repeat``):
+
+* ``eventstudy --help`` (target < 0.5 s; heavy libraries are not imported);
+* ``eventstudy run --source demo`` with figures (target < 10 s);
+* with ``--big S E``: a synthetic study of S securities x E events on 2,000 trading days
+  of prices in one wide CSV, ``eventstudy run --source csv --prices ... --no-plots``
+  (target for 500 x 40 = 20,000 pairs: < 10 s), once with the default tests and once
+  with ``--tests cs_t,bmp_t,kp_bmp_t``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EXE = str(Path(sys.executable).with_name("eventstudy"))
+
+
+def timed(args: list[str], repeat: int) -> float:
+    """Best wall time of ``repeat`` runs of ``args`` (each must succeed)."""
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def make_big(folder: Path, n_sec: int, n_ev: int, n_days: int = 2000) -> tuple[Path, Path]:
+    """A wide prices CSV and an events file: ``n_sec`` securities x ``n_ev`` events."""
+    from eventstudy.calendar import sessions
+
+    days = sessions("XNYS")
+    days = days[days >= "2017-01-03"][:n_days]
+    rng = np.random.default_rng(0)
+    market = rng.normal(0.0004, 0.01, n_days)
+    beta = rng.uniform(0.5, 1.5, n_sec)
+    r = market[:, None] * beta + rng.normal(0, 0.02, (n_days, n_sec))
+    columns = [f"S{i:03d}" for i in range(n_sec)]
+    prices = pd.DataFrame(100 * np.cumprod(1 + r, axis=0), index=days, columns=columns)
+    prices["SPY"] = 300 * np.cumprod(1 + market)
+    prices.index.name = "date"
+    prices.round(6).to_csv(folder / "prices.csv")
+    ev_days = sorted(rng.choice(days[300:-30], n_ev, replace=False))
+    lines = ["study:", "  name: big", f"  securities: [{', '.join(columns)}]"]
+    lines += ["  benchmark: SPY", "events:"]
+    for k, d in enumerate(ev_days):
+        lines += [f"  - id: e{k:03d}", f"    date: {pd.Timestamp(d):%Y-%m-%d}"]
+        lines += [f"    title: event {k}"]
+    (folder / "events.yaml").write_text("\n".join(lines) + "\n")
+    return folder / "events.yaml", folder / "prices.csv"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", type=int, nargs=2, metavar=("SECURITIES", "EVENTS"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        rows.append(("eventstudy --help", timed([EXE, "--help"], max(args.repeat, 5))))
+        demo = [EXE, "run", "--source", "demo", "--quiet", "--out", str(out)]
+        rows.append(("eventstudy run --source demo (figures)", timed(demo, args.repeat)))
+        rows.append(("eventstudy run --source demo --no-plots", timed([*demo, "--no-plots"], 1)))
+        if args.big:
+            s, e = args.big
+            events, prices = make_big(Path(tmp), s, e)
+            big = [EXE, "run", str(events), "--source", "csv", "--prices", str(prices)]
+            big += ["--no-plots", "--quiet", "--out", str(out)]
+            label = f"{s} x {e} = {s * e:,} pairs, csv, --no-plots"
+            rows.append((f"{label}, default tests", timed(big, 1)))
+            cheap = [*big, "--tests", "cs_t,bmp_t,kp_bmp_t"]
+            rows.append((f"{label}, --tests cs_t,bmp_t,kp_bmp_t", timed(cheap, 1)))
+            rows.append((f"{label}, --tests none", timed([*big, "--tests", "none"], 1)))
+        shutil.rmtree(out, ignore_errors=True)
+    print("| command | seconds |\n|---|---|")
+    for label, seconds in rows:
+        print(f"| `{label}` | {seconds:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
