@@ -20,6 +20,7 @@ left out: its cross-sectional re-standardization of the event-day SCARs divides 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -242,6 +243,33 @@ def kp_patell_factor(rbar: float, n: int) -> float:
     return float(1.0 / np.sqrt(den)) if den > 0 else np.nan
 
 
+def _kp_adjusted(
+    name: str,
+    statistic: float,
+    n: int,
+    note: str,
+    panel: EventPanel,
+    rows: np.ndarray,
+    rbar: float | None,
+    alignment: Alignment,
+    factor_of: Callable[[float, int], float],
+) -> TestResult:
+    """Scale a Patell or BMP statistic by its Kolari-Pynnönen factor; p from t(N - 1)."""
+    if not np.isfinite(statistic):
+        return unavailable(name, note, n)
+    if n < 2:
+        return unavailable(name, "needs at least 2 pairs to estimate r-bar", n)
+    if rbar is None:
+        rbar = cross_correlation(panel.subset(rows), alignment)
+    factor = factor_of(rbar, n)
+    if not np.isfinite(factor):
+        return unavailable(name, f"no valid adjustment for r-bar = {rbar:.4g}", n)
+    adjusted = statistic * factor
+    return result(
+        name, adjusted, p_student(adjusted, n - 1), n, n - 1, f"t({n - 1})", f"rbar={rbar:.6g}"
+    )
+
+
 def kp_patell_z(
     panel: EventPanel,
     window: tuple[int, int],
@@ -268,20 +296,9 @@ def kp_patell_z(
     Kolari, J. W. and Pynnönen, S. (2010). Event study testing with cross-sectional
     correlation of abnormal returns. *Review of Financial Studies* 23(11), 3996-4025.
     """
-    name = "kp_patell_z"
     z, n, note = _patell(panel, window)
-    if not np.isfinite(z):
-        return unavailable(name, note, n)
-    if n < 2:
-        return unavailable(name, "needs at least 2 pairs to estimate r-bar", n)
-    if rbar is None:
-        use = window_view(panel, window).model_ok & (panel.df > 2)  # type: ignore[operator]
-        rbar = cross_correlation(panel.subset(use), alignment)
-    factor = kp_patell_factor(rbar, n)
-    if not np.isfinite(factor):
-        return unavailable(name, f"no valid adjustment for r-bar = {rbar:.4g}", n)
-    za = z * factor
-    return result(name, za, p_student(za, n - 1), n, n - 1, f"t({n - 1})", f"rbar={rbar:.6g}")
+    rows = window_view(panel, window).model_ok & (panel.df > 2)  # type: ignore[operator]
+    return _kp_adjusted("kp_patell_z", z, n, note, panel, rows, rbar, alignment, kp_patell_factor)
 
 
 def kp_bmp_t(
@@ -311,14 +328,6 @@ def kp_bmp_t(
     Kolari, J. W. and Pynnönen, S. (2010). Event study testing with cross-sectional
     correlation of abnormal returns. *Review of Financial Studies* 23(11), 3996-4025.
     """
-    name = "kp_bmp_t"
     t, n, note = _bmp(panel, window)
-    if not np.isfinite(t):
-        return unavailable(name, note, n)
-    if rbar is None:
-        rbar = cross_correlation(panel.subset(window_view(panel, window).model_ok), alignment)
-    factor = kp_bmp_factor(rbar, n)
-    if not np.isfinite(factor):
-        return unavailable(name, f"no valid adjustment for r-bar = {rbar:.4g}", n)
-    ta = t * factor
-    return result(name, ta, p_student(ta, n - 1), n, n - 1, f"t({n - 1})", f"rbar={rbar:.6g}")
+    rows = window_view(panel, window).model_ok
+    return _kp_adjusted("kp_bmp_t", t, n, note, panel, rows, rbar, alignment, kp_bmp_factor)

@@ -9,9 +9,18 @@ relative days and returns a :class:`~eventstudy.inference.result.TestResult`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from eventstudy.inference.panel import EventPanel, FloatArray, WindowView, memo, window_view
+from eventstudy.inference.panel import (
+    BoolArray,
+    EventPanel,
+    FloatArray,
+    WindowView,
+    memo,
+    window_view,
+)
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 
@@ -59,6 +68,31 @@ def _time_series_z(
     return float(d[in_w].sum() / (np.sqrt(l2) * s)), ""
 
 
+def _combined_series_z(
+    name: str,
+    panel: EventPanel,
+    window: tuple[int, int],
+    transform: Callable[[FloatArray, BoolArray, BoolArray], FloatArray],
+    scale: str,
+) -> TestResult:
+    """Shared frame of the rank and sign tests on the combined estimation+event series.
+
+    ``transform(x, valid, use)`` turns the pairs' combined ARs into the daily scores
+    (rank deviations, standardized ranks, signs) that :func:`_time_series_z` cumulates.
+    """
+    w = window_view(panel, window)
+    use = w.has_car
+    if not use.any():
+        return unavailable(name, "no pair has a CAR in this window", 0)
+    x = _combined(panel, use)
+    valid = np.isfinite(x)
+    z, note = _time_series_z(transform(x, valid, use), valid, _window_columns(panel, w), scale)
+    n = int(use.sum())
+    if not np.isfinite(z):
+        return unavailable(name, note, n)
+    return result(name, z, p_normal(z), n, None, "N(0,1)")
+
+
 def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     """Corrado (1989) rank test, cumulated over the window (Campbell & Wasley 1993).
 
@@ -77,22 +111,14 @@ def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Campbell, C. J. and Wasley, C. E. (1993). Measuring security price performance
     using daily NASDAQ returns. *Journal of Financial Economics* 33(1), 73-92.
     """
-    name = "corrado_rank_z"
-    w = window_view(panel, window)
-    use = w.has_car
-    if not use.any():
-        return unavailable(name, "no pair has a CAR in this window", 0)
-    x = _combined(panel, use)
-    valid = np.isfinite(x)
-    ranks = memo("combined_ranks", (panel.residuals, panel.ar), use.tobytes(),
-                 lambda: _rank(x, axis=1))  # fmt: skip
-    t_i = valid.sum(axis=1)
-    dev = np.where(valid, ranks - (t_i[:, None] + 1) / 2.0, 0.0)
-    z, note = _time_series_z(dev, valid, _window_columns(panel, w), "mean")
-    n = int(use.sum())
-    if not np.isfinite(z):
-        return unavailable(name, note, n)
-    return result(name, z, p_normal(z), n, None, "N(0,1)")
+
+    def deviations(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
+        ranks = memo("combined_ranks", (panel.residuals, panel.ar), use.tobytes(),
+                     lambda: _rank(x, axis=1))  # fmt: skip
+        t_i = valid.sum(axis=1)
+        return np.where(valid, ranks - (t_i[:, None] + 1) / 2.0, 0.0)
+
+    return _combined_series_z("corrado_rank_z", panel, window, deviations, "mean")
 
 
 def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -111,22 +137,12 @@ def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
     test in event study hypothesis tests using daily stock returns. *Journal of
     Financial and Quantitative Analysis* 27(3), 465-478.
     """
-    name = "corrado_zivney_rank_z"
-    w = window_view(panel, window)
-    use = w.has_car
-    if not use.any():
-        return unavailable(name, "no pair has a CAR in this window", 0)
-    x = _combined(panel, use)
-    valid = np.isfinite(x)
-    ranks = memo("combined_ranks", (panel.residuals, panel.ar), use.tobytes(),
-                 lambda: _rank(x, axis=1))  # fmt: skip
-    t_i = valid.sum(axis=1)
-    u = np.where(valid, ranks / (t_i[:, None] + 1.0) - 0.5, 0.0)
-    z, note = _time_series_z(u, valid, _window_columns(panel, w), "sqrt")
-    n = int(use.sum())
-    if not np.isfinite(z):
-        return unavailable(name, note, n)
-    return result(name, z, p_normal(z), n, None, "N(0,1)")
+
+    def standardized(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
+        t_i = valid.sum(axis=1)
+        return np.where(valid, _rank(x, axis=1) / (t_i[:, None] + 1.0) - 0.5, 0.0)
+
+    return _combined_series_z("corrado_zivney_rank_z", panel, window, standardized, "sqrt")
 
 
 def corrado_zivney_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -144,20 +160,12 @@ def corrado_zivney_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
     test in event study hypothesis tests using daily stock returns. *Journal of
     Financial and Quantitative Analysis* 27(3), 465-478.
     """
-    name = "corrado_zivney_sign_z"
-    w = window_view(panel, window)
-    use = w.has_car
-    if not use.any():
-        return unavailable(name, "no pair has a CAR in this window", 0)
-    x = _combined(panel, use)
-    valid = np.isfinite(x)
-    median = np.nanmedian(x, axis=1)  # every used pair has at least one valid AR
-    g = np.where(valid, np.sign(x - median[:, None]), 0.0)
-    z, note = _time_series_z(g, valid, _window_columns(panel, w), "sqrt")
-    n = int(use.sum())
-    if not np.isfinite(z):
-        return unavailable(name, note, n)
-    return result(name, z, p_normal(z), n, None, "N(0,1)")
+
+    def signs(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
+        median = np.nanmedian(x, axis=1)  # every used pair has at least one valid AR
+        return np.where(valid, np.sign(x - median[:, None]), 0.0)
+
+    return _combined_series_z("corrado_zivney_sign_z", panel, window, signs, "sqrt")
 
 
 def gen_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
