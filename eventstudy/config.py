@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from eventstudy.data.factors import FactorsFile
 from eventstudy.errors import ConfigError, EventStudyError
 from eventstudy.yamlsafe import load_yaml
 
@@ -112,6 +113,9 @@ class StudySettings(BaseModel):
     factors: list[Ticker] = Field(
         default_factory=list, description="Extra factor tickers for the factor model."
     )
+    factors_file: FactorsFile | None = Field(
+        default=None, description="Factor returns from a CSV (e.g. Fama-French daily)."
+    )
     dimson_lags: int = Field(default=1, ge=1, le=5)
     returns: Literal["simple", "trade-to-trade"] = "simple"
     mask_other_events: bool = True
@@ -192,6 +196,13 @@ class Study(BaseModel):
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
+    def _factor_model_has_factors(self) -> Study:
+        uses = self.study.model == "factor" or any(e.model == "factor" for e in self.events)
+        if uses and not factor_names(self.study):
+            raise ValueError("the factor model needs study.factors (tickers) or study.factors_file")
+        return self
+
+    @model_validator(mode="after")
     def _unique_ids(self) -> Study:
         seen: set[str] = set()
         for event in self.events:
@@ -248,6 +259,13 @@ class Study(BaseModel):
         if model not in get_args(ModelName):
             raise EventStudyError(
                 f"unknown model '{model}' (choose from {', '.join(get_args(ModelName))})",
+                field="--model",
+            )
+        if model == "factor" and not factor_names(self.study):
+            raise EventStudyError(
+                "the factor model needs study.factors (tickers) or study.factors_file "
+                "in the events file",
+                file=self.path,
                 field="--model",
             )
         settings = self.study.model_copy(update={"model": model})
@@ -397,3 +415,9 @@ def load_study(path: str | Path = "events.yaml") -> Study:
         raise fail(f"not valid YAML{where}: {problem}") from None
     study = parse_study(raw, file)
     return study.model_copy(update={"path": path})
+
+
+def factor_names(settings: StudySettings) -> list[str]:
+    """Names of the factor model's extra regressors: factor tickers, then file columns."""
+    file_columns = settings.factors_file.columns if settings.factors_file else []
+    return [*settings.factors, *file_columns]

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import Alignment, align_event, exchange_for, sessions
+from eventstudy.config import factor_names
 from eventstudy.confounders import neighbours
 from eventstudy.data import PriceSource, PriceTable, get_source
+from eventstudy.data.factors import load_factor_returns
 from eventstudy.errors import EventStudyError
 from eventstudy.estimation import LAG_PAD, Estimates, estimate, stack_pairs, tables
 from eventstudy.returns import session_returns, stale_days
@@ -197,6 +199,9 @@ def run_study(
 
     available = set(table.tickers)
     returns = {t: session_returns(table.adj_close[t], exchange_for(t)) for t in available}
+    if settings.factors_file is not None:  # factor returns by date, named by their column
+        base = study.path.parent if study.path else None
+        returns |= load_factor_returns(settings.factors_file, base)
     volume = table.volume if table.volume is not None else pd.DataFrame()
     stale = {t: stale_days(table.adj_close[t], volume.get(t), exchange_for(t)) for t in available}
     runnable = []
@@ -270,15 +275,21 @@ def _estimate_groups(
     settings = study.study
     if not pairs:
         return []
+    names = [f for f in factor_names(settings) if f in returns]
+    risk_free = settings.factors_file.risk_free if settings.factors_file else None
     data = stack_pairs(
         pairs,
         returns,
         stale,
-        [f for f in settings.factors if f in returns],
+        names + ([risk_free] if risk_free else []),
         settings.estimation_window[0] - LAG_PAD,
         settings.event_window[1],
         trade_to_trade_returns=settings.returns == "trade-to-trade",
     )
+    rf = None
+    if risk_free:  # the last stacked column; factor models then use excess returns
+        rf = data.factors[..., -1]
+        data = replace(data, factors=data.factors[..., :-1])
     near = neighbours(study, pairs)
     by_model: dict[str, list[int]] = {}
     for row, pair in enumerate(pairs):
@@ -286,8 +297,11 @@ def _estimate_groups(
     groups = []
     for model, rows in by_model.items():
         idx = np.asarray(rows)
+        part = data.take(idx)
+        if model == "factor" and rf is not None:
+            part = replace(part, returns=part.returns - rf[idx], market=part.market - rf[idx])
         group = estimate(
-            [pairs[i] for i in idx], data.take(idx), settings, model, near.take(idx),
+            [pairs[i] for i in idx], part, settings, model, near.take(idx),
             skipped, engine=engine, client=client,
         )  # fmt: skip
         if group is not None:
@@ -301,7 +315,7 @@ def _result_tables(
     """Concatenate the groups' tables in the order of ``pairs`` (events-file order)."""
     from eventstudy.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
 
-    parts = [tables(g, settings.car_windows, settings.factors) for g in groups]
+    parts = [tables(g, settings.car_windows, factor_names(settings)) for g in groups]
     if not parts:
         return (
             pd.DataFrame(columns=AR_COLUMNS),

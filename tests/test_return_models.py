@@ -202,3 +202,44 @@ def test_thin_share_reported_and_trade_to_trade_option_runs():
     t2t = run_study(_study(returns="trade-to-trade"), source=FrameSource(prices))
     assert t2t.models.iloc[0]["n_est"] < simple.models.iloc[0]["n_est"]
     assert t2t.models.iloc[0]["beta"] == pytest.approx(1.2, abs=0.1)
+
+
+def test_factor_model_from_a_fama_french_style_csv(tmp_path):
+    """Factors in percent with YYYYMMDD dates and a risk-free column: excess-return model."""
+    prices = market_model_prices(noise=0.0, seed=4)
+    days = prices.index
+    rng = np.random.default_rng(8)
+    smb, hml = rng.normal(0, 0.006, len(days)), rng.normal(0, 0.005, len(days))
+    rf = np.full(len(days), 0.0002)
+    market = prices["SPY"].pct_change().fillna(0).to_numpy()
+    excess = 0.0001 + 1.1 * (market - rf) + 0.5 * smb - 0.3 * hml
+    excess += rng.normal(0, 0.002, len(days))
+    prices["STK"] = 50 * np.cumprod(1 + excess + rf)
+    ff = pd.DataFrame({"date": days.strftime("%Y%m%d"), "SMB": smb * 100, "HML": hml * 100,
+                       "RF": rf * 100})  # fmt: skip
+    ff.to_csv(tmp_path / "ff.csv", index=False)
+    spec = {"path": str(tmp_path / "ff.csv"), "columns": ["SMB", "HML"], "risk_free": "RF",
+            "scale": 0.01}  # fmt: skip
+    result = run_study(_study(model="factor", factors_file=spec), source=FrameSource(prices))
+    model = result.models.iloc[0]
+    assert model["beta_SMB"] == pytest.approx(0.5, abs=0.08)
+    assert model["beta_HML"] == pytest.approx(-0.3, abs=0.08)
+    # equals statsmodels OLS of R - rf on [1, Rm - rf, SMB, HML] over the estimation days
+    est = session_span("XNYS", pd.Timestamp("2024-11-18"), -250, -11)
+    rets = (prices / prices.shift(1) - 1).loc[est]
+    frame = pd.DataFrame({"smb": smb, "hml": hml, "rf": rf}, index=days).loc[est]
+    X = sm.add_constant(np.column_stack([rets["SPY"] - frame.rf, frame.smb, frame.hml]))
+    ols = sm.OLS(rets["STK"] - frame.rf, X).fit()
+    np.testing.assert_allclose(
+        [model["alpha"], model["beta"], model["beta_SMB"], model["beta_HML"]],
+        ols.params, rtol=1e-8, atol=1e-12,
+    )  # fmt: skip
+
+
+def test_factor_model_without_factors_is_a_user_error():
+    from eventstudy.errors import ConfigError, EventStudyError
+
+    with pytest.raises(ConfigError, match="factor model needs"):
+        _study(model="factor")
+    with pytest.raises(EventStudyError, match="factor model needs"):
+        _study().with_model("factor")
