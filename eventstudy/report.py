@@ -137,6 +137,25 @@ def _stars_html(p: object) -> str:
     return f"<span class=sig>{mark}</span>" if mark else ""
 
 
+ROW_LIMIT = 200  # a large study's report lists the most significant rows; CSVs hold all
+
+
+def _capped(rows: pd.DataFrame, limit: int = ROW_LIMIT) -> tuple[pd.DataFrame, str]:
+    """At most ``limit`` rows (the smallest p-values first when cut) and a note saying so."""
+    if len(rows) <= limit:
+        return rows, ""
+    shown = (
+        rows.sort_values("car_p", kind="stable").head(limit)
+        if "car_p" in rows
+        else rows.head(limit)
+    )
+    note = (
+        f"<p class=meta>Showing {limit} of {len(rows)} rows"
+        f"{' (smallest p first)' if 'car_p' in rows else ''}; every row is in the CSV files.</p>"
+    )
+    return shown, note
+
+
 def _car_table(rows: pd.DataFrame, *, with_event: bool) -> str:
     has_confounders = "confounders" in rows.columns
     header = [
@@ -161,6 +180,7 @@ def _car_table(rows: pd.DataFrame, *, with_event: bool) -> str:
         False,
         *([False] if has_confounders else []),
     ]
+    rows, cut_note = _capped(rows)
     body = []
     for r in rows.itertuples(index=False):
         cells = [
@@ -177,7 +197,7 @@ def _car_table(rows: pd.DataFrame, *, with_event: bool) -> str:
             value = r.confounders
             cells.append(esc(value) if isinstance(value, str) else "")
         body.append(cells)
-    return _table(header, body, numeric)
+    return _table(header, body, numeric) + cut_note
 
 
 def tests_frame(result: StudyResult) -> pd.DataFrame | None:
@@ -419,9 +439,8 @@ def _event_section(result: StudyResult, event_id: str, images: Images) -> str:
     skipped = {r.ticker: r.reason for r in result.skipped.itertuples() if r.event_id == event_id}
     estimated = set(result.models.loc[result.models["event_id"] == event_id, "ticker"])
     align_rows = []
-    for a in result.alignments:
-        if a.event_id != event_id:
-            continue
+    mine = [a for a in result.alignments if a.event_id == event_id]
+    for a in mine[:ROW_LIMIT]:
         if a.ticker in estimated:
             status = "estimated"
         elif a.ticker in skipped:
@@ -442,6 +461,11 @@ def _event_section(result: StudyResult, event_id: str, images: Images) -> str:
     alignment = _table(
         ["Security", "Exchange", "News time", "Day 0", "Shifted", "Why", "Status"], align_rows
     )
+    if len(mine) > ROW_LIMIT:
+        alignment += (
+            f"<p class=meta>Showing {ROW_LIMIT} of {len(mine)} securities; "
+            "manifest.json records every day 0.</p>"
+        )
     car = result.car[result.car["event_id"] == event_id]
     tables = _car_table(car, with_event=False) if len(car) else "<p>No estimated pair.</p>"
     notes = f"<p class=notes>{esc(event.notes)}</p>" if event.notes else ""
