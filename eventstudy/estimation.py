@@ -8,6 +8,7 @@ estimated are screened out with a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -124,18 +125,18 @@ class Estimates:
         """Event-window columns of :attr:`data`."""
         return self.data.cols(*self.event_window)
 
-    @property
+    @cached_property
     def design_evt(self) -> FloatArray:
         """Prediction design on the event days (N, L2, k)."""
         factors = self.data.factors[:, self.evt]
         return self.fit.design(self.data.market[:, self.evt], factors)
 
-    @property
+    @cached_property
     def ar(self) -> FloatArray:
         """Event-window abnormal returns (N, L2)."""
         return abnormal_returns(self.fit, self.data.returns[:, self.evt], self.design_evt)
 
-    @property
+    @cached_property
     def residuals(self) -> FloatArray:
         """Estimation-window abnormal returns (N, L1); NaN where masked or missing."""
         factors = self.data.factors[:, self.est]

@@ -329,6 +329,23 @@ def _event_frame(result: StudyResult, event_id: str) -> pd.DataFrame:
     return ar[ar["event_id"] == event_id]
 
 
+def _event_layout(
+    result: StudyResult, event_id: str, *, many_text: str, few_text: str, many_legend: int
+) -> tuple[pd.DataFrame, Figure, Axes, list[str], bool, int]:
+    """The event's rows, a figure with its header, the axes, its tickers, whether it has
+    more than :data:`MANY_SECURITIES` securities (``{n}`` in ``many_text`` = their count)
+    and the number of legend entries.
+    """
+    frame = _event_frame(result, event_id)
+    fig = _new_figure(*EVENT_SIZE)
+    tickers = list(dict.fromkeys(frame["ticker"]))
+    many = len(tickers) > MANY_SECURITIES
+    what = many_text.format(n=len(tickers)) if many else few_text
+    n_legend = many_legend if many else len(tickers)
+    top = _event_header(fig, result, event_id, what) + _legend_height(n_legend)
+    return frame, fig, _axes(fig, 0.85, 0.95, 0.2, top + 0.1), tickers, many, n_legend
+
+
 def plot_car(result: StudyResult, event_id: str) -> Figure:
     """CAR paths over the event window, one line per security, with 95% bands.
 
@@ -338,17 +355,13 @@ def plot_car(result: StudyResult, event_id: str) -> Figure:
     with its cross-sectional 95% band (:func:`cross_section`) and the 10-90%
     quantile band of the securities' CARs instead.
     """
-    frame = _event_frame(result, event_id)
-    fig = _new_figure(*EVENT_SIZE)
-    tickers = list(dict.fromkeys(frame["ticker"]))
-    many = len(tickers) > MANY_SECURITIES
-    if many:
-        what = f"mean CAR of {len(tickers)} securities, {CONFIDENCE:.0%} band and 10-90% range"
-    else:
-        what = f"CAR per security with {CONFIDENCE:.0%} bands (MacKinlay s.e.)"
-    n_legend = 3 if many else len(tickers)
-    top = _event_header(fig, result, event_id, what) + _legend_height(n_legend)
-    ax = _axes(fig, 0.85, 0.95, 0.2, top + 0.1)
+    frame, fig, ax, tickers, many, n_legend = _event_layout(
+        result,
+        event_id,
+        many_text=f"mean CAR of {{n}} securities, {CONFIDENCE:.0%} band and 10-90% range",
+        few_text=f"CAR per security with {CONFIDENCE:.0%} bands (MacKinlay s.e.)",
+        many_legend=3,
+    )
     if many:
         _mean_and_band(ax, cross_section(frame, "car"), len(tickers), "CAR")
     else:
@@ -428,17 +441,13 @@ def plot_ar(result: StudyResult, event_id: str) -> Figure:
     shows the mean AR per day with the 10-90% quantile range of the securities' ARs;
     ``*`` then marks a mean beyond its cross-sectional 95% bound.
     """
-    frame = _event_frame(result, event_id)
-    fig = _new_figure(*EVENT_SIZE)
-    tickers = list(dict.fromkeys(frame["ticker"]))
-    many = len(tickers) > MANY_SECURITIES
-    if many:
-        what = f"mean daily AR with the 10-90% range (* beyond the {CONFIDENCE:.0%} bound)"
-    else:
-        what = f"daily AR per security (* beyond the {CONFIDENCE:.0%} bound)"
-    n_legend = 2 if many else len(tickers)
-    top = _event_header(fig, result, event_id, what) + _legend_height(n_legend)
-    ax = _axes(fig, 0.85, 0.95, 0.2, top + 0.1)
+    frame, fig, ax, tickers, many, n_legend = _event_layout(
+        result,
+        event_id,
+        many_text=f"mean daily AR with the 10-90% range (* beyond the {CONFIDENCE:.0%} bound)",
+        few_text=f"daily AR per security (* beyond the {CONFIDENCE:.0%} bound)",
+        many_legend=2,
+    )
     marks: list[tuple[float, float, str]] = []
     if many:
         stats = cross_section(frame, "ar")

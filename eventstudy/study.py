@@ -204,10 +204,11 @@ def run_study(
         returns |= load_factor_returns(settings.factors_file, base)
     volume = table.volume if table.volume is not None else pd.DataFrame()
     stale = {t: stale_days(table.adj_close[t], volume.get(t), exchange_for(t)) for t in available}
+    model_of = {e.id: study.model_for(e) for e in study.events}
     runnable = []
     for pair, span_start, span_end in in_calendar:
         needs = [pair.ticker, pair.benchmark]
-        if study.model_for(study.event(pair.event_id)) == "factor":
+        if model_of[pair.event_id] == "factor":
             needs += settings.factors
         gaps = [
             table.missing[t]
@@ -291,9 +292,10 @@ def _estimate_groups(
         rf = data.factors[..., -1]
         data = replace(data, factors=data.factors[..., :-1])
     near = neighbours(study, pairs)
+    model_of = {e.id: study.model_for(e) for e in study.events}
     by_model: dict[str, list[int]] = {}
     for row, pair in enumerate(pairs):
-        by_model.setdefault(study.model_for(study.event(pair.event_id)), []).append(row)
+        by_model.setdefault(model_of[pair.event_id], []).append(row)
     groups = []
     for model, rows in by_model.items():
         idx = np.asarray(rows)

@@ -24,11 +24,25 @@ from eventstudy.inference.panel import EventPanel, standardized_ar, window_view
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 
-def _cross_sectional_t(x: np.ndarray) -> tuple[float, int]:
-    """``sqrt(N) mean(x) / sd(x)`` with ``sd`` on N - 1 degrees of freedom."""
+def _cross_sectional_t(x: np.ndarray, few: str, flat: str) -> tuple[float, int, str]:
+    """``sqrt(N) mean(x) / sd(x)`` (``sd`` on N - 1 df), N, and a note when it is NaN.
+
+    ``few`` is the note for fewer than 2 values, ``flat`` for no dispersion.
+    """
     n = x.size
+    if n < 2:
+        return np.nan, n, few
     sd = float(x.std(ddof=1))
-    return float(np.sqrt(n) * x.mean() / sd) if sd > 0 else np.nan, n
+    if not sd > 0:
+        return np.nan, n, flat
+    return float(np.sqrt(n) * x.mean() / sd), n, ""
+
+
+def _t_result(name: str, t: float, n: int, note: str) -> TestResult:
+    """A Student t(N - 1) result, or the note when the statistic is NaN."""
+    if not np.isfinite(t):
+        return unavailable(name, note, n)
+    return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
 
 
 def cs_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -45,15 +59,15 @@ def cs_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Brown, S. J. and Warner, J. B. (1985). Using daily stock returns: The case of event
     studies. *Journal of Financial Economics* 14(1), 3-31.
     """
-    name = "cs_t"
     w = window_view(panel, window)
-    car = w.car[w.has_car]
-    if car.size < 2:
-        return unavailable(name, "needs at least 2 pairs with a CAR", car.size)
-    t, n = _cross_sectional_t(car)
-    if not np.isfinite(t):
-        return unavailable(name, "the CARs have no cross-sectional dispersion", n)
-    return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
+    return _t_result(
+        "cs_t",
+        *_cross_sectional_t(
+            w.car[w.has_car],
+            "needs at least 2 pairs with a CAR",
+            "the CARs have no cross-sectional dispersion",
+        ),
+    )
 
 
 def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -146,22 +160,18 @@ def bmp_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     conditions of event-induced variance. *Journal of Financial Economics* 30(2),
     253-272.
     """
-    name = "bmp_t"
-    t, n, note = _bmp(panel, window)
-    if not np.isfinite(t):
-        return unavailable(name, note, n)
-    return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
+    return _t_result("bmp_t", *_bmp(panel, window))
 
 
 def _bmp(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str]:
     """The BMP t on SCAR_i, the pairs it used and a note."""
     w = window_view(panel, window)
     scar = w.car[w.model_ok] / np.sqrt(w.var_car[w.model_ok])
-    if scar.size < 2:
-        return np.nan, scar.size, "needs at least 2 pairs with a CAR and a market model"
-    t, n = _cross_sectional_t(scar)
-    note = "" if np.isfinite(t) else "the standardized CARs have no dispersion"
-    return t, n, note
+    return _cross_sectional_t(
+        scar,
+        "needs at least 2 pairs with a CAR and a market model",
+        "the standardized CARs have no dispersion",
+    )
 
 
 def bmp_t_csar(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -178,16 +188,17 @@ def bmp_t_csar(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     conditions of event-induced variance. *Journal of Financial Economics* 30(2),
     253-272.
     """
-    name = "bmp_t_csar"
     w = window_view(panel, window)
     use = w.model_ok
     csar = np.where(w.included[use], standardized_ar(panel.subset(use)), 0.0).sum(axis=1)
-    if csar.size < 2:
-        return unavailable(name, "needs at least 2 pairs with a CAR and a market model", csar.size)
-    t, n = _cross_sectional_t(csar)
-    if not np.isfinite(t):
-        return unavailable(name, "the CSARs have no dispersion", n)
-    return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
+    return _t_result(
+        "bmp_t_csar",
+        *_cross_sectional_t(
+            csar,
+            "needs at least 2 pairs with a CAR and a market model",
+            "the CSARs have no dispersion",
+        ),
+    )
 
 
 def mackinlay_j1(panel: EventPanel, window: tuple[int, int]) -> TestResult:
