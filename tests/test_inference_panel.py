@@ -215,6 +215,6 @@ def test_subset_and_validation():
     with pytest.raises(ValueError, match="mask has shape"):
         panel.subset(np.ones(3, dtype=bool))
     with pytest.raises(ValueError, match="sigma has shape"):
-        EventPanel(**{**panel.__dict__, "sigma": panel.sigma[:2]})
+        replace(panel, sigma=panel.sigma[:2])
     with pytest.raises(ValueError, match="start 2 is after its end 1"):
         window_view(panel, (2, 1))

@@ -26,7 +26,13 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from eventstudy.inference.panel import EventPanel, FloatArray, IntArray, memo, window_view
+from eventstudy.inference.panel import (
+    EventPanel,
+    FloatArray,
+    IntArray,
+    row_patterns,
+    window_view,
+)
 from eventstudy.inference.parametric import _bmp, _patell
 from eventstudy.inference.result import TestResult, p_student, result, unavailable
 
@@ -124,15 +130,20 @@ def cross_correlation(panel: EventPanel, alignment: Alignment = "relative") -> f
         raise ValueError(f"alignment must be 'relative' or 'calendar', not {alignment!r}")
     if panel.n_pairs < 2:
         return np.nan
-    return memo(  # window-independent: computed once per group of pairs
-        "rbar", (panel.residuals, panel.est_dates), alignment.encode(),
+    return panel.cached(  # window-independent: computed once per group of pairs
+        ("rbar", alignment),
         lambda: _rbar(panel.residuals if alignment == "relative" else _calendar_grid(panel)),
-    )  # fmt: skip
+    )
 
 
 def _rbar(x: FloatArray) -> float:
-    """Mean off-diagonal pairwise-complete correlation of the rows of ``x``."""
-    if len(x) > _DIRECT_MAX:  # large: without (N, N) matrices
+    """Mean off-diagonal pairwise-complete correlation of the rows of ``x``.
+
+    By missing-day pattern when there are few patterns (cost ~ patterns^2 x N x L) or
+    many pairs; otherwise from the (N, N) correlation matrix (~ N^2 x L).
+    """
+    patterns = len(row_patterns(np.isfinite(x))[0])
+    if len(x) > _DIRECT_MAX or patterns**2 < len(x):
         return _mean_correlation_by_pattern(x)
     r = _pairwise_correlation(x)
     off = r[~np.eye(len(x), dtype=bool)]
@@ -163,9 +174,7 @@ def _mean_correlation_by_pattern(x: FloatArray) -> float:
     more than :data:`_PATTERN_MAX` patterns the pairwise correlations are computed in
     blocks of rows instead.
     """
-    valid = np.isfinite(x)
-    patterns, inverse = np.unique(valid, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    patterns, inverse = row_patterns(np.isfinite(x))
     if len(patterns) > _PATTERN_MAX:
         return _mean_correlation_blocks(x)
     members = [np.flatnonzero(inverse == p) for p in range(len(patterns))]
@@ -260,7 +269,11 @@ def _kp_adjusted(
     if n < 2:
         return unavailable(name, "needs at least 2 pairs to estimate r-bar", n)
     if rbar is None:
-        rbar = cross_correlation(panel.subset(rows), alignment)
+        rows = np.flatnonzero(rows)
+        rbar = panel.cached(
+            ("rbar of", alignment, rows.tobytes()),
+            lambda: cross_correlation(panel.subset(rows), alignment),
+        )
     factor = factor_of(rbar, n)
     if not np.isfinite(factor):
         return unavailable(name, f"no valid adjustment for r-bar = {rbar:.4g}", n)

@@ -18,22 +18,48 @@ from eventstudy.inference.panel import (
     EventPanel,
     FloatArray,
     WindowView,
-    memo,
+    estimation_sar,
     window_view,
 )
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 
 def _rank(x: np.ndarray, axis: int | None = None) -> np.ndarray:
-    """Average ranks along ``axis``, NaN left out (scipy.stats imported lazily: it is slow)."""
-    from scipy.stats import rankdata
+    """Average ranks (1-based, ties share their mean rank) along the rows, NaN left out.
 
-    return rankdata(x, axis=axis, nan_policy="omit") if axis is not None else rankdata(x)
+    ``axis=1`` ranks each row of a 2-D array; ``axis=None`` ranks a 1-D array. Equal to
+    ``scipy.stats.rankdata(x, axis=axis, nan_policy="omit")``: NaN sort last, so the
+    valid values of a row take ranks 1..k and NaN stays NaN.
+    """
+    rows = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    n, m = rows.shape
+    order = np.argsort(rows, axis=1)
+    ordered = np.take_along_axis(rows, order, axis=1)
+    tied = ordered[:, 1:] == ordered[:, :-1]  # NaN never ties
+    position = np.arange(1, m + 1, dtype=np.float64)
+    average = np.broadcast_to(position, (n, m))
+    if tied.any():  # each run of equal values gets the mean of its first and last position
+        starts = np.ones((n, m), dtype=bool)
+        starts[:, 1:] = ~tied
+        ends = np.ones((n, m), dtype=bool)
+        ends[:, :-1] = ~tied
+        first = np.maximum.accumulate(np.where(starts, position, 0.0), axis=1)
+        last = np.minimum.accumulate(np.where(ends, position, m + 1.0)[:, ::-1], axis=1)
+        average = (first + last[:, ::-1]) / 2.0
+    ranks = np.empty((n, m))
+    ranks[np.arange(n)[:, None], order] = average
+    ranks[np.isnan(rows)] = np.nan
+    return ranks if axis is not None else ranks[0]
 
 
 def _combined(panel: EventPanel, use: np.ndarray) -> FloatArray:
     """Estimation residuals followed by the full event window's ARs, one row per pair."""
     return np.hstack([panel.residuals[use], panel.ar[use]])
+
+
+def _combined_ranks(panel: EventPanel) -> FloatArray:
+    """Each pair's average ranks over its combined series (:func:`_combined`), NaN left out."""
+    return panel.per_pair("combined_ranks", lambda p: _rank(np.hstack([p.residuals, p.ar]), axis=1))
 
 
 def _window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
@@ -113,10 +139,8 @@ def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     """
 
     def deviations(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
-        ranks = memo("combined_ranks", (panel.residuals, panel.ar), use.tobytes(),
-                     lambda: _rank(x, axis=1))  # fmt: skip
         t_i = valid.sum(axis=1)
-        return np.where(valid, ranks - (t_i[:, None] + 1) / 2.0, 0.0)
+        return np.where(valid, _combined_ranks(panel)[use] - (t_i[:, None] + 1) / 2.0, 0.0)
 
     return _combined_series_z("corrado_rank_z", panel, window, deviations, "mean")
 
@@ -140,7 +164,7 @@ def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
 
     def standardized(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
         t_i = valid.sum(axis=1)
-        return np.where(valid, _rank(x, axis=1) / (t_i[:, None] + 1.0) - 0.5, 0.0)
+        return np.where(valid, _combined_ranks(panel)[use] / (t_i[:, None] + 1.0) - 0.5, 0.0)
 
     return _combined_series_z("corrado_zivney_rank_z", panel, window, standardized, "sqrt")
 
@@ -228,6 +252,31 @@ def wilcoxon(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     return result(name, float(z), p_normal(z), n, None, "N(0,1)", f"W+={w_plus:g}")
 
 
+def _generalized_uniform_ranks(
+    panel: EventPanel, use: BoolArray, cumulated: FloatArray
+) -> FloatArray:
+    """``U_it = rank / (T_i + 1) - 1/2`` of each used pair's GSAR series (0 where missing).
+
+    The series is the pair's estimation SARs followed by its ``cumulated`` day. The
+    estimation SARs are ranked once per pair (:meth:`EventPanel.per_pair`); adding the
+    cumulated value ``c`` raises the average rank of every SAR above ``c`` by 1 and of
+    every SAR equal to it by 1/2, and ``c`` ranks ``#{SAR < c} + #{SAR = c}/2 + 1``:
+    the same average ranks as ranking the whole series, without a sort per group.
+    """
+    ranks = panel.per_pair("sar_est_ranks", lambda p: _rank(estimation_sar(p), axis=1))
+    sar = estimation_sar(panel)[use]
+    c = cumulated[:, None]
+    below, tied = (sar < c), (sar == c)
+    valid = np.isfinite(sar)
+    t_i = valid.sum(axis=1) + 1.0  # the cumulated day is always valid
+    rank_est = ranks[use] + (sar > c) + 0.5 * tied
+    rank_c = below.sum(axis=1) + 0.5 * tied.sum(axis=1) + 1.0
+    u = np.empty((sar.shape[0], sar.shape[1] + 1))
+    u[:, :-1] = np.where(valid, rank_est / (t_i[:, None] + 1.0) - 0.5, 0.0)
+    u[:, -1] = rank_c / (t_i + 1.0) - 0.5
+    return u
+
+
 def grank_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     """Kolari & Pynnönen (2011) generalized rank test (GRANK-T) of the CAR.
 
@@ -263,11 +312,9 @@ def grank_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     sd = float(scar.std(ddof=1))
     if not sd > 0:
         return unavailable(name, "the standardized CARs have no dispersion", n)
-    sar_est = panel.residuals[use] / panel.sigma[use, None]
-    g = np.hstack([sar_est, (scar / sd)[:, None]])
-    valid = np.isfinite(g)
-    ranks = _rank(g, axis=1)
-    u = np.where(valid, ranks / (valid.sum(axis=1)[:, None] + 1.0) - 0.5, 0.0)
+    u = _generalized_uniform_ranks(panel, use, scar / sd)
+    valid = np.ones(u.shape, dtype=bool)
+    valid[:, :-1] = np.isfinite(estimation_sar(panel)[use])
     n_t = valid.sum(axis=0)
     day = n_t > 0
     u_bar = u.sum(axis=0)[day] / n_t[day]

@@ -20,10 +20,9 @@ into the per-pair CAR, its MacKinlay (1997) variance and the masks the tests sha
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+T = TypeVar("T")
 
 _PER_PAIR = ("sigma", "n_est", "market_mean", "market_sxx", "day0", "event_id", "ticker")
 _EVENT_WINDOW = ("ar", "market_evt", "returns_evt")
@@ -77,6 +77,15 @@ class EventPanel:
         Optional (N, k, k) estimation ``(X'X)^{-1}`` and (N, L2, k) event-window
         prediction design of a general linear model; both or neither. When given they
         replace the market-model forecast-error term.
+
+    Notes
+    -----
+    A panel is immutable, so what the tests derive from it is kept on it
+    (:meth:`cached`): the window views, the r-bar of a set of pairs. Quantities of
+    each pair alone (its ranks, its standardized returns) are computed once on the
+    panel a :meth:`subset` was cut from and sliced (:meth:`per_pair`), so running the
+    tests on many groups of one study costs one pass over the pairs, not one per
+    group.
     """
 
     ar: FloatArray
@@ -97,6 +106,9 @@ class EventPanel:
     df: IntArray | None = None
     xtx_inv: FloatArray | None = None
     design_evt: FloatArray | None = None
+    _root: EventPanel | None = field(default=None, init=False, repr=False, compare=False)
+    _rows: IntArray | None = field(default=None, init=False, repr=False, compare=False)
+    _cache: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         coerce = {
@@ -152,12 +164,46 @@ class EventPanel:
             raise ValueError(f"mask has shape {rows.shape}, expected ({self.n_pairs},)")
         if rows.dtype == np.bool_ and rows.all():
             return self  # the panel is immutable: every pair selected is the panel itself
+        rows = np.flatnonzero(rows) if rows.dtype == np.bool_ else rows.astype(np.int64)
         values = {
             f.name: (v if f.name == "rel_days" or v is None else v[rows])
             for f in fields(self)
+            if f.init
             for v in [getattr(self, f.name)]
         }
-        return EventPanel(**values)
+        sub = EventPanel(**values)
+        root_rows = rows if self._rows is None else self._rows[rows]
+        object.__setattr__(sub, "_root", self if self._root is None else self._root)
+        object.__setattr__(sub, "_rows", root_rows)
+        return sub
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once per panel and ``key`` and kept on the panel.
+
+        The value must not be modified by the caller (arrays are returned read-only
+        where the cache makes them).
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def per_pair(self, name: str, compute: Callable[[EventPanel], np.ndarray]) -> np.ndarray:
+        """A per-pair array (first axis = pairs) of this panel, ``compute(panel)``.
+
+        ``compute`` must treat every pair on its own (row ``i`` of the result depends
+        on pair ``i`` only). It runs once on the panel this one was cut from with
+        :meth:`subset`, and its rows for these pairs are returned (read-only).
+        """
+
+        def build() -> np.ndarray:
+            if self._root is None:
+                value = np.asarray(compute(self))
+            else:
+                value = self._root.per_pair(name, compute)[self._rows]
+            value.flags.writeable = False
+            return value
+
+        return self.cached(("per_pair", name), build)
 
     @classmethod
     def concat(cls, panels: list[EventPanel]) -> EventPanel:
@@ -181,6 +227,7 @@ class EventPanel:
                 else np.concatenate([getattr(p, f.name) for p in panels])
             )
             for f in fields(cls)
+            if f.init
         }
         return cls(**values)
 
@@ -286,8 +333,16 @@ def check_window(window: tuple[int, int]) -> tuple[int, int]:
 
 
 def window_view(panel: EventPanel, window: tuple[int, int]) -> WindowView:
-    """CARs and their MacKinlay variances over ``window`` for every pair of ``panel``."""
+    """CARs and their MacKinlay variances over ``window`` for every pair of ``panel``.
+
+    Computed once per panel and window (the arrays are read-only).
+    """
     start, end = check_window(window)
+    return panel.cached(("window", start, end), lambda: _window_view(panel, start, end))
+
+
+def _window_view(panel: EventPanel, start: int, end: int) -> WindowView:
+    """The uncached :func:`window_view`."""
     in_window = (panel.rel_days >= start) & (panel.rel_days <= end)
     included = np.isfinite(panel.ar) & np.isfinite(panel.market_evt) & in_window[None, :]
     days = included.sum(axis=1)
@@ -304,7 +359,10 @@ def window_view(panel: EventPanel, window: tuple[int, int]) -> WindowView:
         & (var_car > 0)
     )
     var_car[~model_ok] = np.nan
-    return WindowView(in_window, included, days, car, var_car, has_car, model_ok)
+    view = WindowView(in_window, included, days, car, var_car, has_car, model_ok)
+    for array in (in_window, included, days, car, var_car, has_car, model_ok):
+        array.flags.writeable = False
+    return view
 
 
 def standardized_ar(panel: EventPanel) -> FloatArray:
@@ -323,25 +381,34 @@ def standardized_ar(panel: EventPanel) -> FloatArray:
         return panel.ar / (panel.sigma[:, None] * np.sqrt(1.0 + h))
 
 
-T = TypeVar("T")
-_MEMO: dict[tuple[object, ...], tuple[tuple[weakref.ref[np.ndarray], ...], object]] = {}
-_MEMO_SIZE = 4
+def estimation_sar(panel: EventPanel) -> FloatArray:
+    """Estimation-window residuals over the pair's ``s_i``, ``e_it / s_i`` (per pair).
 
-
-def memo(name: str, arrays: tuple[np.ndarray, ...], extra: bytes, compute: Callable[[], T]) -> T:
-    """``compute()``, remembered for the same input arrays (by identity) and ``extra``.
-
-    Window-independent work (ranks, the Kolari-Pynnönen r-bar) is then done once per
-    group of pairs rather than once per CAR window. Panels are immutable, so an array
-    that is still alive holds the same values; the few results kept are dropped when
-    more than ``_MEMO_SIZE`` are stored. The result must not be modified.
+    NaN where the residual is missing; not finite where ``s_i`` is 0 or NaN.
     """
-    key = (name, *(id(a) for a in arrays), extra)
-    hit = _MEMO.get(key)
-    if hit is not None and all(ref() is a for ref, a in zip(hit[0], arrays, strict=True)):
-        return hit[1]  # type: ignore[return-value]
-    value = compute()
-    if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.clear()
-    _MEMO[key] = (tuple(weakref.ref(a) for a in arrays), value)
-    return value
+
+    def compute(p: EventPanel) -> FloatArray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return p.residuals / p.sigma[:, None]
+
+    return panel.per_pair("sar_est", compute)
+
+
+def row_patterns(mask: BoolArray) -> tuple[BoolArray, IntArray]:
+    """The distinct rows of a 2-D boolean ``mask`` (first-seen order) and each row's index.
+
+    Equivalent to ``np.unique(mask, axis=0, return_inverse=True)`` up to the order of
+    the patterns, but by hashing packed rows instead of sorting them (which is slow for
+    tens of thousands of rows).
+    """
+    if mask.all() or not mask.any():
+        return mask[:1].copy(), np.zeros(len(mask), dtype=np.int64)
+    seen: dict[bytes, int] = {}
+    packed = np.packbits(mask, axis=1)
+    inverse = np.fromiter(
+        (seen.setdefault(row.tobytes(), len(seen)) for row in packed),
+        dtype=np.int64,
+        count=len(mask),
+    )
+    first = np.unique(inverse, return_index=True)[1]
+    return mask[first], inverse

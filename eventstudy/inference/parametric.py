@@ -140,7 +140,7 @@ def _patell(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str
     n = int(use.sum())
     if n < 1:
         return np.nan, 0, "no pair has a CAR and more than 2 residual degrees of freedom"
-    sar = np.where(w.included[use], standardized_ar(panel.subset(use)), 0.0)
+    sar = np.where(w.included[use], panel.per_pair("sar", standardized_ar)[use], 0.0)
     df = panel.df[use].astype(np.float64)  # type: ignore[index]
     var = (w.days[use] * df / (df - 2.0)).sum()
     return float(sar.sum() / np.sqrt(var)), n, ""
@@ -190,7 +190,7 @@ def bmp_t_csar(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     """
     w = window_view(panel, window)
     use = w.model_ok
-    csar = np.where(w.included[use], standardized_ar(panel.subset(use)), 0.0).sum(axis=1)
+    csar = np.where(w.included[use], panel.per_pair("sar", standardized_ar)[use], 0.0).sum(axis=1)
     return _t_result(
         "bmp_t_csar",
         *_cross_sectional_t(
