@@ -24,6 +24,7 @@ from eventstudy.inference.panel import EventPanel, estimation_sar, row_patterns,
 from eventstudy.inference.result import TestResult, result, unavailable
 
 _CHUNK_CELLS = 4_000_000  # pairs x draws x days gathered at once
+_GATHER_COST = 20.0  # cost of a gathered element in Gram multiply-adds (measured)
 
 
 def _studentized(total: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -48,14 +49,19 @@ def _replicates(z: np.ndarray, draws: np.ndarray) -> np.ndarray:
 
     ``z`` (N, D) holds the pairs' standardized residuals on the pool of D days (NaN =
     missing). The sums run by missing-day pattern (:func:`_replicates_by_pattern`)
-    when that is cheaper than summing each pair's drawn days
-    (:func:`_replicates_by_pair`); both give the same statistics up to rounding.
+    unless summing each pair's drawn days (:func:`_replicates_by_pair`) is cheaper
+    (many patterns, few pairs); both give the same statistics up to rounding. With
+    500 pairs, 250 days and 999 draws the pattern sums took 1-4 ms against 18-46 ms
+    pair by pair (windows of 1 to 21 days), with 20,000 pairs 50 ms against 0.6-4.5 s.
     """
     present = np.isfinite(z)
     values = np.where(present, z, 0.0)
     n_boot, length = draws.shape
     patterns, member = row_patterns(present)
-    if len(patterns) * (z.shape[1] ** 2 + n_boot * length**2) > z.shape[0] * n_boot * length:
+    gathered_by_pattern = len(patterns) * n_boot * length**2
+    gathered_by_pair = z.shape[0] * n_boot * length
+    # A Gram matrix multiply-add is ~20x cheaper than a gathered element.
+    if gathered_by_pattern + z.size * z.shape[1] / _GATHER_COST > gathered_by_pair:
         return _replicates_by_pair(values, present.astype(np.float64), draws)
     return _replicates_by_pattern(values, patterns, member, draws)
 
