@@ -2,10 +2,17 @@
 
 An interrupted run never leaves a half-written file: either the old file or the new
 one is in place.
+
+CSV files are byte-identical to ``DataFrame.to_csv(index=False, lineterminator="\\n")``
+but built column-wise with pyarrow: floats go through arrow's shortest round-trip cast
+wherever its notation matches Python's ``repr`` (pandas writes ``repr``), and through
+``repr`` elsewhere; dtypes without an exact fast path are left to pandas.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -14,9 +21,32 @@ from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.figure import Figure
+
+# Rows converted and written at a time (bounds the memory of the CSV text).
+_CSV_CHUNK_ROWS = 100_000
+# Object cells pandas writes as ``str(cell)`` (``repr`` for floats), or empty if missing.
+_OBJECT_CELL_TYPES = frozenset({str, bool, int, float, type(None)})
+
+
+def _csv_quotes(char: str) -> bool:
+    """Whether pandas' csv writer (QUOTE_MINIMAL, ``\\n`` line ends) quotes ``char``."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([char, ""])
+    return buffer.getvalue().startswith('"')
+
+
+# Characters that make csv quote a cell: ``,``, ``"``, ``\\n``, and ``\\r`` only from
+# some Python version on. All ASCII, so UTF-8 multi-byte characters never hold them.
+_QUOTE_CHARS = "".join(char for char in map(chr, range(128)) if _csv_quotes(char))
+_QUOTE_BYTES = np.isin(np.arange(256), list(_QUOTE_CHARS.encode()))
+_QUOTE_PATTERN = "[" + "".join(f"\\x{ord(char):02x}" for char in _QUOTE_CHARS) + "]"
 
 
 @cache
@@ -53,8 +83,33 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:
-    """Write a DataFrame as CSV (no index, full float precision) atomically."""
-    return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    """Write a DataFrame as CSV atomically, exactly as pandas would.
+
+    Parameters
+    ----------
+    path
+        Target file.
+    frame
+        Data to write; the index is not written.
+
+    Returns
+    -------
+    Path
+        ``path``. The bytes equal ``frame.to_csv(index=False, lineterminator="\\n")``
+        (UTF-8, full float precision, minimal quoting).
+    """
+    columns = _csv_columns(frame)
+    if columns is None:
+        return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    header = frame.iloc[:0].to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+    def write(handle: IO[bytes]) -> None:
+        handle.write(header)
+        for start in range(0, len(frame), _CSV_CHUNK_ROWS):
+            stop = start + _CSV_CHUNK_ROWS
+            handle.write(_csv_rows([column[start:stop] for column in columns]))
+
+    return write_atomic(path, write)
 
 
 def write_json(path: Path, data: Any) -> Path:
@@ -66,3 +121,125 @@ def write_figure(path: Path, figure: Figure, **savefig_kwargs: Any) -> Path:
     """Save a matplotlib figure atomically; the format follows the file suffix."""
     fmt = path.suffix.lstrip(".") or "png"
     return write_atomic(path, lambda f: figure.savefig(f, format=fmt, **savefig_kwargs))
+
+
+def _csv_columns(frame: pd.DataFrame) -> list[np.ndarray | pa.Array] | None:
+    """Each column's values for `_csv_cells`, or None if pandas must write the frame.
+
+    Parameters
+    ----------
+    frame
+        Frame to write.
+
+    Returns
+    -------
+    list of numpy.ndarray or pyarrow.Array, or None
+        Float64, integer, bool and object arrays (objects only of
+        `_OBJECT_CELL_TYPES`) as numpy, string dtypes as arrow large strings; None for a
+        frame without columns, with MultiIndex columns or with any other dtype.
+    """
+    if frame.shape[1] == 0 or isinstance(frame.columns, pd.MultiIndex):
+        return None
+    columns: list[np.ndarray | pa.Array] = []
+    for _, column in frame.items():
+        dtype = column.dtype
+        if isinstance(dtype, pd.StringDtype):
+            strings = pa.array(column.array, type=pa.large_string())
+            columns.append(
+                strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
+            )
+        elif isinstance(dtype, np.dtype) and (
+            dtype == np.float64
+            or dtype.kind in "biu"
+            or (dtype.kind == "O" and set(map(type, column)) <= _OBJECT_CELL_TYPES)
+        ):
+            columns.append(column.to_numpy())
+        else:
+            return None
+    return columns
+
+
+def _csv_rows(columns: list[np.ndarray | pa.Array]) -> pa.Buffer:
+    """CSV text (UTF-8, one ``\\n``-terminated line per row) of equally long columns."""
+    cells = [_csv_cells(column) for column in columns]
+    if len(cells) == 1:  # csv quotes a row's only field if empty, or the line would be blank
+        cells[0] = pc.if_else(pc.equal(cells[0], ""), _text('""'), cells[0])
+    cells[-1] = pc.binary_join_element_wise(cells[-1], _text(""), _text("\n"))
+    return _utf8(pc.binary_join_element_wise(*cells, _text(",")))
+
+
+def _csv_cells(values: np.ndarray | pa.Array) -> pa.Array:
+    """One column's CSV cells as arrow large strings, missing values empty.
+
+    Parameters
+    ----------
+    values
+        A slice of one of `_csv_columns`' arrays.
+
+    Returns
+    -------
+    pyarrow.Array
+        ``repr`` of floats, ``str`` of integers and bools, strings quoted where they
+        hold any of `_QUOTE_CHARS`.
+    """
+    if isinstance(values, pa.Array):
+        return _quoted(values.fill_null(""))
+    if values.dtype == np.float64:
+        return _float_cells(values)
+    if values.dtype == np.bool_:
+        return pc.if_else(pa.array(values), _text("True"), _text("False"))
+    if values.dtype.kind in "iu":
+        return pa.array(values).cast(pa.large_string())
+    return _quoted(pa.array(map(_object_cell, values), type=pa.large_string()))
+
+
+def _float_cells(values: np.ndarray) -> pa.Array:
+    """``repr`` of float64 values (NaN empty) via arrow's cast where its notation agrees.
+
+    Arrow casts to the same shortest round-trip digits as ``repr`` but writes integral
+    values without ``.0`` and uses another notation for magnitudes in [1e-9, 1e-4)
+    and [1e10, 1e16); those (and NaN) go through ``repr``.
+    """
+    cells = pa.array(values).cast(pa.large_string())
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):  # signalling NaNs
+        fix = ~(
+            ((size >= 1e-4) & (size < 1e10) & (values != np.floor(values)))
+            | (size >= 1e16)
+            | ((size > 0) & (size < 1e-9))
+        )
+    if not fix.any():
+        return cells
+    fixed = [repr(value) if value == value else "" for value in values[fix].tolist()]
+    return pc.replace_with_mask(cells, pa.array(fix), pa.array(fixed, type=pa.large_string()))
+
+
+def _object_cell(value: object) -> str:
+    """An object cell as the csv module writes it (missing values empty)."""
+    if value is None or value != value:
+        return ""
+    return repr(value) if type(value) is float else str(value)
+
+
+def _quoted(cells: pa.Array) -> pa.Array:
+    """Quote (doubling inner quotes) the cells holding any of `_QUOTE_CHARS`."""
+    if not _QUOTE_BYTES[np.frombuffer(_utf8(cells), np.uint8)].any():
+        return cells
+    needs_quotes = pc.match_substring_regex(cells, _QUOTE_PATTERN)
+    quote = _text('"')
+    quoted = pc.binary_join_element_wise(
+        quote, pc.replace_substring(cells, '"', '""'), quote, _text("")
+    )
+    return pc.if_else(needs_quotes, quoted, cells)
+
+
+def _utf8(strings: pa.Array) -> pa.Buffer:
+    """The concatenated UTF-8 bytes of an arrow large-string array's values."""
+    _, offsets, data = strings.buffers()
+    start, stop = np.frombuffer(offsets, np.int64)[[strings.offset, strings.offset + len(strings)]]
+    return data[start:stop]
+
+
+def _text(value: str) -> pa.Scalar:
+    """A large-string arrow scalar (arrow kernels want one string type throughout)."""
+    return pa.scalar(value, type=pa.large_string())
