@@ -61,6 +61,36 @@ class Stacked:
         )  # fmt: skip
 
 
+class _OnGrid:
+    """Return series placed on an exchange's full session grid, each made once."""
+
+    def __init__(self, returns: dict[str, pd.Series]) -> None:
+        self.returns = returns
+        self.grids: dict[str, NDArray[np.datetime64]] = {}
+        self.placed: dict[tuple[str, str], FloatArray] = {}
+
+    def grid(self, mic: str) -> NDArray[np.datetime64]:
+        """The exchange's sessions as ``datetime64[ns]``."""
+        if mic not in self.grids:
+            self.grids[mic] = sessions(mic).to_numpy(dtype="M8[ns]")
+        return self.grids[mic]
+
+    def __call__(self, ticker: str, mic: str) -> FloatArray:
+        """``returns[ticker]`` on every session of ``mic`` (NaN where it has none)."""
+        key = (ticker, mic)
+        if key not in self.placed:
+            grid = self.grid(mic)
+            series = self.returns[ticker]
+            dates = series.index.to_numpy(dtype="M8[ns]")
+            at = grid.searchsorted(dates)
+            placed = np.full(len(grid), np.nan)
+            hit = at < len(grid)
+            hit[hit] = grid[at[hit]] == dates[hit]  # dates that are sessions of mic
+            placed[at[hit]] = series.to_numpy(dtype="float64")[hit]
+            self.placed[key] = placed
+        return self.placed[key]
+
+
 def stack_pairs(
     pairs: list[Pair],
     returns: dict[str, pd.Series],
@@ -86,20 +116,22 @@ def stack_pairs(
     groups: dict[tuple[str, str], list[int]] = {}
     for row, pair in enumerate(pairs):
         groups.setdefault((pair.ticker, pair.benchmark), []).append(row)
+    on_grid = _OnGrid(returns)
     for (ticker, benchmark), rows in groups.items():
-        grid = sessions(exchange_for(ticker))
-        pos = grid.get_indexer([pairs[r].alignment.day0 for r in rows])[:, None] + offsets
-        sec = returns[ticker].reindex(grid)
-        bench = returns[benchmark].reindex(grid)
+        mic = exchange_for(ticker)
+        grid = on_grid.grid(mic)
+        day0 = np.array([pairs[r].alignment.day0.to_datetime64() for r in rows], "M8[ns]")
+        pos = grid.searchsorted(day0)[:, None] + offsets
         flags = stale.get(ticker, pd.Series(dtype=bool)).reindex(grid, fill_value=False)
+        sec, bench = on_grid(ticker, mic), on_grid(benchmark, mic)
         if trade_to_trade_returns:
-            sec, bench = trade_to_trade(sec, flags, bench)
-        y[rows] = sec.to_numpy(dtype="float64")[pos]
-        x[rows] = bench.to_numpy(dtype="float64")[pos]
+            traded = trade_to_trade(pd.Series(sec, grid), flags, pd.Series(bench, grid))
+            sec, bench = (series.to_numpy(dtype="float64") for series in traded)
+        y[rows], x[rows] = sec[pos], bench[pos]
         s[rows] = flags.to_numpy(dtype=bool)[pos]
         for j, factor in enumerate(factors):
-            f[rows, :, j] = returns[factor].reindex(grid).to_numpy(dtype="float64")[pos]
-        dates[rows] = grid.to_numpy()[pos]
+            f[rows, :, j] = on_grid(factor, mic)[pos]
+        dates[rows] = grid[pos]
     return Stacked(y, x, f, s, dates, first)
 
 

@@ -132,6 +132,13 @@ def _read_table(path: Path) -> _Table:
     return _Table(path=path, cells=body, lines=lines)
 
 
+def _parse_dates(texts: pd.Series) -> pd.Series:
+    """Session dates of the date cells ``texts`` (time and offset ignored); NaT if invalid."""
+    parts = texts.str.fullmatch(_DATE.pattern)
+    iso = texts.str.replace(_DATE, r"\1-\3-\4", regex=True)
+    return pd.to_datetime(iso.where(parts, ""), format="%Y-%m-%d", errors="coerce")
+
+
 def _dates(table: _Table) -> tuple[str, pd.DatetimeIndex]:
     """Find the date column of ``table`` and parse it.
 
@@ -157,9 +164,7 @@ def _dates(table: _Table) -> tuple[str, pd.DatetimeIndex]:
             field="date",
         )
     texts = table.cells[column]
-    parts = texts.str.fullmatch(_DATE.pattern)
-    iso = texts.str.replace(_DATE, r"\1-\3-\4", regex=True)
-    parsed = pd.to_datetime(iso.where(parts, ""), format="%Y-%m-%d", errors="coerce")
+    parsed = _parse_dates(texts)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         row = int(bad[0])
@@ -319,8 +324,65 @@ def _load_long(
     return found
 
 
+def _load_wide_fast(path: Path, tickers: list[str]) -> dict[str, _Found] | None:
+    """Read a valid wide file with the C parser straight to floats, or return None.
+
+    The requested ticker columns are parsed as numbers by ``pandas.read_csv`` (the same
+    values as the checked path's ``pandas.to_numeric``). Anything this path does not
+    vouch for (not UTF-8, a header needing cleaning or repeated, a long file, a cell
+    that is not a number or a missing-value marker, a ragged row, a bad or repeated
+    date, a price that is not positive) returns None, and the file is read again
+    cell by cell by the checked path, which names the problem.
+    """
+    import csv
+    import warnings
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+    keys = [_normalise(h) for h in header]
+    wide = "date" in keys and "ticker" not in keys and not set(_PRICE_COLUMNS) & set(keys)
+    if not wide or len(header) < 2 or len(set(keys)) != len(keys):
+        return None
+    if any(h != h.strip() or not h for h in header):
+        return None
+    date_column = header[keys.index("date")]
+    wanted = [t for t in tickers if t in header and t != date_column]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype={date_column: str} | dict.fromkeys(wanted, "float64"),
+                na_values=sorted(_MISSING),
+                keep_default_na=False,
+                index_col=False,
+            )
+    except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning):
+        return None
+    parsed = _parse_dates(frame[date_column].fillna(""))
+    values = frame[wanted].to_numpy(dtype=np.float64)
+    if (
+        parsed.isna().any()
+        or parsed.duplicated().any()
+        or np.isinf(values).any()
+        or (values <= 0).any()
+    ):
+        return None
+    dates = pd.DatetimeIndex(parsed, name="date").as_unit("ns")
+    detail = f"{path} (wide file: one column per ticker)"
+    return {
+        t: _Found(pd.Series(values[:, k], index=dates), None, detail) for k, t in enumerate(wanted)
+    }
+
+
 def _load_file(path: Path, tickers: list[str]) -> dict[str, _Found]:
     """Read a wide or long file, telling them apart by a ``ticker`` or ``adj_close`` column."""
+    fast = _load_wide_fast(path, tickers)
+    if fast is not None:
+        return fast
     table = _read_table(path)
     date_column, dates = _dates(table)
     if table.find("ticker", *_PRICE_COLUMNS) is not None:
@@ -374,9 +436,20 @@ def _assemble(
     stamps = [item.price.index.to_numpy() for item in found.values()]
     index = pd.DatetimeIndex(np.unique(np.concatenate([np.array([], "M8[ns]"), *stamps])))
     index = index[(index >= pd.Timestamp(start)) & (index <= pd.Timestamp(end))].rename("date")
-    prices = pd.DataFrame(
-        {t: item.price.reindex(index) for t, item in found.items()}, index=index, dtype="float64"
-    ).dropna(how="all")
+    by_dates: dict[int, list[str]] = {}  # a wide file's tickers share one date index
+    for t, item in found.items():
+        by_dates.setdefault(id(item.price.index), []).append(t)
+    parts = [
+        pd.DataFrame(
+            {t: found[t].price.to_numpy() for t in group}, index=found[group[0]].price.index
+        ).reindex(index)
+        for group in by_dates.values()
+    ]
+    prices = (
+        (pd.concat(parts, axis=1)[list(found)] if parts else pd.DataFrame(index=index))
+        .astype("float64")
+        .dropna(how="all")
+    )
     if all(item.volume is None for item in found.values()):
         return prices, None
     volumes = pd.DataFrame(
