@@ -161,3 +161,25 @@ def test_kp_needs_two_pairs_and_a_valid_factor():
 def test_cluster_robust_names():
     assert {"kp_patell_z", "kp_bmp_t", "cda_t", "bootstrap", "binder_f"} <= CLUSTER_ROBUST
     assert not {"cs_t", "patell_z", "bmp_t", "gen_sign_z", "wilcoxon"} & CLUSTER_ROBUST
+
+
+def test_rbar_by_pattern_equals_pairwise_on_random_panels():
+    """The pattern-by-pattern r-bar (matrix products) equals the (N, N) computation."""
+    from eventstudy.inference import clustering
+
+    rng = np.random.default_rng(1)
+    for _ in range(150):
+        n, days, n_patterns = rng.integers(2, 60), rng.integers(3, 40), rng.integers(1, 10)
+        x = rng.normal(5 * rng.random(), 1, (n, days)) + 0.3 * rng.normal(size=days)
+        holes = rng.random((n_patterns, days)) < rng.random() * 0.6
+        x[holes[rng.integers(0, n_patterns, n)]] = np.nan
+        x[0] = 0.7  # no variation
+        r = clustering._pairwise_correlation(x)
+        off = r[~np.eye(n, dtype=bool)]
+        off = off[np.isfinite(off)]
+        got = clustering._mean_correlation_by_pattern(x)
+        if not off.size:
+            assert np.isnan(got)
+        else:
+            assert got == pytest.approx(off.mean(), abs=1e-13)
+            assert clustering._rbar(x) == pytest.approx(off.mean(), abs=1e-13)

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
 from eventstudy.inference.panel import (
     EventPanel,
@@ -139,12 +138,16 @@ def cross_correlation(panel: EventPanel, alignment: Alignment = "relative") -> f
 def _rbar(x: FloatArray) -> float:
     """Mean off-diagonal pairwise-complete correlation of the rows of ``x``.
 
-    By missing-day pattern when there are few patterns (cost ~ patterns^2 x N x L) or
-    many pairs; otherwise from the (N, N) correlation matrix (~ N^2 x L).
+    By missing-day pattern (:func:`_mean_correlation_by_pattern`, matrix products of
+    cost ~ N x L x patterns) when the patterns are fewer than the rows and their
+    pairwise sums fit in memory; otherwise from the (N, N) correlation matrix
+    (~ N^2 x L), in blocks of rows for large N.
     """
     patterns = len(row_patterns(np.isfinite(x))[0])
-    if len(x) > _DIRECT_MAX or patterns**2 < len(x):
+    if patterns < len(x) and patterns**2 * x.shape[1] <= _PATTERN_CELLS:
         return _mean_correlation_by_pattern(x)
+    if len(x) > _DIRECT_MAX:
+        return _mean_correlation_blocks(x)
     r = _pairwise_correlation(x)
     off = r[~np.eye(len(x), dtype=bool)]
     off = off[np.isfinite(off)]
@@ -152,49 +155,51 @@ def _rbar(x: FloatArray) -> float:
 
 
 _DIRECT_MAX = 1_500  # above this many pairs the (N, N) matrices are not formed
-_PATTERN_MAX = 400  # distinct missing-day patterns handled pattern by pattern
-
-
-def _unit_rows(x: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Rows centred and scaled to unit norm (all columns valid), and which rows vary."""
-    centred = x - x.mean(axis=1, keepdims=True)
-    norm = np.sqrt((centred * centred).sum(axis=1))
-    ok = norm > 0
-    return np.where(ok[:, None], centred / np.where(ok, norm, 1.0)[:, None], 0.0), ok
+_PATTERN_CELLS = 8_000_000  # patterns^2 x days held by the pattern-by-pattern sums
 
 
 def _mean_correlation_by_pattern(x: FloatArray) -> float:
     """Mean off-diagonal pairwise-complete correlation without forming (N, N) matrices.
 
-    Rows are grouped by their pattern of valid columns. For two groups the correlation
-    of rows i and j over their common columns C is ``z_i . z_j`` with ``z`` the rows
-    centred and scaled to unit norm over C, so the sum over all (i, j) of the two groups
-    is ``(sum z_i) . (sum z_j)``: O(patterns x N x L) work and O(N x L) memory instead of
-    O(N^2 L) and O(N^2). Equal to :func:`_pairwise_correlation` up to rounding; with
-    more than :data:`_PATTERN_MAX` patterns the pairwise correlations are computed in
-    blocks of rows instead.
+    Rows are grouped by their pattern of valid columns. For rows i and j of patterns p
+    and q the correlation over their common columns C is ``z_i . z_j``, ``z`` the row
+    centred and scaled to unit norm over C, so the sum over all (i, j) of the two
+    patterns is ``(sum_i z_i) . (sum_j z_j)``. ``sum_i z_i`` over C is
+    ``sum_i w_i x_i - sum_i w_i m_i`` with ``m_i`` the row's mean over C and
+    ``w_i = 1 / ||x_i - m_i||_C``, and every row's sums over every pattern's columns come
+    from two matrix products (``x @ P'`` and ``x^2 @ P'``), so the work is
+    O(N x L x patterns) in matrix products and the memory O(patterns^2 x L). Rows with
+    no variation over C, and pattern pairs with fewer than 3 common columns, are left
+    out as in :func:`_pairwise_correlation`, to which the result is equal up to
+    rounding. When the sums would exceed :data:`_PATTERN_CELLS` the pairwise
+    correlations are computed in blocks of rows instead.
     """
     patterns, inverse = row_patterns(np.isfinite(x))
-    if len(patterns) > _PATTERN_MAX:
+    if len(patterns) ** 2 * x.shape[1] > _PATTERN_CELLS:
         return _mean_correlation_blocks(x)
-    members = [np.flatnonzero(inverse == p) for p in range(len(patterns))]
-    total, count = 0.0, 0
-    for p in range(len(patterns)):
-        for q in range(p, len(patterns)):
-            common = patterns[p] & patterns[q]
-            if common.sum() < 3:
-                continue
-            zp, okp = _unit_rows(x[np.ix_(members[p], np.flatnonzero(common))])
-            sp = zp.sum(axis=0)
-            if p == q:
-                m = int(okp.sum())
-                total += float(sp @ sp - (zp * zp).sum())
-                count += m * (m - 1)
-            else:
-                zq, okq = _unit_rows(x[np.ix_(members[q], np.flatnonzero(common))])
-                total += 2.0 * float(sp @ zq.sum(axis=0))
-                count += 2 * int(okp.sum()) * int(okq.sum())
-    return total / count if count else np.nan
+    cols = patterns.astype(np.float64)  # (P, L)
+    common = cols @ cols.T  # days common to two patterns
+    usable = common >= 3
+    sums = np.zeros((len(patterns), len(patterns), x.shape[1]))  # [p, q]: sum of z over C_pq
+    rows_ok = np.zeros((len(patterns), len(patterns)))
+    for p, pattern in enumerate(patterns):
+        xp = np.where(pattern, x[inverse == p], 0.0)
+        shift = xp.sum(axis=1, keepdims=True) / max(int(pattern.sum()), 1)  # r is shift-free
+        xp = np.where(pattern, xp - shift, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s1, s2 = xp @ cols.T, (xp * xp) @ cols.T  # (n_p, P): sums over C_pq
+            mean = s1 / common[p]
+            ss = s2 - s1 * mean
+            ok = usable[p] & (ss > 1e-14 * s2)  # rounding of a constant row is no variation
+            w = np.where(ok, 1.0 / np.sqrt(np.where(ok, ss, 1.0)), 0.0)
+        shared = cols * pattern  # C_pq for every q
+        sums[p] = (w.T @ xp - (w * np.where(ok, mean, 0.0)).sum(axis=0)[:, None]) * shared
+        rows_ok[p] = ok.sum(axis=0)
+    cross = np.einsum("pql,qpl->pq", sums, sums)  # (sum_i z_i) . (sum_j z_j)
+    diagonal = np.diag(rows_ok)
+    total = cross.sum() - diagonal.sum()  # a row's correlation with itself is left out
+    count = (rows_ok * rows_ok.T).sum() - diagonal.sum()
+    return float(total / count) if count else np.nan
 
 
 def _mean_correlation_blocks(x: FloatArray, block: int = 500) -> float:

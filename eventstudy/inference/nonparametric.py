@@ -69,20 +69,19 @@ def _window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
 
 
 def _time_series_z(
-    score: FloatArray, valid: np.ndarray, in_window: np.ndarray, weight: str
+    total: FloatArray, n_t: np.ndarray, in_window: np.ndarray, weight: str
 ) -> tuple[float, str]:
-    """Aggregate per-(pair, day) scores into the Corrado-type Z.
+    """Aggregate the daily sums of per-(pair, day) scores into the Corrado-type Z.
 
+    ``total[t] = sum_i score_it`` over the ``n_t[t]`` pairs with a return on day t.
     ``weight="mean"``: daily statistic ``D_t = (1/N_t) sum_i score_it`` (Corrado 1989);
     ``weight="sqrt"``: ``D_t = (1/sqrt(N_t)) sum_i score_it`` (Corrado & Zivney 1992).
     ``S = sqrt((1/T) sum_t D_t^2)`` over the T days with ``N_t > 0``, and
     ``Z = sum_{t in window} D_t / (sqrt(L2) S)`` over the ``L2`` window days with
     ``N_t > 0`` (Campbell & Wasley 1993 cumulation).
     """
-    n_t = valid.sum(axis=0)
     day = n_t > 0
-    total = np.where(valid, score, 0.0).sum(axis=0)
-    d = np.zeros(score.shape[1])
+    d = np.zeros(total.shape[0])
     d[day] = total[day] / (n_t[day] if weight == "mean" else np.sqrt(n_t[day]))
     s = float(np.sqrt(np.mean(d[day] ** 2))) if day.any() else np.nan
     in_w = in_window & day
@@ -105,14 +104,21 @@ def _combined_series_z(
 
     ``transform(x, valid, use)`` turns the pairs' combined ARs into the daily scores
     (rank deviations, standardized ranks, signs) that :func:`_time_series_z` cumulates.
+    The scores do not depend on the window, so their daily sums are kept on the panel
+    for each set of pairs used.
     """
     w = window_view(panel, window)
     use = w.has_car
     if not use.any():
         return unavailable(name, "no pair has a CAR in this window", 0)
-    x = _combined(panel, use)
-    valid = np.isfinite(x)
-    z, note = _time_series_z(transform(x, valid, use), valid, _window_columns(panel, w), scale)
+
+    def daily_sums() -> tuple[FloatArray, np.ndarray]:
+        x = _combined(panel, use)
+        valid = np.isfinite(x)
+        return np.where(valid, transform(x, valid, use), 0.0).sum(axis=0), valid.sum(axis=0)
+
+    total, n_t = panel.cached((name, use.tobytes()), daily_sums)
+    z, note = _time_series_z(total, n_t, _window_columns(panel, w), scale)
     n = int(use.sum())
     if not np.isfinite(z):
         return unavailable(name, note, n)
@@ -207,14 +213,18 @@ def gen_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     """
     name = "gen_sign_z"
     w = window_view(panel, window)
-    resid = panel.residuals
-    count = np.isfinite(resid).sum(axis=1)
-    use = w.has_car & (count > 0)
+
+    def positive_share(p: EventPanel) -> FloatArray:
+        count = np.isfinite(p.residuals).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (np.nan_to_num(p.residuals, nan=0.0) > 0).sum(axis=1) / count
+
+    frac = panel.per_pair("positive_share", positive_share)  # NaN: no residuals
+    use = w.has_car & np.isfinite(frac)
     n = int(use.sum())
     if n < 1:
         return unavailable(name, "no pair has both a CAR and estimation residuals", 0)
-    frac = (np.nan_to_num(resid[use], nan=0.0) > 0).sum(axis=1) / count[use]
-    p = float(frac.mean())
+    p = float(frac[use].mean())
     if not 0 < p < 1:
         return unavailable(name, f"estimation-window share of positive ARs is {p}", n)
     wins = int((w.car[use] > 0).sum())

@@ -95,11 +95,15 @@ def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     n = int(use.sum())
     if n < 1:
         return unavailable(name, "no pair has a CAR in this window", 0)
-    resid = panel.residuals[use]
-    valid = np.isfinite(resid)
-    count = valid.sum(axis=0)
-    day = count > 0
-    aar_est = np.where(valid, resid, 0.0).sum(axis=0)[day] / count[day]
+
+    def portfolio() -> np.ndarray:  # window-free: kept for each set of pairs used
+        resid = panel.residuals[use]
+        valid = np.isfinite(resid)
+        count = valid.sum(axis=0)
+        day = count > 0
+        return np.where(valid, resid, 0.0).sum(axis=0)[day] / count[day]
+
+    aar_est = panel.cached(("cda portfolio", use.tobytes()), portfolio)
     l1 = aar_est.size
     if l1 < 3:
         return unavailable(name, "fewer than 3 estimation days with residuals", n)
