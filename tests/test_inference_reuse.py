@@ -18,7 +18,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.stats import rankdata
 
 from eventstudy.inference import TESTS, EventPanel, run_tests, window_view
-from eventstudy.inference.nonparametric import _generalized_uniform_ranks, _rank
+from eventstudy.inference.nonparametric import _generalized_rank_sums, _rank
 from eventstudy.inference.panel import estimation_sar, row_patterns
 from eventstudy.inference.resampling import (
     _replicates,
@@ -107,18 +107,17 @@ def test_generalized_ranks_equal_ranking_the_whole_series(study_panel):
     panel = study_panel
     use = np.isfinite(panel.sigma) & (np.arange(panel.n_pairs) % 4 != 0)
     sar = estimation_sar(panel)[use]
-    cumulated = np.nan_to_num(sar[:, 7], nan=0.3)  # ties with an estimation SAR
-    cumulated[::5] = 0.1
-    series = np.hstack([sar, cumulated[:, None]])
-    valid = np.isfinite(series)
-    expected = np.where(
-        valid,
-        rankdata(series, axis=1, nan_policy="omit") / (valid.sum(axis=1)[:, None] + 1.0) - 0.5,
-        0.0,
-    )
-    np.testing.assert_allclose(
-        _generalized_uniform_ranks(panel, use, cumulated), expected, rtol=0, atol=1e-15
-    )
+    for cumulated in (
+        np.nan_to_num(sar[:, 7], nan=0.3),  # ties with an estimation SAR
+        np.linspace(-3, 3, len(sar)),
+    ):
+        series = np.hstack([sar, cumulated[:, None]])
+        valid = np.isfinite(series)
+        ranks = rankdata(series, axis=1, nan_policy="omit")
+        u = np.where(valid, ranks / (valid.sum(axis=1)[:, None] + 1.0) - 0.5, 0.0)
+        sums, n_t = _generalized_rank_sums(panel, use, cumulated)
+        np.testing.assert_allclose(sums, u.sum(axis=0), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(n_t, valid.sum(axis=0))
 
 
 @pytest.mark.parametrize("patterns", [1, 3, 40])

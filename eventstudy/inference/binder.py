@@ -36,7 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from eventstudy.inference.clustering import date_clusters
 from eventstudy.inference.panel import EventPanel, IntArray, window_view
 from eventstudy.inference.result import TestResult, p_fisher, p_student, result, unavailable
 
@@ -87,7 +86,7 @@ def _cluster_index(panel: EventPanel, use: np.ndarray) -> list[np.ndarray]:
     rows = np.flatnonzero(use)
     if rows.size == 0:
         return []
-    labels, _ = date_clusters(panel.subset(rows))
+    _, labels = np.unique(panel.day0[rows], return_inverse=True)  # as date_clusters
     _, ticker_code = np.unique(panel.ticker[rows].astype(str), return_inverse=True)
     key = labels * (int(ticker_code.max()) + 1) + ticker_code
     _, first = np.unique(key, return_index=True)

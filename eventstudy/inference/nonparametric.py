@@ -262,29 +262,42 @@ def wilcoxon(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     return result(name, float(z), p_normal(z), n, None, "N(0,1)", f"W+={w_plus:g}")
 
 
-def _generalized_uniform_ranks(
+def _generalized_rank_sums(
     panel: EventPanel, use: BoolArray, cumulated: FloatArray
-) -> FloatArray:
-    """``U_it = rank / (T_i + 1) - 1/2`` of each used pair's GSAR series (0 where missing).
+) -> tuple[FloatArray, np.ndarray]:
+    """Sums over the used pairs of ``U_it = rank / (T_i + 1) - 1/2``, and ``N_t``.
 
-    The series is the pair's estimation SARs followed by its ``cumulated`` day. The
-    estimation SARs are ranked once per pair (:meth:`EventPanel.per_pair`); adding the
-    cumulated value ``c`` raises the average rank of every SAR above ``c`` by 1 and of
-    every SAR equal to it by 1/2, and ``c`` ranks ``#{SAR < c} + #{SAR = c}/2 + 1``:
-    the same average ranks as ranking the whole series, without a sort per group.
+    Each pair's series is its estimation SARs followed by its ``cumulated`` day
+    (always valid). The estimation SARs are ranked once per pair
+    (:meth:`EventPanel.per_pair`) and their part of the sums is kept per set of pairs;
+    adding the cumulated value ``c`` raises the average rank of every SAR above ``c``
+    by 1 and of every SAR equal to it by 1/2, and ``c`` ranks
+    ``#{SAR < c} + #{SAR = c}/2 + 1``: the same average ranks as ranking each whole
+    series, without a sort per window.
+
+    Returns
+    -------
+    sums, n_t
+        (L1 + 1,) column sums of ``U`` (0 where missing) and pairs with a value.
     """
-    ranks = panel.per_pair("sar_est_ranks", lambda p: _rank(estimation_sar(p), axis=1))
     sar = estimation_sar(panel)[use]
+
+    def window_free() -> tuple[FloatArray, FloatArray, np.ndarray]:
+        ranks = panel.per_pair("sar_est_ranks", lambda p: _rank(estimation_sar(p), axis=1))
+        valid = np.isfinite(sar)
+        weight = 1.0 / (valid.sum(axis=1) + 2.0)  # 1 / (T_i + 1), T_i = valid SARs + 1
+        base = weight @ np.where(valid, ranks[use], 0.0) - 0.5 * valid.sum(axis=0)
+        return base, weight, valid.sum(axis=0)
+
+    base, weight, n_est = panel.cached(("grank ranks", use.tobytes()), window_free)
     c = cumulated[:, None]
-    below, tied = (sar < c), (sar == c)
-    valid = np.isfinite(sar)
-    t_i = valid.sum(axis=1) + 1.0  # the cumulated day is always valid
-    rank_est = ranks[use] + (sar > c) + 0.5 * tied
-    rank_c = below.sum(axis=1) + 0.5 * tied.sum(axis=1) + 1.0
-    u = np.empty((sar.shape[0], sar.shape[1] + 1))
-    u[:, :-1] = np.where(valid, rank_est / (t_i[:, None] + 1.0) - 0.5, 0.0)
-    u[:, -1] = rank_c / (t_i + 1.0) - 0.5
-    return u
+    above, tied = sar > c, sar == c
+    sums = np.empty(sar.shape[1] + 1)
+    sums[:-1] = base + weight @ above + 0.5 * (weight @ tied)
+    valid_count = 1.0 / weight - 2.0
+    rank_c = valid_count - above.sum(axis=1) - 0.5 * tied.sum(axis=1) + 1.0
+    sums[-1] = (rank_c * weight).sum() - 0.5 * len(sar)
+    return sums, np.append(n_est, len(sar))
 
 
 def grank_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -322,12 +335,9 @@ def grank_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     sd = float(scar.std(ddof=1))
     if not sd > 0:
         return unavailable(name, "the standardized CARs have no dispersion", n)
-    u = _generalized_uniform_ranks(panel, use, scar / sd)
-    valid = np.ones(u.shape, dtype=bool)
-    valid[:, :-1] = np.isfinite(estimation_sar(panel)[use])
-    n_t = valid.sum(axis=0)
+    sums, n_t = _generalized_rank_sums(panel, use, scar / sd)
     day = n_t > 0
-    u_bar = u.sum(axis=0)[day] / n_t[day]
+    u_bar = sums[day] / n_t[day]
     t_points = int(day.sum())
     s_u = np.sqrt(np.sum(n_t[day] / n * u_bar**2) / t_points)
     z = u_bar[-1] / s_u
