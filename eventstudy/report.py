@@ -639,14 +639,24 @@ def json_summary(result: StudyResult, folder: Path, written: dict[str, Path]) ->
     }
 
 
+RICH_TICKERS = 8
+"""Above this many securities the terminal table has one row per event, not a grid."""
+
+
 def rich_table(result: StudyResult, window: tuple[int, int] | None = None) -> Table:
-    """A compact event x security table of CAR (%), t and stars for the terminal."""
+    """A compact event x security table of CAR (%), t and stars for the terminal.
+
+    With more than :data:`RICH_TICKERS` securities, one row per event instead: pairs,
+    mean and median CAR, and the share of pairs significant at 5% by sign.
+    """
     from rich.table import Table
     from rich.text import Text
 
     window = window or _default_window(result)
     rows = result.car_window(*window)
     tickers = list(dict.fromkeys(a.ticker for a in result.alignments))
+    if len(tickers) > RICH_TICKERS:
+        return _rich_event_table(result, rows, window)
     skipped = {(r.event_id, r.ticker) for r in result.skipped.itertuples(index=False)}
     cells = {(r.event_id, r.ticker): r for r in rows.itertuples(index=False)}
     flag = " · SYNTHETIC data" if result.synthetic else ""
@@ -674,4 +684,36 @@ def rich_table(result: StudyResult, window: tuple[int, int] | None = None) -> Ta
             text.append(f"{mark:<3}", style="bold yellow")
             row.append(text)
         table.add_row(*row)
+    return table
+
+
+def _rich_event_table(result: StudyResult, rows: pd.DataFrame, window: tuple[int, int]) -> Table:
+    """Per-event summary of a wide study's CARs for the terminal."""
+    from rich.table import Table
+
+    flag = " · SYNTHETIC data" if result.synthetic else ""
+    table = Table(
+        title=f"CAR{_window(*window)} per event across securities{flag}",
+        caption="significant: MacKinlay t, p<0.05; the tests of the CAAR are in tests.csv",
+        header_style="bold",
+        pad_edge=False,
+        box=None,
+    )
+    for name in ("event", "pairs", "mean CAR %", "median CAR %", "sig. +", "sig. -"):
+        table.add_column(name, justify="left" if name == "event" else "right", no_wrap=True)
+    by_event = dict(tuple(rows.groupby("event_id", sort=False)))
+    for event_id in result.event_ids:
+        part = by_event.get(event_id)
+        if part is None:
+            table.add_row(event_id, "0", "", "", "", "")
+            continue
+        significant = part["car_p"] < 0.05
+        table.add_row(
+            event_id,
+            str(len(part)),
+            f"{part['car'].mean() * 100:+.2f}",
+            f"{part['car'].median() * 100:+.2f}",
+            f"{(significant & (part['car'] > 0)).mean():.0%}",
+            f"{(significant & (part['car'] < 0)).mean():.0%}",
+        )
     return table

@@ -75,6 +75,10 @@ MODEL_COLUMNS = [
     "exchange",
 ]
 SYNTHETIC_NOTE = "SYNTHETIC DATA: demo prices with planted effects, not market data."
+SUMMARY_ROWS = 200
+"""A summary lists at most this many pairs (the smallest p); car.csv holds all."""
+SUMMARY_SKIPPED = 50
+"""A summary names at most this many skipped pairs; skipped.csv holds all."""
 
 
 def stars(p: float) -> str:
@@ -215,6 +219,14 @@ class StudyResult:
         if window is None:
             window = (0, 1) if (0, 1) in windows else windows[0]
         rows = self.car_window(*window)
+        notes = [SYNTHETIC_NOTE] if self.synthetic else []
+        if len(rows) > SUMMARY_ROWS:
+            notes.append(
+                f"Showing the {SUMMARY_ROWS} of {len(rows)} pairs with the smallest p "
+                "(in file order); every pair is in car.csv."
+            )
+            rows = rows.loc[rows["car_p"].sort_values(kind="stable").index[:SUMMARY_ROWS]]
+            rows = rows.sort_index()
         table = pd.DataFrame(
             {
                 "event": rows["event_id"],
@@ -237,8 +249,12 @@ class StudyResult:
             ("Pairs estimated", f"{len(self.models)}"),
             ("Pairs skipped", f"{len(self.skipped)}"),
         ]
-        notes = [SYNTHETIC_NOTE] if self.synthetic else []
-        notes += [f"skipped {r.event_id}/{r.ticker}: {r.reason}" for r in self.skipped.itertuples()]
+        notes += [
+            f"skipped {r.event_id}/{r.ticker}: {r.reason}"
+            for r in self.skipped.head(SUMMARY_SKIPPED).itertuples()
+        ]
+        if len(self.skipped) > SUMMARY_SKIPPED:
+            notes.append(f"... and {len(self.skipped) - SUMMARY_SKIPPED} more in skipped.csv")
         return Summary(header, table, (int(window[0]), int(window[1])), notes)
 
     def __str__(self) -> str:
