@@ -89,3 +89,14 @@ def test_test_selection(tmp_path):
     assert default.test_names == DEFAULT_TESTS
     with pytest.raises(EventStudyError, match="unknown test 'nope'"):
         study.run(source="demo", tests=["cs_t", "nope"])
+
+
+def test_groups_run_in_threads_give_the_sequential_table(monkeypatch):
+    from eventstudy import study_tests
+
+    study = es.load_study(EVENTS)
+    threaded = study.run(source="demo", event_ids=PICK).tests()
+    monkeypatch.setattr(study_tests, "MAX_THREADS", 1)
+    sequential = study.run(source="demo", event_ids=PICK).tests()
+    pd.testing.assert_frame_equal(threaded, sequential, check_exact=True)
+    assert set(threaded["test"]) == set(DEFAULT_TESTS)

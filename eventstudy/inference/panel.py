@@ -20,6 +20,7 @@ into the per-pair CAR, its MacKinlay (1997) variance and the masks the tests sha
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,6 +35,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 T = TypeVar("T")
+_PER_PAIR_LOCK = threading.RLock()  # per-pair values of a study panel are made once
 
 _PER_PAIR = ("sigma", "n_est", "market_mean", "market_sxx", "day0", "event_id", "ticker")
 _EVENT_WINDOW = ("ar", "market_evt", "returns_evt")
@@ -192,18 +194,24 @@ class EventPanel:
 
         ``compute`` must treat every pair on its own (row ``i`` of the result depends
         on pair ``i`` only). It runs once on the panel this one was cut from with
-        :meth:`subset`, and its rows for these pairs are returned (read-only).
+        :meth:`subset` (under a lock, so groups run in threads share it), and its rows
+        for these pairs are returned (read-only).
         """
+        key = ("per_pair", name)
+        if self._root is not None:
 
-        def build() -> np.ndarray:
-            if self._root is None:
+            def rows() -> np.ndarray:
+                value = self._root.per_pair(name, compute)[self._rows]  # type: ignore[union-attr]
+                value.flags.writeable = False
+                return value
+
+            return self.cached(key, rows)
+        with _PER_PAIR_LOCK:
+            if key not in self._cache:
                 value = np.asarray(compute(self))
-            else:
-                value = self._root.per_pair(name, compute)[self._rows]
-            value.flags.writeable = False
-            return value
-
-        return self.cached(("per_pair", name), build)
+                value.flags.writeable = False
+                self._cache[key] = value
+        return self._cache[key]  # type: ignore[no-any-return]
 
     @classmethod
     def concat(cls, panels: list[EventPanel]) -> EventPanel:
