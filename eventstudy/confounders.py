@@ -94,13 +94,18 @@ def estimation_mask(
     Returns an array of shape (pairs, estimation days); column ``j`` is relative day
     ``estimation_window[0] + j``.
     """
-    rel = np.arange(estimation_window[0], estimation_window[1] + 1)
-    mask = np.zeros((near.offsets.shape[0], len(rel)), dtype=bool)
-    reach = (near.offsets + mask_window[1] >= rel[0]) & (near.offsets + mask_window[0] <= rel[-1])
-    for col in np.flatnonzero(reach.any(axis=0)):
-        off = near.offsets[:, col, None]
-        mask |= (rel >= off + mask_window[0]) & (rel <= off + mask_window[1])
-    return mask
+    first, last = estimation_window
+    days = last - first + 1
+    offsets = near.offsets
+    reach = (offsets + mask_window[1] >= first) & (offsets + mask_window[0] <= last)
+    rows, cols = np.nonzero(reach)
+    # each (pair, other event) masks one run of columns: +1 where it starts, -1 after it
+    start = np.clip(offsets[rows, cols] + mask_window[0] - first, 0, days)
+    stop = np.clip(offsets[rows, cols] + mask_window[1] - first + 1, 0, days)
+    runs = np.zeros((offsets.shape[0], days + 1), dtype=np.int32)
+    np.add.at(runs, (rows, start), 1)
+    np.add.at(runs, (rows, stop), -1)
+    return np.cumsum(runs[:, :days], axis=1) > 0
 
 
 def in_window(near: Neighbours, window: tuple[int, int]) -> list[str]:

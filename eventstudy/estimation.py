@@ -54,7 +54,9 @@ class Stacked:
         return slice(start - self.first, end - self.first + 1)
 
     def take(self, rows: NDArray[np.intp]) -> Stacked:
-        """The given pairs only."""
+        """The given pairs only (this object when they are all its pairs, in order)."""
+        if len(rows) == len(self.returns) and (rows == np.arange(len(rows))).all():
+            return self
         return Stacked(
             self.returns[rows], self.market[rows], self.factors[rows], self.stale[rows],
             self.dates[rows], self.first,

@@ -30,15 +30,7 @@ def session_returns(prices: pd.Series, mic: str) -> pd.Series:
         on the first session and around missing prices. Dates in ``prices`` that are
         not sessions of ``mic`` are ignored.
     """
-    priced = prices.dropna()
-    if priced.empty:
-        return pd.Series(dtype="float64", name=prices.name)
-    grid = sessions(mic)
-    grid = grid[(grid >= priced.index[0]) & (grid <= priced.index[-1])]
-    on_grid = priced.reindex(grid)
-    out = on_grid / on_grid.shift(1) - 1.0
-    out.name = prices.name
-    return out
+    return returns_and_stale(prices.to_frame(), None, mic)[0][prices.name]
 
 
 def stale_days(prices: pd.Series, volume: pd.Series | None, mic: str) -> pd.Series:
@@ -46,16 +38,47 @@ def stale_days(prices: pd.Series, volume: pd.Series | None, mic: str) -> pd.Seri
 
     Returned on the same session grid as :func:`session_returns`; False where unknown.
     """
-    priced = prices.dropna()
-    if priced.empty:
-        return pd.Series(dtype=bool)
+    volumes = None if volume is None else volume.to_frame(prices.name)
+    return returns_and_stale(prices.to_frame(), volumes, mic)[1][prices.name]
+
+
+def returns_and_stale(
+    prices: pd.DataFrame, volume: pd.DataFrame | None, mic: str
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """:func:`session_returns` and :func:`stale_days` of every column of ``prices``.
+
+    The columns (tickers of exchange ``mic``) are placed on the sessions once, as one
+    frame; each ticker's series then covers its own first to last priced session.
+    ``volume`` holds volumes for some of the columns (or None).
+    """
+    prices = prices.sort_index()
+    valid = prices.notna().to_numpy()
+    known = dict(zip(prices.columns, valid.any(axis=0), strict=True))
+    first = dict(zip(prices.columns, prices.index[valid.argmax(axis=0)], strict=True))
+    last = dict(zip(prices.columns, prices.index[::-1][valid[::-1].argmax(axis=0)], strict=True))
     grid = sessions(mic)
-    grid = grid[(grid >= priced.index[0]) & (grid <= priced.index[-1])]
-    on_grid = priced.reindex(grid)
-    stale = (on_grid == on_grid.shift(1)).to_numpy()
+    spans = [(first[c], last[c]) for c in prices.columns if known[c]]
+    if spans:
+        grid = grid[(grid >= min(a for a, _ in spans)) & (grid <= max(b for _, b in spans))]
+    else:
+        grid = grid[:0]
+    on_grid = prices.reindex(grid)
+    previous = on_grid.shift(1)
+    returns = on_grid / previous - 1.0
+    stale = on_grid == previous
     if volume is not None:
-        stale = stale | (volume.reindex(grid) == 0).to_numpy()
-    return pd.Series(stale, index=grid)
+        zero = volume.reindex(index=grid, columns=prices.columns) == 0
+        stale = stale | zero
+    out_returns, out_stale = {}, {}
+    for name in prices.columns:
+        if not known[name]:
+            out_returns[name] = pd.Series(dtype="float64", name=name)
+            out_stale[name] = pd.Series(dtype=bool)
+            continue
+        span = slice(grid.searchsorted(first[name]), grid.searchsorted(last[name], "right"))
+        out_returns[name] = returns[name].iloc[span]
+        out_stale[name] = pd.Series(stale[name].to_numpy()[span], index=grid[span])
+    return out_returns, out_stale
 
 
 def trade_to_trade(

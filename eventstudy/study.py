@@ -23,7 +23,7 @@ from eventstudy.data import PriceSource, PriceTable, get_source
 from eventstudy.data.factors import load_factor_returns
 from eventstudy.errors import EventStudyError
 from eventstudy.estimation import LAG_PAD, Estimates, estimate, stack_pairs, tables
-from eventstudy.returns import session_returns, stale_days
+from eventstudy.returns import returns_and_stale
 from eventstudy.study_tests import check_test_names
 
 if TYPE_CHECKING:
@@ -198,12 +198,21 @@ def run_study(
         table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
 
     available = set(table.tickers)
-    returns = {t: session_returns(table.adj_close[t], exchange_for(t)) for t in available}
+    volume = table.volume if table.volume is not None else pd.DataFrame()
+    returns, stale = {}, {}
+    by_exchange: dict[str, list[str]] = {}
+    for t in table.tickers:
+        by_exchange.setdefault(exchange_for(t), []).append(t)
+    for mic, tickers in by_exchange.items():
+        with_volume = [t for t in tickers if t in volume.columns]
+        placed = returns_and_stale(
+            table.adj_close[tickers], volume[with_volume] if with_volume else None, mic
+        )
+        returns |= placed[0]
+        stale |= placed[1]
     if settings.factors_file is not None:  # factor returns by date, named by their column
         base = study.path.parent if study.path else None
         returns |= load_factor_returns(settings.factors_file, base)
-    volume = table.volume if table.volume is not None else pd.DataFrame()
-    stale = {t: stale_days(table.adj_close[t], volume.get(t), exchange_for(t)) for t in available}
     model_of = {e.id: study.model_for(e) for e in study.events}
     runnable = []
     for pair, span_start, span_end in in_calendar:

@@ -8,7 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.abnormal import car_variance
-from eventstudy.calendar import session_span
+from eventstudy.calendar import session_span, sessions
 from eventstudy.config import parse_study
 from eventstudy.confounders import FAR, Neighbours, estimation_mask
 from eventstudy.models import (
@@ -18,7 +18,7 @@ from eventstudy.models import (
     fit_market_adjusted,
     fit_scholes_williams,
 )
-from eventstudy.returns import trade_to_trade
+from eventstudy.returns import returns_and_stale, session_returns, stale_days, trade_to_trade
 from eventstudy.study import run_study
 from tests.conftest import FrameSource, market_model_prices
 
@@ -124,6 +124,21 @@ def test_estimation_mask_is_exactly_the_documented_days():
     rel = np.arange(-250, -10)
     assert list(rel[mask[0]]) == [-31, -30, -29]  # the event at +3 is outside estimation
     assert not mask[1].any()
+
+
+def test_estimation_mask_equals_the_day_by_day_definition():
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        offsets = rng.integers(-40, 10, (rng.integers(1, 20), rng.integers(1, 6)))
+        offsets[rng.random(offsets.shape) < 0.3] = FAR
+        window, mask_window = (-30, -3), tuple(sorted(rng.integers(-4, 4, 2)))
+        mask = estimation_mask(Neighbours(["x"] * offsets.shape[1], offsets), window, mask_window)
+        rel = np.arange(window[0], window[1] + 1)
+        expected = np.zeros(mask.shape, dtype=bool)
+        for i, j in np.ndindex(offsets.shape):
+            lo, hi = offsets[i, j] + mask_window[0], offsets[i, j] + mask_window[1]
+            expected[i] |= (rel >= lo) & (rel <= hi)
+        np.testing.assert_array_equal(mask, expected)
 
 
 def _study(extra_events=(), **settings):
@@ -243,3 +258,44 @@ def test_factor_model_without_factors_is_a_user_error():
         _study(model="factor")
     with pytest.raises(EventStudyError, match="factor model needs"):
         _study().with_model("factor")
+
+
+def _reference_returns(prices: pd.Series, mic: str) -> pd.Series:
+    """The per-ticker definition: reindex the priced dates on the sessions, P_t/P_t-1 - 1."""
+    priced = prices.dropna()
+    grid = sessions(mic)
+    grid = grid[(grid >= priced.index[0]) & (grid <= priced.index[-1])]
+    on_grid = priced.reindex(grid)
+    return on_grid / on_grid.shift(1) - 1.0
+
+
+def test_returns_of_many_tickers_at_once_equal_the_per_ticker_definition():
+    days = sessions("XNYS")
+    days = days[(days >= "2023-01-03") & (days <= "2023-12-29")]
+    rng = np.random.default_rng(9)
+    index = days.union(pd.DatetimeIndex(["2023-07-04", "2023-12-25"]))  # holidays: ignored
+    prices = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.01, (len(index), 4)), axis=0)),
+        index=index,
+        columns=["A", "B", "C", "D"],
+    )
+    prices.iloc[:20, 1] = np.nan  # B starts later
+    prices.iloc[-15:, 2] = np.nan  # C ends earlier
+    prices.iloc[rng.random(len(index)) < 0.05, 0] = np.nan  # holes in A
+    prices.iloc[100:103, 3] = prices.iloc[99, 3]  # D repeats a price: stale
+    prices["E"] = np.nan  # no prices at all
+    volume = pd.DataFrame({"A": 1000.0}, index=index)
+    volume.iloc[50, 0] = 0.0
+    returns, stale = returns_and_stale(prices, volume, "XNYS")
+    for ticker in "ABCD":
+        expected = _reference_returns(prices[ticker], "XNYS")
+        pd.testing.assert_series_equal(returns[ticker], expected, check_names=False)
+        assert returns[ticker].name == ticker
+        assert stale[ticker].index.equals(expected.index)
+        pd.testing.assert_series_equal(session_returns(prices[ticker], "XNYS"), returns[ticker])
+    assert returns["E"].empty and stale["E"].empty
+    assert list(stale["D"][stale["D"]].index) == list(prices.index[100:103])
+    assert list(stale["A"][stale["A"]].index) == [prices.index[50]]
+    np.testing.assert_array_equal(
+        stale_days(prices["A"], volume["A"], "XNYS").to_numpy(), stale["A"].to_numpy()
+    )
