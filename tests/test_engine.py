@@ -104,6 +104,25 @@ def test_partitions_give_identical_fits(model: str) -> None:
     assert len(partitions(103, 10)) == 11
 
 
+@pytest.mark.parametrize("model", ["market", "factor", "dimson"])
+def test_threaded_blocks_equal_one_block(model: str, monkeypatch) -> None:
+    from eventstudy import engine
+
+    y_est, m_pad, f_est, y_evt, m_evt, f_evt = _panel(seed=3, n=103)
+    window = np.zeros(L_EVT, dtype=bool)
+    window[3:9] = True
+    whole = fit_pairs(model, y_est, m_pad, f_est)
+    ar, stats = car_statistics(whole, y_evt, m_evt, window, f_evt)
+    monkeypatch.setattr(engine, "LOCAL_BLOCK", 10)  # 11 blocks, run in threads
+    blocks = fit_pairs(model, y_est, m_pad, f_est)
+    ar_b, stats_b = car_statistics(blocks, y_evt, m_evt, window, f_evt)
+    for name in ("coef", "sigma", "df", "r2", "n_est", "xtx_inv"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
+    np.testing.assert_array_equal(ar_b, ar)
+    for name in ("car", "se", "t", "p", "n_days"):
+        np.testing.assert_array_equal(getattr(stats_b, name), getattr(stats, name))
+
+
 @pytest.fixture(scope="session")
 def dask_client():
     distributed = pytest.importorskip("distributed")
