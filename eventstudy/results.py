@@ -346,7 +346,9 @@ class StudyResult:
             named after ``study.name``.
         plots
             Also draw ``caar``, ``heatmap`` and ``timeline`` for the study and
-            ``<event_id>/car`` and ``<event_id>/ar`` per event.
+            ``<event_id>/car`` and ``<event_id>/ar`` per event, in worker processes
+            (one per CPU, see :class:`eventstudy.plots.FigureJob`) while the tables
+            are written.
         formats
             Figure formats: ``"png"`` and/or ``"svg"``.
         progress
@@ -359,29 +361,34 @@ class StudyResult:
             ``"<event_id>/car.png"`` ...) to path. Every file is written atomically;
             ``report.html`` embeds the figures and is written even without them.
         """
+        from contextlib import nullcontext
+
+        from eventstudy.plots import FigureJob, Figures
+        from eventstudy.report import write_report
+
         folder = Path(out) / self.study.study.name
         # manifest.json is removed first and written last: a folder holding one is one
         # complete run; after an interrupted re-run every file is still complete (old or
         # new, each replaced atomically) but there is no manifest until a run completes.
         (folder / "manifest.json").unlink(missing_ok=True)
-        written = {
-            "abnormal_returns": output.write_csv(
-                folder / "abnormal_returns.csv", self.abnormal_returns
-            ),
-            "car": output.write_csv(folder / "car.csv", self.car),
-            "models": output.write_csv(folder / "models.csv", self.models),
-            "skipped": output.write_csv(folder / "skipped.csv", self.skipped),
-            "summary": output.write_text(folder / "summary.txt", self.summary().as_text() + "\n"),
-        }
-        if self.test_names:
-            written["tests"] = output.write_csv(folder / "tests.csv", self.tests())
-        from eventstudy.plots import Figures, save_figures
-        from eventstudy.report import write_report
-
-        figures = Figures()
-        if plots:
-            figures = save_figures(self, folder, formats=tuple(formats), progress=progress)
-            written.update(figures.paths)
+        # The figures are drawn in worker processes while the tables are written and
+        # the tests computed here; they are written once those are done.
+        with FigureJob(self, folder, formats=tuple(formats)) if plots else nullcontext() as job:
+            written = {
+                "abnormal_returns": output.write_csv(
+                    folder / "abnormal_returns.csv", self.abnormal_returns
+                ),
+                "car": output.write_csv(folder / "car.csv", self.car),
+                "models": output.write_csv(folder / "models.csv", self.models),
+                "skipped": output.write_csv(folder / "skipped.csv", self.skipped),
+                "summary": output.write_text(
+                    folder / "summary.txt", self.summary().as_text() + "\n"
+                ),
+            }
+            if self.test_names:
+                written["tests"] = output.write_csv(folder / "tests.csv", self.tests())
+            figures = job.finish(progress) if job is not None else Figures()
+        written.update(figures.paths)
         written["report"] = write_report(self, folder / "report.html", figures.images)
         written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
         return written
