@@ -82,10 +82,10 @@ def main() -> None:
             big = [EXE, "run", str(events), "--source", "csv", "--prices", str(prices)]
             big += ["--no-plots", "--quiet", "--out", str(out)]
             label = f"{s} x {e} = {s * e:,} pairs, csv, --no-plots"
-            rows.append((f"{label}, default tests", timed(big, 1)))
+            rows.append((f"{label}, default tests", timed(big, args.repeat)))
             cheap = [*big, "--tests", "cs_t,bmp_t,kp_bmp_t"]
-            rows.append((f"{label}, --tests cs_t,bmp_t,kp_bmp_t", timed(cheap, 1)))
-            rows.append((f"{label}, --tests none", timed([*big, "--tests", "none"], 1)))
+            rows.append((f"{label}, --tests cs_t,bmp_t,kp_bmp_t", timed(cheap, args.repeat)))
+            rows.append((f"{label}, --tests none", timed([*big, "--tests", "none"], args.repeat)))
         shutil.rmtree(out, ignore_errors=True)
     print("| command | seconds (best) | slowest | runs |\n|---|---|---|---|")
     for label, times in rows:
