@@ -583,8 +583,15 @@ def _round_ticks(lo: int, hi: int) -> list[int]:
     return [d for d in range(lo - lo % step, hi + 1, step) if lo <= d <= hi]
 
 
+HEATMAP_SECURITIES = 30
+"""The heat map shows at most this many securities (those with the smallest mean p)."""
+
+
 def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> Figure:
     """Event x security heat map of CAR over one window (default ``[0, +1]``).
+
+    A study of more than :data:`HEATMAP_SECURITIES` securities shows those with the
+    smallest mean p-value across events (in study order) and says so.
 
     Each cell shows the CAR in % with stars for its two-sided MacKinlay t-test
     (``*`` p < 0.10, ``**`` p < 0.05, ``***`` p < 0.01); grey cells are pairs that
@@ -598,6 +605,11 @@ def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> 
 
     start, end = window or default_window(result)
     values, pvalues = car_matrix(result, (start, end))
+    every = values.shape[1]
+    if every > HEATMAP_SECURITIES:  # the most significant securities, in study order
+        keep = pvalues.mean(axis=0).sort_values(kind="stable").index[:HEATMAP_SECURITIES]
+        columns = [t for t in values.columns if t in set(keep)]
+        values, pvalues = values[columns], pvalues[columns]
     skipped = set(zip(result.skipped["event_id"], result.skipped["ticker"], strict=True))
     n_rows, n_cols = values.shape
     labels = [f"{e}  {result.study.event(e).date:%Y-%m-%d}" for e in values.index]
@@ -610,7 +622,12 @@ def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> 
         fig,
         _study_title(result),
         f"CAR[{start:+d},{end:+d}] in % per event and security · * p<0.10, ** p<0.05, "
-        "*** p<0.01 (MacKinlay t)",
+        "*** p<0.01 (MacKinlay t)"
+        + (
+            f" · the {n_cols} of {every} securities with the smallest mean p; all in car.csv"
+            if every > n_cols
+            else ""
+        ),
     )
     grid_w = min(cell_w * n_cols, width - left - 1.3)
     ax = _axes(fig, left, 0.4, width - left - grid_w, top + 0.35)
@@ -813,7 +830,7 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
         if event_id is None:
             raise EventStudyError(f"plot kind '{kind}' needs an event id")
         result.study.event(event_id)  # a clear error for an unknown id
-        if event_id not in set(result.abnormal_returns["event_id"]):
+        if not (result.abnormal_returns["event_id"] == event_id).any():
             raise EventStudyError(f"event '{event_id}' has no estimated pair to plot")
         return PLOTS[kind](result, event_id, **options)
     if result.abnormal_returns.empty:

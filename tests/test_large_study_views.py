@@ -73,3 +73,22 @@ def test_terminal_table_has_one_row_per_event_for_many_securities():
         assert cells[2] == f"{part['car'].mean() * 100:+.2f}"
         assert cells[3] == f"{part['car'].median() * 100:+.2f}"
     assert max(len(x) for x in lines) <= 100
+
+
+def test_heatmap_shows_the_most_significant_securities_of_a_wide_study():
+    from eventstudy.plots import HEATMAP_SECURITIES
+
+    result = wide_study()
+    fig = result.plot("heatmap")
+    ax = max(fig.axes, key=lambda a: a.get_position().width)
+    tickers = [t.get_text() for t in ax.get_xticklabels()]
+    rows = result.car_window(0, 1)
+    mean_p = rows.groupby("ticker")["car_p"].mean()
+    expected = set(mean_p.sort_values(kind="stable").index[:HEATMAP_SECURITIES])
+    assert set(tickers) == expected and len(tickers) == HEATMAP_SECURITIES
+    order = list(dict.fromkeys(a.ticker for a in result.alignments))
+    assert tickers == [t for t in order if t in expected]
+    values = rows.pivot(index="event_id", columns="ticker", values="car")[tickers] * 100
+    np.testing.assert_allclose(ax.images[0].get_array().filled(np.nan), values.to_numpy())
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert f"the {HEATMAP_SECURITIES} of {N_SECURITIES + 20} securities" in texts
