@@ -361,6 +361,7 @@ class StudyResult:
             ``"<event_id>/car.png"`` ...) to path. Every file is written atomically;
             ``report.html`` embeds the figures and is written even without them.
         """
+        from concurrent.futures import ThreadPoolExecutor
         from contextlib import nullcontext
 
         from eventstudy.plots import FigureJob, Figures
@@ -373,7 +374,12 @@ class StudyResult:
         (folder / "manifest.json").unlink(missing_ok=True)
         # The figures are drawn in worker processes while the tables are written and
         # the tests computed here; they are written once those are done.
-        with FigureJob(self, folder, formats=tuple(formats)) if plots else nullcontext() as job:
+        with (
+            FigureJob(self, folder, formats=tuple(formats)) if plots else nullcontext() as job,
+            ThreadPoolExecutor(max_workers=1) as background,
+        ):
+            # tests.csv is computed in a thread while the other tables are written
+            tests = background.submit(self.tests) if self.test_names else None
             written = {
                 "abnormal_returns": output.write_csv(
                     folder / "abnormal_returns.csv", self.abnormal_returns
@@ -385,8 +391,8 @@ class StudyResult:
                     folder / "summary.txt", self.summary().as_text() + "\n"
                 ),
             }
-            if self.test_names:
-                written["tests"] = output.write_csv(folder / "tests.csv", self.tests())
+            if tests is not None:
+                written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
             figures = job.finish(progress) if job is not None else Figures()
         written.update(figures.paths)
         written["report"] = write_report(self, folder / "report.html", figures.images)
