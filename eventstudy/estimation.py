@@ -238,6 +238,18 @@ def estimate(
     )  # fmt: skip
 
 
+def _text(values: list[str]) -> pd.api.extensions.ExtensionArray:
+    """A string column (pandas ``str``); repeat rows with ``.take`` (no per-row work)."""
+    return pd.array(values, dtype="str")
+
+
+def _iso_days(dates: NDArray[np.datetime64]) -> pd.api.extensions.ExtensionArray:
+    """``YYYY-MM-DD`` of each date (missing for NaT), formatting each distinct day once."""
+    days, inverse = np.unique(dates.astype("M8[D]"), return_inverse=True)
+    text = [None if np.isnat(day) else str(day) for day in days]
+    return _text(text).take(inverse.ravel())  # type: ignore[arg-type]
+
+
 def tables(
     group: Estimates, car_windows: list[tuple[int, int]], factor_names: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -256,14 +268,15 @@ def tables(
     width = len(rel_days)
     running_car = np.cumsum(np.where(valid, ar, 0.0), axis=1)
     y_evt, x_evt = data.returns[:, group.evt], data.market[:, group.evt]
-    ids = [p.event_id for p in pairs]
-    tickers = [p.ticker for p in pairs]
+    ids = _text([p.event_id for p in pairs])
+    tickers = _text([p.ticker for p in pairs])
+    each_day = np.repeat(np.arange(len(pairs)), width)
     ar_frame = pd.DataFrame(
         {
-            "event_id": np.repeat(ids, width),
-            "ticker": np.repeat(tickers, width),
+            "event_id": ids.take(each_day),
+            "ticker": tickers.take(each_day),
             "rel_day": np.tile(rel_days, len(pairs)),
-            "date": pd.DatetimeIndex(data.dates[:, group.evt].ravel()).strftime("%Y-%m-%d"),
+            "date": _iso_days(data.dates[:, group.evt].ravel()),
             "ret": y_evt.ravel(),
             "benchmark_ret": x_evt.ravel(),
             "expected_ret": np.einsum("nlk,nk->nl", design, fit.coef).ravel(),
@@ -276,7 +289,8 @@ def tables(
         }
     )
 
-    day0s = [f"{p.alignment.day0:%Y-%m-%d}" for p in pairs]
+    day0s = _iso_days(np.array([p.alignment.day0.to_datetime64() for p in pairs], "M8[ns]"))
+    benchmarks = _text([p.benchmark for p in pairs])
     car_rows = []
     for w_start, w_end in car_windows:
         included = valid & ((rel_days >= w_start) & (rel_days <= w_end))[None, :]
@@ -301,7 +315,7 @@ def tables(
                     "beta": fit.beta,
                     "sigma": fit.sigma,
                     "n_days": included.sum(axis=1),
-                    "benchmark": [q.benchmark for q in pairs],
+                    "benchmark": benchmarks,
                     "model": fit.model,
                     "confounders": in_window(group.near, (w_start, w_end)),
                 }
@@ -319,9 +333,9 @@ def tables(
             "sigma": fit.sigma,
             "r2": fit.r2,
             "n_est": fit.n_est,
-            "est_start": pd.DatetimeIndex(est_dates[:, 0]).strftime("%Y-%m-%d"),
-            "est_end": pd.DatetimeIndex(est_dates[:, -1]).strftime("%Y-%m-%d"),
-            "benchmark": [p.benchmark for p in pairs],
+            "est_start": _iso_days(est_dates[:, 0]),
+            "est_end": _iso_days(est_dates[:, -1]),
+            "benchmark": benchmarks,
             "exchange": [p.alignment.exchange for p in pairs],
             "df": fit.df,
             "n_masked": group.masked.sum(axis=1),
