@@ -138,6 +138,7 @@ def _stars_html(p: object) -> str:
 
 
 ROW_LIMIT = 200  # a large study's report lists the most significant rows; CSVs hold all
+EVENT_ROW_LIMIT = 50  # the same for each event's own tables
 
 
 def _capped(rows: pd.DataFrame, limit: int = ROW_LIMIT) -> tuple[pd.DataFrame, str]:
@@ -156,7 +157,7 @@ def _capped(rows: pd.DataFrame, limit: int = ROW_LIMIT) -> tuple[pd.DataFrame, s
     return shown, note
 
 
-def _car_table(rows: pd.DataFrame, *, with_event: bool) -> str:
+def _car_table(rows: pd.DataFrame, *, with_event: bool, limit: int = ROW_LIMIT) -> str:
     has_confounders = "confounders" in rows.columns
     header = [
         *(["Event"] if with_event else []),
@@ -180,7 +181,7 @@ def _car_table(rows: pd.DataFrame, *, with_event: bool) -> str:
         False,
         *([False] if has_confounders else []),
     ]
-    rows, cut_note = _capped(rows)
+    rows, cut_note = _capped(rows, limit)
     body = []
     for r in rows.itertuples(index=False):
         cells = [
@@ -440,7 +441,7 @@ def _event_section(result: StudyResult, event_id: str, images: Images) -> str:
     estimated = set(result.models.loc[result.models["event_id"] == event_id, "ticker"])
     align_rows = []
     mine = [a for a in result.alignments if a.event_id == event_id]
-    for a in mine[:ROW_LIMIT]:
+    for a in mine[:EVENT_ROW_LIMIT]:
         if a.ticker in estimated:
             status = "estimated"
         elif a.ticker in skipped:
@@ -461,13 +462,17 @@ def _event_section(result: StudyResult, event_id: str, images: Images) -> str:
     alignment = _table(
         ["Security", "Exchange", "News time", "Day 0", "Shifted", "Why", "Status"], align_rows
     )
-    if len(mine) > ROW_LIMIT:
+    if len(mine) > EVENT_ROW_LIMIT:
         alignment += (
-            f"<p class=meta>Showing {ROW_LIMIT} of {len(mine)} securities; "
+            f"<p class=meta>Showing {EVENT_ROW_LIMIT} of {len(mine)} securities; "
             "manifest.json records every day 0.</p>"
         )
     car = result.car[result.car["event_id"] == event_id]
-    tables = _car_table(car, with_event=False) if len(car) else "<p>No estimated pair.</p>"
+    tables = (
+        _car_table(car, with_event=False, limit=EVENT_ROW_LIMIT)
+        if len(car)
+        else "<p>No estimated pair.</p>"
+    )
     notes = f"<p class=notes>{esc(event.notes)}</p>" if event.notes else ""
     figures = _figure(images, f"{event_id}/car", f"{event_id}: CAR paths with 95% bands") + _figure(
         images, f"{event_id}/ar", f"{event_id}: daily abnormal returns"

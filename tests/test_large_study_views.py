@@ -92,3 +92,18 @@ def test_heatmap_shows_the_most_significant_securities_of_a_wide_study():
     np.testing.assert_allclose(ax.images[0].get_array().filled(np.nan), values.to_numpy())
     texts = " ".join(t.get_text() for t in fig.texts)
     assert f"the {HEATMAP_SECURITIES} of {N_SECURITIES + 20} securities" in texts
+
+
+def test_report_lists_the_most_significant_rows_of_a_wide_study():
+    from eventstudy.report import EVENT_ROW_LIMIT, ROW_LIMIT, render_report
+
+    result = wide_study()
+    page = render_report(result, {})
+    pairs = N_SECURITIES * len(result.study.study.car_windows)  # CAR rows of one event
+    every = pairs * N_EVENTS
+    assert page.count(f"Showing {EVENT_ROW_LIMIT} of {pairs} rows (smallest p first)") == N_EVENTS
+    assert f"Showing {ROW_LIMIT} of {every} rows (smallest p first)" in page
+    securities = N_SECURITIES + 20
+    assert page.count(f"Showing {EVENT_ROW_LIMIT} of {securities} securities") == N_EVENTS
+    smallest = result.car.sort_values("car_p").iloc[0]
+    assert f"event-{smallest['event_id']}" in page and smallest["ticker"] in page
