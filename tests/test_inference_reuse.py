@@ -21,6 +21,7 @@ from eventstudy.inference import TESTS, EventPanel, run_tests, window_view
 from eventstudy.inference.nonparametric import _generalized_rank_sums, _rank
 from eventstudy.inference.panel import estimation_sar, row_patterns
 from eventstudy.inference.resampling import (
+    _Pool,
     _replicates,
     _replicates_by_pair,
     _replicates_by_pattern,
@@ -127,13 +128,16 @@ def test_bootstrap_replicates_by_gram_equal_the_pairwise_sums(patterns):
     holes = rng.random((patterns, 60)) < 0.1
     z[holes[rng.integers(0, patterns, 200)]] = np.nan
     z[:3] = np.nan  # pairs with no residual at all
-    draws = rng.integers(0, 60, size=(300, 5))
-    present = np.isfinite(z)
-    values = np.where(present, z, 0.0)
-    direct = _replicates_by_pair(values, present.astype(float), draws)
-    by_pattern = _replicates_by_pattern(values, *row_patterns(present), draws)
-    np.testing.assert_allclose(by_pattern, direct, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(_replicates(z, draws), direct, rtol=1e-10, atol=1e-12)
+    pool = _Pool.of(z)
+    assert pool.days == np.isfinite(z).any(axis=0).sum()
+    np.testing.assert_array_equal(pool.values, np.nan_to_num(z[:, np.isfinite(z).any(axis=0)]))
+    draws = rng.integers(0, pool.days, size=(300, 5))
+    direct = _replicates_by_pair(pool.values, pool.present.astype(float), draws)
+    for _ in range(2):  # the second time from the kept Gram matrices
+        by_pattern = _replicates_by_pattern(pool, draws)
+        np.testing.assert_allclose(by_pattern, direct, rtol=1e-10, atol=1e-12)
+    assert pool._moments is not None
+    np.testing.assert_allclose(_replicates(pool, draws), direct, rtol=1e-10, atol=1e-12)
     assert np.isfinite(direct).all()
 
 

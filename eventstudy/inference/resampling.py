@@ -18,12 +18,16 @@ the normal/Student reference distribution, so heavy tails are handled too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 
 from eventstudy.inference.panel import EventPanel, estimation_sar, row_patterns, window_view
 from eventstudy.inference.result import TestResult, result, unavailable
 
 _CHUNK_CELLS = 4_000_000  # pairs x draws x days gathered at once
+_GRAM_CELLS = 4_000_000  # patterns x days^2 of Gram matrices kept per group (32 MB)
 _GATHER_COST = 200.0  # cost of a gathered element in Gram multiply-adds (measured)
 
 
@@ -44,35 +48,81 @@ def _studentized(total: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where((n < 2) | ~(sd > 0), np.nan, t)
 
 
-def _replicates(z: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """The studentized statistic of every replicate: ``draws`` (B, L) columns of ``z``.
+@dataclass
+class _Pool:
+    """The used pairs' standardized residuals on the estimation days any of them has.
 
-    ``z`` (N, D) holds the pairs' standardized residuals on the pool of D days (NaN =
-    missing). The sums run by missing-day pattern (:func:`_replicates_by_pattern`)
-    unless summing each pair's drawn days (:func:`_replicates_by_pair`) is cheaper
-    (many patterns, few pairs); both give the same statistics up to rounding. With
-    500 pairs, 250 days and 999 draws the pattern sums took 1-4 ms against 18-46 ms
-    pair by pair (windows of 1 to 21 days), with 20,000 pairs 50 ms against 0.6-4.5 s.
+    Kept per group of pairs (it does not depend on the CAR window), with the pairs
+    grouped by their pattern of missing days and, when they fit in
+    :data:`_GRAM_CELLS`, each pattern's column sums and Gram matrix.
+
+    Attributes
+    ----------
+    values
+        (N, D) residuals over ``s_i`` on the D pooled days, 0 where missing.
+    present
+        (N, D) which are not missing.
+    patterns, member
+        The distinct rows of ``present`` and each pair's pattern.
     """
-    present = np.isfinite(z)
-    values = np.where(present, z, 0.0)
+
+    values: np.ndarray
+    present: np.ndarray
+    patterns: np.ndarray
+    member: np.ndarray
+    _moments: list[tuple[int, np.ndarray, np.ndarray]] | None = None
+
+    @classmethod
+    def of(cls, z: np.ndarray) -> _Pool:
+        """The pool of ``z`` (N, L1), NaN = missing: the days where some pair has a value."""
+        z = z[:, np.isfinite(z).any(axis=0)]
+        present = np.isfinite(z)
+        patterns, member = row_patterns(present)
+        return cls(np.where(present, z, 0.0), present, patterns, member)
+
+    @property
+    def days(self) -> int:
+        """Number of pooled days D."""
+        return int(self.values.shape[1])
+
+    def moments(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Each pattern's number of pairs, column sums ``1'z`` and Gram matrix ``z'z``."""
+        if self._moments is not None:
+            yield from self._moments
+            return
+        keep = len(self.patterns) * self.days**2 <= _GRAM_CELLS
+        made = []
+        for k in range(len(self.patterns)):
+            rows = self.values[self.member == k]
+            item = (len(rows), rows.sum(axis=0), rows.T @ rows)
+            made += [item] if keep else []
+            yield item
+        if keep:
+            self._moments = made
+
+
+def _replicates(pool: _Pool, draws: np.ndarray) -> np.ndarray:
+    """The studentized statistic of every replicate: ``draws`` (B, L) days of ``pool``.
+
+    The sums run by missing-day pattern (:func:`_replicates_by_pattern`) unless summing
+    each pair's drawn days (:func:`_replicates_by_pair`) is cheaper (many patterns, few
+    pairs); both give the same statistics up to rounding. With 500 pairs, 250 days and
+    999 draws the pattern sums took 1-4 ms against 18-46 ms pair by pair (windows of
+    1 to 21 days), with 20,000 pairs 50 ms against 0.6-4.5 s.
+    """
     n_boot, length = draws.shape
-    patterns, member = row_patterns(present)
-    gathered_by_pattern = len(patterns) * n_boot * length**2
-    gathered_by_pair = z.shape[0] * n_boot * length
-    if gathered_by_pattern + z.size * z.shape[1] / _GATHER_COST > gathered_by_pair:
-        return _replicates_by_pair(values, present.astype(np.float64), draws)
-    return _replicates_by_pattern(values, patterns, member, draws)
+    gathered_by_pattern = len(pool.patterns) * n_boot * length**2
+    gathered_by_pair = len(pool.values) * n_boot * length
+    if gathered_by_pattern + pool.values.size * pool.days / _GATHER_COST > gathered_by_pair:
+        return _replicates_by_pair(pool.values, pool.present.astype(np.float64), draws)
+    return _replicates_by_pattern(pool, draws)
 
 
-def _replicates_by_pattern(
-    values: np.ndarray, patterns: np.ndarray, member: np.ndarray, draws: np.ndarray
-) -> np.ndarray:
+def _replicates_by_pattern(pool: _Pool, draws: np.ndarray) -> np.ndarray:
     """:func:`_replicates` from each missing-day pattern's column sums and Gram matrix.
 
-    Pairs with the same ``patterns`` row (``member`` = pattern of each pair; ``values``
-    0 where missing) share ``count`` in every replicate, so with the pattern's column
-    sums ``s = 1'z`` and Gram matrix ``G = z'z``:
+    Pairs with the same pattern share ``count`` in every replicate, so with the
+    pattern's column sums ``s = 1'z`` and Gram matrix ``G = z'z``:
     ``sum_i x_i = (sum_k s_dk) / sqrt(count)`` and
     ``sum_i x_i^2 = (sum_k sum_l G_dk,dl) / count``, O(B L^2) per pattern instead of
     O(B N L). The dispersion is ``sum x^2 - N mean^2``; below 1e-12 of ``sum x^2`` it is
@@ -80,14 +130,12 @@ def _replicates_by_pattern(
     """
     n_boot = len(draws)
     n, sum_x, sum_x2 = np.zeros(n_boot), np.zeros(n_boot), np.zeros(n_boot)
-    for k, pattern in enumerate(patterns):
-        rows = values[member == k]
+    for (size, colsum, gram), pattern in zip(pool.moments(), pool.patterns, strict=True):
         count = pattern[draws].sum(axis=1).astype(np.float64)
         ok = count > 0
         safe = np.where(ok, count, 1.0)
-        gram = rows.T @ rows
-        n += np.where(ok, len(rows), 0)
-        sum_x += np.where(ok, rows.sum(axis=0)[draws].sum(axis=1) / np.sqrt(safe), 0.0)
+        n += np.where(ok, size, 0)
+        sum_x += np.where(ok, colsum[draws].sum(axis=1) / np.sqrt(safe), 0.0)
         quad = gram[draws[:, :, None], draws[:, None, :]].sum(axis=(1, 2))
         sum_x2 += np.where(ok, quad / safe, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -161,14 +209,14 @@ def bootstrap(
     if not np.isfinite(t_obs):
         return unavailable(name, "the standardized CARs have no dispersion", n)
 
-    z_est = estimation_sar(panel)[use]
-    days_with_data = np.isfinite(z_est).any(axis=0)
-    pool = np.flatnonzero(days_with_data)
-    if pool.size < 2:
+    pool = panel.cached(
+        ("bootstrap pool", use.tobytes()), lambda: _Pool.of(estimation_sar(panel)[use])
+    )
+    if pool.days < 2:
         return unavailable(name, "fewer than 2 estimation days with residuals", n)
     length = int(w.in_window.sum())
-    draws = np.random.default_rng(seed).integers(0, pool.size, size=(n_boot, length))
-    t_star = _replicates(z_est[:, pool], draws)
+    draws = np.random.default_rng(seed).integers(0, pool.days, size=(n_boot, length))
+    t_star = _replicates(pool, draws)
     ok = np.isfinite(t_star)
     finite = int(ok.sum())
     exceed = int((np.abs(t_star[ok]) >= abs(t_obs)).sum())
