@@ -19,6 +19,7 @@ from eventstudy.inference.panel import (
     FloatArray,
     WindowView,
     estimation_sar,
+    rows_of,
     window_view,
 )
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
@@ -54,7 +55,7 @@ def _rank(x: np.ndarray, axis: int | None = None) -> np.ndarray:
 
 def _combined(panel: EventPanel, use: np.ndarray) -> FloatArray:
     """Estimation residuals followed by the full event window's ARs, one row per pair."""
-    return np.hstack([panel.residuals[use], panel.ar[use]])
+    return np.hstack([rows_of(panel.residuals, use), rows_of(panel.ar, use)])
 
 
 def _combined_ranks(panel: EventPanel) -> FloatArray:
@@ -146,7 +147,8 @@ def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
 
     def deviations(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
         t_i = valid.sum(axis=1)
-        return np.where(valid, _combined_ranks(panel)[use] - (t_i[:, None] + 1) / 2.0, 0.0)
+        ranks = rows_of(_combined_ranks(panel), use)
+        return np.where(valid, ranks - (t_i[:, None] + 1) / 2.0, 0.0)
 
     return _combined_series_z("corrado_rank_z", panel, window, deviations, "mean")
 
@@ -170,7 +172,8 @@ def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
 
     def standardized(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
         t_i = valid.sum(axis=1)
-        return np.where(valid, _combined_ranks(panel)[use] / (t_i[:, None] + 1.0) - 0.5, 0.0)
+        ranks = rows_of(_combined_ranks(panel), use)
+        return np.where(valid, ranks / (t_i[:, None] + 1.0) - 0.5, 0.0)
 
     return _combined_series_z("corrado_zivney_rank_z", panel, window, standardized, "sqrt")
 
@@ -280,13 +283,13 @@ def _generalized_rank_sums(
     sums, n_t
         (L1 + 1,) column sums of ``U`` (0 where missing) and pairs with a value.
     """
-    sar = estimation_sar(panel)[use]
+    sar = rows_of(estimation_sar(panel), use)
 
     def window_free() -> tuple[FloatArray, FloatArray, np.ndarray]:
         ranks = panel.per_pair("sar_est_ranks", lambda p: _rank(estimation_sar(p), axis=1))
         valid = np.isfinite(sar)
         weight = 1.0 / (valid.sum(axis=1) + 2.0)  # 1 / (T_i + 1), T_i = valid SARs + 1
-        base = weight @ np.where(valid, ranks[use], 0.0) - 0.5 * valid.sum(axis=0)
+        base = weight @ np.where(valid, rows_of(ranks, use), 0.0) - 0.5 * valid.sum(axis=0)
         return base, weight, valid.sum(axis=0)
 
     base, weight, n_est = panel.cached(("grank ranks", use.tobytes()), window_free)

@@ -420,3 +420,8 @@ def row_patterns(mask: BoolArray) -> tuple[BoolArray, IntArray]:
     )
     first = np.unique(inverse, return_index=True)[1]
     return mask[first], inverse
+
+
+def rows_of(array: np.ndarray, use: BoolArray) -> np.ndarray:
+    """``array[use]``, or ``array`` itself (no copy) when every row is used."""
+    return array if use.all() else array[use]
