@@ -61,11 +61,11 @@ def concat_fits(parts: list[NormalFit]) -> NormalFit:
 
 
 def map_blocks(func: Callable[[slice], T], n_rows: int, size: int | None = None) -> list[T]:
-    """``func(rows)`` for consecutive blocks of ``size`` rows (default :data:`LOCAL_BLOCK`),
-    in threads (one per CPU).
+    """``func(rows)`` for consecutive blocks of rows, in threads (one per CPU).
 
-    numpy releases the GIL in array work, so blocks of pairs run on every core, and
-    each block's temporaries stay small enough for the CPU caches.
+    Blocks hold ``size`` rows (default :data:`LOCAL_BLOCK`). numpy releases the GIL in
+    array work, so blocks of pairs run on every core, and each block's temporaries
+    stay small enough for the CPU caches. The results come back in block order.
     """
     blocks = partitions(n_rows, LOCAL_BLOCK if size is None else size)
     if len(blocks) == 1:

@@ -654,7 +654,6 @@ def rich_table(result: StudyResult, window: tuple[int, int] | None = None) -> Ta
     With more than :data:`RICH_TICKERS` securities, one row per event instead: pairs,
     mean and median CAR, and the share of pairs significant at 5% by sign.
     """
-    from rich.table import Table
     from rich.text import Text
 
     window = window or _default_window(result)
@@ -664,13 +663,10 @@ def rich_table(result: StudyResult, window: tuple[int, int] | None = None) -> Ta
         return _rich_event_table(result, rows, window)
     skipped = {(r.event_id, r.ticker) for r in result.skipped.itertuples(index=False)}
     cells = {(r.event_id, r.ticker): r for r in rows.itertuples(index=False)}
-    flag = " · SYNTHETIC data" if result.synthetic else ""
-    table = Table(
-        title=f"CAR{_window(*window)} in % (t) per event and security{flag}",
-        caption="* p<0.10  ** p<0.05  *** p<0.01 (MacKinlay t, n_est-2 df)",
-        header_style="bold",
-        pad_edge=False,
-        box=None,
+    table = _terminal_table(
+        result,
+        f"CAR{_window(*window)} in % (t) per event and security",
+        "* p<0.10  ** p<0.05  *** p<0.01 (MacKinlay t, n_est-2 df)",
     )
     table.add_column("event", no_wrap=True)
     for ticker in tickers:
@@ -692,17 +688,20 @@ def rich_table(result: StudyResult, window: tuple[int, int] | None = None) -> Ta
     return table
 
 
-def _rich_event_table(result: StudyResult, rows: pd.DataFrame, window: tuple[int, int]) -> Table:
-    """Per-event summary of a wide study's CARs for the terminal."""
+def _terminal_table(result: StudyResult, title: str, caption: str) -> Table:
+    """An empty rich table in the house style (title flagged when the data are synthetic)."""
     from rich.table import Table
 
     flag = " · SYNTHETIC data" if result.synthetic else ""
-    table = Table(
-        title=f"CAR{_window(*window)} per event across securities{flag}",
-        caption="significant: MacKinlay t, p<0.05; the tests of the CAAR are in tests.csv",
-        header_style="bold",
-        pad_edge=False,
-        box=None,
+    return Table(title=title + flag, caption=caption, header_style="bold", pad_edge=False, box=None)
+
+
+def _rich_event_table(result: StudyResult, rows: pd.DataFrame, window: tuple[int, int]) -> Table:
+    """Per-event summary of a wide study's CARs for the terminal."""
+    table = _terminal_table(
+        result,
+        f"CAR{_window(*window)} per event across securities",
+        "significant: MacKinlay t, p<0.05; the tests of the CAAR are in tests.csv",
     )
     for name in ("event", "pairs", "mean CAR %", "median CAR %", "sig. +", "sig. -"):
         table.add_column(name, justify="left" if name == "event" else "right", no_wrap=True)

@@ -158,7 +158,8 @@ def study_tests(
     from threadpoolctl import threadpool_limits
 
     # Many small matrix products: a multi-threaded BLAS spends more time synchronising
-    # than computing (20,000 pairs: 3.6 s with one thread, 5-14 s with two on 2 cores).
+    # than computing (20,000 pairs on 2 busy cores: 3.6 s with one BLAS thread, 6-14 s
+    # with two).
     with threadpool_limits(limits=1, user_api="blas"):
         table = _run_groups(result, panel, names, n_boot=n_boot, seed=seed)
     family = table["group"].str.split(":").str[0] + "|" + table["test"]
