@@ -608,7 +608,8 @@ def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> 
     every = values.shape[1]
     if every > HEATMAP_SECURITIES:  # the most significant securities, in study order
         keep = pvalues.mean(axis=0).sort_values(kind="stable").index[:HEATMAP_SECURITIES]
-        columns = [t for t in values.columns if t in set(keep)]
+        chosen = set(keep)
+        columns = [t for t in values.columns if t in chosen]
         values, pvalues = values[columns], pvalues[columns]
     skipped = set(zip(result.skipped["event_id"], result.skipped["ticker"], strict=True))
     n_rows, n_cols = values.shape
@@ -884,7 +885,7 @@ def figure_names(result: StudyResult) -> Iterator[tuple[str, str, str | None]]:
         return
     for kind in STUDY_KINDS:
         yield kind, kind, None
-    estimated = set(result.abnormal_returns["event_id"])
+    estimated = set(result.abnormal_returns["event_id"].unique())  # not row by row
     for event_id in (e for e in result.event_ids if e in estimated):
         for kind in EVENT_KINDS:
             yield f"{event_id}/{kind}", kind, event_id
