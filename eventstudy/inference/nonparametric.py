@@ -1,7 +1,8 @@
 """Rank and sign tests of abnormal returns over a CAR window.
 
-Ranks are computed per pair along its time axis with :func:`scipy.stats.rankdata`
-(average ranks for ties, NaN left out), vectorised over pairs. Signs count an AR as
+Ranks are computed per pair along its time axis (average ranks for ties, NaN left
+out; the same as :func:`scipy.stats.rankdata`), vectorised over pairs, once per study
+panel (:meth:`~eventstudy.inference.panel.EventPanel.per_pair`). Signs count an AR as
 positive only when strictly above zero (house convention). Every function takes an
 :class:`~eventstudy.inference.panel.EventPanel` and a window ``(start, end)`` of
 relative days and returns a :class:`~eventstudy.inference.result.TestResult`.
