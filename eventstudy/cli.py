@@ -2,8 +2,8 @@
 
 Each command is a thin shell over the library. A user mistake (bad events file, bad
 prices, unknown event id) prints one line starting with ``error:`` and exits with
-code 2; a data-source failure (Yahoo rate limit) exits with code 1. Nothing is
-half-written in either case.
+code 2; a data-source failure (Yahoo rate limit, or Yahoo unreachable with nothing
+cached to stand in) exits with code 1. Nothing is half-written in either case.
 """
 
 from __future__ import annotations
@@ -205,9 +205,16 @@ def run(
             reasons = "; ".join(unique[:3]) + (
                 f"; and {len(unique) - 3} more" if len(unique) > 3 else ""
             )
-            raise EventStudyError(
-                f"no (event, security) pair could be estimated ({reasons})", file=events_file
-            )
+            message = f"no (event, security) pair could be estimated ({reasons})"
+            if any("Yahoo unreachable" in part for part in unique):  # not the user's doing
+                from eventstudy.data.yahoo import FetchError
+
+                raise FetchError(
+                    f"{message}; check the network and run again (what was fetched is cached), "
+                    "or use --offline to run on cached prices only",
+                    file=events_file,
+                )
+            raise EventStudyError(message, file=events_file)
         formats = ("png", "svg") if svg else ("png",)
         with _progress(plots and not (quiet or json_output), "figures") as drawn:
             try:

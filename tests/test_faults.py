@@ -137,11 +137,15 @@ def assert_complete_run(folder: Path, skipped: int = 0) -> dict[str, Any]:
 def test_network_failure_mid_fetch_keeps_what_was_fetched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DNS fails for the second ticker: the first stays cached, nothing is estimable."""
+    """DNS fails for the second ticker: the first stays cached, nothing is estimable.
+
+    The network is not the user's mistake: exit code 1 (a data-source failure), not 2.
+    """
     fake = FakeYahoo(PRICES, errors={"NVDA": DNSError(DNS)}).install(monkeypatch)
-    line = one_line(run_yahoo(tmp_path), 2)
+    line = one_line(run_yahoo(tmp_path), 1)
     assert "no (event, security) pair could be estimated" in line
     assert "Yahoo unreachable: DNSError: curl: (6) Could not resolve host" in line
+    assert "check the network and run again" in line and "--offline" in line
     assert fake.tickers_called() == ["BABA", "NVDA"]  # gives up on the network at once
     assert set(cached(tmp_path)) == {"BABA"}
     assert not (tmp_path / "out").exists()
