@@ -1131,3 +1131,20 @@ def save_figures(
     """
     with FigureJob(result, folder, formats=formats, workers=workers) as job:
         return job.finish(progress)
+
+
+def stale_figures(result: StudyResult, folder: Path, formats: tuple[str, ...] | None) -> list[Path]:
+    """Figure files in ``folder`` left by an earlier run that this run will not rewrite.
+
+    Only the names this toolkit writes are considered: ``<kind>.<fmt>`` of the study
+    figures and ``<event_id>/<kind>.<fmt>`` of every event in the events file, in every
+    format of :data:`MIME`. ``formats`` are the formats this run draws (None: no
+    figures); what it draws is kept, everything else of those names that exists is
+    returned, so that a folder never mixes figures of different runs.
+    """
+    drawn = {
+        folder / f"{name}.{fmt}" for name, _, _ in figure_names(result) for fmt in formats or ()
+    }
+    names = [*STUDY_KINDS, *(f"{e.id}/{kind}" for e in result.study.events for kind in EVENT_KINDS)]
+    candidates = (folder / f"{name}.{fmt}" for name in names for fmt in MIME)
+    return [path for path in candidates if path not in drawn and path.is_file()]

@@ -360,11 +360,14 @@ class StudyResult:
             File role (``"car"``, ``"manifest"``, ``"report"``, ``"caar.png"``,
             ``"<event_id>/car.png"`` ...) to path. Every file is written atomically;
             ``report.html`` embeds the figures and is written even without them.
+            Figure files of an earlier run into the same folder that this run does not
+            redraw are removed (only the names this toolkit writes), so the folder
+            never mixes runs.
         """
         from concurrent.futures import ThreadPoolExecutor
         from contextlib import nullcontext
 
-        from eventstudy.plots import FigureJob, Figures
+        from eventstudy.plots import FigureJob, Figures, stale_figures
         from eventstudy.report import write_report
 
         folder = Path(out) / self.study.study.name
@@ -378,6 +381,12 @@ class StudyResult:
             FigureJob(self, folder, formats=tuple(formats)) if plots else nullcontext() as job,
             ThreadPoolExecutor(max_workers=1) as background,
         ):
+            # Figures of an earlier run that this one does not redraw (other events,
+            # another format, --no-plots) would not match the new tables: removed.
+            for path in stale_figures(self, folder, tuple(formats) if plots else None):
+                path.unlink(missing_ok=True)
+                if path.parent != folder and not any(path.parent.iterdir()):
+                    path.parent.rmdir()
             # tests.csv is computed in a thread while the other tables are written
             tests = background.submit(self.tests) if self.test_names else None
             written = {
