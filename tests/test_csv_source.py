@@ -342,3 +342,77 @@ def test_real_folder(real_folder: Path) -> None:
     assert table.series("NVDA").loc["2025-01-24"] == pytest.approx(142.57, abs=0.01)
     assert table.volume is not None
     assert table.volume["NVDA"].reindex(table.series("NVDA").index).notna().all()
+
+
+def _checked_path(path: Path, tickers: list[str]):
+    """The cell-by-cell reading of a file (what the C-reader fast path must equal)."""
+    from eventstudy.data import csv as csv_source
+
+    table = csv_source._read_table(path)
+    date_column, dates = csv_source._dates(table)
+    if table.find("ticker", *csv_source._PRICE_COLUMNS) is not None:
+        return csv_source._load_long(table, date_column, dates, tickers)
+    return csv_source._load_wide(table, date_column, dates, tickers)
+
+
+@pytest.mark.parametrize("layout", ["wide", "long", "long with volume"])
+def test_fast_reader_equals_the_checked_path(tmp_path: Path, layout: str) -> None:
+    from eventstudy.data.csv import _load_fast
+
+    rng = np.random.default_rng(11)
+    days = pd.bdate_range("2021-01-04", periods=300)
+    tickers = ["AAA", "BB.HK", "NA", "^IDX"]  # "NA" is a ticker, not a missing value
+    prices = pd.DataFrame(
+        np.exp(rng.normal(0, 0.02, (300, 4)).cumsum(axis=0)) * rng.uniform(1, 500, 4),
+        index=days,
+        columns=tickers,
+    )
+    prices = prices.round(rng.integers(2, 9))
+    prices = prices.mask(rng.random(prices.shape) < 0.05)  # missing prices
+    path = tmp_path / "prices.csv"
+    if layout == "wide":
+        text = prices.rename_axis("date").to_csv(float_format="%.10g", na_rep="")
+        text = text.replace(",\n", ",NA\n", 3)  # missing-value markers too
+    else:
+        long = prices.rename_axis("date").reset_index().melt("date", var_name="ticker")
+        long = long.rename(columns={"value": "adj_close"}).sample(frac=1.0, random_state=2)
+        long["open"] = "n/a here"  # an unused column is not checked
+        if layout == "long with volume":
+            long["volume"] = rng.integers(0, 10**6, len(long)).astype(float)
+            long.loc[long.index[:7], "volume"] = np.nan
+        text = long.to_csv(index=False, float_format="%.12g", na_rep="null")
+    path.write_text(text)
+    wanted = ["NA", "AAA", "^IDX", "ZZZ"]
+    fast = _load_fast(path, wanted)
+    assert fast is not None  # a valid file takes the fast path
+    checked = _checked_path(path, wanted)
+    assert list(fast) == list(checked) == ["NA", "AAA", "^IDX"]
+    for ticker in fast:
+        pd.testing.assert_series_equal(fast[ticker].price, checked[ticker].price)
+        assert fast[ticker].detail == checked[ticker].detail
+        if layout == "long with volume":
+            pd.testing.assert_series_equal(fast[ticker].volume, checked[ticker].volume)
+        else:
+            assert fast[ticker].volume is None and checked[ticker].volume is None
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["date,ticker,adj_close", "2024-01-02, AAA,1"],  # padded ticker
+        ["date,ticker,adj_close", "2024-01-02,,1"],  # empty ticker
+        ["date,ticker,adj_close", "2024-01-02,AAA,1", "2024-01-02,AAA,2"],  # repeated
+        ["date,ticker,adj_close,volume", "2024-01-02,AAA,1,-5"],  # negative volume
+        ["date,AAA", "2024-01-02,1", "2024-01-03,-1"],  # not a positive price
+        ["date,AAA", "2024-01-02,1", "2024-01-03,1,2"],  # ragged
+        ["date,AAA ", "2024-01-02,1"],  # padded header
+    ],
+)
+def test_fast_reader_leaves_doubtful_files_to_the_checked_path(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    from eventstudy.data.csv import _load_fast
+
+    path = tmp_path / "prices.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert _load_fast(path, ["AAA"]) is None

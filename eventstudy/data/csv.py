@@ -133,10 +133,16 @@ def _read_table(path: Path) -> _Table:
 
 
 def _parse_dates(texts: pd.Series) -> pd.Series:
-    """Session dates of the date cells ``texts`` (time and offset ignored); NaT if invalid."""
-    parts = texts.str.fullmatch(_DATE.pattern)
-    iso = texts.str.replace(_DATE, r"\1-\3-\4", regex=True)
-    return pd.to_datetime(iso.where(parts, ""), format="%Y-%m-%d", errors="coerce")
+    """Session dates of the date cells ``texts`` (time and offset ignored); NaT if invalid.
+
+    Each distinct text is parsed once (a long file repeats every date per ticker).
+    """
+    codes, distinct = pd.factorize(texts, use_na_sentinel=False)
+    distinct = pd.Series(distinct, dtype="str")
+    parts = distinct.str.fullmatch(_DATE.pattern)
+    iso = distinct.str.replace(_DATE, r"\1-\3-\4", regex=True)
+    parsed = pd.to_datetime(iso.where(parts, ""), format="%Y-%m-%d", errors="coerce")
+    return pd.Series(parsed.to_numpy()[codes], index=texts.index)
 
 
 def _dates(table: _Table) -> tuple[str, pd.DatetimeIndex]:
@@ -324,18 +330,13 @@ def _load_long(
     return found
 
 
-def _load_wide_fast(path: Path, tickers: list[str]) -> dict[str, _Found] | None:
-    """Read a valid wide file with the C parser straight to floats, or return None.
+def _fast_text(path: Path) -> tuple[str, list[str], list[str]] | None:
+    """The file's text, header and normalised header, if the header is clean.
 
-    The requested ticker columns are parsed as numbers by ``pandas.read_csv`` (the same
-    values as the checked path's ``pandas.to_numeric``). Anything this path does not
-    vouch for (not UTF-8, a header needing cleaning or repeated, a long file, a cell
-    that is not a number or a missing-value marker, a ragged row, a bad or repeated
-    date, a price that is not positive) returns None, and the file is read again
-    cell by cell by the checked path, which names the problem.
+    None (the checked path will read the file and name the problem) when the file is
+    not UTF-8 text, or a header name is empty, padded with spaces or repeated.
     """
     import csv
-    import warnings
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -343,44 +344,123 @@ def _load_wide_fast(path: Path, tickers: list[str]) -> dict[str, _Found] | None:
         return None
     header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
     keys = [_normalise(h) for h in header]
-    wide = "date" in keys and "ticker" not in keys and not set(_PRICE_COLUMNS) & set(keys)
-    if not wide or len(header) < 2 or len(set(keys)) != len(keys):
+    if len(set(keys)) != len(keys) or any(h != h.strip() or not h for h in header):
         return None
-    if any(h != h.strip() or not h for h in header):
-        return None
-    date_column = header[keys.index("date")]
-    wanted = [t for t in tickers if t in header and t != date_column]
+    return text, header, keys
+
+
+def _fast_frame(text: str, dtype: dict[str, str], numbers: list[str]) -> pd.DataFrame | None:
+    """``text`` parsed by the C reader: ``dtype`` per column, missing-value markers in the
+    ``numbers`` columns only; None for a malformed or ragged file or a cell that is not
+    of its column's type."""
+    import warnings
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
+            return pd.read_csv(
                 io.StringIO(text),
-                dtype={date_column: str} | dict.fromkeys(wanted, "float64"),
-                na_values=sorted(_MISSING),
+                dtype=dtype,
+                na_values=dict.fromkeys(numbers, sorted(_MISSING)),
                 keep_default_na=False,
                 index_col=False,
             )
     except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning):
         return None
-    parsed = _parse_dates(frame[date_column].fillna(""))
-    values = frame[wanted].to_numpy(dtype=np.float64)
-    if (
-        parsed.isna().any()
-        or parsed.duplicated().any()
-        or np.isinf(values).any()
-        or (values <= 0).any()
-    ):
+
+
+def _fast_dates(frame: pd.DataFrame, column: str) -> pd.DatetimeIndex | None:
+    """The parsed dates of ``column``, or None if one is empty or not a date."""
+    parsed = _parse_dates(frame[column].fillna(""))
+    if parsed.isna().any():
         return None
-    dates = pd.DatetimeIndex(parsed, name="date").as_unit("ns")
+    return pd.DatetimeIndex(parsed, name="date").as_unit("ns")
+
+
+def _valid_numbers(values: np.ndarray, *, volume: bool = False) -> bool:
+    """No infinity, and positive prices (volumes: not negative); NaN is missing."""
+    with np.errstate(invalid="ignore"):
+        return not (np.isinf(values).any() or (values < 0 if volume else values <= 0).any())
+
+
+def _load_fast(path: Path, tickers: list[str]) -> dict[str, _Found] | None:
+    """Read a valid wide or long file with the C parser straight to floats, or None.
+
+    The numbers are parsed by ``pandas.read_csv`` (the same values as the checked
+    path's ``pandas.to_numeric``). Anything this path does not vouch for (not UTF-8, a
+    header needing cleaning or repeated, a cell that is not a number or a
+    missing-value marker, a ragged row, a bad or repeated date, an empty or padded
+    ticker, a price that is not positive) returns None, and the file is read again
+    cell by cell by the checked path, which names the problem.
+    """
+    read = _fast_text(path)
+    if read is None:
+        return None
+    text, header, keys = read
+    if "date" not in keys:
+        return None
+    date_column = header[keys.index("date")]
+    if "ticker" in keys or set(_PRICE_COLUMNS) & set(keys):
+        return _load_long_fast(path, text, header, keys, date_column, tickers)
+    wanted = [t for t in tickers if t in header and t != date_column]
+    if len(header) < 2:
+        return None
+    frame = _fast_frame(text, {date_column: "str"} | dict.fromkeys(wanted, "float64"), wanted)
+    if frame is None:
+        return None
+    dates = _fast_dates(frame, date_column)
+    values = frame[wanted].to_numpy(dtype=np.float64)
+    if dates is None or dates.duplicated().any() or not _valid_numbers(values):
+        return None
     detail = f"{path} (wide file: one column per ticker)"
     return {
         t: _Found(pd.Series(values[:, k], index=dates), None, detail) for k, t in enumerate(wanted)
     }
 
 
+def _load_long_fast(
+    path: Path, text: str, header: list[str], keys: list[str], date_column: str, tickers: list[str]
+) -> dict[str, _Found] | None:
+    """:func:`_load_fast` for a long file (``date``, ``ticker``, ``adj_close``, ``volume``)."""
+    price_keys = [k for k in _PRICE_COLUMNS if k in keys]
+    if "ticker" not in keys or not price_keys:
+        return None
+    ticker_column = header[keys.index("ticker")]
+    price_column = header[keys.index(price_keys[0])]
+    volume_column = header[keys.index("volume")] if "volume" in keys else None
+    numbers = [price_column] + ([volume_column] if volume_column else [])
+    dtype = {date_column: "str", ticker_column: "str"} | dict.fromkeys(numbers, "float64")
+    frame = _fast_frame(text, dtype, numbers)
+    if frame is None:
+        return None
+    symbols = frame[ticker_column]
+    if symbols.isna().any() or (symbols == "").any() or (symbols.str.strip() != symbols).any():
+        return None
+    dates = _fast_dates(frame, date_column)
+    if dates is None or pd.DataFrame({"d": dates, "t": symbols}).duplicated().any():
+        return None
+    prices = frame[price_column].to_numpy(dtype=np.float64)
+    volumes = None if volume_column is None else frame[volume_column].to_numpy(np.float64)
+    if not _valid_numbers(prices) or (
+        volumes is not None and not _valid_numbers(volumes, volume=True)
+    ):
+        return None
+    rows = np.flatnonzero(symbols.isin(tickers).to_numpy())
+    codes, names = pd.factorize(symbols.iloc[rows])
+    order = np.argsort(codes, kind="stable")  # each ticker's rows, in file order
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    detail = f"{path} (long file: date, ticker, {price_column})"
+    found = {}
+    for k, ticker in enumerate(names):
+        mine = rows[order[bounds[k] : bounds[k + 1]]]
+        volume = None if volumes is None else pd.Series(volumes[mine], index=dates[mine])
+        found[ticker] = _Found(pd.Series(prices[mine], index=dates[mine]), volume, detail)
+    return {t: found[t] for t in tickers if t in found}
+
+
 def _load_file(path: Path, tickers: list[str]) -> dict[str, _Found]:
     """Read a wide or long file, telling them apart by a ``ticker`` or ``adj_close`` column."""
-    fast = _load_wide_fast(path, tickers)
+    fast = _load_fast(path, tickers)
     if fast is not None:
         return fast
     table = _read_table(path)
