@@ -9,8 +9,9 @@ runs, and the slowest, which shows how much else the machine was doing):
 * ``eventstudy run --source demo`` with figures (target < 10 s);
 * with ``--big S E``: a synthetic study of S securities x E events on 2,000 trading days
   of prices in one wide CSV, ``eventstudy run --source csv --prices ... --no-plots``
-  (target for 500 x 40 = 20,000 pairs: < 10 s), once with the default tests and once
-  with ``--tests cs_t,bmp_t,kp_bmp_t``.
+  (target for 500 x 40 = 20,000 pairs: < 10 s), with the default tests, with
+  ``--tests cs_t,bmp_t,kp_bmp_t`` and with ``--tests none``; and the same prices as one
+  long CSV (date, ticker, adj_close: 1,002,000 rows) with the default tests.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def timed(args: list[str], repeat: int) -> list[float]:
 
 
 def make_big(folder: Path, n_sec: int, n_ev: int, n_days: int = 2000) -> tuple[Path, Path]:
-    """A wide prices CSV and an events file: ``n_sec`` securities x ``n_ev`` events."""
+    """Prices (a wide CSV, and the same as a long CSV ``prices-long.csv``) and an events
+    file: ``n_sec`` securities x ``n_ev`` events."""
     from eventstudy.calendar import sessions
 
     days = sessions("XNYS")
@@ -54,6 +56,8 @@ def make_big(folder: Path, n_sec: int, n_ev: int, n_days: int = 2000) -> tuple[P
     prices["SPY"] = 300 * np.cumprod(1 + market)
     prices.index.name = "date"
     prices.round(6).to_csv(folder / "prices.csv")
+    long = prices.round(6).reset_index().melt("date", var_name="ticker", value_name="adj_close")
+    long.to_csv(folder / "prices-long.csv", index=False)
     ev_days = sorted(rng.choice(days[300:-30], n_ev, replace=False))
     lines = ["study:", "  name: big", f"  securities: [{', '.join(columns)}]"]
     lines += ["  benchmark: SPY", "events:"]
@@ -86,6 +90,10 @@ def main() -> None:
             cheap = [*big, "--tests", "cs_t,bmp_t,kp_bmp_t"]
             rows.append((f"{label}, --tests cs_t,bmp_t,kp_bmp_t", timed(cheap, args.repeat)))
             rows.append((f"{label}, --tests none", timed([*big, "--tests", "none"], args.repeat)))
+            long = [
+                a if a != str(prices) else str(prices.with_name("prices-long.csv")) for a in big
+            ]
+            rows.append((f"{label}, long CSV, default tests", timed(long, args.repeat)))
         shutil.rmtree(out, ignore_errors=True)
     print("| command | seconds (best) | slowest | runs |\n|---|---|---|---|")
     for label, times in rows:
