@@ -166,7 +166,7 @@ class EventPanel:
             raise ValueError(f"mask has shape {rows.shape}, expected ({self.n_pairs},)")
         if rows.dtype == np.bool_ and rows.all():
             return self  # the panel is immutable: every pair selected is the panel itself
-        rows = np.flatnonzero(rows) if rows.dtype == np.bool_ else rows.astype(np.int64)
+        rows = np.flatnonzero(rows) if rows.dtype == np.bool_ else rows
         values = {
             f.name: (v if f.name == "rel_days" or v is None else v[rows])
             for f in fields(self)
