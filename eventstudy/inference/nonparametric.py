@@ -61,7 +61,9 @@ def _combined(panel: EventPanel, use: np.ndarray) -> FloatArray:
 
 def _combined_ranks(panel: EventPanel) -> FloatArray:
     """Each pair's average ranks over its combined series (:func:`_combined`), NaN left out."""
-    return panel.per_pair("combined_ranks", lambda p: _rank(np.hstack([p.residuals, p.ar]), axis=1))
+    return panel.per_pair(
+        "combined_ranks", lambda p: _rank(_combined(p, np.ones(p.n_pairs, dtype=bool)), axis=1)
+    )
 
 
 def _window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
