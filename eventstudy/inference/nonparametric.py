@@ -101,25 +101,30 @@ def _combined_series_z(
     name: str,
     panel: EventPanel,
     window: tuple[int, int],
-    transform: Callable[[FloatArray, BoolArray, BoolArray], FloatArray],
+    score: Callable[[EventPanel, FloatArray, BoolArray], FloatArray],
     scale: str,
 ) -> TestResult:
     """Shared frame of the rank and sign tests on the combined estimation+event series.
 
-    ``transform(x, valid, use)`` turns the pairs' combined ARs into the daily scores
-    (rank deviations, standardized ranks, signs) that :func:`_time_series_z` cumulates.
-    The scores do not depend on the window, so their daily sums are kept on the panel
-    for each set of pairs used.
+    ``score(p, x, valid)`` turns the combined ARs of each pair of panel ``p`` (one row
+    per pair) into its daily scores (rank deviations, standardized ranks, signs) that
+    :func:`_time_series_z` cumulates. Scores depend on the pair alone, so they are made
+    once per study panel (:meth:`EventPanel.per_pair`), and their daily sums are kept
+    for each set of pairs used (they do not depend on the window).
     """
     w = window_view(panel, window)
     use = w.has_car
     if not use.any():
         return unavailable(name, "no pair has a CAR in this window", 0)
 
-    def daily_sums() -> tuple[FloatArray, np.ndarray]:
-        x = _combined(panel, use)
+    def scores(p: EventPanel) -> FloatArray:
+        x = _combined(p, np.ones(p.n_pairs, dtype=bool))
         valid = np.isfinite(x)
-        return np.where(valid, transform(x, valid, use), 0.0).sum(axis=0), valid.sum(axis=0)
+        return np.where(valid, score(p, x, valid), 0.0)
+
+    def daily_sums() -> tuple[FloatArray, np.ndarray]:
+        valid = rows_of(panel.per_pair("combined_valid", _combined_valid), use)
+        return rows_of(panel.per_pair(name, scores), use).sum(axis=0), valid.sum(axis=0)
 
     total, n_t = panel.cached((name, use.tobytes()), daily_sums)
     z, note = _time_series_z(total, n_t, _window_columns(panel, w), scale)
@@ -127,6 +132,11 @@ def _combined_series_z(
     if not np.isfinite(z):
         return unavailable(name, note, n)
     return result(name, z, p_normal(z), n, None, "N(0,1)")
+
+
+def _combined_valid(panel: EventPanel) -> BoolArray:
+    """Which days of each pair's combined series (:func:`_combined`) have a value."""
+    return np.isfinite(_combined(panel, np.ones(panel.n_pairs, dtype=bool)))
 
 
 def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -148,10 +158,9 @@ def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     using daily NASDAQ returns. *Journal of Financial Economics* 33(1), 73-92.
     """
 
-    def deviations(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
+    def deviations(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
         t_i = valid.sum(axis=1)
-        ranks = rows_of(_combined_ranks(panel), use)
-        return np.where(valid, ranks - (t_i[:, None] + 1) / 2.0, 0.0)
+        return _combined_ranks(p) - (t_i[:, None] + 1) / 2.0
 
     return _combined_series_z("corrado_rank_z", panel, window, deviations, "mean")
 
@@ -173,10 +182,9 @@ def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
     Financial and Quantitative Analysis* 27(3), 465-478.
     """
 
-    def standardized(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
+    def standardized(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
         t_i = valid.sum(axis=1)
-        ranks = rows_of(_combined_ranks(panel), use)
-        return np.where(valid, ranks / (t_i[:, None] + 1.0) - 0.5, 0.0)
+        return _combined_ranks(p) / (t_i[:, None] + 1.0) - 0.5
 
     return _combined_series_z("corrado_zivney_rank_z", panel, window, standardized, "sqrt")
 
@@ -197,9 +205,11 @@ def corrado_zivney_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
     Financial and Quantitative Analysis* 27(3), 465-478.
     """
 
-    def signs(x: FloatArray, valid: BoolArray, use: BoolArray) -> FloatArray:
-        median = np.nanmedian(x, axis=1)  # every used pair has at least one valid AR
-        return np.where(valid, np.sign(x - median[:, None]), 0.0)
+    def signs(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
+        median = np.full(len(x), np.nan)
+        some = valid.any(axis=1)  # a pair without any AR is never used
+        median[some] = np.nanmedian(x[some], axis=1)
+        return np.sign(x - median[:, None])
 
     return _combined_series_z("corrado_zivney_sign_z", panel, window, signs, "sqrt")
 
