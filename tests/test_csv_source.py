@@ -344,20 +344,11 @@ def test_real_folder(real_folder: Path) -> None:
     assert table.volume["NVDA"].reindex(table.series("NVDA").index).notna().all()
 
 
-def _checked_path(path: Path, tickers: list[str]):
-    """The cell-by-cell reading of a file (what the C-reader fast path must equal)."""
-    from eventstudy.data import csv as csv_source
-
-    table = csv_source._read_table(path)
-    date_column, dates = csv_source._dates(table)
-    if table.find("ticker", *csv_source._PRICE_COLUMNS) is not None:
-        return csv_source._load_long(table, date_column, dates, tickers)
-    return csv_source._load_wide(table, date_column, dates, tickers)
-
-
 @pytest.mark.parametrize("layout", ["wide", "long", "long with volume"])
-def test_fast_reader_equals_the_checked_path(tmp_path: Path, layout: str) -> None:
-    from eventstudy.data.csv import _load_fast
+def test_fast_reader_equals_the_checked_path(
+    tmp_path: Path, layout: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventstudy.data import csv as csv_source
 
     rng = np.random.default_rng(11)
     days = pd.bdate_range("2021-01-04", periods=300)
@@ -376,6 +367,7 @@ def test_fast_reader_equals_the_checked_path(tmp_path: Path, layout: str) -> Non
     else:
         long = prices.rename_axis("date").reset_index().melt("date", var_name="ticker")
         long = long.rename(columns={"value": "adj_close"}).sample(frac=1.0, random_state=2)
+        long = long.iloc[20:]  # some (date, ticker) rows absent, not just empty
         long["open"] = "n/a here"  # an unused column is not checked
         if layout == "long with volume":
             long["volume"] = rng.integers(0, 10**6, len(long)).astype(float)
@@ -383,17 +375,18 @@ def test_fast_reader_equals_the_checked_path(tmp_path: Path, layout: str) -> Non
         text = long.to_csv(index=False, float_format="%.12g", na_rep="null")
     path.write_text(text)
     wanted = ["NA", "AAA", "^IDX", "ZZZ"]
-    fast = _load_fast(path, wanted)
-    assert fast is not None  # a valid file takes the fast path
-    checked = _checked_path(path, wanted)
-    assert list(fast) == list(checked) == ["NA", "AAA", "^IDX"]
-    for ticker in fast:
-        pd.testing.assert_series_equal(fast[ticker].price, checked[ticker].price)
-        assert fast[ticker].detail == checked[ticker].detail
-        if layout == "long with volume":
-            pd.testing.assert_series_equal(fast[ticker].volume, checked[ticker].volume)
-        else:
-            assert fast[ticker].volume is None and checked[ticker].volume is None
+    assert csv_source._load_fast(path, wanted) is not None  # a valid file takes the fast path
+    source = CsvSource(path)
+    fast = source.load(wanted, date(2021, 2, 1), date(2021, 12, 31))
+    monkeypatch.setattr(csv_source, "_load_fast", lambda *_: None)
+    checked = source.load(wanted, date(2021, 2, 1), date(2021, 12, 31))
+    assert list(fast.adj_close.columns) == ["NA", "AAA", "^IDX"]
+    pd.testing.assert_frame_equal(fast.adj_close, checked.adj_close)
+    if layout == "long with volume":
+        pd.testing.assert_frame_equal(fast.volume, checked.volume)
+    else:
+        assert fast.volume is None and checked.volume is None
+    assert fast.provenance == checked.provenance
 
 
 @pytest.mark.parametrize(

@@ -447,14 +447,21 @@ def _load_long_fast(
         return None
     rows = np.flatnonzero(symbols.isin(tickers).to_numpy())
     codes, names = pd.factorize(symbols.iloc[rows])
-    order = np.argsort(codes, kind="stable")  # each ticker's rows, in file order
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    day, days = pd.factorize(dates[rows])
+    index = pd.DatetimeIndex(days, name="date")  # one date index shared by every ticker
+
+    def spread(values: np.ndarray) -> np.ndarray:  # (days, tickers), NaN where no row
+        grid = np.full((len(days), len(names)), np.nan)
+        grid[day, codes] = values[rows]
+        return grid
+
+    price_grid = spread(prices)
+    volume_grid = None if volumes is None else spread(volumes)
     detail = f"{path} (long file: date, ticker, {price_column})"
     found = {}
     for k, ticker in enumerate(names):
-        mine = rows[order[bounds[k] : bounds[k + 1]]]
-        volume = None if volumes is None else pd.Series(volumes[mine], index=dates[mine])
-        found[ticker] = _Found(pd.Series(prices[mine], index=dates[mine]), volume, detail)
+        volume = None if volume_grid is None else pd.Series(volume_grid[:, k], index=index)
+        found[ticker] = _Found(pd.Series(price_grid[:, k], index=index), volume, detail)
     return {t: found[t] for t in tickers if t in found}
 
 
@@ -509,38 +516,37 @@ def _load_folder(folder: Path, tickers: list[str]) -> dict[str, _Found]:
     return found
 
 
+def _joined(series: dict[str, pd.Series], index: pd.DatetimeIndex) -> pd.DataFrame:
+    """The series as columns on ``index``; series sharing one date index are placed together
+    (one reindex for a wide file's tickers, not one per ticker)."""
+    by_dates: dict[int, list[str]] = {}
+    for t, values in series.items():
+        by_dates.setdefault(id(values.index), []).append(t)
+    parts = [
+        pd.DataFrame(
+            {t: series[t].to_numpy() for t in group}, index=series[group[0]].index
+        ).reindex(index)
+        for group in by_dates.values()
+    ]
+    joined = pd.concat(parts, axis=1)[list(series)] if parts else pd.DataFrame(index=index)
+    return joined.astype("float64")
+
+
 def _assemble(
     found: dict[str, _Found], start: date, end: date
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Join the tickers into wide price and volume frames over ``start``..``end``."""
-    stamps = [item.price.index.to_numpy() for item in found.values()]
+    indexes = {id(item.price.index): item.price.index for item in found.values()}
+    stamps = [ix.to_numpy(dtype="M8[ns]") for ix in indexes.values()]
     index = pd.DatetimeIndex(np.unique(np.concatenate([np.array([], "M8[ns]"), *stamps])))
     index = index[(index >= pd.Timestamp(start)) & (index <= pd.Timestamp(end))].rename("date")
-    by_dates: dict[int, list[str]] = {}  # a wide file's tickers share one date index
-    for t, item in found.items():
-        by_dates.setdefault(id(item.price.index), []).append(t)
-    parts = [
-        pd.DataFrame(
-            {t: found[t].price.to_numpy() for t in group}, index=found[group[0]].price.index
-        ).reindex(index)
-        for group in by_dates.values()
-    ]
-    prices = (
-        (pd.concat(parts, axis=1)[list(found)] if parts else pd.DataFrame(index=index))
-        .astype("float64")
-        .dropna(how="all")
-    )
+    prices = _joined({t: item.price for t, item in found.items()}, index).dropna(how="all")
     if all(item.volume is None for item in found.values()):
         return prices, None
-    volumes = pd.DataFrame(
-        {
-            t: item.volume.reindex(prices.index) if item.volume is not None else np.nan
-            for t, item in found.items()
-        },
-        index=prices.index,
-        dtype="float64",
+    volumes = _joined(
+        {t: item.volume for t, item in found.items() if item.volume is not None}, prices.index
     )
-    return prices, volumes
+    return prices, volumes.reindex(columns=prices.columns)
 
 
 class CsvSource:
