@@ -206,7 +206,7 @@ def run(
                 f"; and {len(unique) - 3} more" if len(unique) > 3 else ""
             )
             message = f"no (event, security) pair could be estimated ({reasons})"
-            if any("Yahoo unreachable" in part for part in unique):  # not the user's doing
+            if any(m.source_failed for m in result.prices.missing.values()):  # not the user's
                 from eventstudy.data.yahoo import FetchError
 
                 raise FetchError(

@@ -150,6 +150,10 @@ def test_network_failure_mid_fetch_keeps_what_was_fetched(
     assert set(cached(tmp_path)) == {"BABA"}
     assert not (tmp_path / "out").exists()
 
+    (tmp_path / "empty").mkdir()
+    offline = one_line(run_yahoo(tmp_path / "empty", "--offline"), 2)  # the user's choice
+    assert "(offline)" in offline and "check the network" not in offline
+
     fake.errors.clear()  # the network is back
     again = run_yahoo(tmp_path)
     assert again.exit_code == 0, again.output

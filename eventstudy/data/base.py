@@ -56,10 +56,14 @@ class MissingPrices:
         Why, in words (unknown ticker, offline, Yahoo unreachable ...).
     ranges
         The calendar-date ranges (inclusive) without prices; empty means all dates.
+    source_failed
+        True when the source itself failed (network down, service unreachable), not the
+        data: the same request may succeed later.
     """
 
     reason: str
     ranges: tuple[tuple[date, date], ...] = ()
+    source_failed: bool = False
 
     def affects(self, first: date, last: date) -> bool:
         """True if prices between ``first`` and ``last`` are (partly) missing."""

@@ -245,7 +245,7 @@ class YahooSource:
                 continue
             if self.offline or self._unreachable:
                 why = "offline" if self.offline else f"Yahoo unreachable: {self._unreachable}"
-                report.missing[ticker] = _gaps(ticker, gaps, why)
+                report.missing[ticker] = _gaps(ticker, gaps, why, source_failed=not self.offline)
                 continue
             try:
                 self._fill(ticker, entry, gaps, last_closed, report)
@@ -253,7 +253,9 @@ class YahooSource:
                 report.missing[ticker] = _gaps(ticker, gaps, f"Yahoo has no data: {exc}")
             except _Unreachable as exc:
                 self._unreachable = str(exc)
-                report.missing[ticker] = _gaps(ticker, gaps, f"Yahoo unreachable: {exc}")
+                report.missing[ticker] = _gaps(
+                    ticker, gaps, f"Yahoo unreachable: {exc}", source_failed=True
+                )
             except _RateLimited as exc:
                 done = ", ".join(sorted(report.fetched)) or "none"
                 raise FetchError(
@@ -331,9 +333,12 @@ class YahooSource:
         )
 
 
-def _gaps(ticker: str, gaps: list[DateRange], why: str) -> MissingPrices:
+def _gaps(
+    ticker: str, gaps: list[DateRange], why: str, *, source_failed: bool = False
+) -> MissingPrices:
     spans = ", ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in gaps)
-    return MissingPrices(f"no yahoo prices for {ticker} over {spans} ({why})", tuple(gaps))
+    reason = f"no yahoo prices for {ticker} over {spans} ({why})"
+    return MissingPrices(reason, tuple(gaps), source_failed=source_failed)
 
 
 def _basis_changed(cached: pd.DataFrame, fresh: pd.DataFrame) -> bool:
