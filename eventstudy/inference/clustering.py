@@ -143,9 +143,9 @@ def _rbar(x: FloatArray) -> float:
     pairwise sums fit in memory; otherwise from the (N, N) correlation matrix
     (~ N^2 x L), in blocks of rows for large N.
     """
-    patterns = len(row_patterns(np.isfinite(x))[0])
-    if patterns < len(x) and patterns**2 * x.shape[1] <= _PATTERN_CELLS:
-        return _mean_correlation_by_pattern(x)
+    patterns = row_patterns(np.isfinite(x))
+    if len(patterns[0]) < len(x) and len(patterns[0]) ** 2 * x.shape[1] <= _PATTERN_CELLS:
+        return _mean_correlation_by_pattern(x, patterns)
     if len(x) > _DIRECT_MAX:
         return _mean_correlation_blocks(x)
     r = _pairwise_correlation(x)
@@ -158,7 +158,9 @@ _DIRECT_MAX = 1_500  # above this many pairs the (N, N) matrices are not formed
 _PATTERN_CELLS = 8_000_000  # patterns^2 x days held by the pattern-by-pattern sums
 
 
-def _mean_correlation_by_pattern(x: FloatArray) -> float:
+def _mean_correlation_by_pattern(
+    x: FloatArray, patterns: tuple[np.ndarray, IntArray] | None = None
+) -> float:
     """Mean off-diagonal pairwise-complete correlation without forming (N, N) matrices.
 
     Rows are grouped by their pattern of valid columns. For rows i and j of patterns p
@@ -172,9 +174,10 @@ def _mean_correlation_by_pattern(x: FloatArray) -> float:
     no variation over C, and pattern pairs with fewer than 3 common columns, are left
     out as in :func:`_pairwise_correlation`, to which the result is equal up to
     rounding. When the sums would exceed :data:`_PATTERN_CELLS` the pairwise
-    correlations are computed in blocks of rows instead.
+    correlations are computed in blocks of rows instead. ``patterns`` is
+    ``row_patterns(np.isfinite(x))`` if the caller has it.
     """
-    patterns, inverse = row_patterns(np.isfinite(x))
+    patterns, inverse = row_patterns(np.isfinite(x)) if patterns is None else patterns
     if len(patterns) ** 2 * x.shape[1] > _PATTERN_CELLS:
         return _mean_correlation_blocks(x)
     cols = patterns.astype(np.float64)  # (P, L)

@@ -54,16 +54,22 @@ def _rank(x: np.ndarray, axis: int | None = None) -> np.ndarray:
     return ranks if axis is not None else ranks[0]
 
 
-def _combined(panel: EventPanel, use: np.ndarray) -> FloatArray:
-    """Estimation residuals followed by the full event window's ARs, one row per pair."""
-    return np.hstack([rows_of(panel.residuals, use), rows_of(panel.ar, use)])
+def _combined(panel: EventPanel) -> FloatArray:
+    """Estimation residuals followed by the full event window's ARs, one row per pair.
+
+    Made once per study panel (:meth:`EventPanel.per_pair`), read-only.
+    """
+    return panel.per_pair("combined", lambda p: np.hstack([p.residuals, p.ar]))
+
+
+def _combined_valid(panel: EventPanel) -> BoolArray:
+    """Which days of each pair's combined series (:func:`_combined`) have a value."""
+    return panel.per_pair("combined_valid", lambda p: np.isfinite(_combined(p)))
 
 
 def _combined_ranks(panel: EventPanel) -> FloatArray:
     """Each pair's average ranks over its combined series (:func:`_combined`), NaN left out."""
-    return panel.per_pair(
-        "combined_ranks", lambda p: _rank(_combined(p, np.ones(p.n_pairs, dtype=bool)), axis=1)
-    )
+    return panel.per_pair("combined_ranks", lambda p: _rank(_combined(p), axis=1))
 
 
 def _window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
@@ -118,12 +124,12 @@ def _combined_series_z(
         return unavailable(name, "no pair has a CAR in this window", 0)
 
     def scores(p: EventPanel) -> FloatArray:
-        x = _combined(p, np.ones(p.n_pairs, dtype=bool))
-        valid = np.isfinite(x)
+        x = _combined(p)
+        valid = _combined_valid(p)
         return np.where(valid, score(p, x, valid), 0.0)
 
     def daily_sums() -> tuple[FloatArray, np.ndarray]:
-        valid = rows_of(panel.per_pair("combined_valid", _combined_valid), use)
+        valid = rows_of(_combined_valid(panel), use)
         return rows_of(panel.per_pair(name, scores), use).sum(axis=0), valid.sum(axis=0)
 
     total, n_t = panel.cached((name, use.tobytes()), daily_sums)
@@ -132,11 +138,6 @@ def _combined_series_z(
     if not np.isfinite(z):
         return unavailable(name, note, n)
     return result(name, z, p_normal(z), n, None, "N(0,1)")
-
-
-def _combined_valid(panel: EventPanel) -> BoolArray:
-    """Which days of each pair's combined series (:func:`_combined`) have a value."""
-    return np.isfinite(_combined(panel, np.ones(panel.n_pairs, dtype=bool)))
 
 
 def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
