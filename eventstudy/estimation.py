@@ -238,7 +238,7 @@ def estimate(
     )  # fmt: skip
 
 
-def _text(values: list[str]) -> pd.api.extensions.ExtensionArray:
+def _strings(values: list[str]) -> pd.api.extensions.ExtensionArray:
     """A string column (pandas ``str``); repeat rows with ``.take`` (no per-row work)."""
     return pd.array(values, dtype="str")
 
@@ -247,7 +247,7 @@ def _iso_days(dates: NDArray[np.datetime64]) -> pd.api.extensions.ExtensionArray
     """``YYYY-MM-DD`` of each date (missing for NaT), formatting each distinct day once."""
     days, inverse = np.unique(dates.astype("M8[D]"), return_inverse=True)
     text = [None if np.isnat(day) else str(day) for day in days]
-    return _text(text).take(inverse.ravel())  # type: ignore[arg-type]
+    return _strings(text).take(inverse.ravel())  # type: ignore[arg-type]
 
 
 def tables(
@@ -268,8 +268,8 @@ def tables(
     width = len(rel_days)
     running_car = np.cumsum(np.where(valid, ar, 0.0), axis=1)
     y_evt, x_evt = data.returns[:, group.evt], data.market[:, group.evt]
-    ids = _text([p.event_id for p in pairs])
-    tickers = _text([p.ticker for p in pairs])
+    ids = _strings([p.event_id for p in pairs])
+    tickers = _strings([p.ticker for p in pairs])
     each_day = np.repeat(np.arange(len(pairs)), width)
     ar_frame = pd.DataFrame(
         {
@@ -290,7 +290,7 @@ def tables(
     )
 
     day0s = _iso_days(np.array([p.alignment.day0.to_datetime64() for p in pairs], "M8[ns]"))
-    benchmarks = _text([p.benchmark for p in pairs])
+    benchmarks = _strings([p.benchmark for p in pairs])
     car_rows = []
     for w_start, w_end in car_windows:
         included = valid & ((rel_days >= w_start) & (rel_days <= w_end))[None, :]

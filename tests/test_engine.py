@@ -114,7 +114,13 @@ def test_threaded_blocks_equal_one_block(model: str, monkeypatch) -> None:
     whole = fit_pairs(model, y_est, m_pad, f_est)
     ar, stats = car_statistics(whole, y_evt, m_evt, window, f_evt)
     monkeypatch.setattr(engine, "LOCAL_BLOCK", 10)  # 11 blocks, run in threads
+    sizes: list[int] = []
+    real_fit_rows = engine.fit_rows
+    monkeypatch.setattr(
+        engine, "fit_rows", lambda m, y, *a: sizes.append(len(y)) or real_fit_rows(m, y, *a)
+    )
     blocks = fit_pairs(model, y_est, m_pad, f_est)
+    assert sorted(sizes) == [3] + [10] * 10  # the fit really ran block by block
     ar_b, stats_b = car_statistics(blocks, y_evt, m_evt, window, f_evt)
     for name in ("coef", "sigma", "df", "r2", "n_est", "xtx_inv"):
         np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
