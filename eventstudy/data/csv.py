@@ -35,6 +35,7 @@ import pandas as pd
 
 from eventstudy.data.base import PriceTable, provenance_for
 from eventstudy.errors import PriceDataError
+from eventstudy.tabular import Table, normalise, read_table
 
 _DATE = re.compile(
     r"(\d{4})([-/]?)(\d{2})\2(\d{2})"
@@ -42,94 +43,6 @@ _DATE = re.compile(
 )
 _PRICE_COLUMNS = ("adj_close", "adjclose")
 _MISSING = frozenset({"", "NA", "N/A", "#N/A", "NaN", "nan", "null", "NULL"})
-
-
-def _normalise(name: str) -> str:
-    """Column name as compared: lower case, spaces as underscores."""
-    return "_".join(name.lower().split())
-
-
-@dataclass(frozen=True)
-class _Table:
-    """A CSV file read as text: stripped header and cells, with file line numbers.
-
-    Attributes
-    ----------
-    path
-        The file read.
-    cells
-        One column per header name, every cell a stripped string (``""`` if empty).
-    lines
-        The file line number (1-based, the header is line 1) of each row of ``cells``.
-    """
-
-    path: Path
-    cells: pd.DataFrame
-    lines: np.ndarray
-
-    def find(self, *names: str) -> str | None:
-        """Return the header of the first column whose normalised name is in ``names``."""
-        by_name = {_normalise(c): c for c in self.cells.columns}
-        return next((by_name[n] for n in names if n in by_name), None)
-
-    def where(self, row: int, dates: pd.DatetimeIndex | None = None) -> str:
-        """Describe row ``row`` for a message: its line and, if known, its date."""
-        line = f"line {self.lines[row]}"
-        return f"{line} ({dates[row]:%Y-%m-%d})" if dates is not None else line
-
-
-def _read_table(path: Path) -> _Table:
-    """Read ``path`` as a UTF-8 CSV whose first line is the header.
-
-    Raises
-    ------
-    PriceDataError
-        If the file cannot be read, is not UTF-8 text, is empty, is not a well-formed
-        CSV or has the same column name twice.
-    """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PriceDataError(f"cannot read the file: {exc.strerror}", file=path) from None
-    if b"\x00" in raw:
-        raise PriceDataError("not a CSV file: it holds binary data", file=path)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PriceDataError(
-            f"line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as "
-            "UTF-8 CSV",
-            file=path,
-        ) from None
-    if not text.strip():
-        raise PriceDataError("the file is empty", file=path)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.ParserError as exc:
-        problem = str(exc).replace("Error tokenizing data. C error: ", "").strip()
-        raise PriceDataError(f"not a well-formed CSV file: {problem}", file=path) from None
-    frame = frame.fillna("").apply(lambda col: col.str.strip())
-    header = list(frame.iloc[0])
-    seen: dict[str, str] = {}
-    for name in header:
-        key = _normalise(name)
-        if key and key in seen:
-            raise PriceDataError(
-                f"column '{name}' appears twice in the header (line 1)", file=path, field=name
-            )
-        seen[key] = name
-    body = frame.iloc[1:]
-    body = body[(body != "").any(axis=1)]
-    lines = body.index.to_numpy() + 1
-    body = body.set_axis(header, axis=1).reset_index(drop=True)
-    return _Table(path=path, cells=body, lines=lines)
 
 
 def _parse_dates(texts: pd.Series) -> pd.Series:
@@ -145,7 +58,7 @@ def _parse_dates(texts: pd.Series) -> pd.Series:
     return pd.Series(parsed.to_numpy()[codes], index=texts.index)
 
 
-def _dates(table: _Table) -> tuple[str, pd.DatetimeIndex]:
+def _dates(table: Table) -> tuple[str, pd.DatetimeIndex]:
     """Find the date column of ``table`` and parse it.
 
     Returns
@@ -180,7 +93,7 @@ def _dates(table: _Table) -> tuple[str, pd.DatetimeIndex]:
     return column, pd.DatetimeIndex(parsed, name="date").as_unit("ns")
 
 
-def _check_unique(table: _Table, column: str, keys: pd.DataFrame) -> None:
+def _check_unique(table: Table, column: str, keys: pd.DataFrame) -> None:
     """Raise if two rows of ``table`` share the same ``keys``.
 
     Parameters
@@ -208,7 +121,7 @@ def _check_unique(table: _Table, column: str, keys: pd.DataFrame) -> None:
 
 
 def _numbers(
-    table: _Table,
+    table: Table,
     column: str,
     dates: pd.DatetimeIndex,
     rows: np.ndarray,
@@ -275,7 +188,7 @@ class _Found:
 
 
 def _load_wide(
-    table: _Table, date_column: str, dates: pd.DatetimeIndex, tickers: list[str]
+    table: Table, date_column: str, dates: pd.DatetimeIndex, tickers: list[str]
 ) -> dict[str, _Found]:
     """Read the requested ticker columns of a wide file."""
     _check_unique(table, date_column, pd.DataFrame({"date": dates}))
@@ -293,7 +206,7 @@ def _load_wide(
 
 
 def _load_long(
-    table: _Table, date_column: str, dates: pd.DatetimeIndex, tickers: list[str]
+    table: Table, date_column: str, dates: pd.DatetimeIndex, tickers: list[str]
 ) -> dict[str, _Found]:
     """Read the requested tickers' rows of a long file."""
     needs = "a long file needs 'date', 'ticker' and 'adj_close' columns"
@@ -343,7 +256,7 @@ def _fast_text(path: Path) -> tuple[str, list[str], list[str]] | None:
     except (OSError, UnicodeDecodeError):
         return None
     header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
-    keys = [_normalise(h) for h in header]
+    keys = [normalise(h) for h in header]
     if len(set(keys)) != len(keys) or any(h != h.strip() or not h for h in header):
         return None
     return text, header, keys
@@ -470,7 +383,7 @@ def _load_file(path: Path, tickers: list[str]) -> dict[str, _Found]:
     fast = _load_fast(path, tickers)
     if fast is not None:
         return fast
-    table = _read_table(path)
+    table = read_table(path, PriceDataError)
     date_column, dates = _dates(table)
     if table.find("ticker", *_PRICE_COLUMNS) is not None:
         return _load_long(table, date_column, dates, tickers)
@@ -495,7 +408,7 @@ def _load_folder(folder: Path, tickers: list[str]) -> dict[str, _Found]:
         name = next((n for n in candidates if n in names), None)
         if name is None:
             continue
-        table = _read_table(folder / name)
+        table = read_table(folder / name, PriceDataError)
         date_column, dates = _dates(table)
         _check_unique(table, date_column, pd.DataFrame({"date": dates}))
         price_column = table.find(*_PRICE_COLUMNS)
