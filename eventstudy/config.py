@@ -456,23 +456,46 @@ def parse_study(
                 ]
             )
         table = read_events_table(path)
-    if table is not None:
-        raw = {**raw, "events": table.events}
+    if table is None:
+        try:
+            return Study.model_validate(raw)
+        except ValidationError as exc:
+            problems = _problems_from(exc, raw, file)
+        # A model-level check (duplicate ids) only runs once every field is valid: report
+        # duplicates now as well, so one pass of `validate` lists everything.
+        known = {p.message for p in problems}
+        problems += [p for p in _duplicate_ids(raw, file) if p.message not in known]
+        raise ConfigError(problems)
+    return _parse_with_table(raw, file, table)
+
+
+def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Study:
+    """:func:`parse_study` of a study whose events come from ``table``."""
+    raw = {**raw, "events": table.events}
+    problems = list(table.problems)  # repeated ids: the model check would name no line
+    study_block = raw.get("study")
+    if isinstance(study_block, dict) and not study_block.get("securities"):
+        problems += table.without_securities()
     try:
         study = Study.model_validate(raw)
     except ValidationError as exc:
-        problems = _problems_from(exc, raw, file, table)
-    else:
-        if table is None:
-            return study
-        return study.model_copy(
-            update={"events_table": table.file, "event_attributes": tuple(table.attributes)}
-        )
-    # A model-level check (duplicate ids) only runs once every field is valid: report
-    # duplicates now as well, so one pass of `validate` lists everything.
-    known = {p.message for p in problems}
-    problems += [p for p in _duplicate_ids(raw, file) if p.message not in known]
-    raise ConfigError(problems)
+        found = _problems_from(exc, raw, file, table)
+        problems += [
+            p
+            for p in found
+            if not (problems and p.location is None and p.field in ("securities", None))
+        ]
+    if problems:
+        problems.sort(key=lambda p: _line_number(p.location))
+        raise ConfigError(problems)
+    return study.model_copy(
+        update={"events_table": table.file, "event_attributes": tuple(table.attributes)}
+    )
+
+
+def _line_number(location: str | None) -> int:
+    """Sort key: problems of the study block first, then by line or row."""
+    return int(location.split()[-1]) if location else 0
 
 
 def _duplicate_ids(raw: dict[str, Any], file: str) -> list[EventStudyError]:

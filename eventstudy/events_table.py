@@ -76,6 +76,9 @@ class EventsTable:
         ``ticker`` or ``securities`` column).
     attributes
         The extra columns kept as attributes, in table order.
+    problems
+        Problems found across rows (repeated ids, rows without securities), reported
+        with the field problems that validation finds.
     """
 
     file: str
@@ -83,6 +86,22 @@ class EventsTable:
     locations: list[str]
     columns: dict[str, str]
     attributes: list[str]
+    problems: list[EventStudyError]
+
+    def without_securities(self) -> list[EventStudyError]:
+        """One problem per event that names no securities (for a study that has none)."""
+        column = self.columns.get("securities")
+        what = f"empty '{column}'" if column else "no 'ticker' or 'securities' column"
+        return [
+            EventStudyError(
+                f"{what}, and the study names no default securities (study.securities)",
+                file=self.file,
+                location=self.locations[i],
+                column=column,
+            )
+            for i, event in enumerate(self.events)
+            if "securities" not in event
+        ]
 
     def problem(self, index: int, field: str | None, message: str) -> EventStudyError:
         """An error about event ``index`` and its ``field``, naming line and column."""
@@ -183,7 +202,7 @@ def _from_cells(
         hint = ""
         if len(cells.columns) == 1 and (";" in cells.columns[0] or "\t" in cells.columns[0]):
             hint = " (the file seems to use ';' or tabs: separate the columns with commas)"
-        raise fail(f"no 'date' column; the header is {header}{hint}", "date")
+        raise fail(f"no 'date' column; the header is {header}{hint}")
     if cells.empty:
         raise fail("the table has no events (only a header)")
     if "ticker" in names and "securities" in names:
@@ -221,9 +240,7 @@ def _from_cells(
         if kept:
             event["attributes"] = kept
         events.append(event)
-    if problems:
-        raise ConfigError(problems)
-    return EventsTable(file, events, locations, columns, attributes)
+    return EventsTable(file, events, locations, columns, attributes, problems)
 
 
 def _cells(column: pd.Series, typed: bool) -> np.ndarray:
