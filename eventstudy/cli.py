@@ -118,12 +118,18 @@ def run(
         typer.Option("--event", "-e", help="Run only this event id (repeatable)."),
     ] = None,
     source: Annotated[
-        str,
-        typer.Option(help="Price source: yahoo (cached), csv (--prices) or demo (synthetic)."),
-    ] = "yahoo",
+        str | None,
+        typer.Option(
+            help="Price source: yahoo (cached), csv (--prices) or demo (synthetic). "
+            "Default: csv with --prices, else yahoo.",
+            show_default=False,
+        ),
+    ] = None,
     prices: Annotated[
         Path | None,
-        typer.Option(help="For --source csv: a wide or long CSV, or a folder of TICKER.csv."),
+        typer.Option(
+            help="Your prices: a wide or long CSV, or a folder of TICKER.csv (the csv source)."
+        ),
     ] = None,
     out: Annotated[
         Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
@@ -153,7 +159,7 @@ def run(
         str,
         typer.Option(
             help="Where the models are fitted: local (this process) or dask (partitions "
-            "of pairs on a dask.distributed cluster; needs eventstudy[dask])."
+            "of pairs on a dask.distributed cluster; needs eventstudy\\[dask])."
         ),
     ] = "local",
     scheduler: Annotated[
@@ -161,6 +167,21 @@ def run(
         typer.Option(
             help="With --engine dask: the scheduler address (tcp://host:8786); "
             "default a local cluster.",
+            show_default=False,
+        ),
+    ] = None,
+    benchmark: Annotated[
+        str | None,
+        typer.Option(
+            help="Market proxy for every security (default: as in the events file, else SPY).",
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Study name, the output folder's name (default: as in the events file, "
+            "or the events table's file name).",
             show_default=False,
         ),
     ] = None,
@@ -184,7 +205,8 @@ def run(
 
       eventstudy run --source demo           # offline, synthetic prices
       eventstudy run -e ft-ai-talent -e deepseek-r1
-      eventstudy run --source csv --prices prices/ --out results
+      eventstudy run --prices prices/ --out results   # your own prices (csv)
+      eventstudy run earnings.csv --prices prices.csv --benchmark SPY
       eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
       eventstudy run --offline --quiet       # cached Yahoo prices only
     """  # noqa: E501
@@ -195,8 +217,11 @@ def run(
         study = load_study(events_file)
         if model is not None:
             study = study.with_model(model)
-        with _progress(source == "yahoo" and not (quiet or json_output)) as progress:
-            options = {"cache_dir": cache_dir, "offline": offline, "progress": progress}
+        essentials = {"benchmark": benchmark, "name": name}
+        if any(v is not None for v in essentials.values()):
+            study = study.with_settings(**{k: v for k, v in essentials.items() if v is not None})
+        yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
+        with _progress(yahoo and not (quiet or json_output)) as progress:
             result = study.run(
                 source=source,
                 prices=prices,
@@ -204,7 +229,9 @@ def run(
                 tests=tests,
                 engine=engine,
                 scheduler=scheduler,
-                **(options if source == "yahoo" else {}),
+                cache_dir=cache_dir,
+                offline=offline,
+                progress=progress,
             )
         if result.models.empty:
             parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))

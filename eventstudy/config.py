@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -32,6 +32,15 @@ from eventstudy.data.factors import FactorsFile
 from eventstudy.errors import ConfigError, EventStudyError
 from eventstudy.events_table import EventsTable, events_from_frame, is_table, read_events_table
 from eventstudy.yamlsafe import load_yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import pandas as pd
+    from distributed import Client
+
+    from eventstudy.data import PriceSource
+    from eventstudy.results import StudyResult
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
@@ -355,11 +364,68 @@ class Study(BaseModel):
         wanted = {self.event(i).id for i in event_ids}
         return [e for e in self.events if e.id in wanted]
 
-    def run(self, **kwargs: Any) -> Any:
-        """Run the study; see :func:`eventstudy.study.run_study` for the arguments."""
+    def run(
+        self,
+        *,
+        source: str | PriceSource | None = None,
+        prices: str | Path | pd.DataFrame | None = None,
+        event_ids: list[str] | None = None,
+        tests: str | Sequence[str] | None = None,
+        engine: str = "local",
+        client: Client | None = None,
+        scheduler: str | None = None,
+        cache_dir: str | Path | None = None,
+        offline: bool = False,
+        refresh: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> StudyResult:
+        """Run the study and return its :class:`~eventstudy.results.StudyResult`.
+
+        Parameters
+        ----------
+        source
+            ``"yahoo"``, ``"csv"``, ``"frame"`` or ``"demo"``, or a
+            :class:`~eventstudy.data.PriceSource`; default: the source of ``prices``
+            (a DataFrame: ``frame``; a path: ``csv``), else ``"yahoo"``.
+        prices
+            A prices file or folder, or a DataFrame (wide: a DatetimeIndex or ``date``
+            column and one column per ticker; long: ``date, ticker, adj_close[,
+            volume]``), checked like a CSV file.
+        event_ids
+            Run only these events (default: every study event).
+        tests
+            Tests for ``tests.csv``: names, ``"all"`` or ``"none"`` (default: the
+            standard set).
+        engine, client, scheduler
+            ``"local"`` (default) or ``"dask"`` with a ``distributed.Client`` or a
+            scheduler address.
+        cache_dir, offline, refresh, progress
+            Options of the yahoo source (cache folder, no network, download again, a
+            ``progress(ticker, i, n)`` callback).
+
+        Examples
+        --------
+        >>> result = study.run(source="demo")          # doctest: +SKIP
+        >>> result = study.run(prices=prices_df)       # doctest: +SKIP
+
+        See :func:`eventstudy.study.run_study`, which this calls.
+        """
         from eventstudy.study import run_study
 
-        return run_study(self, **kwargs)
+        return run_study(
+            self,
+            source=source,
+            prices=prices,
+            event_ids=event_ids,
+            tests=tests,
+            engine=engine,
+            client=client,
+            scheduler=scheduler,
+            cache_dir=cache_dir,
+            offline=offline,
+            refresh=refresh,
+            progress=progress,
+        )
 
 
 def _event_id_at(raw: Any, index: int) -> str | None:

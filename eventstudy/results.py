@@ -319,6 +319,9 @@ class StudyResult:
                 "source": self.prices.source,
                 "synthetic": self.synthetic,
                 "tickers": {t: p.to_dict() for t, p in sorted(self.prices.provenance.items())},
+                "off_session": {
+                    t: rows.to_dict() for t, rows in sorted(self.prices.off_session.items())
+                },
             },
             "alignment": [a.to_dict() for a in self.alignments],
             "counts": {
