@@ -188,6 +188,18 @@ class StudyResult:
         return self._tests_cache["tests"]
 
     @property
+    def events(self) -> pd.DataFrame:
+        """The events run, one row per event: their fields and attributes.
+
+        The attributes are the extra columns of an events table (or ``attributes:`` of
+        a YAML event), one column each, for second-stage analysis (merge on
+        ``event_id`` with :attr:`car`).
+        """
+        from eventstudy.settings import events_frame
+
+        return events_frame([self.study.event(e) for e in self.event_ids])
+
+    @property
     def synthetic(self) -> bool:
         """True when the prices were the synthetic demo data."""
         return self.prices.synthetic

@@ -98,7 +98,8 @@ def check_unique(table: Table, column: str, keys: pd.DataFrame) -> None:
     if "ticker" in keys:
         what = f"row for ticker '{keys['ticker'].iloc[row]}' on {what}"
     raise PriceDataError(
-        f"line {table.lines[row]}: duplicate {what} (first on line {table.lines[earlier]})",
+        f"{table.unit} {table.lines[row]}: duplicate {what} "
+        f"(first on {table.unit} {table.lines[earlier]})",
         file=table.path,
         field=column,
     )
