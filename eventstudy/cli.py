@@ -177,6 +177,14 @@ def run(
             show_default=False,
         ),
     ] = None,
+    securities: Annotated[
+        str | None,
+        typer.Option(
+            help="Default securities, comma-separated (e.g. BABA,3690.HK,NVDA), for every "
+            "event that names none of its own (default: as in the events file).",
+            show_default=False,
+        ),
+    ] = None,
     name: Annotated[
         str | None,
         typer.Option(
@@ -217,7 +225,9 @@ def run(
         study = load_study(events_file)
         if model is not None:
             study = study.with_model(model)
-        essentials = {"benchmark": benchmark, "name": name}
+        essentials: dict[str, object] = {"benchmark": benchmark, "name": name}
+        if securities is not None:
+            essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
         if any(v is not None for v in essentials.values()):
             study = study.with_settings(**{k: v for k, v in essentials.items() if v is not None})
         yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
