@@ -222,14 +222,12 @@ def run(
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
 
-        study = load_study(events_file)
-        if model is not None:
-            study = study.with_model(model)
         essentials: dict[str, object] = {"benchmark": benchmark, "name": name}
         if securities is not None:
             essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
-        if any(v is not None for v in essentials.values()):
-            study = study.with_settings(**{k: v for k, v in essentials.items() if v is not None})
+        study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
+        if model is not None:
+            study = study.with_model(model)
         yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
         with _progress(yahoo and not (quiet or json_output)) as progress:
             result = study.run(
