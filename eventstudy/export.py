@@ -52,6 +52,8 @@ EXCEL_MAX_ROWS = 1_048_576
 """Rows in an Excel sheet, the header row included."""
 EXCEL_MAX_CHARS = 32_767
 """Characters in an Excel cell."""
+EXCEL_CHUNK_ROWS = 50_000
+"""Rows converted to Python objects at a time while writing a sheet (bounds memory)."""
 
 
 class ExcelLimitWarning(UserWarning):
@@ -310,40 +312,47 @@ def _long_cells(table: pa.Table) -> int:
 
 
 def _write_sheet(sheet: Any, table: pa.Table, bold: Any, dates: Any) -> None:
-    """Header and rows of one table, row by row (xlsxwriter's constant-memory order)."""
+    """Header and rows of one table, row by row (xlsxwriter's constant-memory order).
+
+    The cells are made Python objects :data:`EXCEL_CHUNK_ROWS` rows at a time.
+    """
     sheet.write_row(0, 0, table.column_names, bold)
     sheet.freeze_panes(1, 0)
     columns = [_cells(sheet, column, dates) for column in table.columns]
     for col, (_, _, width) in enumerate(columns):
         sheet.set_column(col, col, width)
-    cells = [(col, values, put) for col, (values, put, _) in enumerate(columns)]
-    for row in range(table.num_rows):
-        for col, values, put in cells:
-            value = values[row]
-            if value is not None:
-                put(row + 1, col, value)
+    for start in range(0, table.num_rows, EXCEL_CHUNK_ROWS):
+        chunk = [
+            (col, cells.slice(start, EXCEL_CHUNK_ROWS).to_pylist(), put)
+            for col, (cells, put, _) in enumerate(columns)
+        ]
+        for row in range(len(chunk[0][1])):
+            for col, values, put in chunk:
+                value = values[row]
+                if value is not None:
+                    put(start + row + 1, col, value)
 
 
 def _cells(
     sheet: Any, column: pa.ChunkedArray, dates: Any
-) -> tuple[list[Any], Callable[[int, int, Any], Any], int]:
-    """A column's cell values (None: empty), the sheet method writing one, a width."""
+) -> tuple[pa.ChunkedArray, Callable[[int, int, Any], Any], int]:
+    """A column's cell values (null: empty), the sheet method writing one, a width."""
     kind = column.type
     if pa.types.is_date32(kind):  # Excel's day numbers count from 1899-12-30
-        serial = pc.add(column.cast(pa.int32()), 25_569).to_pylist()
+        serial = pc.add(column.cast(pa.int32()), 25_569)
         return serial, lambda row, col, value: sheet.write_number(row, col, value, dates), 11
     if pa.types.is_boolean(kind):
-        return column.to_pylist(), sheet.write_boolean, 8
+        return column, sheet.write_boolean, 8
     if pa.types.is_integer(kind):
-        return column.to_pylist(), sheet.write_number, 10
+        return column, sheet.write_number, 10
     if pa.types.is_floating(kind):
-        values = column.to_pylist()
         if not pc.any(pc.is_inf(column)).as_py():
-            return values, sheet.write_number, 12
-        return values, lambda row, col, value: _write_float(sheet, row, col, value), 12
-    texts = column.cast(pa.large_string()).to_pylist()
-    width = int(pc.max(pc.utf8_length(column.cast(pa.large_string()))).as_py() or 0)
-    return [_cut(text) for text in texts], sheet.write_string, min(max(width, 8), 60)
+            return column, sheet.write_number, 12
+        return column, lambda row, col, value: _write_float(sheet, row, col, value), 12
+    texts = column.cast(pa.large_string())
+    width = int(pc.max(pc.utf8_length(texts)).as_py() or 0)
+    cut = pc.utf8_slice_codeunits(texts, 0, EXCEL_MAX_CHARS)  # code points, as len()
+    return cut, sheet.write_string, min(max(width, 8), 60)
 
 
 def _write_float(sheet: Any, row: int, col: int, value: float) -> None:
@@ -352,8 +361,3 @@ def _write_float(sheet: Any, row: int, col: int, value: float) -> None:
         sheet.write_string(row, col, repr(value))
     else:
         sheet.write_number(row, col, value)
-
-
-def _cut(text: str | None) -> str | None:
-    """``text`` cut to :data:`EXCEL_MAX_CHARS` characters."""
-    return text if text is None or len(text) <= EXCEL_MAX_CHARS else text[:EXCEL_MAX_CHARS]
