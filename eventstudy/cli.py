@@ -138,6 +138,14 @@ def run(
     svg: Annotated[
         bool, typer.Option("--svg", help="Also write every figure as SVG (next to the PNG).")
     ] = False,
+    parquet: Annotated[
+        bool,
+        typer.Option("--parquet", help="Also write every table as <table>.parquet (typed)."),
+    ] = False,
+    xlsx: Annotated[
+        bool,
+        typer.Option("--xlsx", help="Also write results.xlsx, one sheet per table (typed)."),
+    ] = False,
     offline: Offline = False,
     cache_dir: CacheDir = None,
     tests: Annotated[
@@ -260,7 +268,10 @@ def run(
         formats = ("png", "svg") if svg else ("png",)
         with _progress(plots and not (quiet or json_output), "figures") as drawn:
             try:
-                written = result.save(out, plots=plots, formats=formats, progress=drawn)
+                tables = ("csv",) + ("parquet",) * parquet + ("xlsx",) * xlsx
+                written = result.save(
+                    out, plots=plots, formats=formats, progress=drawn, tables=tables
+                )
             except OSError as exc:
                 raise EventStudyError(
                     f"cannot write the results ({exc.strerror})", file=exc.filename or out

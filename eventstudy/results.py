@@ -351,6 +351,7 @@ class StudyResult:
         plots: bool = True,
         formats: tuple[str, ...] = ("png",),
         progress: Callable[[str, int, int], None] | None = None,
+        tables: tuple[str, ...] = ("csv",),
     ) -> dict[str, Path]:
         """Write the output contract into ``out/<study-name>/``.
 
@@ -368,6 +369,10 @@ class StudyResult:
             Figure formats: ``"png"`` and/or ``"svg"``.
         progress
             Called as ``progress(figure_name, done, total)`` after each figure.
+        tables
+            Table formats: ``"csv"`` (always) and ``"parquet"`` (``<table>.parquet``
+            beside each CSV, typed columns) and/or ``"xlsx"`` (``results.xlsx``, one
+            sheet per table); see :mod:`eventstudy.export`.
 
         Returns
         -------
@@ -382,9 +387,11 @@ class StudyResult:
         from concurrent.futures import ThreadPoolExecutor
         from contextlib import nullcontext
 
+        from eventstudy import export
         from eventstudy.plots import FigureJob, Figures, stale_figures
         from eventstudy.report import write_report
 
+        tables = export.check_formats(tables)
         folder = Path(out) / self.study.study.name
         # manifest.json is removed first and written last: a folder holding one is one
         # complete run; after an interrupted re-run every file is still complete (old or
@@ -417,10 +424,19 @@ class StudyResult:
             }
             if tests is not None:
                 written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
+            frames = {name: getattr(self, name) for name in export.TABLES if name != "tests"}
+            if tests is not None:
+                frames["tests"] = tests.result()
+            for path in export.stale_files(folder, frames, tables):
+                path.unlink()
+            notes = [SYNTHETIC_NOTE] if self.synthetic else []
+            written.update(export.write_tables(folder, frames, tables, notes))
             figures = job.finish(progress) if job is not None else Figures()
         written.update(figures.paths)
         written["report"] = write_report(self, folder / "report.html", figures.images)
-        written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
+        written["manifest"] = output.write_json(
+            folder / "manifest.json", self.manifest() | {"table_formats": list(tables)}
+        )
         return written
 
 
