@@ -6,12 +6,16 @@ Every string that comes from the events file or the data goes through :func:`esc
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from eventstudy.results import stars
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DASH = "&ndash;"
 
@@ -95,3 +99,9 @@ def listed(items: Sequence[str], total: int | None = None, limit: int = 10) -> s
     total = len(items) if total is None else total
     shown = ", ".join(items[:limit])
     return f"{shown} and {count(total - min(limit, len(items)))} more" if total > limit else shown
+
+
+def rows_of(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[tuple[object, ...]]:
+    """The values of ``columns``, row by row, as plain Python tuples (much faster than
+    ``itertuples`` on Arrow-backed string columns)."""
+    return zip(*(frame[c].tolist() for c in columns), strict=True)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.report import markup
+from eventstudy.report.markup import rows_of
 from eventstudy.report.tables import default_window
 from eventstudy.results import stars
 
@@ -40,26 +41,35 @@ def car_rows(result: StudyResult, window: tuple[int, int] | None = None) -> list
     """The CAR rows of one window (default ``[0, +1]``) as JSON-ready dicts."""
     window = window or default_window(result)
     rows = result.car_window(*window)
-    frame = pd.DataFrame(
-        {
-            "event_id": rows["event_id"].astype(object),
-            "ticker": rows["ticker"].astype(object),
-            "day0": rows["day0"].astype(object),
-            "window": [[int(window[0]), int(window[1])] for _ in range(len(rows))],
-            "car": _finite(rows["car"]),
-            "car_se": _finite(rows["car_se"]),
-            "car_t": _finite(rows["car_t"]),
-            "car_p": _finite(rows["car_p"]),
-            "stars": list(map(stars, rows["car_p"].astype(float).tolist())),
-        }
+    start, end = int(window[0]), int(window[1])
+    values = zip(
+        rows["event_id"].tolist(),
+        rows["ticker"].tolist(),
+        rows["day0"].tolist(),
+        *(_finite(rows[c]) for c in ("car", "car_se", "car_t", "car_p")),
+        map(stars, rows["car_p"].astype(float).tolist()),
+        strict=True,
     )
-    return frame.to_dict("records")
+    return [
+        {
+            "event_id": event_id,
+            "ticker": ticker,
+            "day0": day0,
+            "window": [start, end],
+            "car": car,
+            "car_se": se,
+            "car_t": t,
+            "car_p": p,
+            "stars": mark,
+        }
+        for event_id, ticker, day0, car, se, t, p, mark in values
+    ]
 
 
 def json_summary(result: StudyResult, folder: Path, written: dict[str, Path]) -> dict[str, Any]:
     """What ``eventstudy run --json`` prints: folder, files, counts, CAR[0,+1] rows."""
     window = default_window(result)
-    skipped = result.skipped[["event_id", "ticker", "reason"]].astype(object)
+    keys = ("event_id", "ticker", "reason")
     return {
         "study": result.study.study.name,
         "folder": str(folder),
@@ -75,7 +85,7 @@ def json_summary(result: StudyResult, folder: Path, written: dict[str, Path]) ->
             "skipped": len(result.skipped),
             "files": len(written),
         },
-        "skipped": skipped.to_dict("records"),
+        "skipped": [dict(zip(keys, row, strict=True)) for row in rows_of(result.skipped, keys)],
         "window": list(window),
         "car": car_rows(result, window),
     }

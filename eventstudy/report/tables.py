@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.report.markup import DASH, count, esc, num, pvalue, stars_html, table, window
+from eventstudy.report.markup import (
+    DASH,
+    count,
+    esc,
+    num,
+    pvalue,
+    rows_of,
+    stars_html,
+    table,
+    window,
+)
 
 if TYPE_CHECKING:
     from eventstudy.results import StudyResult
@@ -88,25 +98,25 @@ def car_table(
     ]
     rows, cut_note = capped(rows, limit)
     body = []
-    for r in rows.itertuples(index=False):
-        event = esc(r.event_id)
+    columns = ["event_id", "ticker", "window_start", "window_end", "car", "car_se", "car_t"]
+    columns += ["car_p", *(["confounders"] if has_confounders else [])]
+    for event_id, ticker, start, end, car, se, t, p, *confounders in rows_of(rows, columns):
+        event = esc(event_id)
         cells = [
             *(
-                [f"<a href='#event-{event}'>{event}</a>" if r.event_id in linked else event]
+                [f"<a href='#event-{event}'>{event}</a>" if event_id in linked else event]
                 if linked is not None
                 else []
             ),
-            esc(r.ticker),
-            window(r.window_start, r.window_end),
-            num(r.car, 2, 100),
-            num(r.car_se, 2, 100),
-            num(r.car_t, 2),
-            pvalue(r.car_p),
-            stars_html(r.car_p),
+            esc(ticker),
+            window(start, end),
+            num(car, 2, 100),
+            num(se, 2, 100),
+            num(t, 2),
+            pvalue(p),
+            stars_html(p),
+            *(esc(v) if isinstance(v, str) else "" for v in confounders),
         ]
-        if has_confounders:
-            value = r.confounders
-            cells.append(esc(value) if isinstance(value, str) else "")
         body.append(cells)
     return table(header, body, numeric) + cut_note
 
