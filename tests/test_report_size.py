@@ -212,7 +212,7 @@ def test_all_figures_of_a_huge_study_still_make_a_bounded_page(study22k):
     linked = re.findall(r"<a href='([a-z0-9-]+/(?:car|ar)\.png)'>", page)
     assert len(linked) == 3 + 2 * len(shown) - embedded
     assert all(name.split("/")[0] in shown for name in linked)
-    assert "not embedded: the page holds at most 6 MB of figures" in page
+    assert "not embedded: the page holds at most 7.5 MB of figures" in page
 
 
 def test_no_event_figures_no_event_sections(study500):
@@ -230,3 +230,13 @@ def test_small_images_decode_as_png():
 
     pixels = matplotlib.image.imread(io.BytesIO(png(40, 30, extra=100)), format="png")
     assert pixels.shape[:2] == (30, 40)
+
+
+def test_a_crowded_confounders_cell_names_five_events(study500):
+    """A CAR window holding many other events' day 0s names five and counts the rest."""
+    rows = study500.car.head(2).copy()
+    others = [f"other-{i}" for i in range(12)]
+    rows["confounders"] = [";".join(others), float("nan")]
+    html = report.tables.car_table(rows, linked=set())
+    assert "other-0, other-1, other-2, other-3, other-4 and 7 more" in html
+    assert "other-5" not in html and "nan" not in html

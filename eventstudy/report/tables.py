@@ -16,6 +16,7 @@ from eventstudy.report.markup import (
     DASH,
     count,
     esc,
+    listed,
     num,
     pvalue,
     rows_of,
@@ -31,6 +32,8 @@ ROW_LIMIT = 200
 """Rows of a study-wide table (the smallest p first when cut); the CSVs hold all."""
 EVENT_ROW_LIMIT = 50
 """Rows of each event's own tables."""
+NAMED = 5
+"""Other events named in one CAR row's confounders cell; the rest are counted."""
 TEST_GROUP_LIMIT = 20
 """Folded groups (categories, securities, events) of the tests table besides ``all``."""
 
@@ -115,7 +118,10 @@ def car_table(
             num(t, 2),
             pvalue(p),
             stars_html(p),
-            *(esc(v) if isinstance(v, str) else "" for v in confounders),
+            *(
+                esc(listed(v.split(";"), limit=NAMED)) if isinstance(v, str) and v else ""
+                for v in confounders
+            ),
         ]
         body.append(cells)
     return table(header, body, numeric) + cut_note
