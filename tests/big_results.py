@@ -22,39 +22,55 @@ from eventstudy.results import StudyResult
 WINDOWS = [(0, 0), (-1, 1), (0, 1), (-5, 5), (0, 10)]
 
 
+def one_factor_prices(tickers: list[str], seed: int = 3) -> pd.DataFrame:
+    """Wide adjusted closes of ``tickers`` and SPY on NY sessions 2021-01-04..2025-06-30:
+    each security's return is SPY's plus independent noise."""
+    days = sessions("XNYS")
+    days = days[(days >= "2021-01-04") & (days <= "2025-06-30")]
+    rng = np.random.default_rng(seed)
+    market = rng.normal(0.0004, 0.01, len(days))
+    returns = market[:, None] + rng.normal(0, 0.01, (len(days), len(tickers)))
+    prices = pd.DataFrame(100 * np.cumprod(1 + returns, axis=0), index=days, columns=tickers)
+    prices["SPY"] = 300 * np.cumprod(1 + market)
+    prices.index.name = "date"
+    return prices
+
+
+def own_events(tickers: list[str], n_dates: int, seed: int = 0) -> list[dict[str, object]]:
+    """``n_dates`` one-security events per ticker (ids ``<ticker>-<k>`` in date order) on
+    sessions between 2022-03-01 and 2025-05-01, drawn at random: many share a day 0."""
+    rng = np.random.default_rng(seed)
+    days = sessions("XNYS")
+    days = days[(days >= "2022-03-01") & (days < "2025-05-01")]
+    return [
+        {"id": f"{t.lower()}-{k}", "date": f"{days[j]:%Y-%m-%d}", "title": f"{t} news",
+         "securities": [t]}
+        for t in tickers
+        for k, j in enumerate(np.sort(rng.choice(len(days), n_dates, replace=False)))
+    ]  # fmt: skip
+
+
 def firm_specific_result(
     n_tickers: int, n_dates: int, *, gone: int = 0, seed: int = 0
 ) -> StudyResult:
     """A run of ``n_tickers`` x ``n_dates`` one-security events, plus ``gone`` securities
     (with ``n_dates`` events each) whose prices are missing: every pair of theirs skipped."""
     rng = np.random.default_rng(seed)
-    every = sessions("XNYS")
-    first = every.searchsorted(pd.Timestamp("2022-03-01"))
-    days = every[first : every.searchsorted(pd.Timestamp("2025-05-01"))]
     tickers = [f"T{i:03d}" for i in range(n_tickers)] + [f"GONE{i:02d}" for i in range(gone)]
-    # Each security's own sessions, sorted: the event ids follow that order.
-    picks = np.sort(
-        np.stack([rng.choice(len(days), n_dates, replace=False) for _ in tickers]), axis=1
-    )
+    events = own_events(tickers, n_dates, seed)
+    study = parse_study({"study": {"name": "big", "securities": ["SPY"]}, "events": events})
     pairs = pd.DataFrame(
         {
-            "ticker": np.repeat(tickers, n_dates),
-            "k": np.tile(np.arange(n_dates), len(tickers)),
-            "session": picks.ravel(),
+            "event_id": [e["id"] for e in events],
+            "ticker": [e["securities"][0] for e in events],
+            "day0": [e["date"] for e in events],
         }
     )
-    pairs["event_id"] = pairs["ticker"].str.lower() + "-" + pairs["k"].astype(str)
-    pairs["day0"] = days[pairs["session"]].strftime("%Y-%m-%d")
+    every = sessions("XNYS")
+    pairs["session"] = every.searchsorted(pd.to_datetime(pairs["day0"]))
     following = pairs.groupby("ticker")["session"].shift(-1)
     pairs["gap"] = (following - pairs["session"]).fillna(10**6).astype(int)
     pairs["next_id"] = pairs.groupby("ticker")["event_id"].shift(-1).fillna("")
-    study = parse_study({
-        "study": {"name": "big", "securities": ["SPY"], "benchmark": "SPY"},
-        "events": [
-            {"id": e, "date": d, "title": f"{t} news", "securities": [t]}
-            for e, d, t in zip(pairs["event_id"], pairs["day0"], pairs["ticker"], strict=True)
-        ],
-    })  # fmt: skip
     alignments = [
         Alignment(e, t, "XNYS", d, pd.Timestamp(d), False, "date without a time")
         for e, t, d in zip(pairs["event_id"], pairs["ticker"], pairs["day0"], strict=True)
@@ -81,9 +97,9 @@ def firm_specific_result(
             "event_id": np.repeat(run["event_id"], len(rel)),
             "ticker": np.repeat(run["ticker"], len(rel)),
             "rel_day": np.tile(rel, len(run)),
-            "date": every[
-                first + np.repeat(run["session"], len(rel)) + np.tile(rel, len(run))
-            ].strftime("%Y-%m-%d"),
+            "date": every[np.repeat(run["session"], len(rel)) + np.tile(rel, len(run))].strftime(
+                "%Y-%m-%d"
+            ),
         }
     )
     ar["ar"] = rng.normal(0, 0.01, len(ar))

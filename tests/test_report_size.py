@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from big_results import firm_specific_result
+from big_results import firm_specific_result, one_factor_prices, own_events
 from conftest import FrameSource
 from rich.console import Console
 
 from eventstudy import report
-from eventstudy.calendar import sessions
 from eventstudy.config import parse_study
 from eventstudy.results import StudyResult
 from eventstudy.selection import FIGURE_EVENTS, figure_events
@@ -62,24 +61,10 @@ def images_for(events: list[str], extra: int = 0) -> report.Images:
 @pytest.fixture(scope="module")
 def study500() -> StudyResult:
     """25 securities with 20 own events each on a shared calendar: day 0s shared."""
-    days = sessions("XNYS")
-    days = days[(days >= "2021-01-04") & (days <= "2025-06-30")]
-    rng = np.random.default_rng(3)
-    market = rng.normal(0.0004, 0.01, len(days))
     tickers = [f"T{i:02d}" for i in range(N_TICKERS)]
-    returns = market[:, None] + rng.normal(0, 0.01, (len(days), N_TICKERS))
-    prices = pd.DataFrame(100 * np.cumprod(1 + returns, axis=0), index=days, columns=tickers)
-    prices["SPY"] = 300 * np.cumprod(1 + market)
-    prices.index.name = "date"
-    candidates = days[(days >= "2022-03-01") & (days <= "2025-05-01")]
-    events = [
-        {"id": f"{t.lower()}-{k}", "date": str(candidates[j].date()), "title": f"{t} news {k}",
-         "securities": [t]}
-        for t in tickers
-        for k, j in enumerate(np.sort(rng.choice(len(candidates), N_DATES, replace=False)))
-    ]  # fmt: skip
+    events = own_events(tickers, N_DATES, seed=3)
     study = parse_study({"study": {"name": "many", "securities": ["SPY"]}, "events": events})
-    return run_study(study, source=FrameSource(prices), tests=["cs_t"])
+    return run_study(study, source=FrameSource(one_factor_prices(tickers)), tests=["cs_t"])
 
 
 @pytest.fixture(scope="module")

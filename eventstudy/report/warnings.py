@@ -23,11 +23,11 @@ WARNING_LIMIT = 20
 NAMED = 10
 """Events or securities named inside one warning; the rest are counted."""
 
-Warning = tuple[str, str]
+WarningItem = tuple[str, str]
 """``(kind, message)``, plain text."""
 
 
-def _capped(kind: str, messages: list[str], total: int, where: str) -> list[Warning]:
+def _capped(kind: str, messages: list[str], total: int, where: str) -> list[WarningItem]:
     """``messages`` (at most :data:`WARNING_LIMIT` of ``total``) and a line for the rest."""
     items = [(kind, m) for m in messages[:WARNING_LIMIT]]
     if total > len(items):
@@ -53,7 +53,7 @@ def shared_day0s(result: StudyResult) -> pd.DataFrame:
     return shared.sort_values("events", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _clustering(result: StudyResult) -> list[Warning]:
+def _clustering(result: StudyResult) -> list[WarningItem]:
     shared = shared_day0s(result)
     shown = shared.head(WARNING_LIMIT)
     all_pairs = _pairs(result)
@@ -82,7 +82,7 @@ def _clustering(result: StudyResult) -> list[Warning]:
     return items
 
 
-def _confounded(car: pd.DataFrame) -> list[Warning]:
+def _confounded(car: pd.DataFrame) -> list[WarningItem]:
     """Per event: the CAR windows that also hold another event's day 0, and which."""
     flagged = car[car["confounders"].fillna("").astype(str).str.len() > 0]
     events = pd.unique(flagged["event_id"])
@@ -113,7 +113,7 @@ def overlapping_windows(result: StudyResult) -> pd.DataFrame:
     return merged.loc[merged["other"] != merged["event_id"], columns].reset_index(drop=True)
 
 
-def _overlaps(result: StudyResult) -> list[Warning]:
+def _overlaps(result: StudyResult) -> list[WarningItem]:
     """Pairs of run events whose day 0s fall inside each other's event windows."""
     hits = overlapping_windows(result)
     hits = hits[hits["rel_day"] > 0]  # each unordered pair once, from the earlier event
@@ -132,9 +132,9 @@ def _overlaps(result: StudyResult) -> list[Warning]:
     return _capped("overlapping events", messages, len(keys), "abnormal_returns.csv")
 
 
-def warnings_list(result: StudyResult) -> list[Warning]:
+def warnings_list(result: StudyResult) -> list[WarningItem]:
     """Every kind of warning of a run as ``(kind, message)``, each list capped."""
-    items: list[Warning] = []
+    items: list[WarningItem] = []
     if result.synthetic:
         items.append(("synthetic data", SYNTHETIC_NOTE))
     skipped = result.skipped
