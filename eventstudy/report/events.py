@@ -60,7 +60,7 @@ def event_sections(result: StudyResult, events: list[str], figures: Embedder) ->
     chosen = set(events)
     by_id = {e.id: e for e in result.study.events if e.id in chosen}
     alignments: dict[str, list[Alignment]] = {e: [] for e in events}
-    for a in result.alignments:  # the only pass over all pairs: a list of objects
+    for a in result.alignments:  # alignments and events are lists of objects: one pass each
         if a.event_id in chosen:
             alignments[a.event_id].append(a)
     skipped = result.skipped[result.skipped["event_id"].isin(events)]
