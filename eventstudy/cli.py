@@ -122,6 +122,14 @@ def run(
         Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
     ] = Path("outputs"),
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the figures.")] = True,
+    figures: Annotated[
+        str,
+        typer.Option(
+            "--figures",
+            help="Which events get their own figures: auto (all up to 40, else the 40 "
+            "smallest CAR p; every --event), all, none or a number.",
+        ),
+    ] = "auto",
     svg: Annotated[
         bool, typer.Option("--svg", help="Also write every figure as SVG (next to the PNG).")
     ] = False,
@@ -184,7 +192,9 @@ def run(
     with _user_errors(quiet):
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
+        from eventstudy.plots import check_figures
 
+        choice = check_figures(figures)
         study = load_study(events_file)
         if model is not None:
             study = study.with_model(model)
@@ -218,7 +228,9 @@ def run(
         formats = ("png", "svg") if svg else ("png",)
         with _progress(plots and not (quiet or json_output), "figures") as drawn:
             try:
-                written = result.save(out, plots=plots, formats=formats, progress=drawn)
+                written = result.save(
+                    out, plots=plots, figures=choice, formats=formats, progress=drawn
+                )
             except OSError as exc:
                 raise EventStudyError(
                     f"cannot write the results ({exc.strerror})", file=exc.filename or out

@@ -334,6 +334,7 @@ class StudyResult:
         out: str | Path = "outputs",
         *,
         plots: bool = True,
+        figures: str | int = "auto",
         formats: tuple[str, ...] = ("png",),
         progress: Callable[[str, int, int], None] | None = None,
     ) -> dict[str, Path]:
@@ -345,10 +346,15 @@ class StudyResult:
             Parent folder (default ``outputs``); the study's files go in a sub-folder
             named after ``study.name``.
         plots
-            Also draw ``caar``, ``heatmap`` and ``timeline`` for the study and
-            ``<event_id>/car`` and ``<event_id>/ar`` per event, in worker processes
-            (one per CPU, see :class:`eventstudy.plots.FigureJob`) while the tables
-            are written.
+            Also draw the study figures (``caar``, ``caar_category``,
+            ``car_distribution``, ``heatmap``, ``timeline``) and ``<event_id>/car`` and
+            ``<event_id>/ar`` per event, in worker processes (one per CPU, see
+            :class:`eventstudy.plots.FigureJob`) while the tables are written.
+        figures
+            Which events get figures: ``"auto"`` (every event up to 40, else the 40
+            with the smallest CAR p; every event named in the run), ``"all"``,
+            ``"none"`` (study figures only) or a number of events; see
+            :func:`eventstudy.selection.figure_events`.
         formats
             Figure formats: ``"png"`` and/or ``"svg"``.
         progress
@@ -367,8 +373,10 @@ class StudyResult:
         from concurrent.futures import ThreadPoolExecutor
         from contextlib import nullcontext
 
-        from eventstudy.plots import FigureJob, Figures, stale_figures
+        from eventstudy.plots import FigureJob, Figures, check_figures, stale_figures
         from eventstudy.report import write_report
+
+        figures = check_figures(figures)
 
         folder = Path(out) / self.study.study.name
         # manifest.json is removed first and written last: a folder holding one is one
@@ -378,12 +386,14 @@ class StudyResult:
         # The figures are drawn in worker processes while the tables are written and
         # the tests computed here; they are written once those are done.
         with (
-            FigureJob(self, folder, formats=tuple(formats)) if plots else nullcontext() as job,
+            FigureJob(self, folder, formats=tuple(formats), figures=figures)
+            if plots
+            else nullcontext() as job,
             ThreadPoolExecutor(max_workers=1) as background,
         ):
             # Figures of an earlier run that this one does not redraw (other events,
             # another format, --no-plots) would not match the new tables: removed.
-            for path in stale_figures(self, folder, tuple(formats) if plots else None):
+            for path in stale_figures(self, folder, tuple(formats) if plots else None, figures):
                 path.unlink(missing_ok=True)
                 if path.parent != folder and not any(path.parent.iterdir()):
                     path.parent.rmdir()
@@ -402,9 +412,9 @@ class StudyResult:
             }
             if tests is not None:
                 written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
-            figures = job.finish(progress) if job is not None else Figures()
-        written.update(figures.paths)
-        written["report"] = write_report(self, folder / "report.html", figures.images)
+            drawn = job.finish(progress) if job is not None else Figures()
+        written.update(drawn.paths)
+        written["report"] = write_report(self, folder / "report.html", drawn.images)
         written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
         return written
 

@@ -84,6 +84,8 @@ def test_every_figure_is_written_in_both_formats(result: StudyResult, saved, fol
     estimated = list(dict.fromkeys(result.models["event_id"]))
     assert names == [
         "caar",
+        "caar_category",
+        "car_distribution",
         "heatmap",
         "timeline",
         *(f"{e}/{k}" for e in estimated for k in ("car", "ar")),
@@ -96,7 +98,8 @@ def test_every_figure_is_written_in_both_formats(result: StudyResult, saved, fol
 
 
 def test_pngs_decode_at_the_expected_size(result: StudyResult, folder: Path) -> None:
-    expected = {"car": EVENT_PX, "ar": EVENT_PX, "caar": EVENT_PX}
+    expected = {kind: EVENT_PX for kind in ("car", "ar", "caar", "caar_category")}
+    expected["car_distribution"] = EVENT_PX
     for kind in ("heatmap", "timeline"):
         w, h = result.plot(kind=kind).get_size_inches() * plots.DPI
         expected[kind] = (round(h), round(w))
