@@ -151,7 +151,7 @@ def test_heatmap_shows_30_events_by_smallest_p_with_their_day0(big: StudyResult)
         event_id, day0 = label.get_text().split()[:2]
         assert day0 == str(car.at[event_id, "day0"])
     subtitle = fig.texts[1].get_text()
-    assert f"30 of {len(big.event_ids)} events, the smallest p" in subtitle
+    assert f"30 of {len(big.event_ids):,} events, the smallest p" in subtitle
 
 
 def test_timeline_marks_at_most_40_events(big: StudyResult) -> None:

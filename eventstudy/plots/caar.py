@@ -127,9 +127,8 @@ def plot_caar_category(result: StudyResult) -> Figure:
     top = _header(
         fig,
         _study_title(result),
-        f"CAAR by event category: mean CAR of each category's pairs (coloured) and of "
-        f"all pairs (black, {CONFIDENCE:.0%} band)"
-        + (f" · the {len(drawn)} of {len(counts)} categories with the most events"
+        f"CAAR per event category (coloured) and of all pairs (black, {CONFIDENCE:.0%} band)"
+        + (f" · {len(drawn)} of {len(counts)} categories, the most events"
            if len(counts) > len(drawn) else ""),
     )  # fmt: skip
     ax = _axes(fig, 0.85, 0.8, 0.2, top + _legend_height(n_legend, 4) + 0.1)

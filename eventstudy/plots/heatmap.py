@@ -115,9 +115,9 @@ def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> 
     fig = _new_figure(width, height)
     capped = []
     if every_event > n_rows:
-        capped.append(f"{n_rows} of {every_event} events, the smallest p")
+        capped.append(f"{n_rows} of {every_event:,} events, the smallest p")
     if every > n_cols:
-        capped.append(f"the {n_cols} of {every} securities with the smallest mean p")
+        capped.append(f"the {n_cols} of {every:,} securities with the smallest mean p")
     top = _header(
         fig,
         _study_title(result),
@@ -164,8 +164,8 @@ def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> 
     bar.set_label(f"CAR[{start:+d},{end:+d}] (%)", fontsize=9)
     bar.ax.tick_params(labelsize=8)
     bar.outline.set_visible(False)
-    note = "Rows: events in file order, labelled with day 0 (as in car.csv)"
+    note = "Rows: events, with day 0 as in car.csv"
     if any(tags):
-        note += "; rows with the same tag [a], [b] ... share a day 0 (correlated CARs)"
+        note += "; [a], [b] ...: rows that share a day 0"
     _footer(fig, result, note)
     return fig
