@@ -10,7 +10,7 @@ from eventstudy.plots.caar import plot_caar, plot_caar_category
 from eventstudy.plots.distribution import plot_car_distribution
 from eventstudy.plots.event import plot_ar, plot_car
 from eventstudy.plots.heatmap import plot_heatmap
-from eventstudy.plots.numbers import event_categories
+from eventstudy.plots.numbers import event_categories, event_rows
 from eventstudy.plots.timeline import plot_timeline
 from eventstudy.selection import FigureChoice, figure_events
 
@@ -42,7 +42,7 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
         if event_id is None:
             raise EventStudyError(f"plot kind '{kind}' needs an event id")
         result.study.event(event_id)  # a clear error for an unknown id
-        if not (result.abnormal_returns["event_id"] == event_id).any():
+        if event_rows(result.abnormal_returns, event_id).empty:
             raise EventStudyError(f"event '{event_id}' has no estimated pair to plot")
         return PLOTS[kind](result, event_id, **options)
     if result.abnormal_returns.empty:
