@@ -135,6 +135,14 @@ def run(
         Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
     ] = Path("outputs"),
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the figures.")] = True,
+    figures: Annotated[
+        str,
+        typer.Option(
+            "--figures",
+            help="Which events get their own figures: auto (all up to 40, else the 40 "
+            "smallest CAR p; every --event), all, none or a number.",
+        ),
+    ] = "auto",
     svg: Annotated[
         bool, typer.Option("--svg", help="Also write every figure as SVG (next to the PNG).")
     ] = False,
@@ -229,7 +237,9 @@ def run(
     with _user_errors(quiet):
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
+        from eventstudy.plots import check_figures
 
+        choice = check_figures(figures)
         essentials: dict[str, object] = {"benchmark": benchmark, "name": name}
         if securities is not None:
             essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
@@ -270,7 +280,7 @@ def run(
             try:
                 tables = ("csv",) + ("parquet",) * parquet + ("xlsx",) * xlsx
                 written = result.save(
-                    out, plots=plots, formats=formats, progress=drawn, tables=tables
+                    out, plots=plots, figures=choice, formats=formats, progress=drawn, tables=tables
                 )
             except OSError as exc:
                 raise EventStudyError(

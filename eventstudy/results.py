@@ -349,6 +349,7 @@ class StudyResult:
         out: str | Path = "outputs",
         *,
         plots: bool = True,
+        figures: str | int = "auto",
         formats: tuple[str, ...] = ("png",),
         progress: Callable[[str, int, int], None] | None = None,
         tables: tuple[str, ...] = ("csv",),
@@ -361,10 +362,15 @@ class StudyResult:
             Parent folder (default ``outputs``); the study's files go in a sub-folder
             named after ``study.name``.
         plots
-            Also draw ``caar``, ``heatmap`` and ``timeline`` for the study and
-            ``<event_id>/car`` and ``<event_id>/ar`` per event, in worker processes
-            (one per CPU, see :class:`eventstudy.plots.FigureJob`) while the tables
-            are written.
+            Also draw the study figures (``caar``, ``caar_category``,
+            ``car_distribution``, ``heatmap``, ``timeline``) and ``<event_id>/car`` and
+            ``<event_id>/ar`` per event, in worker processes (one per CPU, see
+            :class:`eventstudy.plots.FigureJob`) while the tables are written.
+        figures
+            Which events get figures: ``"auto"`` (every event up to 40, else the 40
+            with the smallest CAR p; every event named in the run), ``"all"``,
+            ``"none"`` (study figures only) or a number of events; see
+            :func:`eventstudy.selection.figure_events`.
         formats
             Figure formats: ``"png"`` and/or ``"svg"``.
         progress
@@ -388,10 +394,11 @@ class StudyResult:
         from contextlib import nullcontext
 
         from eventstudy import export
-        from eventstudy.plots import FigureJob, Figures, stale_figures
+        from eventstudy.plots import FigureJob, Figures, check_figures, stale_figures
         from eventstudy.report import write_report
 
         tables = export.check_formats(tables)
+        figures = check_figures(figures)
         folder = Path(out) / self.study.study.name
         # manifest.json is removed first and written last: a folder holding one is one
         # complete run; after an interrupted re-run every file is still complete (old or
@@ -400,12 +407,14 @@ class StudyResult:
         # The figures are drawn in worker processes while the tables are written and
         # the tests computed here; they are written once those are done.
         with (
-            FigureJob(self, folder, formats=tuple(formats)) if plots else nullcontext() as job,
+            FigureJob(self, folder, formats=tuple(formats), figures=figures)
+            if plots
+            else nullcontext() as job,
             ThreadPoolExecutor(max_workers=1) as background,
         ):
             # Figures of an earlier run that this one does not redraw (other events,
             # another format, --no-plots) would not match the new tables: removed.
-            for path in stale_figures(self, folder, tuple(formats) if plots else None):
+            for path in stale_figures(self, folder, tuple(formats) if plots else None, figures):
                 path.unlink(missing_ok=True)
                 if path.parent != folder and not any(path.parent.iterdir()):
                     path.parent.rmdir()
@@ -431,9 +440,9 @@ class StudyResult:
                 path.unlink()
             notes = [SYNTHETIC_NOTE] if self.synthetic else []
             written.update(export.write_tables(folder, frames, tables, notes))
-            figures = job.finish(progress) if job is not None else Figures()
-        written.update(figures.paths)
-        written["report"] = write_report(self, folder / "report.html", figures.images)
+            drawn = job.finish(progress) if job is not None else Figures()
+        written.update(drawn.paths)
+        written["report"] = write_report(self, folder / "report.html", drawn.images)
         written["manifest"] = output.write_json(
             folder / "manifest.json", self.manifest() | {"table_formats": list(tables)}
         )

@@ -174,6 +174,8 @@ def render_report(
     figures = Embedder(images)
     study_figures = (
         figures.figure("caar", "CAAR over all estimated pairs with a 95% band")
+        + figures.figure("caar_category", "CAAR per event category")
+        + figures.figure("car_distribution", f"Distribution of {label} over all pairs")
         + figures.figure("heatmap", f"{label} per event and security")
         + figures.figure("timeline", "Prices normalised to 100 with the study's events")
         if images
