@@ -1,0 +1,153 @@
+"""Scale in events: firm-specific studies next to shared-date studies of as many pairs.
+
+    uv run python benchmarks/bench_events.py [--sizes 4000 20000 100000] [--repeat 1]
+
+For each size N two synthetic studies on one wide CSV of 2,000 sessions are timed:
+
+* ``firm``: N firm-specific events, 40 per firm (N / 40 firms), each event its own
+  date and one security;
+* ``shared``: 40 news dates shared by N / 40 securities (the same N pairs).
+
+Each run is a fresh process under ``/usr/bin/time -v`` (wall seconds and peak memory):
+``eventstudy validate`` and ``eventstudy run --no-plots`` (default tests) where the
+events fit in an events YAML (at most 5 MB), else the same pipeline from Python
+(``Study(...).run(source="csv", prices=...)`` and ``result.save(out, plots=False)``).
+Targets: 20,000 firm-specific events ``run --no-plots`` < 8 s and < 2 GB, ``validate``
+< 2 s; 100,000 < 45 s and < 6 GB; firm-specific within 1.5x of shared at every size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EXE = str(Path(sys.executable).with_name("eventstudy"))
+EVENTS_PER_FIRM = 40
+N_DAYS = 2000
+YAML_LIMIT = 5_000_000
+
+
+def write_prices(path: Path, n_sec: int) -> list[str]:
+    """A wide CSV of ``n_sec`` securities and SPY on 2,000 XNYS sessions; the tickers."""
+    from eventstudy.calendar import sessions
+
+    days = sessions("XNYS")
+    days = days[days >= "2015-01-02"][:N_DAYS]
+    rng = np.random.default_rng(0)
+    market = rng.normal(0.0004, 0.01, N_DAYS)
+    beta = rng.uniform(0.5, 1.5, n_sec)
+    r = market[:, None] * beta + rng.normal(0, 0.02, (N_DAYS, n_sec))
+    columns = [f"S{i:04d}" for i in range(n_sec)]
+    prices = pd.DataFrame(100 * np.cumprod(1 + r, axis=0), index=days, columns=columns)
+    prices["SPY"] = 300 * np.cumprod(1 + market)
+    prices.index.name = "date"
+    prices.round(6).to_csv(path)
+    return columns
+
+
+def event_rows(shape: str, n: int, tickers: list[str]) -> list[tuple[str, str, str | None]]:
+    """``(id, date, security or None)`` of the study's events."""
+    from eventstudy.calendar import sessions
+
+    days = sessions("XNYS")
+    days = days[days >= "2015-01-02"][:N_DAYS][300:-30]
+    rng = np.random.default_rng(1)
+    if shape == "shared":
+        picked = sorted(rng.choice(len(days), EVENTS_PER_FIRM, replace=False))
+        return [(f"e{k:03d}", f"{days[d]:%Y-%m-%d}", None) for k, d in enumerate(picked)]
+    rows = []
+    for firm, ticker in enumerate(tickers):
+        picked = sorted(rng.choice(len(days), EVENTS_PER_FIRM, replace=False))
+        rows += [
+            (f"f{firm:04d}-{k:02d}", f"{days[d]:%Y-%m-%d}", ticker) for k, d in enumerate(picked)
+        ]
+    return rows
+
+
+def yaml_text(shape: str, rows: list[tuple[str, str, str | None]], tickers: list[str]) -> str:
+    """The events YAML of a study."""
+    securities = tickers if shape == "shared" else tickers[:1]
+    lines = ["study:", f"  name: {shape}", f"  securities: [{', '.join(securities)}]"]
+    lines += ["  benchmark: SPY", "events:"]
+    for event_id, day, ticker in rows:
+        lines += [f"  - id: {event_id}", f"    date: {day}", "    title: news"]
+        if ticker:
+            lines.append(f"    securities: [{ticker}]")
+    return "\n".join(lines) + "\n"
+
+
+DRIVER = """
+import sys, pandas as pd
+from eventstudy.config import Event, Study, StudySettings
+folder, shape = sys.argv[1], sys.argv[2]
+rows = pd.read_csv(f"{folder}/{shape}-events.csv", dtype=str, keep_default_na=False)
+tickers = list(pd.read_csv(f"{folder}/prices.csv", nrows=0).columns[1:-1])
+securities = tickers if shape == "shared" else tickers[:1]
+events = [
+    Event(id=i, date=d, title="news", securities=[t] if t else None)
+    for i, d, t in zip(rows["id"], rows["date"], rows["ticker"])
+]
+study = Study(study=StudySettings(name=shape, securities=securities), events=events)
+result = study.run(source="csv", prices=f"{folder}/prices.csv")
+result.save(f"{folder}/out", plots=False)
+"""
+
+
+def measured(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (GB) of one run of ``args``."""
+    done = subprocess.run(["/usr/bin/time", "-v", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    assert wall is not None
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    assert peak is not None
+    return hours * 3600 + minutes * 60 + seconds, int(peak.group(1)) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4000, 20000, 100000])
+    parser.add_argument("--shapes", nargs="+", default=["firm", "shared"])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="write the studies here (kept)")
+    args = parser.parse_args()
+    print("| shape | pairs | step | seconds (best) | peak GB |\n|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            folder = (args.keep or Path(tmp)) / f"n{n}"
+            folder.mkdir(parents=True, exist_ok=True)
+            tickers = write_prices(folder / "prices.csv", n // EVENTS_PER_FIRM)
+            for shape in args.shapes:
+                rows = event_rows(shape, n, tickers)
+                text = yaml_text(shape, rows, tickers)
+                steps: list[tuple[str, list[str]]] = []
+                if len(text.encode()) <= YAML_LIMIT:
+                    events = folder / f"{shape}-events.yaml"
+                    events.write_text(text)
+                    steps.append(("validate", [EXE, "validate", str(events)]))
+                    run = [EXE, "run", str(events), "--source", "csv"]
+                    run += ["--prices", str(folder / "prices.csv"), "--no-plots", "--quiet"]
+                    steps.append(("run --no-plots", [*run, "--out", str(folder / "out")]))
+                else:
+                    frame = pd.DataFrame(rows, columns=["id", "date", "ticker"]).fillna("")
+                    frame.to_csv(folder / f"{shape}-events.csv", index=False)
+                    driver = [sys.executable, "-c", DRIVER, str(folder), shape]
+                    steps.append(("Study.run + save(plots=False)", driver))
+                for step, command in steps:
+                    runs = [measured(command) for _ in range(args.repeat)]
+                    wall = min(r[0] for r in runs)
+                    peak = max(r[1] for r in runs)
+                    print(f"| {shape} | {n:,} | {step} | {wall:.2f} | {peak:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
