@@ -36,7 +36,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EventsFile = Annotated[Path, typer.Argument(help="The events file (YAML).", show_default=True)]
+EventsFile = Annotated[
+    Path,
+    typer.Argument(
+        help="The events file: YAML, or an events table alone (.csv or .parquet, one row "
+        "per event: date, ticker, ...), run with the default study settings.",
+        show_default=True,
+    ),
+]
 CacheDir = Annotated[
     Path | None,
     typer.Option(
@@ -395,6 +402,9 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
         f"{len(study.events) - n_study} confounders), {n_sec} securities, "
         f"{len(pairs)} (event, security) pairs; day 0 resolved for every pair"
     )
+    if study.events_table:
+        kept = ", ".join(study.event_attributes) or "none"
+        typer.echo(f"events from {study.events_table}; columns kept as attributes: {kept}")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ that names the file, the event and the field.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -28,6 +30,7 @@ from pydantic import (
 
 from eventstudy.data.factors import FactorsFile
 from eventstudy.errors import ConfigError, EventStudyError
+from eventstudy.events_table import EventsTable, events_from_frame, is_table, read_events_table
 from eventstudy.yamlsafe import load_yaml
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -39,6 +42,7 @@ ModelName = Literal[
     "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson"
 ]
 EventRole = Literal["study", "confounder"]
+_NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
 
 
 def _slug(value: str) -> str:
@@ -104,7 +108,10 @@ class StudySettings(BaseModel):
     name: Slug = Field(description="Slug; the output folder's name.")
     title: str | None = Field(default=None, description="Human-readable title.")
     description: str | None = None
-    securities: list[Ticker] = Field(min_length=1)
+    securities: list[Ticker] = Field(
+        default_factory=list,
+        description="Default securities of every event (events may name their own).",
+    )
     benchmark: Ticker = "SPY"
     benchmarks: dict[Ticker, Ticker] = Field(
         default_factory=dict, description="Per-security benchmark overrides."
@@ -165,6 +172,11 @@ class Event(BaseModel):
     benchmark: Ticker | None = None
     model: ModelName | None = None
     role: EventRole = "study"
+    attributes: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="Characteristics of the event for later analysis (the extra columns "
+        "of an events table).",
+    )
 
     @field_validator("date", mode="before")
     @classmethod
@@ -194,6 +206,17 @@ class Study(BaseModel):
     study: StudySettings
     events: list[Event] = Field(min_length=1)
     path: Path | None = Field(default=None, exclude=True)
+    events_table: str | None = Field(default=None, exclude=True)
+    """The events table the events were read from (a path, or ``<DataFrame>``)."""
+    event_attributes: tuple[str, ...] = Field(default=(), exclude=True)
+    """The extra columns of the events table kept as event attributes."""
+    _by_id: tuple[list[Event], dict[str, Event]] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _every_event_has_securities(self) -> Study:
+        if not self.study.securities and any(not e.securities for e in self.events):
+            raise ValueError(_NO_SECURITIES)
+        return self
 
     @model_validator(mode="after")
     def _factor_model_has_factors(self) -> Study:
@@ -216,16 +239,65 @@ class Study(BaseModel):
         """Alias of :attr:`study`, the ``study:`` block."""
         return self.study
 
+    @classmethod
+    def from_frame(cls, events: Any, **settings: Any) -> Study:
+        """A study of the events in a DataFrame (one row per event).
+
+        Parameters
+        ----------
+        events
+            A pandas DataFrame with the columns of an events table (``date``; ``ticker``
+            or ``securities``; optional ``id``, ``time``, ``title``, ``category`` ...;
+            any other column is kept as an event attribute). See
+            :mod:`eventstudy.events_table`.
+        **settings
+            The ``study:`` keys (``name``, default ``"study"``; ``securities``,
+            ``benchmark``, ``model``, ``estimation_window``, ``event_window``,
+            ``car_windows``, ...).
+
+        Raises
+        ------
+        ConfigError
+            Listing every problem, each naming the row and the column (or the setting).
+
+        Examples
+        --------
+        >>> events = pd.DataFrame({"ticker": ["NVDA"], "date": ["2025-01-27"]})  # doctest: +SKIP
+        >>> study = es.Study.from_frame(events, benchmark="SPY")                 # doctest: +SKIP
+        """
+        table = events_from_frame(events, file="<events DataFrame>")
+        raw = {"study": {"name": "study", **settings}}
+        return parse_study(raw, "<events DataFrame>", table=table)
+
+    def with_settings(self, **settings: Any) -> Study:
+        """A copy with some ``study:`` keys replaced (``name``, ``benchmark``, ...), validated.
+
+        Raises
+        ------
+        ConfigError
+            If a value does not validate (naming the key).
+        """
+        raw = self.study.model_dump() | settings
+        try:
+            updated = StudySettings.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(_problems_from(exc, {}, str(self.path or "<study>"))) from None
+        return self.model_copy(update={"study": updated})
+
     def event(self, event_id: str) -> Event:
         """Return the event with this id."""
-        for event in self.events:
-            if event.id == event_id:
-                return event
+        cached = self._by_id  # built once per events list: a study may have 100,000 events
+        if cached is None or cached[0] is not self.events:
+            cached = self._by_id = (self.events, {e.id: e for e in self.events})
+        index = cached[1]
+        if event_id in index:
+            return index[event_id]
         from eventstudy.errors import UnknownEventError
 
-        known = ", ".join(e.id for e in self.events)
+        known = ", ".join(e.id for e in self.events[:20])
+        more = f" and {len(self.events) - 20} more" if len(self.events) > 20 else ""
         raise UnknownEventError(
-            f"no event with id '{event_id}' (known: {known})",
+            f"no event with id '{event_id}' (known: {known}{more})",
             file=self.path,
             field="--event",
         )
@@ -280,7 +352,7 @@ class Study(BaseModel):
         """
         if not event_ids:
             return [e for e in self.events if e.role == "study"]
-        wanted = [self.event(i).id for i in event_ids]
+        wanted = {self.event(i).id for i in event_ids}
         return [e for e in self.events if e.id in wanted]
 
     def run(self, **kwargs: Any) -> Any:
@@ -298,37 +370,68 @@ def _event_id_at(raw: Any, index: int) -> str | None:
     return value if isinstance(value, str) else f"#{index + 1}"
 
 
-def _problems_from(exc: ValidationError, raw: Any, file: str) -> list[EventStudyError]:
+def _message(err: Any) -> str:
+    """A pydantic error's message in the toolkit's words."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check its spelling)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    if err["type"] == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
+        return "must not be empty"
+    return err["msg"].removeprefix("Value error, ")
+
+
+def _problems_from(
+    exc: ValidationError, raw: Any, file: str, table: EventsTable | None = None
+) -> list[EventStudyError]:
     problems = []
     for err in exc.errors():
         loc = list(err["loc"])
+        message = _message(err)
+        if message == _NO_SECURITIES:
+            message = "required field is missing (in study:, or on every event)"
+            problems.append(EventStudyError(message, file=file, field="securities"))
+            continue
         event_id = None
         if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+            if table is not None:  # a row of an events table: name its line and column
+                field = ".".join(str(p) for p in loc[2:3])
+                problems.append(table.problem(loc[1], field, message))
+                continue
             event_id = _event_id_at(raw, loc[1]) or f"#{loc[1] + 1}"
             loc = loc[2:]
         elif loc and loc[0] == "study":
             loc = loc[1:] or ["study"]
         field = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or None
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling)"
-        elif err["type"] == "missing":
-            message = "required field is missing"
-        elif err["type"] == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
-            message = "must not be empty"
         problems.append(EventStudyError(message, file=file, event_id=event_id, field=field))
     # A misspelled key is usually the cause of the other problems (a "missing" field):
     # name it first, since the command line shows only the first problem.
     return sorted(problems, key=lambda p: not p.message.startswith("unknown key"))
 
 
-def parse_study(raw: Any, file: str = "<events>") -> Study:
+def parse_study(
+    raw: Any, file: str = "<events>", base: Path | None = None, table: EventsTable | None = None
+) -> Study:
     """Validate an already-parsed events document.
+
+    Parameters
+    ----------
+    raw
+        The document: ``{"study": {...}, "events": [...]}``. ``events`` may also be the
+        path of a CSV or Parquet events table (:mod:`eventstudy.events_table`), relative
+        to ``base``.
+    file
+        How messages name the document.
+    base
+        The folder relative paths are read from (default: the working directory).
+    table
+        Events already read from a table (``raw["events"]`` is then ignored).
 
     Raises
     ------
     ConfigError
-        Listing every problem found, each naming file, event and field.
+        Listing every problem found, each naming file, event and field (for a table:
+        file, line and column).
     """
     if not isinstance(raw, dict):
         raise ConfigError(
@@ -338,25 +441,73 @@ def parse_study(raw: Any, file: str = "<events>") -> Study:
                 )
             ]
         )
+    if table is None and isinstance(raw.get("events"), str):
+        where = Path(raw["events"])
+        path = where if where.is_absolute() or base is None else base / where
+        if not is_table(path):
+            raise ConfigError(
+                [
+                    EventStudyError(
+                        f"'{raw['events']}' is not an events table: use a .csv or .parquet "
+                        "file, or list the events here",
+                        file=file,
+                        field="events",
+                    )
+                ]
+            )
+        table = read_events_table(path)
+    if table is None:
+        try:
+            return Study.model_validate(raw)
+        except ValidationError as exc:
+            problems = _problems_from(exc, raw, file)
+        # A model-level check (duplicate ids) only runs once every field is valid: report
+        # duplicates now as well, so one pass of `validate` lists everything.
+        known = {p.message for p in problems}
+        problems += [p for p in _duplicate_ids(raw, file) if p.message not in known]
+        raise ConfigError(problems)
+    return _parse_with_table(raw, file, table)
+
+
+def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Study:
+    """:func:`parse_study` of a study whose events come from ``table``."""
+    raw = {**raw, "events": table.events}
+    problems = list(table.problems)  # repeated ids: the model check would name no line
+    study_block = raw.get("study")
+    if isinstance(study_block, dict) and not study_block.get("securities"):
+        problems += table.without_securities()
     try:
-        return Study.model_validate(raw)
+        study = Study.model_validate(raw)
     except ValidationError as exc:
-        problems = _problems_from(exc, raw, file)
-    # A model-level check (duplicate ids) only runs once every field is valid: report
-    # duplicates now as well, so one pass of `validate` lists everything.
-    known = {p.message for p in problems}
-    problems += [p for p in _duplicate_ids(raw, file) if p.message not in known]
-    raise ConfigError(problems)
+        found = _problems_from(exc, raw, file, table)
+        problems += [
+            p
+            for p in found
+            if not (problems and p.location is None and p.field in ("securities", None))
+        ]
+    if problems:
+        problems.sort(key=lambda p: _line_number(p.location))
+        raise ConfigError(problems)
+    return study.model_copy(
+        update={"events_table": table.file, "event_attributes": tuple(table.attributes)}
+    )
+
+
+def _line_number(location: str | None) -> int:
+    """Sort key: problems of the study block first, then by line or row."""
+    return int(location.split()[-1]) if location else 0
 
 
 def _duplicate_ids(raw: dict[str, Any], file: str) -> list[EventStudyError]:
     events = raw.get("events")
     if not isinstance(events, list):
         return []
-    ids = [e.get("id") for e in events if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    ids = Counter(
+        e.get("id") for e in events if isinstance(e, dict) and isinstance(e.get("id"), str)
+    )
     return [
         EventStudyError(f"duplicate event id '{i}'", file=file, field="events")
-        for i in sorted({i for i in ids if ids.count(i) > 1})
+        for i in sorted(i for i, n in ids.items() if n > 1)
     ]
 
 
@@ -366,7 +517,10 @@ def load_study(path: str | Path = "events.yaml") -> Study:
     Parameters
     ----------
     path
-        The YAML file (default ``events.yaml`` in the working directory).
+        The YAML file (default ``events.yaml`` in the working directory), or an events
+        table alone (``.csv``, ``.parquet``: one row per event, see
+        :mod:`eventstudy.events_table`), run with the default study settings and named
+        after the file.
 
     Returns
     -------
@@ -382,6 +536,10 @@ def load_study(path: str | Path = "events.yaml") -> Study:
     """
     path = Path(path)
     file = str(path)
+    if is_table(path):
+        table = read_events_table(path)
+        study = parse_study({"study": {"name": _name_from(path)}}, file, table=table)
+        return study.model_copy(update={"path": path})
 
     def fail(message: str) -> ConfigError:
         return ConfigError([EventStudyError(message, file=file)])
@@ -413,8 +571,14 @@ def load_study(path: str | Path = "events.yaml") -> Study:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
         raise fail(f"not valid YAML{where}: {problem}") from None
-    study = parse_study(raw, file)
+    study = parse_study(raw, file, base=path.parent)
     return study.model_copy(update={"path": path})
+
+
+def _name_from(path: Path) -> str:
+    """A study name (slug) from a file name: ``Earnings 2024.csv`` -> ``earnings-2024``."""
+    name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:MAX_SLUG].strip("-")
+    return name or "study"
 
 
 def factor_names(settings: StudySettings) -> list[str]:

@@ -28,6 +28,11 @@ class EventStudyError(Exception):
         The event concerned, if any.
     field
         The field (key) concerned, if any.
+    location
+        Where in the file, e.g. ``"line 12"`` (a CSV table) or ``"row 3"`` (a Parquet
+        file or a DataFrame), if known.
+    column
+        The column of a table concerned, if any (in place of ``field``).
     """
 
     def __init__(
@@ -37,17 +42,25 @@ class EventStudyError(Exception):
         file: str | Path | None = None,
         event_id: str | None = None,
         field: str | None = None,
+        location: str | None = None,
+        column: str | None = None,
     ) -> None:
         self.message = message
         self.file = str(file) if file is not None else None
         self.event_id = event_id
         self.field = field
+        self.location = location
+        self.column = column
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
         parts = []
         if self.file:
             parts.append(self.file)
+        if self.location:
+            parts.append(self.location)
+        if self.column:
+            parts.append(f"column '{self.column}'")
         if self.event_id:
             parts.append(f"event '{self.event_id}'")
         if self.field:
@@ -62,7 +75,14 @@ class ConfigError(EventStudyError):
     def __init__(self, problems: list[EventStudyError]) -> None:
         self.problems = problems
         first = problems[0]
-        super().__init__(first.message, file=first.file, event_id=first.event_id, field=first.field)
+        super().__init__(
+            first.message,
+            file=first.file,
+            event_id=first.event_id,
+            field=first.field,
+            location=first.location,
+            column=first.column,
+        )
 
     def __str__(self) -> str:
         first = str(self.problems[0])

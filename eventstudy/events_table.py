@@ -1,0 +1,345 @@
+"""Events from a table: a CSV or Parquet file, or a pandas DataFrame, one row per event.
+
+Firm-specific designs (earnings, M&A, product launches) have thousands of events,
+each with its own date, and keep them in a table. This module turns such a table into
+the raw event mappings that :mod:`eventstudy.config` validates, remembering the line
+(CSV) or row (Parquet, DataFrame) of each event so that every problem is reported as
+``earnings.csv: line 12: column 'date': ...``.
+
+Columns (matched case-insensitively, spaces as underscores):
+
+``date`` (required)
+    The news date, ``YYYY-MM-DD``.
+``ticker`` or ``securities``
+    One security, or several separated by ``;``. A row with neither uses
+    ``study.securities``.
+``id``
+    The event's slug. When absent or empty: ``<ticker>-<date>`` as a slug (several
+    securities: joined by ``-``; none: the date alone). Two rows with the same id are
+    an error naming both lines.
+``time``, ``timezone``, ``title``, ``category``, ``benchmark``, ``model``, ``role``, ...
+    As in ``events.yaml`` (also ``source`` and ``notes``); ``title`` defaults to the id.
+any other column
+    Kept as an event attribute (a number when every filled cell of the column is a
+    number, else text) in ``Event.attributes``, for second-stage analysis. Empty cells
+    are missing values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import ConfigError, EventStudyError
+from eventstudy.tabular import normalise, read_table
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+"""File suffixes read as events tables (anything else is read as YAML)."""
+FIELDS = (
+    "id",
+    "date",
+    "time",
+    "timezone",
+    "title",
+    "category",
+    "source",
+    "notes",
+    "benchmark",
+    "model",
+    "role",
+)
+"""Columns that are event fields (besides ``ticker`` and ``securities``)."""
+SECURITY_COLUMNS = ("ticker", "securities")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class EventsTable:
+    """A table's rows as raw event mappings, with where each came from.
+
+    Attributes
+    ----------
+    file
+        The table as named in messages (a path, or ``<DataFrame>``).
+    events
+        One mapping per row: the event fields as ``events.yaml`` spells them, and an
+        ``attributes`` mapping of the extra columns.
+    locations
+        ``"line 12"`` / ``"row 3"`` of each event.
+    columns
+        Event field name to the table's column header (``securities`` maps to the
+        ``ticker`` or ``securities`` column).
+    attributes
+        The extra columns kept as attributes, in table order.
+    problems
+        Problems found across rows (repeated ids, rows without securities), reported
+        with the field problems that validation finds.
+    """
+
+    file: str
+    events: list[dict[str, Any]]
+    locations: list[str]
+    columns: dict[str, str]
+    attributes: list[str]
+    problems: list[EventStudyError]
+
+    def without_securities(self) -> list[EventStudyError]:
+        """One problem per event that names no securities (for a study that has none)."""
+        column = self.columns.get("securities")
+        what = f"empty '{column}'" if column else "no 'ticker' or 'securities' column"
+        return [
+            EventStudyError(
+                f"{what}, and the study names no default securities (study.securities)",
+                file=self.file,
+                location=self.locations[i],
+                column=column,
+            )
+            for i, event in enumerate(self.events)
+            if "securities" not in event
+        ]
+
+    def problem(self, index: int, field: str | None, message: str) -> EventStudyError:
+        """An error about event ``index`` and its ``field``, naming line and column."""
+        name = (field or "").split(".")[0]
+        column = self.columns.get(name, name if name in self.attributes else None)
+        if column is None and name:
+            message = f"{name}: {message}"
+        return EventStudyError(
+            message, file=self.file, location=self.locations[index], column=column
+        )
+
+
+def is_table(path: Path) -> bool:
+    """True when ``path`` names an events table (by its suffix)."""
+    return path.suffix.lower() in TABLE_SUFFIXES
+
+
+def read_events_table(path: Path, file: str | None = None) -> EventsTable:
+    """Read an events table from a CSV or Parquet file.
+
+    Parameters
+    ----------
+    path
+        The file; ``.parquet``/``.pq`` is read as Parquet, anything else as CSV.
+    file
+        How messages name it (default: ``path``).
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read, is not UTF-8 CSV or not Parquet, is empty, or has
+        no ``date`` column; and for every row problem found (all of them).
+    """
+    file = file or str(path)
+    if not path.is_file():
+        what = "is a folder, not an events table" if path.is_dir() else "file not found"
+        raise ConfigError([EventStudyError(what, file=file)])
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return events_from_frame(_read_parquet(path, file), file=file)
+    try:
+        table = read_table(path)
+    except EventStudyError as exc:
+        exc.file = file
+        raise ConfigError([exc]) from None
+    return _from_cells(table.cells, [f"line {n}" for n in table.lines], file, typed=False)
+
+
+def _read_parquet(path: Path, file: str) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path).to_pandas()
+    except (pa.ArrowException, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            [EventStudyError(f"not a readable Parquet file ({message})", file=file)]
+        ) from None
+
+
+def events_from_frame(frame: pd.DataFrame, *, file: str = "<DataFrame>") -> EventsTable:
+    """Read the events of a DataFrame (the columns of the module docstring).
+
+    Rows are named ``row 1``, ``row 2`` ... (positions, 1-based) in messages. Date
+    columns of dtype datetime (or ``datetime.date`` objects) are taken as dates; any
+    other column keeps its values (numbers stay numbers).
+
+    Raises
+    ------
+    ConfigError
+        For every problem found.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ConfigError(
+            [EventStudyError(f"expected a pandas DataFrame, got {type(frame).__name__}")]
+        )
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    return _from_cells(frame, [f"row {i + 1}" for i in range(len(frame))], file, typed=True)
+
+
+def _from_cells(
+    cells: pd.DataFrame, locations: list[str], file: str, *, typed: bool
+) -> EventsTable:
+    """The events of a table whose columns are ``cells`` (strings unless ``typed``)."""
+
+    def fail(message: str, column: str | None = None) -> ConfigError:
+        return ConfigError([EventStudyError(message, file=file, column=column)])
+
+    names: dict[str, str] = {}
+    for header in cells.columns:
+        key = normalise(header)
+        if key in names:
+            raise fail(f"column '{header}' appears twice in the header (as '{names[key]}')")
+        names[key] = header
+    if "date" not in names:
+        header = ", ".join(cells.columns) or "(empty)"
+        hint = ""
+        if len(cells.columns) == 1 and (";" in cells.columns[0] or "\t" in cells.columns[0]):
+            hint = " (the file seems to use ';' or tabs: separate the columns with commas)"
+        raise fail(f"no 'date' column; the header is {header}{hint}")
+    if cells.empty:
+        raise fail("the table has no events (only a header)")
+    if "ticker" in names and "securities" in names:
+        raise fail("give either a 'ticker' or a 'securities' column, not both", names["ticker"])
+    values = {key: _cells(cells[header], typed) for key, header in names.items()}
+    columns = {key: names[key] for key in FIELDS if key in names}
+    security_key = next((k for k in SECURITY_COLUMNS if k in names), None)
+    if security_key:
+        columns["securities"] = names[security_key]
+    attributes = [names[k] for k in names if k not in FIELDS and k not in SECURITY_COLUMNS]
+    n = len(cells)
+    dates = _date_texts(values["date"])
+    securities = _securities(values[security_key]) if security_key else [None] * n
+    ids = values.get("id", np.full(n, None, dtype=object))
+    generated = np.array([v is None for v in ids])
+    if generated.any():
+        ids = ids.copy()
+        ids[generated] = _generated_ids(np.asarray(securities, dtype=object)[generated],
+                                        dates[generated])  # fmt: skip
+    problems = _duplicates(ids, generated, locations, file, columns.get("id"))
+    fields = [k for k in FIELDS if k in values and k not in ("id", "date")]
+    attribute_values = [(names[k], _attribute_column(values[k], typed)) for k in names
+                        if names[k] in attributes]  # fmt: skip
+    events = []
+    for i in range(n):
+        event: dict[str, Any] = {"id": ids[i], "date": dates[i]}
+        for key in fields:
+            if values[key][i] is not None:
+                event[key] = values[key][i]
+        if securities[i] is not None:
+            event["securities"] = securities[i]
+        if "title" not in event:
+            event["title"] = ids[i]
+        kept = {name: column[i] for name, column in attribute_values if column[i] is not None}
+        if kept:
+            event["attributes"] = kept
+        events.append(event)
+    return EventsTable(file, events, locations, columns, attributes, problems)
+
+
+def _cells(column: pd.Series, typed: bool) -> np.ndarray:
+    """A column's values as an object array, ``None`` where empty or missing."""
+    values = column.to_numpy(dtype=object, na_value=None)
+    if typed:
+        blank = np.array([v is None or (isinstance(v, str) and not v.strip()) for v in values])
+        values = np.where(blank, None, values)
+        return np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
+    return np.where(column.to_numpy() == "", None, values)
+
+
+def _date_texts(values: np.ndarray) -> np.ndarray:
+    """Dates as ``YYYY-MM-DD`` texts where they are dates or datetimes; others as given."""
+    out = values.copy()
+    for i, v in enumerate(values):
+        if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "isoformat"):
+            stamp = pd.Timestamp(v)
+            if stamp is not pd.NaT and stamp == stamp.normalize():
+                out[i] = stamp.strftime("%Y-%m-%d")
+            elif stamp is not pd.NaT:
+                out[i] = f"{stamp.isoformat()}"  # a time of day: refused by validation
+    return out
+
+
+def _securities(values: np.ndarray) -> list[list[str] | None]:
+    """``"BABA"`` or ``"BABA; NVDA"`` as lists of tickers; ``None`` where empty."""
+    out: list[list[str] | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        parts = [p.strip() for p in str(v).split(";")]
+        out.append([p for p in parts if p] or None)
+    return out
+
+
+def _slug_part(text: str) -> str:
+    return _NOT_SLUG.sub("-", text.lower()).strip("-")
+
+
+def _generated_ids(securities: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """``<ticker>-<date>`` slugs (several tickers joined by ``-``; none: the date)."""
+    out = np.empty(len(dates), dtype=object)
+    for i, (tickers, day) in enumerate(zip(securities, dates, strict=True)):
+        stem = "-".join(_slug_part(t) for t in tickers) if tickers else ""
+        parts = [p for p in (stem, _slug_part(str(day if day is not None else ""))) if p]
+        out[i] = "-".join(parts) or "event"
+    return out
+
+
+def _duplicates(
+    ids: np.ndarray, generated: np.ndarray, locations: list[str], file: str, column: str | None
+) -> list[EventStudyError]:
+    """One error per row whose id another row already has, naming both rows."""
+    frame = pd.Series(ids.astype(str))
+    repeated = np.flatnonzero(frame.duplicated().to_numpy())
+    if not repeated.size:
+        return []
+    first = frame.drop_duplicates()
+    first_at = pd.Series(first.index, index=first.to_numpy())
+    problems = []
+    for row in repeated:
+        earlier = locations[int(first_at[frame.iloc[row]])]
+        how = (
+            " (generated from ticker and date: add an 'id' column to tell them apart)"
+            if generated[row]
+            else ""
+        )
+        problems.append(
+            EventStudyError(
+                f"duplicate event id '{ids[row]}', also on {earlier}{how}",
+                file=file,
+                location=locations[row],
+                column=column,
+            )
+        )
+    return problems
+
+
+def _attribute_column(values: np.ndarray, typed: bool) -> np.ndarray:
+    """An attribute column as numbers when every filled cell is one, else as text."""
+    filled = np.array([v is not None for v in values])
+    if typed:
+        return np.array([v.item() if isinstance(v, np.generic) else v for v in values], object)
+    numbers = pd.to_numeric(pd.Series(values[filled], dtype=object), errors="coerce")
+    if filled.any() and numbers.notna().all() and np.isfinite(numbers.to_numpy(float)).all():
+        texts = values[filled].astype(str)
+        integral = all(re.fullmatch(r"[+-]?\d+", t) for t in texts)
+        out = np.full(len(values), None, dtype=object)
+        out[filled] = [int(t) for t in texts] if integral else numbers.astype(float).tolist()
+        return out
+    return values
+
+
+__all__ = [
+    "TABLE_SUFFIXES",
+    "EventsTable",
+    "events_from_frame",
+    "is_table",
+    "read_events_table",
+]
