@@ -8,10 +8,9 @@ For each size N two synthetic studies on one wide CSV of 2,000 sessions are time
   date and one security;
 * ``shared``: 40 news dates shared by N / 40 securities (the same N pairs).
 
-Each run is a fresh process under ``/usr/bin/time -v`` (wall seconds and peak memory):
-``eventstudy validate`` and ``eventstudy run --no-plots`` (default tests) where the
-events fit in an events YAML (at most 5 MB), else the same pipeline from Python
-(``Study(...).run(source="csv", prices=...)`` and ``result.save(out, plots=False)``).
+The events are a CSV table (id, date[, ticker]) named by a small events YAML. Each
+run is a fresh process under ``/usr/bin/time -v`` (wall seconds and peak memory):
+``eventstudy validate`` and ``eventstudy run --no-plots`` with the default tests.
 Targets: 20,000 firm-specific events ``run --no-plots`` < 8 s and < 2 GB, ``validate``
 < 2 s; 100,000 < 45 s and < 6 GB; firm-specific within 1.5x of shared at every size.
 """
@@ -31,7 +30,6 @@ import pandas as pd
 EXE = str(Path(sys.executable).with_name("eventstudy"))
 EVENTS_PER_FIRM = 40
 N_DAYS = 2000
-YAML_LIMIT = 5_000_000
 
 
 def write_prices(path: Path, n_sec: int) -> list[str]:
@@ -71,33 +69,19 @@ def event_rows(shape: str, n: int, tickers: list[str]) -> list[tuple[str, str, s
     return rows
 
 
-def yaml_text(shape: str, rows: list[tuple[str, str, str | None]], tickers: list[str]) -> str:
-    """The events YAML of a study."""
-    securities = tickers if shape == "shared" else tickers[:1]
-    lines = ["study:", f"  name: {shape}", f"  securities: [{', '.join(securities)}]"]
-    lines += ["  benchmark: SPY", "events:"]
-    for event_id, day, ticker in rows:
-        lines += [f"  - id: {event_id}", f"    date: {day}", "    title: news"]
-        if ticker:
-            lines.append(f"    securities: [{ticker}]")
-    return "\n".join(lines) + "\n"
-
-
-DRIVER = """
-import sys, pandas as pd
-from eventstudy.config import Event, Study, StudySettings
-folder, shape = sys.argv[1], sys.argv[2]
-rows = pd.read_csv(f"{folder}/{shape}-events.csv", dtype=str, keep_default_na=False)
-tickers = list(pd.read_csv(f"{folder}/prices.csv", nrows=0).columns[1:-1])
-securities = tickers if shape == "shared" else tickers[:1]
-events = [
-    Event(id=i, date=d, title="news", securities=[t] if t else None)
-    for i, d, t in zip(rows["id"], rows["date"], rows["ticker"])
-]
-study = Study(study=StudySettings(name=shape, securities=securities), events=events)
-result = study.run(source="csv", prices=f"{folder}/prices.csv")
-result.save(f"{folder}/out", plots=False)
-"""
+def write_study(folder: Path, shape: str, n: int, tickers: list[str]) -> Path:
+    """``<shape>-events.csv`` (id, date[, ticker]) and the ``<shape>.yaml`` that names it."""
+    rows = event_rows(shape, n, tickers)
+    columns = ["id", "date", "ticker"] if shape == "firm" else ["id", "date"]
+    table = pd.DataFrame([row[: len(columns)] for row in rows], columns=columns)
+    table.to_csv(folder / f"{shape}-events.csv", index=False)
+    lines = ["study:", f"  name: {shape}", "  benchmark: SPY"]
+    if shape == "shared":
+        lines.append(f"  securities: [{', '.join(tickers)}]")
+    lines.append(f"events: {shape}-events.csv")
+    path = folder / f"{shape}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def measured(args: list[str]) -> tuple[float, float]:
@@ -127,21 +111,10 @@ def main() -> None:
             folder.mkdir(parents=True, exist_ok=True)
             tickers = write_prices(folder / "prices.csv", n // EVENTS_PER_FIRM)
             for shape in args.shapes:
-                rows = event_rows(shape, n, tickers)
-                text = yaml_text(shape, rows, tickers)
-                steps: list[tuple[str, list[str]]] = []
-                if len(text.encode()) <= YAML_LIMIT:
-                    events = folder / f"{shape}-events.yaml"
-                    events.write_text(text)
-                    steps.append(("validate", [EXE, "validate", str(events)]))
-                    run = [EXE, "run", str(events), "--source", "csv"]
-                    run += ["--prices", str(folder / "prices.csv"), "--no-plots", "--quiet"]
-                    steps.append(("run --no-plots", [*run, "--out", str(folder / "out")]))
-                else:
-                    frame = pd.DataFrame(rows, columns=["id", "date", "ticker"]).fillna("")
-                    frame.to_csv(folder / f"{shape}-events.csv", index=False)
-                    driver = [sys.executable, "-c", DRIVER, str(folder), shape]
-                    steps.append(("Study.run + save(plots=False)", driver))
+                events = write_study(folder, shape, n, tickers)
+                run = [EXE, "run", str(events), "--source", "csv", "--no-plots", "--quiet"]
+                run += ["--prices", str(folder / "prices.csv"), "--out", str(folder / "out")]
+                steps = [("validate", [EXE, "validate", str(events)]), ("run --no-plots", run)]
                 for step, command in steps:
                     runs = [measured(command) for _ in range(args.repeat)]
                     wall = min(r[0] for r in runs)
