@@ -118,12 +118,18 @@ def run(
         typer.Option("--event", "-e", help="Run only this event id (repeatable)."),
     ] = None,
     source: Annotated[
-        str,
-        typer.Option(help="Price source: yahoo (cached), csv (--prices) or demo (synthetic)."),
-    ] = "yahoo",
+        str | None,
+        typer.Option(
+            help="Price source: yahoo (cached), csv (--prices) or demo (synthetic). "
+            "Default: csv with --prices, else yahoo.",
+            show_default=False,
+        ),
+    ] = None,
     prices: Annotated[
         Path | None,
-        typer.Option(help="For --source csv: a wide or long CSV, or a folder of TICKER.csv."),
+        typer.Option(
+            help="Your prices: a wide or long CSV, or a folder of TICKER.csv (the csv source)."
+        ),
     ] = None,
     out: Annotated[
         Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
@@ -131,6 +137,14 @@ def run(
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the figures.")] = True,
     svg: Annotated[
         bool, typer.Option("--svg", help="Also write every figure as SVG (next to the PNG).")
+    ] = False,
+    parquet: Annotated[
+        bool,
+        typer.Option("--parquet", help="Also write every table as <table>.parquet (typed)."),
+    ] = False,
+    xlsx: Annotated[
+        bool,
+        typer.Option("--xlsx", help="Also write results.xlsx, one sheet per table (typed)."),
     ] = False,
     offline: Offline = False,
     cache_dir: CacheDir = None,
@@ -153,7 +167,7 @@ def run(
         str,
         typer.Option(
             help="Where the models are fitted: local (this process) or dask (partitions "
-            "of pairs on a dask.distributed cluster; needs eventstudy[dask])."
+            "of pairs on a dask.distributed cluster; needs eventstudy\\[dask])."
         ),
     ] = "local",
     scheduler: Annotated[
@@ -161,6 +175,29 @@ def run(
         typer.Option(
             help="With --engine dask: the scheduler address (tcp://host:8786); "
             "default a local cluster.",
+            show_default=False,
+        ),
+    ] = None,
+    benchmark: Annotated[
+        str | None,
+        typer.Option(
+            help="Market proxy for every security (default: as in the events file, else SPY).",
+            show_default=False,
+        ),
+    ] = None,
+    securities: Annotated[
+        str | None,
+        typer.Option(
+            help="Default securities, comma-separated (e.g. BABA,3690.HK,NVDA), for every "
+            "event that names none of its own (default: as in the events file).",
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Study name, the output folder's name (default: as in the events file, "
+            "or the events table's file name).",
             show_default=False,
         ),
     ] = None,
@@ -184,7 +221,8 @@ def run(
 
       eventstudy run --source demo           # offline, synthetic prices
       eventstudy run -e ft-ai-talent -e deepseek-r1
-      eventstudy run --source csv --prices prices/ --out results
+      eventstudy run --prices prices/ --out results   # your own prices (csv)
+      eventstudy run earnings.csv --prices prices.csv --benchmark SPY
       eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
       eventstudy run --offline --quiet       # cached Yahoo prices only
     """  # noqa: E501
@@ -192,11 +230,14 @@ def run(
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
 
-        study = load_study(events_file)
+        essentials: dict[str, object] = {"benchmark": benchmark, "name": name}
+        if securities is not None:
+            essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
+        study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
         if model is not None:
             study = study.with_model(model)
-        with _progress(source == "yahoo" and not (quiet or json_output)) as progress:
-            options = {"cache_dir": cache_dir, "offline": offline, "progress": progress}
+        yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
+        with _progress(yahoo and not (quiet or json_output)) as progress:
             result = study.run(
                 source=source,
                 prices=prices,
@@ -204,7 +245,9 @@ def run(
                 tests=tests,
                 engine=engine,
                 scheduler=scheduler,
-                **(options if source == "yahoo" else {}),
+                cache_dir=cache_dir,
+                offline=offline,
+                progress=progress,
             )
         if result.models.empty:
             parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))
@@ -225,7 +268,10 @@ def run(
         formats = ("png", "svg") if svg else ("png",)
         with _progress(plots and not (quiet or json_output), "figures") as drawn:
             try:
-                written = result.save(out, plots=plots, formats=formats, progress=drawn)
+                tables = ("csv",) + ("parquet",) * parquet + ("xlsx",) * xlsx
+                written = result.save(
+                    out, plots=plots, formats=formats, progress=drawn, tables=tables
+                )
             except OSError as exc:
                 raise EventStudyError(
                     f"cannot write the results ({exc.strerror})", file=exc.filename or out

@@ -9,190 +9,36 @@ that names the file, the event and the field.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from eventstudy.data.factors import FactorsFile
 from eventstudy.errors import ConfigError, EventStudyError
 from eventstudy.events_table import EventsTable, events_from_frame, is_table, read_events_table
+from eventstudy.settings import (
+    MAX_SLUG,
+    NO_SECURITIES,
+    Event,
+    ModelName,
+    StudySettings,
+    duplicate_ids,
+    factor_names,
+    problems_from,
+)
 from eventstudy.yamlsafe import load_yaml
 
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import pandas as pd
+    from distributed import Client
+
+    from eventstudy.data import PriceSource
+    from eventstudy.results import StudyResult
+
 MAX_FILE_BYTES = 5_000_000
-MAX_SLUG = 100
-MAX_TICKER = 32
-ModelName = Literal[
-    "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson"
-]
-EventRole = Literal["study", "confounder"]
-_NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
-
-
-def _slug(value: str) -> str:
-    if not SLUG.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a slug: use lower-case letters, digits and '-' "
-            "(starting with a letter or digit)"
-        )
-    if len(value) > MAX_SLUG:  # it names a folder: keep it well under 255 bytes
-        raise ValueError(f"'{value[:20]}...' is too long: at most {MAX_SLUG} characters")
-    return value
-
-
-def _ticker(value: str) -> str:
-    if not TICKER.fullmatch(value):
-        raise ValueError(f"{value!r} is not a ticker symbol")
-    if len(value) > MAX_TICKER:  # it names a cache file
-        raise ValueError(f"'{value[:20]}...' is too long for a ticker symbol")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(
-            f"unknown time zone '{value}': use an IANA name such as America/New_York"
-        ) from None
-    return value
-
-
-def _clock_time(value: Any) -> Any:
-    if isinstance(value, int | float):
-        raise ValueError('write the time as a quoted string, e.g. "16:30"')
-    if isinstance(value, str):
-        for fmt in ("%H:%M", "%H:%M:%S"):
-            try:
-                return datetime.strptime(value, fmt).time()  # noqa: DTZ007 - a clock time
-            except ValueError:
-                continue
-        raise ValueError(f"'{value}' is not a clock time HH:MM (24-hour)")
-    return value
-
-
-def _window(value: tuple[int, int]) -> tuple[int, int]:
-    if value[0] > value[1]:
-        raise ValueError(f"window [{value[0]}, {value[1]}] is reversed: start must be <= end")
-    return value
-
-
-Slug = Annotated[str, AfterValidator(_slug)]
-Ticker = Annotated[str, AfterValidator(_ticker)]
-TimeZoneName = Annotated[str, AfterValidator(_timezone)]
-ClockTime = Annotated[time, BeforeValidator(_clock_time)]
-Window = Annotated[tuple[int, int], AfterValidator(_window)]
-
-
-class StudySettings(BaseModel):
-    """The ``study:`` block: what to measure for every event and how."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Slug = Field(description="Slug; the output folder's name.")
-    title: str | None = Field(default=None, description="Human-readable title.")
-    description: str | None = None
-    securities: list[Ticker] = Field(
-        default_factory=list,
-        description="Default securities of every event (events may name their own).",
-    )
-    benchmark: Ticker = "SPY"
-    benchmarks: dict[Ticker, Ticker] = Field(
-        default_factory=dict, description="Per-security benchmark overrides."
-    )
-    model: ModelName = "market"
-    factors: list[Ticker] = Field(
-        default_factory=list, description="Extra factor tickers for the factor model."
-    )
-    factors_file: FactorsFile | None = Field(
-        default=None, description="Factor returns from a CSV (e.g. Fama-French daily)."
-    )
-    dimson_lags: int = Field(default=1, ge=1, le=5)
-    returns: Literal["simple", "trade-to-trade"] = "simple"
-    mask_other_events: bool = True
-    mask_window: Window = (-1, 1)
-    estimation_window: Window = (-250, -11)
-    event_window: Window = (-10, 10)
-    car_windows: list[Window] = Field(
-        default_factory=lambda: [(0, 0), (-1, 1), (0, 1), (-5, 5), (0, 10)], min_length=1
-    )
-    min_estimation_returns: int = Field(default=120, ge=3)
-    timezone: TimeZoneName = "America/New_York"
-
-    @model_validator(mode="after")
-    def _windows_fit(self) -> StudySettings:
-        est, evt = self.estimation_window, self.event_window
-        if est[1] >= evt[0]:
-            raise ValueError(
-                f"estimation_window {list(est)} overlaps or follows event_window {list(evt)}: "
-                "it must end before the event window starts"
-            )
-        length = est[1] - est[0] + 1
-        if self.min_estimation_returns > length:
-            raise ValueError(
-                f"min_estimation_returns ({self.min_estimation_returns}) exceeds the "
-                f"estimation window's {length} days"
-            )
-        for w in self.car_windows:
-            if w[0] < evt[0] or w[1] > evt[1]:
-                raise ValueError(f"car window {list(w)} lies outside event_window {list(evt)}")
-        return self
-
-
-class Event(BaseModel):
-    """One dated (and, where known, timed) news event."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Slug
-    date: date
-    time: ClockTime | None = None
-    timezone: TimeZoneName | None = None
-    title: str = Field(min_length=1)
-    category: str | None = None
-    source: str | None = None
-    notes: str | None = None
-    securities: list[Ticker] | None = Field(default=None, min_length=1)
-    benchmark: Ticker | None = None
-    model: ModelName | None = None
-    role: EventRole = "study"
-    attributes: dict[str, str | int | float | bool] = Field(
-        default_factory=dict,
-        description="Characteristics of the event for later analysis (the extra columns "
-        "of an events table).",
-    )
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        if isinstance(value, int | float) or (
-            isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
-        ):
-            raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone_needs_time(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and info.data.get("time") is None and "time" in info.data:
-            raise ValueError("timezone is given without a time")
-        return value
+__all__ = ["Event", "Study", "StudySettings", "factor_names", "load_study", "parse_study"]
 
 
 class Study(BaseModel):
@@ -215,7 +61,7 @@ class Study(BaseModel):
     @model_validator(mode="after")
     def _every_event_has_securities(self) -> Study:
         if not self.study.securities and any(not e.securities for e in self.events):
-            raise ValueError(_NO_SECURITIES)
+            raise ValueError(NO_SECURITIES)
         return self
 
     @model_validator(mode="after")
@@ -268,21 +114,6 @@ class Study(BaseModel):
         table = events_from_frame(events, file="<events DataFrame>")
         raw = {"study": {"name": "study", **settings}}
         return parse_study(raw, "<events DataFrame>", table=table)
-
-    def with_settings(self, **settings: Any) -> Study:
-        """A copy with some ``study:`` keys replaced (``name``, ``benchmark``, ...), validated.
-
-        Raises
-        ------
-        ConfigError
-            If a value does not validate (naming the key).
-        """
-        raw = self.study.model_dump() | settings
-        try:
-            updated = StudySettings.model_validate(raw)
-        except ValidationError as exc:
-            raise ConfigError(_problems_from(exc, {}, str(self.path or "<study>"))) from None
-        return self.model_copy(update={"study": updated})
 
     def event(self, event_id: str) -> Event:
         """Return the event with this id."""
@@ -355,58 +186,68 @@ class Study(BaseModel):
         wanted = {self.event(i).id for i in event_ids}
         return [e for e in self.events if e.id in wanted]
 
-    def run(self, **kwargs: Any) -> Any:
-        """Run the study; see :func:`eventstudy.study.run_study` for the arguments."""
+    def run(
+        self,
+        *,
+        source: str | PriceSource | None = None,
+        prices: str | Path | pd.DataFrame | None = None,
+        event_ids: list[str] | None = None,
+        tests: str | Sequence[str] | None = None,
+        engine: str = "local",
+        client: Client | None = None,
+        scheduler: str | None = None,
+        cache_dir: str | Path | None = None,
+        offline: bool = False,
+        refresh: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> StudyResult:
+        """Run the study and return its :class:`~eventstudy.results.StudyResult`.
+
+        Parameters
+        ----------
+        source
+            ``"yahoo"``, ``"csv"``, ``"frame"`` or ``"demo"``, or a
+            :class:`~eventstudy.data.PriceSource`; default: the source of ``prices``
+            (a DataFrame: ``frame``; a path: ``csv``), else ``"yahoo"``.
+        prices
+            A prices file or folder, or a DataFrame (wide: a DatetimeIndex or ``date``
+            column and one column per ticker; long: ``date, ticker, adj_close[,
+            volume]``), checked like a CSV file.
+        event_ids
+            Run only these events (default: every study event).
+        tests
+            Tests for ``tests.csv``: names, ``"all"`` or ``"none"`` (default: the
+            standard set).
+        engine, client, scheduler
+            ``"local"`` (default) or ``"dask"`` with a ``distributed.Client`` or a
+            scheduler address.
+        cache_dir, offline, refresh, progress
+            Options of the yahoo source (cache folder, no network, download again, a
+            ``progress(ticker, i, n)`` callback).
+
+        Examples
+        --------
+        >>> result = study.run(source="demo")          # doctest: +SKIP
+        >>> result = study.run(prices=prices_df)       # doctest: +SKIP
+
+        See :func:`eventstudy.study.run_study`, which this calls.
+        """
         from eventstudy.study import run_study
 
-        return run_study(self, **kwargs)
-
-
-def _event_id_at(raw: Any, index: int) -> str | None:
-    try:
-        value = raw["events"][index]["id"]
-    except (KeyError, IndexError, TypeError):
-        return None
-    return value if isinstance(value, str) else f"#{index + 1}"
-
-
-def _message(err: Any) -> str:
-    """A pydantic error's message in the toolkit's words."""
-    if err["type"] == "extra_forbidden":
-        return "unknown key (check its spelling)"
-    if err["type"] == "missing":
-        return "required field is missing"
-    if err["type"] == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
-        return "must not be empty"
-    return err["msg"].removeprefix("Value error, ")
-
-
-def _problems_from(
-    exc: ValidationError, raw: Any, file: str, table: EventsTable | None = None
-) -> list[EventStudyError]:
-    problems = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        message = _message(err)
-        if message == _NO_SECURITIES:
-            message = "required field is missing (in study:, or on every event)"
-            problems.append(EventStudyError(message, file=file, field="securities"))
-            continue
-        event_id = None
-        if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
-            if table is not None:  # a row of an events table: name its line and column
-                field = ".".join(str(p) for p in loc[2:3])
-                problems.append(table.problem(loc[1], field, message))
-                continue
-            event_id = _event_id_at(raw, loc[1]) or f"#{loc[1] + 1}"
-            loc = loc[2:]
-        elif loc and loc[0] == "study":
-            loc = loc[1:] or ["study"]
-        field = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or None
-        problems.append(EventStudyError(message, file=file, event_id=event_id, field=field))
-    # A misspelled key is usually the cause of the other problems (a "missing" field):
-    # name it first, since the command line shows only the first problem.
-    return sorted(problems, key=lambda p: not p.message.startswith("unknown key"))
+        return run_study(
+            self,
+            source=source,
+            prices=prices,
+            event_ids=event_ids,
+            tests=tests,
+            engine=engine,
+            client=client,
+            scheduler=scheduler,
+            cache_dir=cache_dir,
+            offline=offline,
+            refresh=refresh,
+            progress=progress,
+        )
 
 
 def parse_study(
@@ -455,16 +296,21 @@ def parse_study(
                     )
                 ]
             )
+        if not path.is_file():
+            what = "is a folder" if path.is_dir() else "not found"
+            raise ConfigError(
+                [EventStudyError(f"events table {path} {what}", file=file, field="events")]
+            )
         table = read_events_table(path)
     if table is None:
         try:
             return Study.model_validate(raw)
         except ValidationError as exc:
-            problems = _problems_from(exc, raw, file)
+            problems = problems_from(exc, raw, file)
         # A model-level check (duplicate ids) only runs once every field is valid: report
         # duplicates now as well, so one pass of `validate` lists everything.
         known = {p.message for p in problems}
-        problems += [p for p in _duplicate_ids(raw, file) if p.message not in known]
+        problems += [p for p in duplicate_ids(raw, file) if p.message not in known]
         raise ConfigError(problems)
     return _parse_with_table(raw, file, table)
 
@@ -479,7 +325,7 @@ def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Stu
     try:
         study = Study.model_validate(raw)
     except ValidationError as exc:
-        found = _problems_from(exc, raw, file, table)
+        found = problems_from(exc, raw, file, table)
         problems += [
             p
             for p in found
@@ -498,20 +344,7 @@ def _line_number(location: str | None) -> int:
     return int(location.split()[-1]) if location else 0
 
 
-def _duplicate_ids(raw: dict[str, Any], file: str) -> list[EventStudyError]:
-    events = raw.get("events")
-    if not isinstance(events, list):
-        return []
-    ids = Counter(
-        e.get("id") for e in events if isinstance(e, dict) and isinstance(e.get("id"), str)
-    )
-    return [
-        EventStudyError(f"duplicate event id '{i}'", file=file, field="events")
-        for i in sorted(i for i, n in ids.items() if n > 1)
-    ]
-
-
-def load_study(path: str | Path = "events.yaml") -> Study:
+def load_study(path: str | Path = "events.yaml", **settings: Any) -> Study:
     """Read and validate an events file.
 
     Parameters
@@ -521,6 +354,10 @@ def load_study(path: str | Path = "events.yaml") -> Study:
         table alone (``.csv``, ``.parquet``: one row per event, see
         :mod:`eventstudy.events_table`), run with the default study settings and named
         after the file.
+    **settings
+        ``study:`` keys that replace the file's (``name``, ``benchmark``,
+        ``securities`` ...: the command line's ``--name``, ``--benchmark``,
+        ``--securities``), validated with the file.
 
     Returns
     -------
@@ -538,7 +375,8 @@ def load_study(path: str | Path = "events.yaml") -> Study:
     file = str(path)
     if is_table(path):
         table = read_events_table(path)
-        study = parse_study({"study": {"name": _name_from(path)}}, file, table=table)
+        raw = {"study": {"name": _name_from(path), **settings}}
+        study = parse_study(raw, file, table=table)
         return study.model_copy(update={"path": path})
 
     def fail(message: str) -> ConfigError:
@@ -571,6 +409,8 @@ def load_study(path: str | Path = "events.yaml") -> Study:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
         raise fail(f"not valid YAML{where}: {problem}") from None
+    if settings and isinstance(raw, dict) and isinstance(raw.get("study"), dict):
+        raw = {**raw, "study": {**raw["study"], **settings}}
     study = parse_study(raw, file, base=path.parent)
     return study.model_copy(update={"path": path})
 
@@ -579,9 +419,3 @@ def _name_from(path: Path) -> str:
     """A study name (slug) from a file name: ``Earnings 2024.csv`` -> ``earnings-2024``."""
     name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:MAX_SLUG].strip("-")
     return name or "study"
-
-
-def factor_names(settings: StudySettings) -> list[str]:
-    """Names of the factor model's extra regressors: factor tickers, then file columns."""
-    file_columns = settings.factors_file.columns if settings.factors_file else []
-    return [*settings.factors, *file_columns]

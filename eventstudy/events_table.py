@@ -278,18 +278,17 @@ def _securities(values: np.ndarray) -> list[list[str] | None]:
     return out
 
 
-def _slug_part(text: str) -> str:
-    return _NOT_SLUG.sub("-", text.lower()).strip("-")
+def _slugs(texts: pd.Series) -> pd.Series:
+    """Texts as slug parts: lower case, runs of other characters as one ``-``."""
+    return texts.str.lower().str.replace(_NOT_SLUG, "-", regex=True).str.strip("-")
 
 
 def _generated_ids(securities: np.ndarray, dates: np.ndarray) -> np.ndarray:
     """``<ticker>-<date>`` slugs (several tickers joined by ``-``; none: the date)."""
-    out = np.empty(len(dates), dtype=object)
-    for i, (tickers, day) in enumerate(zip(securities, dates, strict=True)):
-        stem = "-".join(_slug_part(t) for t in tickers) if tickers else ""
-        parts = [p for p in (stem, _slug_part(str(day if day is not None else ""))) if p]
-        out[i] = "-".join(parts) or "event"
-    return out
+    stems = _slugs(pd.Series(["-".join(t) if t else "" for t in securities], dtype=object))
+    days = _slugs(pd.Series(dates, dtype=object).fillna("").astype(str))
+    ids = (stems + "-" + days).str.strip("-")
+    return ids.where(ids != "", "event").to_numpy(dtype=object)
 
 
 def _duplicates(

@@ -188,6 +188,18 @@ class StudyResult:
         return self._tests_cache["tests"]
 
     @property
+    def events(self) -> pd.DataFrame:
+        """The events run, one row per event: their fields and attributes.
+
+        The attributes are the extra columns of an events table (or ``attributes:`` of
+        a YAML event), one column each, for second-stage analysis (merge on
+        ``event_id`` with :attr:`car`).
+        """
+        from eventstudy.settings import events_frame
+
+        return events_frame([self.study.event(e) for e in self.event_ids])
+
+    @property
     def synthetic(self) -> bool:
         """True when the prices were the synthetic demo data."""
         return self.prices.synthetic
@@ -319,6 +331,9 @@ class StudyResult:
                 "source": self.prices.source,
                 "synthetic": self.synthetic,
                 "tickers": {t: p.to_dict() for t, p in sorted(self.prices.provenance.items())},
+                "off_session": {
+                    t: rows.to_dict() for t, rows in sorted(self.prices.off_session.items())
+                },
             },
             "alignment": [a.to_dict() for a in self.alignments],
             "counts": {
@@ -336,6 +351,7 @@ class StudyResult:
         plots: bool = True,
         formats: tuple[str, ...] = ("png",),
         progress: Callable[[str, int, int], None] | None = None,
+        tables: tuple[str, ...] = ("csv",),
     ) -> dict[str, Path]:
         """Write the output contract into ``out/<study-name>/``.
 
@@ -353,6 +369,10 @@ class StudyResult:
             Figure formats: ``"png"`` and/or ``"svg"``.
         progress
             Called as ``progress(figure_name, done, total)`` after each figure.
+        tables
+            Table formats: ``"csv"`` (always) and ``"parquet"`` (``<table>.parquet``
+            beside each CSV, typed columns) and/or ``"xlsx"`` (``results.xlsx``, one
+            sheet per table); see :mod:`eventstudy.export`.
 
         Returns
         -------
@@ -367,9 +387,11 @@ class StudyResult:
         from concurrent.futures import ThreadPoolExecutor
         from contextlib import nullcontext
 
+        from eventstudy import export
         from eventstudy.plots import FigureJob, Figures, stale_figures
         from eventstudy.report import write_report
 
+        tables = export.check_formats(tables)
         folder = Path(out) / self.study.study.name
         # manifest.json is removed first and written last: a folder holding one is one
         # complete run; after an interrupted re-run every file is still complete (old or
@@ -402,10 +424,19 @@ class StudyResult:
             }
             if tests is not None:
                 written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
+            frames = {name: getattr(self, name) for name in export.TABLES if name != "tests"}
+            if tests is not None:
+                frames["tests"] = tests.result()
+            for path in export.stale_files(folder, frames, tables):
+                path.unlink()
+            notes = [SYNTHETIC_NOTE] if self.synthetic else []
+            written.update(export.write_tables(folder, frames, tables, notes))
             figures = job.finish(progress) if job is not None else Figures()
         written.update(figures.paths)
         written["report"] = write_report(self, folder / "report.html", figures.images)
-        written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
+        written["manifest"] = output.write_json(
+            folder / "manifest.json", self.manifest() | {"table_formats": list(tables)}
+        )
         return written
 
 

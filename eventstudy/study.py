@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,11 +19,12 @@ import pandas as pd
 from eventstudy.calendar import exchange_for
 from eventstudy.config import factor_names
 from eventstudy.confounders import neighbours
-from eventstudy.data import PriceSource, PriceTable, get_source
+from eventstudy.data import PriceSource, PriceTable, ProgressCallback, resolve_source
 from eventstudy.data.factors import load_factor_returns
 from eventstudy.errors import EventStudyError
 from eventstudy.estimation import Estimates, estimate, stack_pairs, tables
 from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
+from eventstudy.price_checks import drop_off_session
 from eventstudy.returns import returns_and_stale
 from eventstudy.study_tests import check_test_names
 
@@ -40,14 +41,17 @@ SKIPPED_COLUMNS = ["event_id", "ticker", "reason"]
 def run_study(
     study: Study,
     *,
-    source: str | PriceSource = "yahoo",
-    prices: str | Path | None = None,
+    source: str | PriceSource | None = None,
+    prices: str | Path | pd.DataFrame | None = None,
     event_ids: list[str] | None = None,
-    tests: Sequence[str] | None = None,
+    tests: str | Sequence[str] | None = None,
     engine: str = "local",
     client: Client | None = None,
     scheduler: str | None = None,
-    **source_options: Any,
+    cache_dir: str | Path | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> StudyResult:
     """Run the event study and return its results.
 
@@ -56,12 +60,15 @@ def run_study(
     study
         The validated study (:func:`eventstudy.load_study`).
     source
-        ``"yahoo"`` (default), ``"csv"`` or ``"demo"``, or any
-        :class:`~eventstudy.data.PriceSource`.
+        ``"yahoo"``, ``"csv"``, ``"frame"`` or ``"demo"``, or any
+        :class:`~eventstudy.data.PriceSource`. Default: the source of ``prices`` (a
+        DataFrame: ``frame``; a path: ``csv``), else ``yahoo``.
     prices
-        For the ``csv`` source: the prices file or folder.
+        A prices file or folder (csv source) or a pandas DataFrame (wide or long, see
+        :mod:`eventstudy.data.frame`). Giving it with ``source="yahoo"`` or ``"demo"``
+        is an error.
     event_ids
-        Run only these events (default: all).
+        Run only these events (default: all study events).
     tests
         Test names for ``tests.csv`` (:data:`eventstudy.inference.TESTS`, ``"all"`` or
         ``"none"``); default the standard set. Tests run when first asked for
@@ -75,9 +82,12 @@ def run_study(
     scheduler
         For ``engine="dask"`` without ``client``: the scheduler address
         (``tcp://host:8786``); default a local in-process cluster.
-    **source_options
-        Passed to :func:`~eventstudy.data.get_source` (``cache_dir``, ``offline``,
-        ``refresh``, ``progress`` for the yahoo source).
+    cache_dir, offline, refresh, progress
+        For the yahoo source: the price cache folder (default ``$EVENTSTUDY_CACHE_DIR``
+        or the user cache folder), never use the network, download cached ranges
+        again, and a ``progress(ticker, i, n)`` callback (see
+        :class:`~eventstudy.data.yahoo.YahooSource`). With another source they have no
+        effect, and a warning says so.
 
     Returns
     -------
@@ -94,15 +104,15 @@ def run_study(
     started = datetime.now(UTC)
     settings = study.study
     test_names = check_test_names(tests)
-    price_source = (
-        get_source(source, prices, **source_options) if isinstance(source, str) else source
+    price_source = resolve_source(
+        source, prices, cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
     )
     pairs = align_study(study, event_ids)
     plan = plan_prices(study, pairs)
     skipped = list(plan.skipped)
     in_calendar = plan.spans
     if plan.tickers:
-        table = price_source.load(plan.tickers, plan.start, plan.end)
+        table = drop_off_session(price_source.load(plan.tickers, plan.start, plan.end))
     else:
         table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
 

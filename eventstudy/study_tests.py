@@ -42,12 +42,18 @@ EXTRA_COLUMNS = [
 ]
 
 
-def check_test_names(names: Sequence[str] | None) -> tuple[str, ...]:
-    """Validate ``--tests`` names; None means the default set, ``["none"]`` no tests."""
+def check_test_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Validate ``--tests`` names; None means the default set, ``"none"`` no tests.
+
+    ``names`` is a list of names (each may hold several, comma-separated) or one
+    string such as ``"cs_t,kp_bmp_t"``, ``"all"`` or ``"none"``.
+    """
     from eventstudy.inference import DEFAULT_TESTS, TESTS
 
     if names is None:
         return DEFAULT_TESTS
+    if isinstance(names, str):
+        names = [names]
     flat = [n.strip() for name in names for n in name.split(",") if n.strip()]
     if flat == ["none"]:
         return ()

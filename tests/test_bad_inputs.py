@@ -157,7 +157,7 @@ def test_bad_input(name: str, tmp_path: Path, previous_outputs: Path) -> None:
 def test_invalid_file_fails_the_same_under_every_command(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     args = command(case, tmp_path, tmp_path / "out")
-    events_file = next(a for a in args[1:] if a.endswith(".yaml"))
+    events_file = next(a for a in args[1:] if a.endswith((".yaml", ".csv", ".parquet")))
     run_line = one_error_line(invoke(*args))
 
     validate = invoke("validate", events_file)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
+
 from eventstudy.data.base import MissingPrices, PriceSource, PriceTable, TickerProvenance
 from eventstudy.errors import EventStudyError
 
-SourceName = Literal["demo", "csv", "yahoo"]
+SourceName = Literal["demo", "csv", "yahoo", "frame"]
 ProgressCallback = Callable[[str, int, int], None]
-SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo")
+SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo", "frame")
 
 __all__ = [
     "SOURCE_NAMES",
@@ -20,12 +23,13 @@ __all__ = [
     "PriceTable",
     "TickerProvenance",
     "get_source",
+    "resolve_source",
 ]
 
 
 def get_source(
     name: str,
-    prices: str | Path | None = None,
+    prices: str | Path | pd.DataFrame | None = None,
     *,
     cache_dir: str | Path | None = None,
     offline: bool = False,
@@ -37,9 +41,10 @@ def get_source(
     Parameters
     ----------
     name
-        ``demo``, ``csv`` or ``yahoo``.
+        ``demo``, ``csv``, ``yahoo`` or ``frame``.
     prices
-        For ``csv``: a wide or long CSV file, or a folder of ``TICKER.csv`` files.
+        For ``csv``: a wide or long CSV file, or a folder of ``TICKER.csv`` files; for
+        ``frame``: a pandas DataFrame (:mod:`eventstudy.data.frame`).
     cache_dir, offline, refresh, progress
         For ``yahoo``: the price cache folder (default: ``$EVENTSTUDY_CACHE_DIR`` or the
         user cache folder), never use the network, re-download cached ranges, and a
@@ -60,6 +65,12 @@ def get_source(
         from eventstudy.data.csv import CsvSource
 
         return CsvSource(prices)
+    if name == "frame":
+        from eventstudy.data.frame import FrameSource
+
+        if prices is None:
+            raise EventStudyError("the frame source needs a prices DataFrame", field="prices")
+        return FrameSource(prices)
     if name == "yahoo":
         from eventstudy.data.cache import PriceCache
         from eventstudy.data.yahoo import YahooSource
@@ -71,3 +82,63 @@ def get_source(
         f"unknown price source '{name}' (choose from {', '.join(SOURCE_NAMES)})",
         field="--source",
     )
+
+
+def resolve_source(
+    source: str | PriceSource | None,
+    prices: str | Path | pd.DataFrame | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    progress: ProgressCallback | None = None,
+) -> PriceSource:
+    """The price source a run asks for, with ``source`` and ``prices`` reconciled.
+
+    ``prices`` alone means its source: a DataFrame is the ``frame`` source, a path the
+    ``csv`` source; neither means ``yahoo``. ``prices`` with ``yahoo`` or ``demo`` (which
+    would ignore it) is an error, and Yahoo's options (``cache_dir``, ``offline``,
+    ``refresh``) with another source are named in a warning, since they have no effect.
+
+    Raises
+    ------
+    EventStudyError
+        For ``prices`` given to a source that does not read it, or an unknown source.
+    """
+    if source is not None and not isinstance(source, str):
+        if prices is not None:
+            raise EventStudyError(
+                f"prices are given but the source is a {type(source).__name__} object, "
+                "which does not read them",
+                field="--prices",
+            )
+        return source
+    if source is None:
+        if isinstance(prices, pd.DataFrame):
+            source = "frame"
+        else:
+            source = "csv" if prices is not None else "yahoo"
+    if source == "csv" and isinstance(prices, pd.DataFrame):
+        source = "frame"
+    if source in ("yahoo", "demo") and prices is not None:
+        raise EventStudyError(
+            f"--prices has no effect with --source {source}: drop --prices, or use "
+            "--source csv (a file or folder) to run on those prices",
+            field="--prices",
+        )
+    unused = [
+        name
+        for name, value in (("cache_dir", cache_dir), ("offline", offline), ("refresh", refresh))
+        if value
+    ]
+    if source != "yahoo" and unused:
+        warnings.warn(
+            f"{', '.join(unused)} only apply to the yahoo source; ignored with the {source} source",
+            UserWarning,
+            stacklevel=3,
+        )
+    if source == "yahoo":
+        return get_source(
+            source, cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
+        )
+    return get_source(source, prices)

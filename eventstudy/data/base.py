@@ -71,6 +71,29 @@ class MissingPrices:
 
 
 @dataclass(frozen=True)
+class OffSessionRows:
+    """Price rows of one ticker on dates that are not sessions of its exchange.
+
+    Attributes
+    ----------
+    exchange
+        The exchange (ISO MIC) whose calendar the dates are not sessions of.
+    rows
+        How many such rows had a price.
+    dates
+        Their dates, ``YYYY-MM-DD``.
+    """
+
+    exchange: str
+    rows: int
+    dates: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the record as a JSON-ready dict."""
+        return {"exchange": self.exchange, "rows": self.rows, "dates": list(self.dates)}
+
+
+@dataclass(frozen=True)
 class PriceTable:
     """Adjusted closes for several tickers, as a source delivered them.
 
@@ -89,6 +112,9 @@ class PriceTable:
         Optional wide frame of volumes on the same index.
     missing
         Tickers (or date ranges of them) the source could not deliver, and why.
+    off_session
+        Tickers with price rows on dates that are not sessions of their exchange (left
+        out of the returns), found by :func:`eventstudy.price_checks.drop_off_session`.
     """
 
     adj_close: pd.DataFrame
@@ -97,6 +123,7 @@ class PriceTable:
     provenance: dict[str, TickerProvenance] = field(default_factory=dict)
     volume: pd.DataFrame | None = None
     missing: dict[str, MissingPrices] = field(default_factory=dict)
+    off_session: dict[str, OffSessionRows] = field(default_factory=dict)
 
     @property
     def tickers(self) -> list[str]:

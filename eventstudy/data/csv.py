@@ -31,18 +31,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.base import PriceTable, provenance_for
+from eventstudy.data.base import PriceTable
 from eventstudy.data.layouts import (
     MISSING,
     PRICE_COLUMNS,
     Found,
-    assemble,
     check_unique,
     dates_of,
     load_long,
     load_wide,
     numbers,
     parse_dates,
+    price_table,
     spread_long,
     valid_numbers,
 )
@@ -264,18 +264,4 @@ class CsvSource:
             found = _load_folder(self.path, wanted)
         else:
             found = _load_file(self.path, wanted)
-        prices, volumes = assemble(found, start, end)
-        by_detail: dict[str, list[str]] = {}
-        for t in prices.columns:
-            by_detail.setdefault(found[t].detail, []).append(t)
-        provenance = {}
-        for detail, columns in by_detail.items():
-            provenance |= provenance_for(prices[columns], self.name, detail=detail)
-        provenance = {t: provenance[t] for t in prices.columns}
-        return PriceTable(
-            adj_close=prices,
-            source=self.name,
-            synthetic=self.synthetic,
-            provenance=provenance,
-            volume=volumes,
-        )
+        return price_table(found, start, end, self.name)

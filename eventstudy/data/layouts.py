@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.base import PriceTable, provenance_for
 from eventstudy.errors import PriceDataError
 from eventstudy.tabular import Table
 
@@ -97,7 +98,8 @@ def check_unique(table: Table, column: str, keys: pd.DataFrame) -> None:
     if "ticker" in keys:
         what = f"row for ticker '{keys['ticker'].iloc[row]}' on {what}"
     raise PriceDataError(
-        f"line {table.lines[row]}: duplicate {what} (first on line {table.lines[earlier]})",
+        f"{table.unit} {table.lines[row]}: duplicate {what} "
+        f"(first on {table.unit} {table.lines[earlier]})",
         file=table.path,
         field=column,
     )
@@ -289,3 +291,19 @@ def spread_long(
         volume = None if volume_grid is None else pd.Series(volume_grid[:, k], index=index)
         found[ticker] = Found(pd.Series(price_grid[:, k], index=index), volume, detail)
     return {t: found[t] for t in tickers if t in found}
+
+
+def price_table(found: dict[str, Found], start: date, end: date, source: str) -> PriceTable:
+    """The :class:`PriceTable` of the tickers ``found``, over ``start``..``end``.
+
+    Each ticker's provenance records its hash and where it was read (``detail``).
+    """
+    prices, volumes = assemble(found, start, end)
+    by_detail: dict[str, list[str]] = {}
+    for t in prices.columns:
+        by_detail.setdefault(found[t].detail, []).append(t)
+    provenance = {}
+    for detail, columns in by_detail.items():
+        provenance |= provenance_for(prices[columns], source, detail=detail)
+    provenance = {t: provenance[t] for t in prices.columns}
+    return PriceTable(adj_close=prices, source=source, provenance=provenance, volume=volumes)

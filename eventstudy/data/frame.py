@@ -1,0 +1,176 @@
+"""The ``frame`` price source: prices already in a pandas DataFrame (a notebook's data).
+
+``study.run(prices=df)`` accepts the layouts of the csv source:
+
+wide
+    A ``DatetimeIndex`` (or a ``date`` column) and one column of adjusted closes per
+    ticker.
+long
+    Columns ``date``, ``ticker``, ``adj_close`` and optionally ``volume``.
+
+The frame gets the csv source's checks and messages (a bad date, a repeated date, a
+price that is not positive ...), with rows named ``row N`` (1-based positions) in place
+of file lines. A clean numeric frame is taken as it is; anything doubtful is checked
+cell by cell by the csv source's checked path, which names the first problem. Dates
+with a time of day count as that date (tz-aware ones as their local date). The
+manifest records the source as ``frame`` with each ticker's hash.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.data.base import PriceTable
+from eventstudy.data.layouts import (
+    PRICE_COLUMNS,
+    Found,
+    dates_of,
+    load_long,
+    load_wide,
+    parse_dates,
+    price_table,
+    spread_long,
+    valid_numbers,
+)
+from eventstudy.errors import PriceDataError
+from eventstudy.tabular import Table, normalise
+
+FRAME_NAME = "<prices DataFrame>"
+"""How messages and the manifest name the frame."""
+
+
+def _with_date_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its dates in a column named ``date`` and string column names."""
+    frame = frame.copy(deep=False)
+    frame.columns = [str(c) for c in frame.columns]
+    keys = [normalise(c) for c in frame.columns]
+    if "date" not in keys:
+        if not isinstance(frame.index, pd.DatetimeIndex) and frame.index.name != "date":
+            raise PriceDataError(
+                "no dates: give the frame a DatetimeIndex or a 'date' column",
+                file=FRAME_NAME,
+                field="date",
+            )
+        frame = frame.reset_index(names="date")
+    return frame.reset_index(drop=True)
+
+
+def _dates(values: pd.Series) -> pd.DatetimeIndex | None:
+    """Session dates of a date column (datetimes, dates or texts); None if one is bad."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values.dt.normalize()
+    else:
+        texts = values.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        parsed = parse_dates(texts.astype("str").where(texts.notna(), ""))
+    if parsed.isna().any():
+        return None
+    return pd.DatetimeIndex(parsed, name="date").as_unit("ns")
+
+
+def _floats(values: pd.Series | pd.DataFrame) -> np.ndarray | None:
+    """The values as float64, or None when a cell is not a number."""
+    try:
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fast(frame: pd.DataFrame, tickers: list[str]) -> dict[str, Found] | None:
+    """The requested tickers of a clean frame, or None to check it cell by cell."""
+    keys = [normalise(c) for c in frame.columns]
+    date_column = frame.columns[keys.index("date")]
+    dates = _dates(frame[date_column])
+    if dates is None:
+        return None
+    if "ticker" in keys or set(PRICE_COLUMNS) & set(keys):
+        price_keys = [k for k in PRICE_COLUMNS if k in keys]
+        if "ticker" not in keys or not price_keys:
+            return None
+        symbols = frame[frame.columns[keys.index("ticker")]]
+        if not all(isinstance(s, str) and s and s == s.strip() for s in symbols.unique()):
+            return None
+        price_column = frame.columns[keys.index(price_keys[0])]
+        prices = _floats(frame[price_column])
+        volumes = _floats(frame[frame.columns[keys.index("volume")]]) if "volume" in keys else None
+        if (
+            prices is None
+            or not valid_numbers(prices)
+            or ("volume" in keys and (volumes is None or not valid_numbers(volumes, volume=True)))
+            or pd.DataFrame({"d": dates, "t": symbols}).duplicated().any()
+        ):
+            return None
+        detail = f"{FRAME_NAME} (long: date, ticker, {price_column})"
+        return spread_long(dates, symbols, prices, volumes, tickers, detail)
+    wanted = [t for t in tickers if t in frame.columns and t != date_column]
+    values = _floats(frame[wanted])
+    if values is None or not valid_numbers(values) or dates.duplicated().any():
+        return None
+    detail = f"{FRAME_NAME} (wide: one column per ticker)"
+    return {
+        t: Found(pd.Series(values[:, k], index=dates), None, detail) for k, t in enumerate(wanted)
+    }
+
+
+def _checked(frame: pd.DataFrame, tickers: list[str]) -> dict[str, Found]:
+    """The csv source's checked path on the frame's cells as text (names the problem)."""
+
+    def text(value: object) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+            return ""
+        if isinstance(value, pd.Timestamp):
+            return value.isoformat()
+        return str(value).strip()
+
+    cells = pd.DataFrame({c: [text(v) for v in frame[c]] for c in frame.columns})
+    table = Table(Path(FRAME_NAME), cells, np.arange(1, len(frame) + 1), unit="row")
+    date_column, dates = dates_of(table)
+    if table.find("ticker", *PRICE_COLUMNS) is not None:
+        found = load_long(table, date_column, dates, tickers)
+    else:
+        found = load_wide(table, date_column, dates, tickers)
+    return {t: Found(f.price, f.volume, f.detail.replace(" file", "")) for t, f in found.items()}
+
+
+class FrameSource:
+    """Prices from a pandas DataFrame, checked like a CSV file.
+
+    Parameters
+    ----------
+    frame
+        Wide (a DatetimeIndex or ``date`` column, one column per ticker) or long
+        (``date, ticker, adj_close[, volume]``).
+
+    Raises
+    ------
+    PriceDataError
+        At :meth:`load`, for the first problem in the frame (row, column, date).
+    """
+
+    name = "frame"
+    synthetic = False
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        if not isinstance(frame, pd.DataFrame):
+            raise PriceDataError(
+                f"prices must be a pandas DataFrame, a file or a folder, not "
+                f"{type(frame).__name__}",
+                field="prices",
+            )
+        self.frame = frame
+
+    def load(self, tickers: list[str], start: date, end: date) -> PriceTable:
+        """Return the adjusted closes of ``tickers`` between ``start`` and ``end`` inclusive."""
+        if self.frame.empty:
+            raise PriceDataError("the prices DataFrame is empty", file=FRAME_NAME)
+        frame = _with_date_column(self.frame)
+        wanted = list(dict.fromkeys(tickers))
+        found = _fast(frame, wanted)
+        if found is None:
+            found = _checked(frame, wanted)
+        return price_table(found, start, end, self.name)

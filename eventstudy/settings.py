@@ -1,0 +1,309 @@
+"""The validated pieces of a study: its ``study:`` block and its events.
+
+:class:`StudySettings` (what to measure for every event and how) and :class:`Event`
+(one dated, where known timed, piece of news) are pydantic models with one-line
+messages; :func:`problems_from` turns pydantic's errors into
+:class:`~eventstudy.errors.EventStudyError` objects naming the file, the event (or the
+table's line and column) and the field. :mod:`eventstudy.config` assembles them into a
+:class:`~eventstudy.config.Study`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from eventstudy.data.factors import FactorsFile
+from eventstudy.errors import EventStudyError
+from eventstudy.events_table import EventsTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
+MAX_FILE_BYTES = 5_000_000
+MAX_SLUG = 100
+MAX_TICKER = 32
+ModelName = Literal[
+    "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson"
+]
+EventRole = Literal["study", "confounder"]
+NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
+
+
+def _slug(value: str) -> str:
+    if not SLUG.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a slug: use lower-case letters, digits and '-' "
+            "(starting with a letter or digit)"
+        )
+    if len(value) > MAX_SLUG:  # it names a folder: keep it well under 255 bytes
+        raise ValueError(f"'{value[:20]}...' is too long: at most {MAX_SLUG} characters")
+    return value
+
+
+def _ticker(value: str) -> str:
+    if not TICKER.fullmatch(value):
+        raise ValueError(f"{value!r} is not a ticker symbol")
+    if len(value) > MAX_TICKER:  # it names a cache file
+        raise ValueError(f"'{value[:20]}...' is too long for a ticker symbol")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"unknown time zone '{value}': use an IANA name such as America/New_York"
+        ) from None
+    return value
+
+
+def _clock_time(value: Any) -> Any:
+    if isinstance(value, int | float):
+        raise ValueError('write the time as a quoted string, e.g. "16:30"')
+    if isinstance(value, str):
+        for fmt in ("%H:%M", "%H:%M:%S"):
+            try:
+                return datetime.strptime(value, fmt).time()  # noqa: DTZ007 - a clock time
+            except ValueError:
+                continue
+        raise ValueError(f"'{value}' is not a clock time HH:MM (24-hour)")
+    return value
+
+
+def _window(value: tuple[int, int]) -> tuple[int, int]:
+    if value[0] > value[1]:
+        raise ValueError(f"window [{value[0]}, {value[1]}] is reversed: start must be <= end")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Ticker = Annotated[str, AfterValidator(_ticker)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+Window = Annotated[tuple[int, int], AfterValidator(_window)]
+
+
+class StudySettings(BaseModel):
+    """The ``study:`` block: what to measure for every event and how."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Slug = Field(description="Slug; the output folder's name.")
+    title: str | None = Field(default=None, description="Human-readable title.")
+    description: str | None = None
+    securities: list[Ticker] = Field(
+        default_factory=list,
+        description="Default securities of every event (events may name their own).",
+    )
+    benchmark: Ticker = "SPY"
+    benchmarks: dict[Ticker, Ticker] = Field(
+        default_factory=dict, description="Per-security benchmark overrides."
+    )
+    model: ModelName = "market"
+    factors: list[Ticker] = Field(
+        default_factory=list, description="Extra factor tickers for the factor model."
+    )
+    factors_file: FactorsFile | None = Field(
+        default=None, description="Factor returns from a CSV (e.g. Fama-French daily)."
+    )
+    dimson_lags: int = Field(default=1, ge=1, le=5)
+    returns: Literal["simple", "trade-to-trade"] = "simple"
+    mask_other_events: bool = True
+    mask_window: Window = (-1, 1)
+    estimation_window: Window = (-250, -11)
+    event_window: Window = (-10, 10)
+    car_windows: list[Window] = Field(
+        default_factory=lambda: [(0, 0), (-1, 1), (0, 1), (-5, 5), (0, 10)], min_length=1
+    )
+    min_estimation_returns: int = Field(default=120, ge=3)
+    timezone: TimeZoneName = "America/New_York"
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> StudySettings:
+        est, evt = self.estimation_window, self.event_window
+        if est[1] >= evt[0]:
+            raise ValueError(
+                f"estimation_window {list(est)} overlaps or follows event_window {list(evt)}: "
+                "it must end before the event window starts"
+            )
+        length = est[1] - est[0] + 1
+        if self.min_estimation_returns > length:
+            raise ValueError(
+                f"min_estimation_returns ({self.min_estimation_returns}) exceeds the "
+                f"estimation window's {length} days"
+            )
+        for w in self.car_windows:
+            if w[0] < evt[0] or w[1] > evt[1]:
+                raise ValueError(f"car window {list(w)} lies outside event_window {list(evt)}")
+        return self
+
+
+class Event(BaseModel):
+    """One dated (and, where known, timed) news event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    date: date
+    time: ClockTime | None = None
+    timezone: TimeZoneName | None = None
+    title: str = Field(min_length=1)
+    category: str | None = None
+    source: str | None = None
+    notes: str | None = None
+    securities: list[Ticker] | None = Field(default=None, min_length=1)
+    benchmark: Ticker | None = None
+    model: ModelName | None = None
+    role: EventRole = "study"
+    attributes: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="Characteristics of the event for later analysis (the extra columns "
+        "of an events table).",
+    )
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+        ):
+            raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_needs_time(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("time") is None and "time" in info.data:
+            raise ValueError("timezone is given without a time")
+        return value
+
+
+def _event_id_at(raw: Any, index: int) -> str | None:
+    try:
+        value = raw["events"][index]["id"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return value if isinstance(value, str) else f"#{index + 1}"
+
+
+def message_of(err: Any) -> str:
+    """A pydantic error's message in the toolkit's words."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check its spelling)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    if err["type"] == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
+        return "must not be empty"
+    return err["msg"].removeprefix("Value error, ")
+
+
+def problems_from(
+    exc: ValidationError, raw: Any, file: str, table: EventsTable | None = None
+) -> list[EventStudyError]:
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        message = message_of(err)
+        if message == NO_SECURITIES:
+            message = "required field is missing (in study:, or on every event)"
+            problems.append(EventStudyError(message, file=file, field="securities"))
+            continue
+        event_id = None
+        if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+            if table is not None:  # a row of an events table: name its line and column
+                field = ".".join(str(p) for p in loc[2:3])
+                problems.append(table.problem(loc[1], field, message))
+                continue
+            event_id = _event_id_at(raw, loc[1]) or f"#{loc[1] + 1}"
+            loc = loc[2:]
+        elif loc and loc[0] == "study":
+            loc = loc[1:] or ["study"]
+        field = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or None
+        problems.append(EventStudyError(message, file=file, event_id=event_id, field=field))
+    # A misspelled key is usually the cause of the other problems (a "missing" field):
+    # name it first, since the command line shows only the first problem.
+    return sorted(problems, key=lambda p: not p.message.startswith("unknown key"))
+
+
+def duplicate_ids(raw: dict[str, Any], file: str) -> list[EventStudyError]:
+    events = raw.get("events")
+    if not isinstance(events, list):
+        return []
+    ids = Counter(
+        e.get("id") for e in events if isinstance(e, dict) and isinstance(e.get("id"), str)
+    )
+    return [
+        EventStudyError(f"duplicate event id '{i}'", file=file, field="events")
+        for i in sorted(i for i, n in ids.items() if n > 1)
+    ]
+
+
+EVENT_COLUMNS = [
+    "event_id",
+    "date",
+    "time",
+    "timezone",
+    "title",
+    "category",
+    "role",
+    "securities",
+    "benchmark",
+    "model",
+    "source",
+    "notes",
+]
+"""The first columns of :func:`events_frame`; each attribute follows as its own column."""
+
+
+def events_frame(events: list[Event]) -> pd.DataFrame:
+    """The events as a table: one row per event, attributes as extra columns.
+
+    ``securities`` is the event's own list joined by ``;`` (empty: the study's), dates
+    and times are ISO texts; an attribute an event lacks is missing.
+    """
+    import pandas as pd
+
+    records = [
+        {
+            "event_id": e.id,
+            "date": e.date.isoformat(),
+            "time": e.time.strftime("%H:%M:%S") if e.time else None,
+            "timezone": e.timezone,
+            "title": e.title,
+            "category": e.category,
+            "role": e.role,
+            "securities": ";".join(e.securities) if e.securities else None,
+            "benchmark": e.benchmark,
+            "model": e.model,
+            "source": e.source,
+            "notes": e.notes,
+            **e.attributes,
+        }
+        for e in events
+    ]
+    return pd.DataFrame.from_records(records, columns=None if records else EVENT_COLUMNS)
+
+
+def factor_names(settings: StudySettings) -> list[str]:
+    """Names of the factor model's extra regressors: factor tickers, then file columns."""
+    file_columns = settings.factors_file.columns if settings.factors_file else []
+    return [*settings.factors, *file_columns]
