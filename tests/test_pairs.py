@@ -1,4 +1,4 @@
-"""pairs.py and confounders.py at scale: found by sorted search, equal to the one-by-one definitions."""
+"""pairs.py and confounders.py: sorted searches equal the one-by-one definitions."""
 
 from __future__ import annotations
 
