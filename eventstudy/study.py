@@ -19,7 +19,7 @@ import pandas as pd
 from eventstudy.calendar import exchange_for
 from eventstudy.config import factor_names
 from eventstudy.confounders import neighbours
-from eventstudy.data import PriceSource, PriceTable, ProgressCallback, resolve_source
+from eventstudy.data import PriceSource, PriceTable, ProgressCallback, get_source
 from eventstudy.data.factors import load_factor_returns
 from eventstudy.errors import EventStudyError
 from eventstudy.estimation import Estimates, estimate, stack_pairs, tables
@@ -104,7 +104,7 @@ def run_study(
     started = datetime.now(UTC)
     settings = study.study
     test_names = check_test_names(tests)
-    price_source = resolve_source(
+    price_source = get_source(
         source, prices, cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
     )
     pairs = align_study(study, event_ids)
