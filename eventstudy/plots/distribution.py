@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from eventstudy.plots.numbers import default_window
 from eventstudy.plots.style import (
@@ -72,6 +71,8 @@ def car_distribution(result: StudyResult, window: tuple[int, int] | None = None)
     fit = None
     if len(values) >= T_FIT_MIN and spread:
         with np.errstate(all="ignore"):
+            from scipy import stats  # here: scipy.stats takes ~0.8 s to import
+
             df, loc, scale = stats.t.fit(values)
         fit = (float(df), float(loc), float(scale))
     normal = (float(values.mean()), sd) if spread else None
@@ -109,6 +110,8 @@ def plot_car_distribution(result: StudyResult, window: tuple[int, int] | None = 
     centres = (edges[:-1] + edges[1:]) / 2
     _bars(ax, centres, counts.astype("float64"), width * 0.92, COLORS[0], f"{n:,} CARs")
     grid = np.linspace(edges[0], edges[-1], 400)
+    from scipy import stats
+
     if data.normal is not None:
         mean, sd = data.normal
         density = stats.norm.pdf(grid, mean, sd) * n * width
