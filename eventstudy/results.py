@@ -251,6 +251,11 @@ class StudyResult:
                 "": [stars(p) for p in rows["car_p"]],
             }
         )
+        if "car_p_sq" in rows:
+            from eventstudy.inference.sample_quantile import sq_notes, sq_summary_columns
+
+            table = sq_summary_columns(table, rows)
+            notes += sq_notes(self.car, rows)
         s = self.study.study
         header = [
             ("Study", s.title or s.name),
