@@ -64,7 +64,10 @@ def neighbours(study: Study, pairs: list[Pair]) -> Neighbours:
     """Offsets of every event of ``study`` from the day 0 of each pair."""
     events = study.events
     ids = [e.id for e in events]
-    audiences = [set(study.securities_for(e)) for e in events]
+    audiences = [
+        set() if study.isolated_events and e.role == "study" else set(study.securities_for(e))
+        for e in events
+    ]
     concerned = {t: np.array([t in a for a in audiences]) for t in {p.ticker for p in pairs}}
     offsets = np.full((len(pairs), len(events)), FAR, dtype=np.int64)
     by_exchange: dict[str, list[int]] = {}

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from eventstudy.config import Study
     from eventstudy.data.base import PriceTable
     from eventstudy.estimation import Estimates
+    from eventstudy.placebo import Placebo
 
 AR_COLUMNS = [
     "event_id",
@@ -155,6 +156,8 @@ class StudyResult:
         The fitted models and stacked arrays per model group (for inference).
     test_names
         The tests :meth:`tests` runs (None: the default set; empty: none).
+    placebo
+        The placebo study (``study.placebo``; :mod:`eventstudy.placebo`), or None.
     started, finished
         UTC timestamps of the run.
     """
@@ -171,6 +174,7 @@ class StudyResult:
     finished: datetime
     estimates: list[Estimates] = field(default_factory=list, repr=False)
     test_names: tuple[str, ...] | None = None
+    placebo: Placebo | None = field(default=None, repr=False)
     _tests_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def tests(self) -> pd.DataFrame:
@@ -266,6 +270,7 @@ class StudyResult:
             ("Pairs estimated", f"{len(self.models)}"),
             ("Pairs skipped", f"{len(self.skipped)}"),
         ]
+        notes += self.placebo.notes if self.placebo is not None else []
         notes += [
             f"skipped {r.event_id}/{r.ticker}: {r.reason}"
             for r in self.skipped.head(SUMMARY_SKIPPED).itertuples()
@@ -422,6 +427,11 @@ class StudyResult:
             }
             if tests is not None:
                 written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
+            if self.placebo is not None:
+                written["placebo"] = output.write_csv(folder / "placebo.csv", self.placebo.car)
+                written["placebo_size"] = output.write_csv(
+                    folder / "placebo_size.csv", self.placebo.size()
+                )
             figures = job.finish(progress) if job is not None else Figures()
         written.update(figures.paths)
         written["report"] = write_report(self, folder / "report.html", figures.images)

@@ -265,7 +265,7 @@ def run_study(
                 cluster.close()
     ar, car, models = _result_tables(groups, runnable, settings)
     skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
-    return StudyResult(
+    result = StudyResult(
         study=study,
         event_ids=[e.id for e in study.select(event_ids)],
         alignments=[p.alignment for p in pairs],
@@ -279,6 +279,11 @@ def run_study(
         started=started,
         finished=datetime.now(UTC),
     )
+    if settings.placebo:  # the placebo study runs this pipeline on the prices loaded
+        from eventstudy.placebo import with_placebo
+
+        result = with_placebo(result)
+    return result
 
 
 def _estimate_groups(
