@@ -5,13 +5,16 @@ day 0s are drawn without replacement (seeded: ``study.placebo_seed``) from the
 security's sessions where
 
 * the full estimation and event windows lie inside the priced range of the security
-  and its benchmark (and factors, for the factor model) in the prices the run loaded,
-  with a day-0 price of each, and
+  and its benchmark (and factors, for the factor model), with a day-0 price of each,
+  and
 * the placebo's event window does not overlap the event window of any study event or
   confounder of that security.
 
-The placebo pairs then run through the same pipeline as the study
-(:func:`eventstudy.study.run_study`, on the prices already loaded): the study's events
+The prices are those the run loaded, extended back in time from the same source by
+enough sessions for ``N`` placebo dates before the first event (:func:`history`; a
+source with less history gives fewer dates, and a note says so). The placebo pairs
+then run through the same pipeline as the study (:func:`eventstudy.study.run_study`,
+on those prices, loaded once): the study's events
 all become confounders, so each placebo pair is masked and estimated exactly as a
 real pair with an event on that date would be; the placebo dates do not mask one
 another (:attr:`eventstudy.config.Study.isolated_events`). A placebo CAR therefore
@@ -38,10 +41,12 @@ import pandas as pd
 from eventstudy.calendar import align_event, exchange_for, sessions
 from eventstudy.data.base import PriceTable
 from eventstudy.estimation import LAG_PAD
+from eventstudy.price_checks import drop_off_session
 from eventstudy.settings import Event
 
 if TYPE_CHECKING:
     from eventstudy.config import Study
+    from eventstudy.data.base import PriceSource
     from eventstudy.results import StudyResult
 
 DEFAULT_PLACEBOS = 500
@@ -87,11 +92,14 @@ class Placebo:
         Per design (ticker, benchmark, model): ``eligible`` sessions and ``drawn`` dates.
     notes
         What was capped or skipped, in words.
+    prices
+        The prices the placebo dates were drawn from and run on.
     """
 
     car: pd.DataFrame
     drawn: pd.DataFrame
     notes: list[str]
+    prices: PriceTable
 
     def size(self) -> pd.DataFrame:
         """``placebo_size.csv``: per design and window, how often each test rejects."""
@@ -171,14 +179,16 @@ def _rng(seed: int, design: tuple[str, str, str]) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32("|".join(design).encode())])
 
 
-def placebo_study(result: StudyResult, n: int, seed: int) -> tuple[Study, pd.DataFrame]:
+def placebo_study(
+    result: StudyResult, n: int, seed: int, prices: PriceTable
+) -> tuple[Study, pd.DataFrame]:
     """The placebo study of ``result`` and, per design, the sessions eligible and drawn."""
     study = result.study
     designs = list(result.car[DESIGN].drop_duplicates().itertuples(index=False, name=None))
     events, drawn = [], []
     for design in designs:
         ticker, benchmark, model = design
-        cand = eligible_day0s(study, result.prices, design)
+        cand = eligible_day0s(study, prices, design)
         take = min(n, len(cand))
         chosen = np.sort(_rng(seed, design).choice(cand, size=take, replace=False))
         grid = sessions(exchange_for(ticker))
@@ -198,11 +208,14 @@ def placebo_study(result: StudyResult, n: int, seed: int) -> tuple[Study, pd.Dat
     return placebo, pd.DataFrame(drawn, columns=[*DESIGN, "eligible", "drawn"])
 
 
-def run_placebo(result: StudyResult, n: int = DEFAULT_PLACEBOS, seed: int = 0) -> Placebo:
-    """Draw and run the placebo study of ``result`` on the prices it loaded."""
+def run_placebo(
+    result: StudyResult, n: int = DEFAULT_PLACEBOS, seed: int = 0, prices: PriceTable | None = None
+) -> Placebo:
+    """Draw and run the placebo study of ``result`` on ``prices`` (default: the run's)."""
     from eventstudy.study import run_study
 
-    study, drawn = placebo_study(result, n, seed)
+    prices = prices if prices is not None else result.prices
+    study, drawn = placebo_study(result, n, seed, prices)
     ids = [e.id for e in study.events if e.role == "study"]
     notes = [
         f"placebo {r.ticker} ({r.model} vs {r.benchmark}): only {r.eligible} eligible "
@@ -211,21 +224,50 @@ def run_placebo(result: StudyResult, n: int = DEFAULT_PLACEBOS, seed: int = 0) -
         if r.drawn < n
     ]
     if not ids:
-        return Placebo(pd.DataFrame(columns=PLACEBO_COLUMNS), drawn, notes)
-    run = run_study(study, source=TableSource(result.prices), event_ids=ids, tests="none")
+        return Placebo(pd.DataFrame(columns=PLACEBO_COLUMNS), drawn, notes, prices)
+    run = run_study(study, source=TableSource(prices), event_ids=ids, tests="none")
     if len(run.skipped):
         notes.append(
             f"placebo: {len(run.skipped)} placebo pairs could not be estimated (e.g. "
             f"{run.skipped['reason'].iloc[0]}); they are left out of placebo.csv"
         )
-    return Placebo(run.car[PLACEBO_COLUMNS].reset_index(drop=True), drawn, notes)
+    return Placebo(run.car[PLACEBO_COLUMNS].reset_index(drop=True), drawn, notes, prices)
 
 
-def with_placebo(result: StudyResult) -> StudyResult:
-    """``result`` with its placebo study and car.csv's ``car_p_placebo`` (if asked for)."""
+def history(result: StudyResult, source: PriceSource, n: int) -> PriceTable:
+    """The run's prices extended back from ``source`` by room for ``n`` placebo dates.
+
+    The extension covers ``n`` sessions, the estimation and event windows and the
+    sessions excluded around every event (at most back to the exchange calendar's
+    start); the run's own prices are kept where the source gives nothing more.
+    """
+    settings = result.study.study
+    loaded = result.prices.adj_close
+    if loaded.empty:
+        return result.prices
+    est, evt = settings.estimation_window, settings.event_window
+    excluded = (2 * (evt[1] - evt[0]) + 1) * len(result.study.events)
+    sessions_back = n + excluded + (evt[1] - est[0]) + LAG_PAD + 1
+    start = min(  # that many sessions before the first price, on each ticker's exchange
+        grid[max(0, grid.searchsorted(loaded.index[0]) - sessions_back)]
+        for grid in (sessions(mic) for mic in {exchange_for(t) for t in loaded.columns})
+    ).date()
+    wider = drop_off_session(source.load(list(loaded.columns), start, loaded.index[-1].date()))
+    if wider.adj_close.empty:
+        return result.prices
+    return replace(wider, adj_close=wider.adj_close.combine_first(loaded))
+
+
+def with_placebo(result: StudyResult, source: PriceSource | None = None) -> StudyResult:
+    """``result`` with its placebo study and car.csv's ``car_p_placebo`` (if asked for).
+
+    With ``source`` (the run's price source) the placebo dates may come from earlier
+    history (:func:`history`); without it, from the prices the run loaded.
+    """
     settings = result.study.study
     if not settings.placebo or result.car.empty:
         return result
-    placebo = run_placebo(result, settings.placebo, settings.placebo_seed)
+    prices = history(result, source, settings.placebo) if source is not None else None
+    placebo = run_placebo(result, settings.placebo, settings.placebo_seed, prices)
     car = result.car.assign(car_p_placebo=placebo.p_values(result.car))
     return replace(result, car=car, placebo=placebo)

@@ -113,11 +113,12 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
     if not securities or not result.test_names:
         return None
     study = result.study
+    prices = result.placebo.prices if result.placebo is not None else result.prices
     common: set[pd.Timestamp] | None = None
     for ticker in securities:
         design = (ticker, study.study.benchmarks.get(ticker, study.study.benchmark),
                   study.study.model)  # fmt: skip
-        days = set(sessions(exchange_for(ticker))[eligible_day0s(study, result.prices, design)])
+        days = set(sessions(exchange_for(ticker))[eligible_day0s(study, prices, design)])
         common = days if common is None else common & days
     dates = np.array(sorted(common or set()), dtype="M8[ns]")
     rng = np.random.default_rng([seed, len(securities)])
@@ -139,7 +140,7 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
         update={"study": settings, "events": others + events, "isolated_events": True}
     )
     run = run_study(
-        placebo, source=TableSource(result.prices), event_ids=[e.id for e in events],
+        placebo, source=TableSource(prices), event_ids=[e.id for e in events],
         tests=result.test_names,
     )  # fmt: skip
     tests = run.tests()

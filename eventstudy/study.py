@@ -279,10 +279,10 @@ def run_study(
         started=started,
         finished=datetime.now(UTC),
     )
-    if settings.placebo:  # the placebo study runs this pipeline on the prices loaded
+    if settings.placebo:  # the placebo study runs this pipeline again, on more history
         from eventstudy.placebo import with_placebo
 
-        result = with_placebo(result)
+        result = with_placebo(result, price_source)
     return result
 
 

@@ -66,7 +66,7 @@ def test_placebo_dates_avoid_every_event_window(result: es.StudyResult) -> None:
     width = 20  # event window [-10, +10]: windows overlap when day 0s are <= 20 apart
     assert (np.abs(drawn[:, None] - events[None, :]) > width).all()
     assert len(drawn) == 40  # drawn without replacement
-    first_price = grid.get_loc(result.prices.adj_close.index[0])
+    first_price = grid.get_loc(result.placebo.prices.adj_close.index[0])
     assert (drawn - 250 - 1 - 5 >= first_price).all()
 
 
@@ -143,3 +143,13 @@ def test_cli_run_with_placebo_writes_the_placebo_tables(tmp_path: Path) -> None:
     car = pd.read_csv(folder / "car.csv")
     assert car["car_p_placebo"].between(1 / 26, 1).all()
     assert (folder / "placebo_size.csv").is_file()
+
+
+def test_placebo_dates_come_from_earlier_history_not_the_study_prices(
+    prices: pd.DataFrame, result: es.StudyResult
+) -> None:
+    plain = study().run(source=FrameSource(prices), tests="none")
+    pd.testing.assert_frame_equal(result.prices.adj_close, plain.prices.adj_close)
+    assert result.manifest()["data"] == plain.manifest()["data"]
+    assert result.placebo.prices.adj_close.index[0] < plain.prices.adj_close.index[0]
+    assert result.placebo.drawn["eligible"].iloc[0] > 40
