@@ -24,8 +24,11 @@ Outputs: ``placebo.csv`` (one row per placebo pair and CAR window),
 ``placebo_size.csv`` (rejection rates of ``car_t`` and ``sq`` at 1/5/10%: the size of
 each test on the user's own securities and design) and car.csv's ``car_p_placebo``
 ``= (1 + #{placebo |CAR| >= |CAR|}) / (1 + N)`` over the placebo pairs of the same
-security, benchmark, model and window (the permutation p-value of e.g. Nimalendran,
-Ritter & Zhang; the "+1" counts the event itself, so it is never 0).
+security, benchmark, model and window: the random-date design of Brown & Warner (1980,
+"Measuring security price performance", *JFE* 8(3); 1985, *JFE* 14(1)) applied to the
+user's own securities, with the Monte Carlo p-value of Phipson & Smyth (2010,
+"Permutation p-values should never be zero", *SAGMB* 9(1)): the "+1" counts the event
+itself, so it is never 0.
 """
 
 from __future__ import annotations

@@ -15,7 +15,12 @@ for an ``event:`` group of the same securities is
 ``(1 + #{placebo dates with p <= p}) / (1 + n_dates)``: the share of placebo dates
 whose statistic is at least as extreme (a smaller p-value of the same test, window
 and number of securities is a more extreme statistic), counting the event itself so
-that it is never 0 — the permutation p-value of a placebo (random-date) design.
+that it is never 0 (Phipson & Smyth 2010, "Permutation p-values should never be zero",
+*SAGMB* 9(1)) — the random-date design of Brown & Warner (1985, *JFE* 14(1)) on the
+study's own securities and shared dates.
+
+Cost: one test run per placebo date (500 dates x the 15 default tests: about 5 s on
+2 cores for the demo); ``--tests`` with fewer tests makes it faster.
 """
 
 from __future__ import annotations
