@@ -135,8 +135,24 @@ def run(
         Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
     ] = Path("outputs"),
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the figures.")] = True,
+    figures: Annotated[
+        str,
+        typer.Option(
+            "--figures",
+            help="Which events get their own figures: auto (all up to 40, else the 40 "
+            "smallest CAR p; every --event), all, none or a number.",
+        ),
+    ] = "auto",
     svg: Annotated[
         bool, typer.Option("--svg", help="Also write every figure as SVG (next to the PNG).")
+    ] = False,
+    parquet: Annotated[
+        bool,
+        typer.Option("--parquet", help="Also write every table as <table>.parquet (typed)."),
+    ] = False,
+    xlsx: Annotated[
+        bool,
+        typer.Option("--xlsx", help="Also write results.xlsx, one sheet per table (typed)."),
     ] = False,
     offline: Offline = False,
     cache_dir: CacheDir = None,
@@ -232,10 +248,9 @@ def run(
     with _user_errors(quiet):
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
+        from eventstudy.plots import check_figures
 
-        study = load_study(events_file)
-        if model is not None:
-            study = study.with_model(model)
+        choice = check_figures(figures)
         essentials: dict[str, object] = {
             "benchmark": benchmark,
             "name": name,
@@ -243,8 +258,9 @@ def run(
         }
         if securities is not None:
             essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
-        if any(v is not None for v in essentials.values()):
-            study = study.with_settings(**{k: v for k, v in essentials.items() if v is not None})
+        study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
+        if model is not None:
+            study = study.with_model(model)
         yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
         with _progress(yahoo and not (quiet or json_output)) as progress:
             result = study.run(
@@ -277,7 +293,10 @@ def run(
         formats = ("png", "svg") if svg else ("png",)
         with _progress(plots and not (quiet or json_output), "figures") as drawn:
             try:
-                written = result.save(out, plots=plots, formats=formats, progress=drawn)
+                tables = ("csv",) + ("parquet",) * parquet + ("xlsx",) * xlsx
+                written = result.save(
+                    out, plots=plots, figures=choice, formats=formats, progress=drawn, tables=tables
+                )
             except OSError as exc:
                 raise EventStudyError(
                     f"cannot write the results ({exc.strerror})", file=exc.filename or out

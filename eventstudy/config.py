@@ -118,21 +118,6 @@ class Study(BaseModel):
         raw = {"study": {"name": "study", **settings}}
         return parse_study(raw, "<events DataFrame>", table=table)
 
-    def with_settings(self, **settings: Any) -> Study:
-        """A copy with some ``study:`` keys replaced (``name``, ``benchmark``, ...), validated.
-
-        Raises
-        ------
-        ConfigError
-            If a value does not validate (naming the key).
-        """
-        raw = self.study.model_dump() | settings
-        try:
-            updated = StudySettings.model_validate(raw)
-        except ValidationError as exc:
-            raise ConfigError(problems_from(exc, {}, str(self.path or "<study>"))) from None
-        return self.model_copy(update={"study": updated})
-
     def event(self, event_id: str) -> Event:
         """Return the event with this id."""
         cached = self._by_id  # built once per events list: a study may have 100,000 events
@@ -362,7 +347,7 @@ def _line_number(location: str | None) -> int:
     return int(location.split()[-1]) if location else 0
 
 
-def load_study(path: str | Path = "events.yaml") -> Study:
+def load_study(path: str | Path = "events.yaml", **settings: Any) -> Study:
     """Read and validate an events file.
 
     Parameters
@@ -372,6 +357,10 @@ def load_study(path: str | Path = "events.yaml") -> Study:
         table alone (``.csv``, ``.parquet``: one row per event, see
         :mod:`eventstudy.events_table`), run with the default study settings and named
         after the file.
+    **settings
+        ``study:`` keys that replace the file's (``name``, ``benchmark``,
+        ``securities`` ...: the command line's ``--name``, ``--benchmark``,
+        ``--securities``), validated with the file.
 
     Returns
     -------
@@ -389,7 +378,8 @@ def load_study(path: str | Path = "events.yaml") -> Study:
     file = str(path)
     if is_table(path):
         table = read_events_table(path)
-        study = parse_study({"study": {"name": _name_from(path)}}, file, table=table)
+        raw = {"study": {"name": _name_from(path), **settings}}
+        study = parse_study(raw, file, table=table)
         return study.model_copy(update={"path": path})
 
     def fail(message: str) -> ConfigError:
@@ -422,6 +412,8 @@ def load_study(path: str | Path = "events.yaml") -> Study:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
         raise fail(f"not valid YAML{where}: {problem}") from None
+    if settings and isinstance(raw, dict) and isinstance(raw.get("study"), dict):
+        raw = {**raw, "study": {**raw["study"], **settings}}
     study = parse_study(raw, file, base=path.parent)
     return study.model_copy(update={"path": path})
 

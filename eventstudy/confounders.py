@@ -21,72 +21,128 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
-from eventstudy.calendar import align_event, sessions
+from eventstudy.calendar import sessions
+from eventstudy.pairs import Pair, audience
 
 if TYPE_CHECKING:
-    from eventstudy.config import Study
-    from eventstudy.study import Pair
-
-FAR = np.iinfo(np.int64).max // 4  # offset of an event that does not concern the pair
+    from eventstudy.config import Study, StudySettings
 
 
 @dataclass(frozen=True)
 class Neighbours:
-    """Session offsets of every study event from each pair's day 0.
+    """Other events near each pair's day 0, as session offsets (a sparse table).
+
+    Only other events that concern the pair's security and whose day 0 lies within
+    ``reach`` sessions of the pair's are kept: row ``i``'s entries are
+    ``event[start[i]:start[i + 1]]`` (indexes into ``event_ids``, ascending) with
+    ``offset`` ``day0(other) - day0(pair)`` in sessions of the pair's exchange.
 
     Attributes
     ----------
     event_ids
         (E,) the study's event ids, in file order.
-    offsets
-        (P, E) ``day0(other) - day0(pair)`` in sessions of the pair's exchange;
-        :data:`FAR` where the event does not concern the pair's security, or is the
-        pair's own event.
+    start
+        (P + 1,) where each pair's entries begin.
+    event, offset
+        (M,) the entries.
+    reach
+        The offsets kept (inclusive).
     """
 
     event_ids: list[str]
-    offsets: NDArray[np.int64]
+    start: NDArray[np.intp]
+    event: NDArray[np.intp]
+    offset: NDArray[np.int64]
+    reach: tuple[int, int]
+
+    @property
+    def rows(self) -> NDArray[np.intp]:
+        """(M,) the pair of each entry."""
+        return np.repeat(np.arange(len(self.start) - 1), np.diff(self.start))
 
     def take(self, rows: NDArray[np.intp]) -> Neighbours:
         """The given pairs only."""
-        return Neighbours(self.event_ids, self.offsets[rows])
+        counts = np.diff(self.start)[rows]
+        entries = _ranges(self.start[rows], counts)
+        start = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
+        return Neighbours(
+            self.event_ids, start, self.event[entries], self.offset[entries], self.reach
+        )
 
     def near(self, row: int, window: tuple[int, int]) -> list[tuple[str, int]]:
-        """Other events of pair ``row`` with day 0 in ``window``, by offset."""
-        off = self.offsets[row]
-        hits = np.flatnonzero((off >= window[0]) & (off <= window[1]))
-        return sorted(((self.event_ids[j], int(off[j])) for j in hits), key=lambda x: x[1])
+        """Other events of pair ``row`` with day 0 in ``window`` (within ``reach``), by offset."""
+        span = slice(self.start[row], self.start[row + 1])
+        pairs = zip(self.event[span], self.offset[span], strict=True)
+        hits = [(self.event_ids[j], int(o)) for j, o in pairs if window[0] <= o <= window[1]]
+        return sorted(hits, key=lambda x: x[1])
 
 
-def neighbours(study: Study, pairs: list[Pair]) -> Neighbours:
-    """Offsets of every event of ``study`` from the day 0 of each pair."""
-    events = study.events
-    ids = [e.id for e in events]
-    audiences = [
-        set() if study.isolated_events and e.role == "study" else set(study.securities_for(e))
-        for e in events
-    ]
-    concerned = {t: np.array([t in a for a in audiences]) for t in {p.ticker for p in pairs}}
-    offsets = np.full((len(pairs), len(events)), FAR, dtype=np.int64)
-    by_exchange: dict[str, list[int]] = {}
-    for row, pair in enumerate(pairs):
-        by_exchange.setdefault(pair.alignment.exchange, []).append(row)
-    for mic, rows in by_exchange.items():
-        grid = sessions(mic)
-        ticker = next(pairs[r].ticker for r in rows)  # any ticker of this exchange
-        event_pos = np.array([
-            grid.get_loc(align_event(e.id, ticker, e.date, e.time, study.timezone_for(e)).day0)
-            for e in events
-        ])  # fmt: skip
-        rows_arr = np.asarray(rows)
-        here = grid.get_indexer([pairs[r].alignment.day0 for r in rows])
-        block = event_pos[None, :] - here[:, None]
-        concerns = np.array([concerned[pairs[r].ticker] for r in rows])
-        own = np.array([pairs[r].event_id for r in rows])[:, None] == np.array(ids)[None, :]
-        offsets[rows_arr] = np.where(concerns & ~own, block, FAR)
-    return Neighbours(ids, offsets)
+def _ranges(starts: NDArray[np.intp], counts: NDArray[np.intp]) -> NDArray[np.intp]:
+    """``concatenate([arange(a, a + n) for a, n in zip(starts, counts)])`` without a loop."""
+    total = int(counts.sum())
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return (np.repeat(starts, counts) + offsets).astype(np.intp)
+
+
+def reach_of(settings: StudySettings) -> tuple[int, int]:
+    """Offsets that can matter: masking the estimation window, flagging the event window."""
+    (est0, est1), (evt0, evt1) = settings.estimation_window, settings.event_window
+    low, high = settings.mask_window
+    return min(est0 - high, evt0), max(est1 - low, evt1)
+
+
+def neighbours(study: Study, pairs: list[Pair], reach: tuple[int, int] | None = None) -> Neighbours:
+    """Other events of ``study`` near the day 0 of each pair (default reach: :func:`reach_of`).
+
+    Every (event, security) of the study (confounders included) is placed on its
+    exchange's sessions once; per security and exchange the pairs then find their
+    neighbours by a sorted search, so the cost grows with pairs and neighbours found,
+    never with pairs x events.
+    """
+    lo, hi = reach if reach is not None else reach_of(study.study)
+    everyone = audience(study, study.events)
+    ids = [e.id for e in study.events]
+    p_event = pd.Index(ids).get_indexer([p.event_id for p in pairs])
+    p_ticker = np.array([p.ticker for p in pairs], dtype=object)
+    p_day0 = np.array([p.alignment.day0.to_datetime64() for p in pairs], dtype="M8[ns]")
+    p_mic = np.array([p.alignment.exchange for p in pairs], dtype=object)
+    a_pos = np.zeros(len(everyone.event), dtype=np.int64)
+    p_pos = np.zeros(len(pairs), dtype=np.int64)
+    for mic in set(everyone.exchange) | set(p_mic):
+        grid = sessions(mic).to_numpy(dtype="M8[ns]")
+        at = everyone.exchange == mic
+        a_pos[at] = grid.searchsorted(everyone.day0[at])
+        at = p_mic == mic
+        p_pos[at] = grid.searchsorted(p_day0[at])
+    # one sorted key per (security, exchange, session): a security's neighbours are
+    # the audience entries of the same security within [pos + lo, pos + hi]
+    codes = pd.factorize(
+        pd.Index(np.concatenate([everyone.ticker, p_ticker]).astype(str) + "|"
+                 + np.concatenate([everyone.exchange, p_mic]).astype(str))
+    )[0]  # fmt: skip
+    scale = np.int64(1 << 32)
+    a_key = codes[: len(a_pos)].astype(np.int64) * scale + a_pos
+    p_key = codes[len(a_pos) :].astype(np.int64) * scale + p_pos
+    order = np.argsort(a_key, kind="stable")
+    sorted_key = a_key[order]
+    first = np.searchsorted(sorted_key, p_key + lo, side="left")
+    last = np.searchsorted(sorted_key, p_key + hi, side="right")
+    counts = (last - first).astype(np.intp)
+    entries = order[_ranges(first.astype(np.intp), counts)]
+    rows = np.repeat(np.arange(len(pairs)), counts)
+    event = everyone.event[entries].astype(np.intp)
+    offset = a_pos[entries] - p_pos[rows]
+    keep = event != p_event[rows]
+    if study.isolated_events:  # placebo dates: only confounders mask and flag them
+        keep &= np.array([e.role != "study" for e in study.events], dtype=bool)[event]
+    rows, event, offset = rows[keep], event[keep], offset[keep]
+    by_row = np.lexsort((event, rows))  # per pair, in file order of the events
+    rows, event, offset = rows[by_row], event[by_row], offset[by_row]
+    start = np.searchsorted(rows, np.arange(len(pairs) + 1)).astype(np.intp)
+    return Neighbours(ids, start, event, offset, (lo, hi))
 
 
 def estimation_mask(
@@ -99,13 +155,13 @@ def estimation_mask(
     """
     first, last = estimation_window
     days = last - first + 1
-    offsets = near.offsets
+    offsets, rows = near.offset, near.rows
     reach = (offsets + mask_window[1] >= first) & (offsets + mask_window[0] <= last)
-    rows, cols = np.nonzero(reach)
+    rows, offsets = rows[reach], offsets[reach]
     # each (pair, other event) masks one run of columns: +1 where it starts, -1 after it
-    start = np.clip(offsets[rows, cols] + mask_window[0] - first, 0, days)
-    stop = np.clip(offsets[rows, cols] + mask_window[1] - first + 1, 0, days)
-    runs = np.zeros((offsets.shape[0], days + 1), dtype=np.int32)
+    start = np.clip(offsets + mask_window[0] - first, 0, days)
+    stop = np.clip(offsets + mask_window[1] - first + 1, 0, days)
+    runs = np.zeros((len(near.start) - 1, days + 1), dtype=np.int32)
     np.add.at(runs, (rows, start), 1)
     np.add.at(runs, (rows, stop), -1)
     return np.cumsum(runs[:, :days], axis=1) > 0
@@ -113,8 +169,12 @@ def estimation_mask(
 
 def in_window(near: Neighbours, window: tuple[int, int]) -> list[str]:
     """Per pair, the ids of other events whose day 0 lies in ``window``, ';'-joined."""
-    hits = (near.offsets >= window[0]) & (near.offsets <= window[1])
-    out = [""] * hits.shape[0]
-    for row in np.flatnonzero(hits.any(axis=1)):
-        out[row] = ";".join(near.event_ids[j] for j in np.flatnonzero(hits[row]))
+    hit = (near.offset >= window[0]) & (near.offset <= window[1])
+    out = [""] * (len(near.start) - 1)
+    if not hit.any():
+        return out
+    ids = np.array(near.event_ids, dtype=object)[near.event[hit]]
+    joined = pd.Series(ids).groupby(near.rows[hit], sort=True).agg(";".join)
+    for row, text in joined.items():
+        out[int(row)] = text
     return out

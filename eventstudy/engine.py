@@ -148,7 +148,7 @@ def connect(scheduler: str | None = None) -> Client:
         ) from None
     if scheduler:
         return Client(scheduler)
-    return Client(LocalCluster(processes=False, dashboard_address=None))
+    return Client(LocalCluster(processes=False, dashboard_address=":0"))
 
 
 @dataclass(frozen=True)

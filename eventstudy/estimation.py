@@ -27,15 +27,15 @@ from eventstudy.confounders import Neighbours, estimation_mask, in_window
 from eventstudy.engine import fit_pairs
 from eventstudy.inference.sample_quantile import sq_pvalue
 from eventstudy.models import NormalFit
+from eventstudy.pairs import LAG_PAD
 from eventstudy.returns import trade_to_trade
 
 if TYPE_CHECKING:
     from distributed import Client
 
     from eventstudy.config import StudySettings
-    from eventstudy.study import Pair
+    from eventstudy.pairs import Pair
 
-LAG_PAD = 5  # sessions of benchmark returns kept on each side of the estimation window
 FloatArray = NDArray[np.float64]
 
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from eventstudy.calendar import align_event, exchange_for, sessions
 from eventstudy.data.base import PriceTable
-from eventstudy.estimation import LAG_PAD
+from eventstudy.pairs import LAG_PAD
 from eventstudy.price_checks import drop_off_session
 from eventstudy.settings import Event
 

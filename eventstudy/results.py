@@ -378,8 +378,10 @@ class StudyResult:
         out: str | Path = "outputs",
         *,
         plots: bool = True,
+        figures: str | int = "auto",
         formats: tuple[str, ...] = ("png",),
         progress: Callable[[str, int, int], None] | None = None,
+        tables: tuple[str, ...] = ("csv",),
     ) -> dict[str, Path]:
         """Write the output contract into ``out/<study-name>/``.
 
@@ -389,14 +391,23 @@ class StudyResult:
             Parent folder (default ``outputs``); the study's files go in a sub-folder
             named after ``study.name``.
         plots
-            Also draw ``caar``, ``heatmap`` and ``timeline`` for the study and
-            ``<event_id>/car`` and ``<event_id>/ar`` per event, in worker processes
-            (one per CPU, see :class:`eventstudy.plots.FigureJob`) while the tables
-            are written.
+            Also draw the study figures (``caar``, ``caar_category``,
+            ``car_distribution``, ``heatmap``, ``timeline``) and ``<event_id>/car`` and
+            ``<event_id>/ar`` per event, in worker processes (one per CPU, see
+            :class:`eventstudy.plots.FigureJob`) while the tables are written.
+        figures
+            Which events get figures: ``"auto"`` (every event up to 40, else the 40
+            with the smallest CAR p; every event named in the run), ``"all"``,
+            ``"none"`` (study figures only) or a number of events; see
+            :func:`eventstudy.selection.figure_events`.
         formats
             Figure formats: ``"png"`` and/or ``"svg"``.
         progress
             Called as ``progress(figure_name, done, total)`` after each figure.
+        tables
+            Table formats: ``"csv"`` (always) and ``"parquet"`` (``<table>.parquet``
+            beside each CSV, typed columns) and/or ``"xlsx"`` (``results.xlsx``, one
+            sheet per table); see :mod:`eventstudy.export`.
 
         Returns
         -------
@@ -411,9 +422,12 @@ class StudyResult:
         from concurrent.futures import ThreadPoolExecutor
         from contextlib import nullcontext
 
-        from eventstudy.plots import FigureJob, Figures, stale_figures
+        from eventstudy import export
+        from eventstudy.plots import FigureJob, Figures, check_figures, stale_figures
         from eventstudy.report import write_report
 
+        tables = export.check_formats(tables)
+        figures = check_figures(figures)
         folder = Path(out) / self.study.study.name
         # manifest.json is removed first and written last: a folder holding one is one
         # complete run; after an interrupted re-run every file is still complete (old or
@@ -422,12 +436,14 @@ class StudyResult:
         # The figures are drawn in worker processes while the tables are written and
         # the tests computed here; they are written once those are done.
         with (
-            FigureJob(self, folder, formats=tuple(formats)) if plots else nullcontext() as job,
+            FigureJob(self, folder, formats=tuple(formats), figures=figures)
+            if plots
+            else nullcontext() as job,
             ThreadPoolExecutor(max_workers=1) as background,
         ):
             # Figures of an earlier run that this one does not redraw (other events,
             # another format, --no-plots) would not match the new tables: removed.
-            for path in stale_figures(self, folder, tuple(formats) if plots else None):
+            for path in stale_figures(self, folder, tuple(formats) if plots else None, figures):
                 path.unlink(missing_ok=True)
                 if path.parent != folder and not any(path.parent.iterdir()):
                     path.parent.rmdir()
@@ -456,10 +472,19 @@ class StudyResult:
                 written["placebo_size"] = output.write_csv(
                     folder / "placebo_size.csv", self.placebo.size()
                 )
-            figures = job.finish(progress) if job is not None else Figures()
-        written.update(figures.paths)
-        written["report"] = write_report(self, folder / "report.html", figures.images)
-        written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
+            frames = {name: getattr(self, name) for name in export.TABLES if name != "tests"}
+            if tests is not None:
+                frames["tests"] = tests.result()
+            for path in export.stale_files(folder, frames, tables):
+                path.unlink()
+            notes = [SYNTHETIC_NOTE] if self.synthetic else []
+            written.update(export.write_tables(folder, frames, tables, notes))
+            drawn = job.finish(progress) if job is not None else Figures()
+        written.update(drawn.paths)
+        written["report"] = write_report(self, folder / "report.html", drawn.images)
+        written["manifest"] = output.write_json(
+            folder / "manifest.json", self.manifest() | {"table_formats": list(tables)}
+        )
         return written
 
 

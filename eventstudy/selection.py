@@ -63,8 +63,8 @@ def figure_events(result: StudyResult, figures: FigureChoice = "auto") -> list[s
     figures = parse_figures(figures)
     if figures == "none" or result.car.empty:
         return []
-    estimated = result.car["event_id"].unique()
-    events = [e for e in result.event_ids if e in set(estimated)]
+    estimated = set(result.car["event_id"].unique())  # once, not per event
+    events = [e for e in result.event_ids if e in estimated]
     if figures == "all" or (
         figures == "auto" and (len(events) <= FIGURE_EVENTS or named_events(result))
     ):

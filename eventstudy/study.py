@@ -8,21 +8,22 @@ at once; pairs that cannot be estimated are recorded with a reason, not raised.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import Alignment, align_event, exchange_for, sessions
+from eventstudy.calendar import exchange_for
 from eventstudy.config import factor_names
 from eventstudy.confounders import neighbours
-from eventstudy.data import PriceSource, PriceTable, ProgressCallback, resolve_source
+from eventstudy.data import PriceSource, PriceTable, ProgressCallback, get_source
 from eventstudy.data.factors import load_factor_returns
 from eventstudy.errors import EventStudyError
-from eventstudy.estimation import LAG_PAD, Estimates, estimate, stack_pairs, tables
+from eventstudy.estimation import Estimates, estimate, stack_pairs, tables
+from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
 from eventstudy.price_checks import drop_off_session
 from eventstudy.returns import returns_and_stale
 from eventstudy.study_tests import check_test_names
@@ -33,100 +34,8 @@ if TYPE_CHECKING:
     from eventstudy.config import Study, StudySettings
     from eventstudy.results import StudyResult
 
+__all__ = ["SKIPPED_COLUMNS", "Pair", "PricePlan", "align_study", "plan_prices", "run_study"]
 SKIPPED_COLUMNS = ["event_id", "ticker", "reason"]
-_PAD = timedelta(days=10)
-
-
-@dataclass(frozen=True)
-class Pair:
-    """One (event, security) pair with its benchmark and alignment."""
-
-    event_id: str
-    ticker: str
-    benchmark: str
-    alignment: Alignment
-
-
-def align_study(study: Study, event_ids: list[str] | None = None) -> list[Pair]:
-    """Day 0 of every (event, security) pair of the selected events.
-
-    Raises
-    ------
-    EventStudyError
-        If an event id is unknown or a date lies outside the exchange calendars.
-    """
-    pairs = []
-    for event in study.select(event_ids):
-        by_exchange: dict[str, Alignment] = {}  # day 0 depends on the exchange only
-        for ticker in study.securities_for(event):
-            mic = exchange_for(ticker)
-            if mic not in by_exchange:
-                try:
-                    by_exchange[mic] = align_event(
-                        event.id, ticker, event.date, event.time, study.timezone_for(event)
-                    )
-                except EventStudyError as exc:
-                    exc.file = exc.file or (str(study.path) if study.path else None)
-                    raise
-            alignment = replace(by_exchange[mic], ticker=ticker)
-            pairs.append(Pair(event.id, ticker, study.benchmark_for(event, ticker), alignment))
-    return pairs
-
-
-@dataclass(frozen=True)
-class PricePlan:
-    """Which prices a set of pairs needs.
-
-    Attributes
-    ----------
-    spans
-        Each pair whose windows fit the exchange calendar, with the first and last
-        session it needs (padding for lead/lag betas included).
-    skipped
-        Pairs whose windows run off the calendar, with the reason.
-    tickers, start, end
-        Securities and benchmarks to load, over which calendar dates (padded).
-    """
-
-    spans: list[tuple[Pair, date, date]]
-    skipped: list[tuple[str, str, str]]
-    tickers: list[str]
-    start: date
-    end: date
-
-
-def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
-    """The tickers and date range the pairs' windows need (used by ``run`` and ``fetch``)."""
-    settings = study.study
-    # one more session for the first return, and padding for lead/lag betas
-    first = settings.estimation_window[0] - 1 - LAG_PAD
-    last = settings.event_window[1]
-    spans, skipped = [], []
-    by_exchange: dict[str, list[int]] = {}
-    for row, pair in enumerate(pairs):
-        by_exchange.setdefault(pair.alignment.exchange, []).append(row)
-    fits: dict[int, tuple[date, date] | None] = {}
-    for mic, rows in by_exchange.items():
-        grid = sessions(mic)
-        pos = grid.get_indexer([pairs[r].alignment.day0 for r in rows])
-        inside = (pos + first >= 0) & (pos + last < len(grid))
-        for r, p, ok in zip(rows, pos, inside, strict=True):
-            fits[r] = (grid[p + first].date(), grid[p + last].date()) if ok else None
-    for row, pair in enumerate(pairs):
-        span = fits[row]
-        if span is None:
-            reason = "estimation or event window runs past the exchange calendar"
-            skipped.append((pair.event_id, pair.ticker, reason))
-        else:
-            spans.append((pair, *span))
-    tickers = sorted(
-        {s[0].ticker for s in spans} | {s[0].benchmark for s in spans} | set(settings.factors)
-    )
-    if not spans:
-        return PricePlan(spans, skipped, [], date.min, date.min)
-    start = min(s[1] for s in spans) - _PAD
-    end = max(s[2] for s in spans) + _PAD
-    return PricePlan(spans, skipped, tickers, start, end)
 
 
 def run_study(
@@ -195,7 +104,7 @@ def run_study(
     started = datetime.now(UTC)
     settings = study.study
     test_names = check_test_names(tests)
-    price_source = resolve_source(
+    price_source = get_source(
         source, prices, cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
     )
     pairs = align_study(study, event_ids)
@@ -207,7 +116,6 @@ def run_study(
     else:
         table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
 
-    available = set(table.tickers)
     volume = table.volume if table.volume is not None else pd.DataFrame()
     returns, stale = {}, {}
     by_exchange: dict[str, list[str]] = {}
@@ -223,30 +131,7 @@ def run_study(
     if settings.factors_file is not None:  # factor returns by date, named by their column
         base = study.path.parent if study.path else None
         returns |= load_factor_returns(settings.factors_file, base)
-    model_of = {e.id: study.model_for(e) for e in study.events}
-    runnable = []
-    for pair, span_start, span_end in in_calendar:
-        needs = [pair.ticker, pair.benchmark]
-        if model_of[pair.event_id] == "factor":
-            needs += settings.factors
-        gaps = [
-            table.missing[t]
-            for t in needs
-            if t in table.missing and table.missing[t].affects(span_start, span_end)
-        ]
-        missing = [t for t in needs if t not in available]
-        if gaps:
-            skipped.append((pair.event_id, pair.ticker, "; ".join(g.reason for g in gaps)))
-        elif missing:
-            role = {pair.benchmark: "benchmark "} | {f: "factor " for f in settings.factors}
-            what = " and ".join(
-                f"{role.get(t, '') if t != pair.ticker else ''}{t}" for t in missing
-            )
-            skipped.append(
-                (pair.event_id, pair.ticker, f"no prices for {what} in the {table.source} source")
-            )
-        else:
-            runnable.append(pair)
+    runnable = _runnable(study, in_calendar, table, skipped)
 
     own_client = None
     if engine == "dask" and client is None:
@@ -284,6 +169,57 @@ def run_study(
 
         result = with_placebo(result, price_source)
     return result
+
+
+def _runnable(
+    study: Study,
+    spans: list[tuple[Pair, date, date]],
+    table: PriceTable,
+    skipped: list[tuple[str, str, str]],
+) -> list[Pair]:
+    """The pairs whose security, benchmark (and factors) have prices over their span.
+
+    The others go to ``skipped`` with the reason. Only pairs that name a ticker the
+    source missed (wholly or in part) are looked at one by one.
+    """
+    settings = study.study
+    available = set(table.tickers)
+    factor_events = {e.id for e in study.events if study.model_for(e) == "factor"}
+    doubtful = set(table.missing) | {
+        t for t in {p.ticker for p, _, _ in spans} | {p.benchmark for p, _, _ in spans}
+        if t not in available
+    }  # fmt: skip
+    if factor_events and any(f in table.missing or f not in available for f in settings.factors):
+        doubtful |= {p.ticker for p, _, _ in spans if p.event_id in factor_events}
+    if not doubtful:
+        return [p for p, _, _ in spans]
+    runnable = []
+    for pair, span_start, span_end in spans:
+        if pair.ticker not in doubtful and pair.benchmark not in doubtful:
+            runnable.append(pair)
+            continue
+        needs = [pair.ticker, pair.benchmark]
+        if pair.event_id in factor_events:
+            needs += settings.factors
+        gaps = [
+            table.missing[t]
+            for t in needs
+            if t in table.missing and table.missing[t].affects(span_start, span_end)
+        ]
+        missing = [t for t in needs if t not in available]
+        if gaps:
+            skipped.append((pair.event_id, pair.ticker, "; ".join(g.reason for g in gaps)))
+        elif missing:
+            role = {pair.benchmark: "benchmark "} | {f: "factor " for f in settings.factors}
+            what = " and ".join(
+                f"{role.get(t, '') if t != pair.ticker else ''}{t}" for t in missing
+            )
+            skipped.append(
+                (pair.event_id, pair.ticker, f"no prices for {what} in the {table.source} source")
+            )
+        else:
+            runnable.append(pair)
+    return runnable
 
 
 def _estimate_groups(

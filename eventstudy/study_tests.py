@@ -1,9 +1,11 @@
 """The study's ``tests.csv``: every test for every group of pairs and CAR window.
 
-Groups (the ``group`` column): ``all`` pairs, each ``event:<id>``, each
-``category:<name>`` and each ``ticker:<T>``. For each group and CAR window the tests of
-:mod:`eventstudy.inference` run on the pairs' abnormal returns, estimation residuals
-and model designs (:class:`~eventstudy.inference.EventPanel`). Beyond the contract
+Groups (the ``group`` column): ``all`` pairs, each ``event:<id>`` of at least two
+estimated pairs, each ``category:<name>`` and each ``ticker:<T>`` of at least two
+estimated pairs (a one-pair group would repeat ``car.csv``). For each group and CAR
+window the tests of :mod:`eventstudy.inference` run on the pairs' abnormal returns,
+estimation residuals and model designs (:class:`~eventstudy.inference.EventPanel`).
+Beyond the contract
 columns ``group, window_start, window_end, test, statistic, p_value, n`` the table has
 ``df``, ``distribution``, ``clustered`` (pairs in the group share a calendar day 0),
 ``valid_under_clustering`` (the test stays valid when they do), ``p_holm`` and
@@ -125,29 +127,45 @@ MAX_TICKER_GROUPS = 100
 """Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
 
 
-def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
-    """``(group name, pair mask)`` for all, each event, each category and each ticker.
+_NONE = np.array([], dtype=np.intp)
 
-    A study of more than :data:`MAX_TICKER_GROUPS` securities gets no per-ticker groups:
-    with hundreds of securities they would dominate the run time and the table.
+
+def _members(labels: np.ndarray) -> dict[object, np.ndarray]:
+    """Rows of each distinct label, in order of first appearance (one sort, no scans)."""
+    codes, uniques = pd.factorize(labels)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {u: order[bounds[k] : bounds[k + 1]] for k, u in enumerate(uniques)}
+
+
+def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
+    """``(group name, pair mask or rows)`` for all, each event, each category and each ticker.
+
+    ``event:`` groups are made for events with at least two estimated pairs and
+    ``ticker:`` groups for tickers with at least two: a group of one pair would repeat
+    its ``car.csv`` row. A study of more than :data:`MAX_TICKER_GROUPS` securities gets
+    no per-ticker groups: with hundreds of securities they would dominate the run time
+    and the table.
     """
     out = [("all", np.ones(panel.n_pairs, dtype=bool))]
+    by_event = _members(panel.event_id)
     for event_id in result.event_ids:
-        mask = panel.event_id == event_id
-        if mask.any():
-            out.append((f"event:{event_id}", mask))
-    categories: dict[str, list[str]] = {}
+        rows = by_event.get(event_id)
+        if rows is not None and len(rows) >= 2:
+            out.append((f"event:{event_id}", rows))
+    categories: dict[str, list[np.ndarray]] = {}
     for event_id in result.event_ids:
         category = result.study.event(event_id).category
         if category:
-            categories.setdefault(category, []).append(event_id)
-    for category, ids in categories.items():
-        out.append((f"category:{category}", np.isin(panel.event_id, ids)))
-    tickers = list(dict.fromkeys(panel.ticker))
-    if len(tickers) > MAX_TICKER_GROUPS:
+            categories.setdefault(category, []).append(by_event.get(event_id, _NONE))
+    for category, parts in categories.items():
+        out.append((f"category:{category}", np.sort(np.concatenate(parts))))
+    by_ticker = _members(panel.ticker)
+    if len(by_ticker) > MAX_TICKER_GROUPS:
         return out
-    for ticker in tickers:
-        out.append((f"ticker:{ticker}", panel.ticker == ticker))
+    for ticker, rows in by_ticker.items():
+        if len(rows) >= 2:
+            out.append((f"ticker:{ticker}", rows))
     return out
 
 
@@ -183,8 +201,8 @@ def _run_groups(
     """One row per group, CAR window and test (without the adjusted p-values)."""
     from eventstudy.inference import clustering_present, run_tests
 
-    def run_group(group: str, mask: np.ndarray) -> list[dict[str, object]]:
-        sub = panel.subset(mask)
+    def run_group(group: str, rows: np.ndarray) -> list[dict[str, object]]:
+        sub = panel.subset(rows)
         clustered = clustering_present(sub)
         rows = []
         for window in result.study.study.car_windows:

@@ -78,7 +78,10 @@ CONTRACT = {
     "skipped.csv": ["event_id", "ticker", "reason"],
 }
 TOP_FILES = {*CONTRACT, "manifest.json", "summary.txt", "report.html", "tests.csv"}
-STUDY_FIGURES = {"caar.png", "heatmap.png", "timeline.png"}  # with plots (not --no-plots)
+STUDY_FIGURES = {f"{kind}.png" for kind in ("caar", "caar_category", "car_distribution")} | {
+    "heatmap.png",
+    "timeline.png",
+}  # with plots (not --no-plots)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

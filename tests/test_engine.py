@@ -135,7 +135,7 @@ def dask_client():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         cluster = distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
         )
     with cluster, distributed.Client(cluster) as client:
         yield client

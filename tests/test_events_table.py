@@ -188,6 +188,14 @@ def test_table_alone_on_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     car = pd.read_csv(out / "mine" / "car.csv")
     assert set(car["benchmark"]) == {"KWEB"} and set(car["model"]) == {"market-adjusted"}
+    (tmp_path / "dates.csv").write_text("date\n2025-01-27\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["run", str(tmp_path / "dates.csv"), "--prices", str(tmp_path / "prices.csv"),
+              "--securities", "NVDA, BABA", "--no-plots", "--tests", "none", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    car = pd.read_csv(out / "dates" / "car.csv")
+    assert set(car["ticker"]) == {"NVDA", "BABA"} and set(car["event_id"]) == {"2025-01-27"}
     bad = runner.invoke(app, [*args, "--name", "Not A Slug", "--out", str(out)])
     assert bad.exit_code == 2 and "field 'name'" in bad.stderr
 

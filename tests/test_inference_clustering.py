@@ -182,4 +182,32 @@ def test_rbar_by_pattern_equals_pairwise_on_random_panels():
             assert np.isnan(got)
         else:
             assert got == pytest.approx(off.mean(), abs=1e-13)
-            assert clustering._rbar(x) == pytest.approx(off.mean(), abs=1e-13)
+            assert clustering._rbar(x) == (pytest.approx(off.mean(), abs=1e-13), "")
+
+
+def test_rbar_of_many_missing_day_patterns_is_linear_and_noted(monkeypatch):
+    """Beyond the exact budget r-bar standardizes each row over its own days: equal to
+    the pairwise-complete mean without missing days, close to it with a few, and noted."""
+    from eventstudy.inference import clustering
+
+    rng = np.random.default_rng(7)
+    common = rng.normal(size=120)
+    x = 0.4 * common + rng.normal(size=(300, 120))
+    exact = clustering._pairwise_correlation(x)[~np.eye(300, dtype=bool)].mean()
+    assert clustering._mean_correlation_own_window(x) == pytest.approx(exact, abs=1e-13)
+    x[rng.random(x.shape) < 0.05] = np.nan  # ~300 patterns: each row its own
+    x[1] = 2.0  # no variation: left out by both
+    pairwise = clustering._pairwise_correlation(x)
+    exact = pairwise[np.isfinite(pairwise) & ~np.eye(300, dtype=bool)].mean()
+    monkeypatch.setattr(clustering, "_DIRECT_MAX", 100)
+    monkeypatch.setattr(clustering, "_EXACT_CELLS", 300 * 300 * 120)
+    assert clustering._rbar(x) == (pytest.approx(exact, abs=1e-13), "")  # exact blocks
+    monkeypatch.setattr(clustering, "_EXACT_CELLS", 300 * 300 * 120 - 1)
+    value, note = clustering._rbar(x)
+    assert value == pytest.approx(exact, abs=0.01) and value != pytest.approx(exact, abs=1e-9)
+    assert "own days" in note and "300 pairs" in note
+    panel = make_panel(seed=3)
+    monkeypatch.setattr(clustering, "_DIRECT_MAX", 5)
+    monkeypatch.setattr(clustering, "_EXACT_CELLS", 0)
+    monkeypatch.setattr(clustering, "_PATTERN_CELLS", 0)
+    assert "own days" in kp_bmp_t(panel, (0, 1)).note

@@ -102,7 +102,7 @@ def test_report_lists_the_most_significant_rows_of_a_wide_study():
     pairs = N_SECURITIES * len(result.study.study.car_windows)  # CAR rows of one event
     every = pairs * N_EVENTS
     assert page.count(f"Showing {EVENT_ROW_LIMIT} of {pairs} rows (smallest p first)") == N_EVENTS
-    assert f"Showing {ROW_LIMIT} of {every} rows (smallest p first)" in page
+    assert f"Showing {ROW_LIMIT} of {every:,} rows (smallest p first)" in page
     securities = N_SECURITIES + 20
     assert page.count(f"Showing {EVENT_ROW_LIMIT} of {securities} securities") == N_EVENTS
     smallest = result.car.sort_values("car_p").iloc[0]

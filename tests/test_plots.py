@@ -84,6 +84,8 @@ def test_every_figure_is_written_in_both_formats(result: StudyResult, saved, fol
     estimated = list(dict.fromkeys(result.models["event_id"]))
     assert names == [
         "caar",
+        "caar_category",
+        "car_distribution",
         "heatmap",
         "timeline",
         *(f"{e}/{k}" for e in estimated for k in ("car", "ar")),
@@ -96,7 +98,8 @@ def test_every_figure_is_written_in_both_formats(result: StudyResult, saved, fol
 
 
 def test_pngs_decode_at_the_expected_size(result: StudyResult, folder: Path) -> None:
-    expected = {"car": EVENT_PX, "ar": EVENT_PX, "caar": EVENT_PX}
+    expected = {kind: EVENT_PX for kind in ("car", "ar", "caar", "caar_category")}
+    expected["car_distribution"] = EVENT_PX
     for kind in ("heatmap", "timeline"):
         w, h = result.plot(kind=kind).get_size_inches() * plots.DPI
         expected[kind] = (round(h), round(w))
@@ -354,3 +357,52 @@ def test_real_data_figures_have_no_watermark(many: StudyResult) -> None:
         texts = [t.get_text() for t in fig.texts]
         assert "SYNTHETIC DATA" not in texts
         assert any("prices: frame" in t for t in texts)
+
+
+def test_ar_chart_draws_the_95_bound_of_every_bar(result: StudyResult, folder: Path) -> None:
+    from matplotlib.collections import LineCollection
+
+    ar = pd.read_csv(folder / "abnormal_returns.csv")
+    models = pd.read_csv(folder / "models.csv").set_index(["event_id", "ticker"])
+    rows = ar[ar["event_id"] == "election-2024"]
+    ax = main_axes(result.plot("election-2024", kind="ar"))
+    bounds = [c for c in ax.collections if isinstance(c, LineCollection)]
+    tickers = list(dict.fromkeys(rows["ticker"]))
+    assert len(bounds) == len(tickers)
+    for ticker, bound in zip(tickers, bounds, strict=True):
+        pair = rows[rows["ticker"] == ticker]
+        half = critical(models.loc[("election-2024", ticker), ["n_est"]]) * pair["ar_se"] * 100
+        ys = np.array([segment[0, 1] for segment in bound.get_segments()])
+        np.testing.assert_allclose(ys, np.r_[half, -half], rtol=1e-12)
+    assert "±95% bound (t · s.e.)" in [line.get_label() for line in ax.lines]
+
+
+def test_car_subtitle_says_where_the_sum_starts(result: StudyResult) -> None:
+    start = result.study.study.event_window[0]
+    subtitle = result.plot("election-2024").texts[1].get_text()
+    assert f"summed from day {start:+d}" in subtitle
+
+
+def test_heatmap_rows_show_day0_and_tag_shared_day0(result: StudyResult, folder: Path) -> None:
+    car = pd.read_csv(folder / "car.csv").drop_duplicates(["event_id", "ticker"])
+    day0 = car.groupby("event_id")["day0"].first()
+    fig = result.plot("heatmap")
+    labels = [t.get_text().split() for t in main_axes(fig).get_yticklabels()]
+    for parts in labels:
+        assert parts[1] == day0[parts[0]]  # the tables' day 0, not the news date
+    shared = day0[day0.duplicated(keep=False)]
+    assert len(shared) >= 2  # the subset has two events on one day 0
+    tags = {parts[0]: parts[2] if len(parts) > 2 else "" for parts in labels}
+    assert len({tags[e] for e in shared.index}) == 1 and tags[shared.index[0]] == "[a]"
+    assert all(tags[e] == "" for e in day0.index if e not in shared.index)
+    assert any("share a day 0" in t.get_text() for t in fig.texts)
+
+
+def test_car_distribution_of_few_pairs_says_why_no_t_reference(result: StudyResult) -> None:
+    fig = result.plot("car_distribution")
+    labels = [line.get_label() for line in main_axes(fig).lines]
+    assert any(label.startswith("normal") for label in labels)
+    assert not any(label.startswith("Student t") for label in labels)
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert f"n = {len(result.car_window(0, 1))}" in texts
+    assert f"no t reference: it needs at least {plots.distribution.T_FIT_MIN} CARs" in texts

@@ -66,7 +66,7 @@ def test_workers_write_the_same_files_as_one_process(
 ) -> None:
     folder, figures, calls = serial
     names = [name for name, _, _ in plots.figure_names(result)]
-    assert len(names) == 11
+    assert len(names) == 13
     assert calls == [(name, i, len(names)) for i, name in enumerate(names, start=1)]
 
     pooled, pooled_calls = save(result, tmp_path, workers=3)
@@ -84,7 +84,7 @@ def test_figures_are_drawn_in_worker_processes(
     def pid(*args: Any) -> list[bytes]:
         return [str(os.getpid()).encode()] * len(FORMATS)
 
-    monkeypatch.setattr(plots, "_draw", pid)  # the forked workers see it too
+    monkeypatch.setattr(plots.jobs, "_draw", pid)  # the forked workers see it too
     save(result, tmp_path / "pool", workers=2)
     save(result, tmp_path / "here", workers=1)
     drawn_by = {int(data) for data in files(tmp_path / "pool").values()}
@@ -159,7 +159,7 @@ def test_a_worker_exits_when_its_parent_dies() -> None:
     """A forked child waiting for work must not outlive its parent."""
     code = (
         "import os\n"
-        "from eventstudy.plots import _exit_with_parent\n"
+        "from eventstudy.plots.jobs import _exit_with_parent\n"
         "parent = os.getpid()\n"
         "if os.fork() == 0:\n"
         "    _exit_with_parent(parent, every=0.05)\n"

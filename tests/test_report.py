@@ -98,9 +98,10 @@ def test_report_is_self_contained(saved: dict[str, Path], page: str) -> None:
     csp = [m for m in parsed.all("meta") if m.get("http-equiv") == "Content-Security-Policy"]
     assert csp and "default-src 'none'" in (csp[0]["content"] or "")
     images = parsed.all("img")
-    # caar, heatmap, timeline + car and ar for the three events with estimates... and
-    # liberation-day (BABA, MPNGY estimated): 3 + 2 * 4.
-    assert len(images) == 3 + 2 * len(SUBSET)
+    # caar, caar_category (the subset has several categories), car_distribution,
+    # heatmap, timeline + car and ar for the three events with estimates... and
+    # liberation-day (BABA, MPNGY estimated): 5 + 2 * 4.
+    assert len(images) == 5 + 2 * len(SUBSET)
     folder = saved["report"].parent
     embedded = {}
     for img in images:
@@ -369,7 +370,7 @@ def test_report_in_headless_chromium(saved: dict[str, Path], tmp_path: Path) -> 
         browser.close()
 
     assert "US-China AI news" in title
-    assert len(images) == 3 + 2 * len(SUBSET)
+    assert len(images) == 5 + 2 * len(SUBSET)
     for width, height, complete in images:
         assert complete and width > 0 and height > 0, images
     events = [e for e in browser.events if e.get("sessionId") == session]

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from eventstudy.abnormal import car_variance
 from eventstudy.calendar import session_span, sessions
 from eventstudy.config import parse_study
-from eventstudy.confounders import FAR, Neighbours, estimation_mask
+from eventstudy.confounders import Neighbours, estimation_mask
 from eventstudy.models import (
     fit_constant_mean,
     fit_dimson,
@@ -118,8 +118,18 @@ def test_thin_trading_betas_remove_the_nonsynchronous_bias():
     assert fit_scholes_williams(y, market).beta.mean() == pytest.approx(true_beta, abs=0.05)
 
 
+FAR = 10**9  # an offset standing for "no such neighbour" in the dense tables below
+
+
+def _sparse(event_ids: list[str], offsets: np.ndarray) -> Neighbours:
+    """The :class:`Neighbours` of a dense (pairs, events) table of offsets (FAR: none)."""
+    rows, event = np.nonzero(offsets != FAR)
+    start = np.searchsorted(rows, np.arange(offsets.shape[0] + 1))
+    return Neighbours(event_ids, start, event, offsets[rows, event], (-FAR, FAR))
+
+
 def test_estimation_mask_is_exactly_the_documented_days():
-    near = Neighbours(["earn", "inside", "own"], np.array([[-30, 3, FAR], [FAR, FAR, FAR]]))
+    near = _sparse(["earn", "inside", "own"], np.array([[-30, 3, FAR], [FAR, FAR, FAR]]))
     mask = estimation_mask(near, (-250, -11), (-1, 1))
     rel = np.arange(-250, -10)
     assert list(rel[mask[0]]) == [-31, -30, -29]  # the event at +3 is outside estimation
@@ -132,7 +142,7 @@ def test_estimation_mask_equals_the_day_by_day_definition():
         offsets = rng.integers(-40, 10, (rng.integers(1, 20), rng.integers(1, 6)))
         offsets[rng.random(offsets.shape) < 0.3] = FAR
         window, mask_window = (-30, -3), tuple(sorted(rng.integers(-4, 4, 2)))
-        mask = estimation_mask(Neighbours(["x"] * offsets.shape[1], offsets), window, mask_window)
+        mask = estimation_mask(_sparse(["x"] * offsets.shape[1], offsets), window, mask_window)
         rel = np.arange(window[0], window[1] + 1)
         expected = np.zeros(mask.shape, dtype=bool)
         for i, j in np.ndindex(offsets.shape):

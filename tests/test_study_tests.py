@@ -66,9 +66,31 @@ def test_patell_day0_equals_the_formula_on_abnormal_returns_csv(result):
 def test_planted_day0_effects_are_significant_for_the_deepseek_event():
     study = es.load_study(EVENTS)
     r = study.run(source="demo", event_ids=["deepseek-r1"], tests=["cs_t", "patell_z"])
-    rows = r.tests().set_index(["group", "window_start", "window_end", "test"])
-    # planted -15% on NVDA only: the per-ticker Patell Z sees it
-    assert rows.loc[("ticker:NVDA", 0, 0, "patell_z"), "p_value"] < 0.001
+    table = r.tests()
+    # one event: each ticker has one pair, so no ticker: group (it would repeat car.csv)
+    assert set(table["group"]) == {"all", "event:deepseek-r1", "category:model-launch"}
+    # planted -15% on NVDA only: its own CAR test in car.csv sees it
+    cars = r.car_window(0, 0).set_index("ticker")
+    assert cars.loc["NVDA", "car_p"] < 0.001 and cars.loc["NVDA", "car"] < -0.1
+
+
+def test_one_pair_groups_are_left_out_and_the_others_kept():
+    raw = es.load_study(EVENTS).model_dump(exclude={"events"})
+    raw["study"] = {k: v for k, v in raw["study"].items() if v is not None}
+    events = [
+        {"id": "a1", "date": "2024-03-04", "title": "A", "securities": ["BABA"]},
+        {"id": "a2", "date": "2024-06-03", "title": "A", "securities": ["BABA"]},
+        {"id": "n1", "date": "2024-03-11", "title": "N", "securities": ["NVDA"]},
+        {"id": "both", "date": "2024-09-03", "title": "B", "securities": ["NVDA", "MPNGY"]},
+    ]
+    from eventstudy.config import parse_study
+
+    study = parse_study({"study": raw["study"], "events": events})
+    table = study.run(source="demo", tests=["cs_t"]).tests()
+    # event: groups need two securities, ticker: groups two events
+    assert set(table["group"]) == {"all", "event:both", "ticker:BABA", "ticker:NVDA"}
+    n = table.drop_duplicates("group").set_index("group")["n"]
+    assert n.to_dict() == {"all": 5, "event:both": 2, "ticker:BABA": 2, "ticker:NVDA": 2}
 
 
 def test_other_models_feed_the_tests_too():

@@ -23,69 +23,11 @@ __all__ = [
     "PriceTable",
     "TickerProvenance",
     "get_source",
-    "resolve_source",
 ]
 
 
 def get_source(
-    name: str,
-    prices: str | Path | pd.DataFrame | None = None,
-    *,
-    cache_dir: str | Path | None = None,
-    offline: bool = False,
-    refresh: bool = False,
-    progress: ProgressCallback | None = None,
-) -> PriceSource:
-    """Build the price source called ``name``.
-
-    Parameters
-    ----------
-    name
-        ``demo``, ``csv``, ``yahoo`` or ``frame``.
-    prices
-        For ``csv``: a wide or long CSV file, or a folder of ``TICKER.csv`` files; for
-        ``frame``: a pandas DataFrame (:mod:`eventstudy.data.frame`).
-    cache_dir, offline, refresh, progress
-        For ``yahoo``: the price cache folder (default: ``$EVENTSTUDY_CACHE_DIR`` or the
-        user cache folder), never use the network, re-download cached ranges, and a
-        ``progress(ticker, i, n)`` callback. See :class:`~eventstudy.data.yahoo.YahooSource`.
-
-    Raises
-    ------
-    EventStudyError
-        For an unknown name, a missing ``prices`` path, or a source not available.
-    """
-    if name == "demo":
-        from eventstudy.data.demo import DemoSource
-
-        return DemoSource()
-    if name == "csv":
-        if prices is None:
-            raise EventStudyError("the csv source needs a prices file or folder", field="--prices")
-        from eventstudy.data.csv import CsvSource
-
-        return CsvSource(prices)
-    if name == "frame":
-        from eventstudy.data.frame import FrameSource
-
-        if prices is None:
-            raise EventStudyError("the frame source needs a prices DataFrame", field="prices")
-        return FrameSource(prices)
-    if name == "yahoo":
-        from eventstudy.data.cache import PriceCache
-        from eventstudy.data.yahoo import YahooSource
-
-        return YahooSource(
-            PriceCache(cache_dir), offline=offline, refresh=refresh, progress=progress
-        )
-    raise EventStudyError(
-        f"unknown price source '{name}' (choose from {', '.join(SOURCE_NAMES)})",
-        field="--source",
-    )
-
-
-def resolve_source(
-    source: str | PriceSource | None,
+    source: str | PriceSource | None = None,
     prices: str | Path | pd.DataFrame | None = None,
     *,
     cache_dir: str | Path | None = None,
@@ -95,15 +37,27 @@ def resolve_source(
 ) -> PriceSource:
     """The price source a run asks for, with ``source`` and ``prices`` reconciled.
 
-    ``prices`` alone means its source: a DataFrame is the ``frame`` source, a path the
-    ``csv`` source; neither means ``yahoo``. ``prices`` with ``yahoo`` or ``demo`` (which
-    would ignore it) is an error, and Yahoo's options (``cache_dir``, ``offline``,
-    ``refresh``) with another source are named in a warning, since they have no effect.
+    Parameters
+    ----------
+    source
+        ``demo``, ``csv``, ``yahoo`` or ``frame``, or a :class:`PriceSource` (returned as
+        it is). Default: the source of ``prices`` (a DataFrame: ``frame``; a path:
+        ``csv``), else ``yahoo``.
+    prices
+        For ``csv``: a wide or long CSV file, or a folder of ``TICKER.csv`` files; for
+        ``frame``: a pandas DataFrame (:mod:`eventstudy.data.frame`). With ``yahoo`` or
+        ``demo``, which would ignore it, it is an error.
+    cache_dir, offline, refresh, progress
+        For ``yahoo``: the price cache folder (default: ``$EVENTSTUDY_CACHE_DIR`` or the
+        user cache folder), never use the network, re-download cached ranges, and a
+        ``progress(ticker, i, n)`` callback. See :class:`~eventstudy.data.yahoo.YahooSource`.
+        With another source they have no effect, and a warning says so.
 
     Raises
     ------
     EventStudyError
-        For ``prices`` given to a source that does not read it, or an unknown source.
+        For an unknown source, a source without the ``prices`` it needs, or ``prices``
+        given to a source that does not read them.
     """
     if source is not None and not isinstance(source, str):
         if prices is not None:
@@ -114,10 +68,7 @@ def resolve_source(
             )
         return source
     if source is None:
-        if isinstance(prices, pd.DataFrame):
-            source = "frame"
-        else:
-            source = "csv" if prices is not None else "yahoo"
+        source = "csv" if prices is not None else "yahoo"
     if source == "csv" and isinstance(prices, pd.DataFrame):
         source = "frame"
     if source in ("yahoo", "demo") and prices is not None:
@@ -137,8 +88,30 @@ def resolve_source(
             UserWarning,
             stacklevel=3,
         )
+    if source == "demo":
+        from eventstudy.data.demo import DemoSource
+
+        return DemoSource()
+    if source == "frame":
+        from eventstudy.data.frame import FrameSource
+
+        if prices is None:
+            raise EventStudyError("the frame source needs a prices DataFrame", field="prices")
+        return FrameSource(prices)
+    if source == "csv":
+        if prices is None:
+            raise EventStudyError("the csv source needs a prices file or folder", field="--prices")
+        from eventstudy.data.csv import CsvSource
+
+        return CsvSource(prices)
     if source == "yahoo":
-        return get_source(
-            source, cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
+        from eventstudy.data.cache import PriceCache
+        from eventstudy.data.yahoo import YahooSource
+
+        return YahooSource(
+            PriceCache(cache_dir), offline=offline, refresh=refresh, progress=progress
         )
-    return get_source(source, prices)
+    raise EventStudyError(
+        f"unknown price source '{source}' (choose from {', '.join(SOURCE_NAMES)})",
+        field="--source",
+    )

@@ -129,33 +129,77 @@ def cross_correlation(panel: EventPanel, alignment: Alignment = "relative") -> f
         raise ValueError(f"alignment must be 'relative' or 'calendar', not {alignment!r}")
     if panel.n_pairs < 2:
         return np.nan
+    return _rbar_noted(panel, alignment)[0]
+
+
+def _rbar_noted(panel: EventPanel, alignment: Alignment) -> tuple[float, str]:
+    """:func:`cross_correlation` and how it was computed (empty when exact)."""
     return panel.cached(  # window-independent: computed once per group of pairs
         ("rbar", alignment),
         lambda: _rbar(panel.residuals if alignment == "relative" else _calendar_grid(panel)),
     )
 
 
-def _rbar(x: FloatArray) -> float:
-    """Mean off-diagonal pairwise-complete correlation of the rows of ``x``.
+def _rbar(x: FloatArray) -> tuple[float, str]:
+    """Mean off-diagonal pairwise-complete correlation of the rows of ``x``, and a note.
 
-    By missing-day pattern (:func:`_mean_correlation_by_pattern`, matrix products of
-    cost ~ N x L x patterns) when the patterns are fewer than the rows and their
-    pairwise sums fit in memory; otherwise from the (N, N) correlation matrix
-    (~ N^2 x L), in blocks of rows for large N.
+    Exact while its cost stays bounded: by missing-day pattern
+    (:func:`_mean_correlation_by_pattern`, matrix products of cost ~ N x L x patterns)
+    when the patterns are fewer than the rows and their pairwise sums fit in memory,
+    else from the (N, N) correlations (~ N^2 x L, in blocks of rows for large N) up to
+    :data:`_EXACT_CELLS`. Beyond that (tens of thousands of pairs, nearly each with its
+    own missing days: firm-specific studies) every pair has its own common days, so no
+    exact method is linear in N; r-bar is then :func:`_mean_correlation_own_window`
+    (linear, equal to the exact value when no day is missing) and the note says so.
     """
     patterns = row_patterns(np.isfinite(x))
-    if len(patterns[0]) < len(x) and len(patterns[0]) ** 2 * x.shape[1] <= _PATTERN_CELLS:
-        return _mean_correlation_by_pattern(x, patterns)
-    if len(x) > _DIRECT_MAX:
-        return _mean_correlation_blocks(x)
+    n, days = x.shape
+    if len(patterns[0]) < n and len(patterns[0]) ** 2 * days <= _PATTERN_CELLS:
+        return _mean_correlation_by_pattern(x, patterns), ""
+    if n > _DIRECT_MAX and n * n * days <= _EXACT_CELLS:
+        return _mean_correlation_blocks(x), ""
+    if n > _DIRECT_MAX:
+        note = (
+            f"r-bar from residuals standardized over each pair's own days ({n} pairs, "
+            f"{len(patterns[0])} missing-day patterns: the pairwise-complete r-bar "
+            "would cost N^2)"
+        )
+        return _mean_correlation_own_window(x), note
     r = _pairwise_correlation(x)
     off = r[~np.eye(len(x), dtype=bool)]
     off = off[np.isfinite(off)]
-    return float(off.mean()) if off.size else np.nan
+    return (float(off.mean()) if off.size else np.nan), ""
 
 
 _DIRECT_MAX = 1_500  # above this many pairs the (N, N) matrices are not formed
 _PATTERN_CELLS = 8_000_000  # patterns^2 x days held by the pattern-by-pattern sums
+_EXACT_CELLS = 4_000_000_000  # N^2 x days of the exact block sums (4,000 pairs: ~3 s)
+
+
+def _mean_correlation_own_window(x: FloatArray) -> float:
+    """Mean off-diagonal correlation of the rows of ``x``, each standardized over its own days.
+
+    Row ``i`` is centred and scaled to unit norm over its own valid days (``z_i``, zero
+    where missing); the correlation of rows i and j is taken as ``z_i . z_j``, so the
+    sum over all pairs is ``|sum_i z_i|^2 - sum_i |z_i|^2``: O(N x L). With no missing
+    day this is the pairwise-complete mean of :func:`_pairwise_correlation`; with a
+    few missing days it differs from it only by the centring and scaling over the
+    days two rows share. Rows with fewer than 3 valid days or no variation are left out.
+    """
+    valid = np.isfinite(x)
+    count = valid.sum(axis=1)
+    xv = np.where(valid, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.where(count > 0, xv.sum(axis=1) / np.maximum(count, 1), 0.0)
+    x0 = np.where(valid, x - centre[:, None], 0.0)
+    ss = (x0 * x0).sum(axis=1)
+    ok = (count >= 3) & (ss > 1e-14 * (xv * xv).sum(axis=1))
+    k = int(ok.sum())
+    if k < 2:
+        return np.nan
+    z = x0[ok] / np.sqrt(ss[ok])[:, None]
+    total = z.sum(axis=0)
+    return float((total @ total - (z * z).sum()) / (k * (k - 1)))
 
 
 def _mean_correlation_by_pattern(
@@ -276,19 +320,21 @@ def _kp_adjusted(
         return unavailable(name, note, n)
     if n < 2:
         return unavailable(name, "needs at least 2 pairs to estimate r-bar", n)
+    how = ""
     if rbar is None:
         rows = np.flatnonzero(rows)
-        rbar = panel.cached(
+        rbar, how = panel.cached(
             ("rbar of", alignment, rows.tobytes()),
-            lambda: cross_correlation(panel.subset(rows), alignment),
+            lambda: _rbar_noted(panel.subset(rows), alignment),
         )
     factor = factor_of(rbar, n)
     if not np.isfinite(factor):
         return unavailable(name, f"no valid adjustment for r-bar = {rbar:.4g}", n)
     adjusted = statistic * factor
     return result(
-        name, adjusted, p_student(adjusted, n - 1), n, n - 1, f"t({n - 1})", f"rbar={rbar:.6g}"
-    )
+        name, adjusted, p_student(adjusted, n - 1), n, n - 1, f"t({n - 1})",
+        f"rbar={rbar:.6g}" + (f"; {how}" if how else ""),
+    )  # fmt: skip
 
 
 def kp_patell_z(

@@ -1,0 +1,130 @@
+"""Scale in events: firm-specific studies next to shared-date studies of as many pairs.
+
+    uv run python benchmarks/bench_events.py [--sizes 4000 20000 100000] [--repeat 1]
+
+For each size N two synthetic studies on one wide CSV of 2,000 sessions are timed:
+
+* ``firm``: N firm-specific events, 40 per firm (N / 40 firms), each event its own
+  date and one security;
+* ``shared``: 40 news dates shared by N / 40 securities (the same N pairs).
+
+The events are a CSV table (id, date[, ticker]) named by a small events YAML. Each
+run is a fresh process under ``/usr/bin/time -v`` (wall seconds and peak memory):
+``eventstudy validate`` and ``eventstudy run --no-plots`` with the default tests, with
+compiled bytecode cached (``PYTHONDONTWRITEBYTECODE`` is unset for them: otherwise
+every start compiles the imported libraries again, 1-2 s).
+Targets: 20,000 firm-specific events ``run --no-plots`` < 8 s and < 2 GB, ``validate``
+< 2 s; 100,000 < 45 s and < 6 GB; firm-specific within 1.5x of shared at every size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EXE = str(Path(sys.executable).with_name("eventstudy"))
+EVENTS_PER_FIRM = 40
+N_DAYS = 2000
+
+
+def write_prices(path: Path, n_sec: int) -> list[str]:
+    """A wide CSV of ``n_sec`` securities and SPY on 2,000 XNYS sessions; the tickers."""
+    from eventstudy.calendar import sessions
+
+    days = sessions("XNYS")
+    days = days[days >= "2015-01-02"][:N_DAYS]
+    rng = np.random.default_rng(0)
+    market = rng.normal(0.0004, 0.01, N_DAYS)
+    beta = rng.uniform(0.5, 1.5, n_sec)
+    r = market[:, None] * beta + rng.normal(0, 0.02, (N_DAYS, n_sec))
+    columns = [f"S{i:04d}" for i in range(n_sec)]
+    prices = pd.DataFrame(100 * np.cumprod(1 + r, axis=0), index=days, columns=columns)
+    prices["SPY"] = 300 * np.cumprod(1 + market)
+    prices.index.name = "date"
+    prices.round(6).to_csv(path)
+    return columns
+
+
+def event_rows(shape: str, n: int, tickers: list[str]) -> list[tuple[str, str, str | None]]:
+    """``(id, date, security or None)`` of the study's events."""
+    from eventstudy.calendar import sessions
+
+    days = sessions("XNYS")
+    days = days[days >= "2015-01-02"][:N_DAYS][300:-30]
+    rng = np.random.default_rng(1)
+    if shape == "shared":
+        picked = sorted(rng.choice(len(days), EVENTS_PER_FIRM, replace=False))
+        return [(f"e{k:03d}", f"{days[d]:%Y-%m-%d}", None) for k, d in enumerate(picked)]
+    rows = []
+    for firm, ticker in enumerate(tickers):
+        picked = sorted(rng.choice(len(days), EVENTS_PER_FIRM, replace=False))
+        rows += [
+            (f"f{firm:04d}-{k:02d}", f"{days[d]:%Y-%m-%d}", ticker) for k, d in enumerate(picked)
+        ]
+    return rows
+
+
+def write_study(folder: Path, shape: str, n: int, tickers: list[str]) -> Path:
+    """``<shape>-events.csv`` (id, date[, ticker]) and the ``<shape>.yaml`` that names it."""
+    rows = event_rows(shape, n, tickers)
+    columns = ["id", "date", "ticker"] if shape == "firm" else ["id", "date"]
+    table = pd.DataFrame([row[: len(columns)] for row in rows], columns=columns)
+    table.to_csv(folder / f"{shape}-events.csv", index=False)
+    lines = ["study:", f"  name: {shape}", "  benchmark: SPY"]
+    if shape == "shared":
+        lines.append(f"  securities: [{', '.join(tickers)}]")
+    lines.append(f"events: {shape}-events.csv")
+    path = folder / f"{shape}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def measured(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (GB) of one run of ``args``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run(["/usr/bin/time", "-v", *args], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    assert wall is not None
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    assert peak is not None
+    return hours * 3600 + minutes * 60 + seconds, int(peak.group(1)) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4000, 20000, 100000])
+    parser.add_argument("--shapes", nargs="+", default=["firm", "shared"])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="write the studies here (kept)")
+    args = parser.parse_args()
+    print("| shape | pairs | step | seconds (best) | peak GB |\n|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            folder = (args.keep or Path(tmp)) / f"n{n}"
+            folder.mkdir(parents=True, exist_ok=True)
+            tickers = write_prices(folder / "prices.csv", n // EVENTS_PER_FIRM)
+            for shape in args.shapes:
+                events = write_study(folder, shape, n, tickers)
+                run = [EXE, "run", str(events), "--source", "csv", "--no-plots", "--quiet"]
+                run += ["--prices", str(folder / "prices.csv"), "--out", str(folder / "out")]
+                steps = [("validate", [EXE, "validate", str(events)]), ("run --no-plots", run)]
+                for step, command in steps:
+                    runs = [measured(command) for _ in range(args.repeat)]
+                    wall = min(r[0] for r in runs)
+                    peak = max(r[1] for r in runs)
+                    print(f"| {shape} | {n:,} | {step} | {wall:.2f} | {peak:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The kinds of figure, :func:`figure` (one figure of a kind) and :func:`figure_names`
+(which figures a run draws)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from eventstudy.plots.caar import plot_caar, plot_caar_category
+from eventstudy.plots.distribution import plot_car_distribution
+from eventstudy.plots.event import plot_ar, plot_car
+from eventstudy.plots.heatmap import plot_heatmap
+from eventstudy.plots.numbers import event_categories, event_rows
+from eventstudy.plots.timeline import plot_timeline
+from eventstudy.selection import FigureChoice, figure_events
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from eventstudy.results import StudyResult
+
+EVENT_KINDS = ("car", "ar")
+STUDY_KINDS = ("caar", "caar_category", "car_distribution", "heatmap", "timeline")
+PLOTS: dict[str, Callable[..., Figure]] = {
+    "car": plot_car,
+    "ar": plot_ar,
+    "caar": plot_caar,
+    "caar_category": plot_caar_category,
+    "car_distribution": plot_car_distribution,
+    "heatmap": plot_heatmap,
+    "timeline": plot_timeline,
+}
+
+
+def figure(result: StudyResult, kind: str, event_id: str | None = None, **options: Any) -> Figure:
+    """The figure of one kind: per event (``car``, ``ar``) or per study (the others)."""
+    from eventstudy.errors import EventStudyError
+
+    if kind not in PLOTS:
+        raise EventStudyError(f"unknown plot kind '{kind}' (choose from {', '.join(PLOTS)})")
+    if kind in EVENT_KINDS:
+        if event_id is None:
+            raise EventStudyError(f"plot kind '{kind}' needs an event id")
+        result.study.event(event_id)  # a clear error for an unknown id
+        if event_rows(result.abnormal_returns, event_id).empty:
+            raise EventStudyError(f"event '{event_id}' has no estimated pair to plot")
+        return PLOTS[kind](result, event_id, **options)
+    if result.abnormal_returns.empty:
+        raise EventStudyError("no estimated pair to plot")
+    return PLOTS[kind](result, **options)
+
+
+def study_kinds(result: StudyResult) -> list[str]:
+    """The study figures a run draws: every kind of :data:`STUDY_KINDS`, except
+    ``caar_category`` when the estimated events form fewer than two categories (it
+    would repeat ``caar``)."""
+    estimated = result.abnormal_returns["event_id"].unique()
+    categories = event_categories(result).reindex(estimated).nunique()
+    return [k for k in STUDY_KINDS if k != "caar_category" or categories > 1]
+
+
+def figure_names(
+    result: StudyResult, figures: FigureChoice = "auto"
+) -> Iterator[tuple[str, str, str | None]]:
+    """``(name, kind, event_id)`` of every figure a run draws, in drawing order.
+
+    The study figures (:func:`study_kinds`), then ``car`` and ``ar`` of the events
+    :func:`eventstudy.selection.figure_events` picks for ``figures`` (``"auto"``:
+    every event up to 40, else the 40 with the smallest CAR p; ``"all"``, ``"none"``
+    or a number of events).
+    """
+    if result.abnormal_returns.empty:
+        return
+    for kind in study_kinds(result):
+        yield kind, kind, None
+    for event_id in figure_events(result, figures):
+        for kind in EVENT_KINDS:
+            yield f"{event_id}/{kind}", kind, event_id
