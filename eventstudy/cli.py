@@ -209,6 +209,17 @@ def run(
             show_default=False,
         ),
     ] = None,
+    placebo: Annotated[
+        int | None,
+        typer.Option(
+            "--placebo",
+            min=1,
+            help="Placebo study: N random day 0s per security (--placebo alone: 500), "
+            "run like the study; writes placebo.csv, placebo_size.csv and car.csv "
+            "car_p_placebo (default: the events file's placebo key, else off).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing but errors (no warnings).")
     ] = False,
@@ -240,7 +251,11 @@ def run(
         from eventstudy.plots import check_figures
 
         choice = check_figures(figures)
-        essentials: dict[str, object] = {"benchmark": benchmark, "name": name}
+        essentials: dict[str, object] = {
+            "benchmark": benchmark,
+            "name": name,
+            "placebo": placebo,
+        }
         if securities is not None:
             essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
         study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
@@ -463,8 +478,23 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
         typer.echo(f"events from {study.events_table}; columns kept as attributes: {kept}")
 
 
+PLACEBO_DEFAULT = "500"
+
+
+def optional_placebo_value(args: list[str]) -> list[str]:
+    """``--placebo`` without a number means ``--placebo 500`` (click needs a value)."""
+    out = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        following = args[i + 1] if i + 1 < len(args) else ""
+        if arg == "--placebo" and not following.isdigit():
+            out.append(PLACEBO_DEFAULT)
+    return out
+
+
 def main() -> None:
     """Console-script entry point."""
+    sys.argv[1:] = optional_placebo_value(sys.argv[1:])
     if sys.argv[1:] in ([], ["--help"]):  # plain click help: rich's import alone takes ~0.5 s
         app.rich_markup_mode = None
         app.info.epilog = (app.info.epilog or "").replace("Examples:\n\n", "Examples:\n\n\b\n")

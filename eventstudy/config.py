@@ -56,6 +56,9 @@ class Study(BaseModel):
     """The events table the events were read from (a path, or ``<DataFrame>``)."""
     event_attributes: tuple[str, ...] = Field(default=(), exclude=True)
     """The extra columns of the events table kept as event attributes."""
+    isolated_events: bool = Field(default=False, exclude=True)
+    """True: study events (``role: study``) neither mask nor flag one another; only
+    confounders do (a placebo study's many hypothetical dates, :mod:`eventstudy.placebo`)."""
     _by_id: tuple[list[Event], dict[str, Event]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")

@@ -136,6 +136,8 @@ def neighbours(study: Study, pairs: list[Pair], reach: tuple[int, int] | None = 
     event = everyone.event[entries].astype(np.intp)
     offset = a_pos[entries] - p_pos[rows]
     keep = event != p_event[rows]
+    if study.isolated_events:  # placebo dates: only confounders mask and flag them
+        keep &= np.array([e.role != "study" for e in study.events], dtype=bool)[event]
     rows, event, offset = rows[keep], event[keep], offset[keep]
     by_row = np.lexsort((event, rows))  # per pair, in file order of the events
     rows, event, offset = rows[by_row], event[by_row], offset[by_row]

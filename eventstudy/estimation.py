@@ -25,6 +25,7 @@ from eventstudy.abnormal import (
 from eventstudy.calendar import exchange_for, sessions
 from eventstudy.confounders import Neighbours, estimation_mask, in_window
 from eventstudy.engine import fit_pairs
+from eventstudy.inference.sample_quantile import sq_pvalue
 from eventstudy.models import NormalFit
 from eventstudy.pairs import LAG_PAD
 from eventstudy.returns import trade_to_trade
@@ -256,7 +257,10 @@ def tables(
     """The ``abnormal_returns``, ``car`` and ``models`` rows of one fitted group.
 
     Beyond the contract columns, ``car`` has ``n_days``, ``benchmark``, ``model`` and
-    ``confounders`` (other events whose day 0 lies in the window); ``models`` has
+    ``confounders`` (other events whose day 0 lies in the window), ``car_p_sq`` and
+    ``sq_m`` (the sample-quantile p-value over the window's ``n_days`` sessions and its
+    number of estimation-window sums, :mod:`eventstudy.inference.sample_quantile`);
+    ``models`` has
     ``df``, ``n_masked`` (estimation days masked around other events), ``thin_share``
     (share of estimation sessions without trading) and ``beta_<FACTOR>`` per factor.
     """
@@ -298,6 +302,7 @@ def tables(
         car[~included.any(axis=1)] = np.nan
         se = np.sqrt(car_variance(fit, design, included))
         t, p = t_test(car, se, fit.df)
+        p_sq, sq_m = sq_pvalue(car, group.residuals, included.sum(axis=1))
         car_rows.append(
             pd.DataFrame(
                 {
@@ -318,6 +323,8 @@ def tables(
                     "benchmark": benchmarks,
                     "model": fit.model,
                     "confounders": in_window(group.near, (w_start, w_end)),
+                    "car_p_sq": p_sq,
+                    "sq_m": sq_m,
                 }
             )
         )

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from eventstudy.config import Study
     from eventstudy.data.base import PriceTable
     from eventstudy.estimation import Estimates
+    from eventstudy.placebo import Placebo
+    from eventstudy.placebo_dates import SameDatePlacebo
 
 AR_COLUMNS = [
     "event_id",
@@ -155,6 +157,8 @@ class StudyResult:
         The fitted models and stacked arrays per model group (for inference).
     test_names
         The tests :meth:`tests` runs (None: the default set; empty: none).
+    placebo
+        The placebo study (``study.placebo``; :mod:`eventstudy.placebo`), or None.
     started, finished
         UTC timestamps of the run.
     """
@@ -171,7 +175,8 @@ class StudyResult:
     finished: datetime
     estimates: list[Estimates] = field(default_factory=list, repr=False)
     test_names: tuple[str, ...] | None = None
-    _tests_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    placebo: Placebo | None = field(default=None, repr=False)
+    _tests_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def tests(self) -> pd.DataFrame:
         """The ``tests.csv`` table: every test x group x CAR window (computed once).
@@ -184,8 +189,26 @@ class StudyResult:
         if "tests" not in self._tests_cache:
             from eventstudy.study_tests import study_tests
 
-            self._tests_cache["tests"] = study_tests(self, self.test_names)
+            table = study_tests(self, self.test_names)
+            same_date = self.placebo_dates()
+            if same_date is not None:  # the placebo p-value of each event: group
+                table["p_placebo"] = same_date.p_values(table, self.study)
+            self._tests_cache["tests"] = table
         return self._tests_cache["tests"]
+
+    def placebo_dates(self) -> SameDatePlacebo | None:
+        """The same-date placebo study's tests (:mod:`eventstudy.placebo_dates`), once.
+
+        None unless the run has a placebo study, tests, and events of several securities.
+        """
+        if self.placebo is None:
+            return None
+        if "placebo_dates" not in self._tests_cache:
+            from eventstudy.placebo_dates import run_same_date
+
+            s = self.study.study
+            self._tests_cache["placebo_dates"] = run_same_date(self, s.placebo, s.placebo_seed)
+        return self._tests_cache["placebo_dates"]
 
     @property
     def events(self) -> pd.DataFrame:
@@ -251,6 +274,11 @@ class StudyResult:
                 "": [stars(p) for p in rows["car_p"]],
             }
         )
+        if "car_p_sq" in rows:
+            from eventstudy.inference.sample_quantile import sq_notes, sq_summary_columns
+
+            table = sq_summary_columns(table, rows)
+            notes += sq_notes(self.car, rows)
         s = self.study.study
         header = [
             ("Study", s.title or s.name),
@@ -261,6 +289,7 @@ class StudyResult:
             ("Pairs estimated", f"{len(self.models)}"),
             ("Pairs skipped", f"{len(self.skipped)}"),
         ]
+        notes += self.placebo.notes if self.placebo is not None else []
         notes += [
             f"skipped {r.event_id}/{r.ticker}: {r.reason}"
             for r in self.skipped.head(SUMMARY_SKIPPED).itertuples()
@@ -433,6 +462,16 @@ class StudyResult:
             }
             if tests is not None:
                 written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
+                same_date = self.placebo_dates()
+                if same_date is not None:
+                    written["placebo_tests"] = output.write_csv(
+                        folder / "placebo_tests.csv", same_date.table()
+                    )
+            if self.placebo is not None:
+                written["placebo"] = output.write_csv(folder / "placebo.csv", self.placebo.car)
+                written["placebo_size"] = output.write_csv(
+                    folder / "placebo_size.csv", self.placebo.size()
+                )
             frames = {name: getattr(self, name) for name in export.TABLES if name != "tests"}
             if tests is not None:
                 frames["tests"] = tests.result()

@@ -136,6 +136,12 @@ class StudySettings(BaseModel):
     )
     min_estimation_returns: int = Field(default=120, ge=3)
     timezone: TimeZoneName = "America/New_York"
+    placebo: int | None = Field(
+        default=None,
+        ge=1,
+        description="Placebo day 0s per security (eventstudy.placebo); default off.",
+    )
+    placebo_seed: int = Field(default=0, description="Seed of the placebo draws.")
 
     @model_validator(mode="after")
     def _windows_fit(self) -> StudySettings:

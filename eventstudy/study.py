@@ -150,7 +150,7 @@ def run_study(
                 cluster.close()
     ar, car, models = _result_tables(groups, runnable, settings)
     skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
-    return StudyResult(
+    result = StudyResult(
         study=study,
         event_ids=[e.id for e in study.select(event_ids)],
         alignments=[p.alignment for p in pairs],
@@ -164,6 +164,11 @@ def run_study(
         started=started,
         finished=datetime.now(UTC),
     )
+    if settings.placebo:  # the placebo study runs this pipeline again, on more history
+        from eventstudy.placebo import with_placebo
+
+        result = with_placebo(result, price_source)
+    return result
 
 
 def _runnable(
