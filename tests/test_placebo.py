@@ -143,6 +143,23 @@ def test_cli_run_with_placebo_writes_the_placebo_tables(tmp_path: Path) -> None:
     car = pd.read_csv(folder / "car.csv")
     assert car["car_p_placebo"].between(1 / 26, 1).all()
     assert (folder / "placebo_size.csv").is_file()
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "How unusual is this move?" in report
+    assert not (folder / "placebo.png").exists()  # --no-plots
+
+
+def test_placebo_figure_is_drawn_and_embedded(tmp_path: Path) -> None:
+    study = es.load_study(Path(__file__).resolve().parents[1] / "events.yaml")
+    result = study.run(source="demo", tests="none", event_ids=["deepseek-r1", "ft-ai-talent"])
+    assert result.placebo is None
+    with_placebo = es.load_study(
+        Path(__file__).resolve().parents[1] / "events.yaml", placebo=20
+    ).run(source="demo", tests="none", event_ids=["deepseek-r1", "ft-ai-talent"])
+    written = with_placebo.save(tmp_path, figures="none")
+    assert "placebo.png" in written and written["placebo.png"].stat().st_size > 10_000
+    page = written["report"].read_text(encoding="utf-8")
+    assert "alt='Placebo CARs per security" in page
+    assert "placebo.png" not in result.save(tmp_path / "plain", figures="none")
 
 
 def test_placebo_dates_come_from_earlier_history_not_the_study_prices(

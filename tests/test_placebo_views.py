@@ -6,8 +6,8 @@ import pytest
 
 import eventstudy as es
 from eventstudy.config import parse_study
-from eventstudy.plots_placebo import plot_placebo
-from eventstudy.report_placebo import placebo_section
+from eventstudy.plots.placebo import plot_placebo
+from eventstudy.report.placebo import placebo_section
 from tests.conftest import FrameSource, market_model_prices
 
 

@@ -11,6 +11,7 @@ from eventstudy.plots.distribution import plot_car_distribution
 from eventstudy.plots.event import plot_ar, plot_car
 from eventstudy.plots.heatmap import plot_heatmap
 from eventstudy.plots.numbers import event_categories, event_rows
+from eventstudy.plots.placebo import plot_placebo
 from eventstudy.plots.timeline import plot_timeline
 from eventstudy.selection import FigureChoice, figure_events
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from eventstudy.results import StudyResult
 
 EVENT_KINDS = ("car", "ar")
-STUDY_KINDS = ("caar", "caar_category", "car_distribution", "heatmap", "timeline")
+STUDY_KINDS = ("caar", "caar_category", "car_distribution", "heatmap", "timeline", "placebo")
 PLOTS: dict[str, Callable[..., Figure]] = {
     "car": plot_car,
     "ar": plot_ar,
@@ -29,6 +30,7 @@ PLOTS: dict[str, Callable[..., Figure]] = {
     "car_distribution": plot_car_distribution,
     "heatmap": plot_heatmap,
     "timeline": plot_timeline,
+    "placebo": plot_placebo,
 }
 
 
@@ -53,10 +55,12 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
 def study_kinds(result: StudyResult) -> list[str]:
     """The study figures a run draws: every kind of :data:`STUDY_KINDS`, except
     ``caar_category`` when the estimated events form fewer than two categories (it
-    would repeat ``caar``)."""
+    would repeat ``caar``) and ``placebo`` when the run has no placebo study."""
     estimated = result.abnormal_returns["event_id"].unique()
     categories = event_categories(result).reindex(estimated).nunique()
-    return [k for k in STUDY_KINDS if k != "caar_category" or categories > 1]
+    skip = {"caar_category"} if categories < 2 else set()
+    skip |= {"placebo"} if result.placebo is None else set()
+    return [k for k in STUDY_KINDS if k not in skip]
 
 
 def figure_names(

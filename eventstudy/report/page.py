@@ -16,6 +16,7 @@ from eventstudy import output
 from eventstudy.report.events import event_sections, events_note
 from eventstudy.report.figures import Embedder, Images, section_events
 from eventstudy.report.markup import DASH, count, esc, window
+from eventstudy.report.placebo import placebo_section
 from eventstudy.report.tables import car_table, default_window, tests_frame, tests_section
 from eventstudy.report.warnings import warnings_list
 from eventstudy.results import SYNTHETIC_NOTE
@@ -178,6 +179,7 @@ def render_report(
         + figures.figure("car_distribution", f"Distribution of {label} over all pairs")
         + figures.figure("heatmap", f"{label} per event and security")
         + figures.figure("timeline", "Prices normalised to 100 with the study's events")
+        + figures.figure("placebo", "Placebo CARs per security, the study's events marked")
         if images
         else "<p>Figures were not drawn for this run.</p>"
     )
@@ -221,6 +223,7 @@ cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard e
 * p &lt; 0.10, ** p &lt; 0.05, *** p &lt; 0.01.</p>
 {car_table(result.car_window(*shown), linked=linked)}</section>
 <section id=tests><h2>Cross-sectional tests</h2>{tests_html}</section>
+{placebo_section(result)}
 <section id=cars><h2>All CARs</h2>
 <details><summary>Every event, security and window ({count(len(result.car))} rows)</summary>
 {car_table(result.car, linked=linked)}</details></section>

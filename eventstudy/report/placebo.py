@@ -4,7 +4,7 @@
 t-test, sample-quantile (:mod:`eventstudy.inference.sample_quantile`) and placebo
 (:mod:`eventstudy.placebo`) p-values, then the placebo size table, with the rows whose
 5% rejection rate lies outside 2-8% highlighted (the t-test's size on this security is
-then not what it says). The lead wires it into :mod:`eventstudy.report`.
+then not what it says).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``placebo.png`` has one panel per security: the histogram of its placebo CARs over one
 window (default [0, +1]) from :mod:`eventstudy.placebo`, with each study event marked
-at its CAR and labelled. The lead wires :func:`plot_placebo` into the figure jobs.
+at its CAR and labelled.
 """
 
 from __future__ import annotations
