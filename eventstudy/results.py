@@ -8,7 +8,6 @@ as a summary in a terminal or notebook, plots itself, and saves everything with
 
 from __future__ import annotations
 
-import html
 import platform
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,26 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eventstudy import output
+from eventstudy.summary import (
+    SUMMARY_ROWS,
+    SUMMARY_SKIPPED,
+    SYNTHETIC_NOTE,
+    Summary,
+    stars,
+    summarise,
+)
+
+__all__ = [
+    "AR_COLUMNS",
+    "CAR_COLUMNS",
+    "MODEL_COLUMNS",
+    "SUMMARY_ROWS",
+    "SUMMARY_SKIPPED",
+    "SYNTHETIC_NOTE",
+    "StudyResult",
+    "Summary",
+    "stars",
+]
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -76,59 +95,6 @@ MODEL_COLUMNS = [
     "benchmark",
     "exchange",
 ]
-SYNTHETIC_NOTE = "SYNTHETIC DATA: demo prices with planted effects, not market data."
-SUMMARY_ROWS = 200
-"""A summary lists at most this many pairs (the smallest p); car.csv holds all."""
-SUMMARY_SKIPPED = 50
-"""A summary names at most this many skipped pairs; skipped.csv holds all."""
-
-
-def stars(p: float) -> str:
-    """Significance stars: *** p<0.01, ** p<0.05, * p<0.10."""
-    if p != p:  # NaN
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A printable summary of a run; text in a terminal, HTML in a notebook."""
-
-    header: list[tuple[str, str]]
-    table: pd.DataFrame
-    window: tuple[int, int]
-    notes: list[str]
-
-    def as_text(self) -> str:
-        """Plain-text rendering."""
-        width = max(len(k) for k, _ in self.header)
-        lines = [f"{k.ljust(width)}  {v}" for k, v in self.header]
-        lines.append("")
-        lines.append(
-            f"CAR[{self.window[0]:+d},{self.window[1]:+d}] per event and security "
-            "(MacKinlay s.e., t with n_est-2 df)"
-        )
-        lines.append(self.table.to_string(index=False) if len(self.table) else "(no estimates)")
-        lines += ["", *self.notes] if self.notes else []
-        return "\n".join(lines)
-
-    def as_html(self) -> str:
-        """HTML rendering (a definition list and a table)."""
-        head = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
-            for k, v in self.header
-        )
-        table = self.table.to_html(index=False, border=0) if len(self.table) else ""
-        notes = "".join(f"<p><b>{html.escape(n)}</b></p>" for n in self.notes)
-        caption = f"CAR[{self.window[0]:+d},{self.window[1]:+d}] per event and security"
-        return f"<table>{head}</table><h4>{caption}</h4>{table}{notes}"
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
 
 
 @dataclass(frozen=True)
@@ -242,7 +208,7 @@ class StudyResult:
         return c[(c["window_start"] == start) & (c["window_end"] == end)].reset_index(drop=True)
 
     def summary(self, window: tuple[int, int] | None = None) -> Summary:
-        """Summary of the run and the CARs of one window.
+        """Summary of the run and the CARs of one window (:mod:`eventstudy.summary`).
 
         Parameters
         ----------
@@ -250,53 +216,7 @@ class StudyResult:
             CAR window to tabulate; default ``(0, 1)`` if the study has it, else the
             first of the study's ``car_windows``.
         """
-        windows = [tuple(w) for w in self.study.study.car_windows]
-        if window is None:
-            window = (0, 1) if (0, 1) in windows else windows[0]
-        rows = self.car_window(*window)
-        notes = [SYNTHETIC_NOTE] if self.synthetic else []
-        if len(rows) > SUMMARY_ROWS:
-            notes.append(
-                f"Showing the {SUMMARY_ROWS} of {len(rows)} pairs with the smallest p "
-                "(in file order); every pair is in car.csv."
-            )
-            rows = rows.loc[rows["car_p"].sort_values(kind="stable").index[:SUMMARY_ROWS]]
-            rows = rows.sort_index()
-        table = pd.DataFrame(
-            {
-                "event": rows["event_id"],
-                "ticker": rows["ticker"],
-                "day0": rows["day0"],
-                "CAR %": (rows["car"] * 100).round(2),
-                "se %": (rows["car_se"] * 100).round(2),
-                "t": rows["car_t"].round(2),
-                "p": rows["car_p"].round(4),
-                "": [stars(p) for p in rows["car_p"]],
-            }
-        )
-        if "car_p_sq" in rows:
-            from eventstudy.inference.sample_quantile import sq_notes, sq_summary_columns
-
-            table = sq_summary_columns(table, rows)
-            notes += sq_notes(self.car, rows)
-        s = self.study.study
-        header = [
-            ("Study", s.title or s.name),
-            ("Data", f"{self.prices.source}" + (" (SYNTHETIC)" if self.synthetic else "")),
-            ("Model", _models_line(self.models, s.model, s.benchmark)),
-            ("Windows", f"estimation {list(s.estimation_window)}, event {list(s.event_window)}"),
-            ("Events", f"{len(self.event_ids)}"),
-            ("Pairs estimated", f"{len(self.models)}"),
-            ("Pairs skipped", f"{len(self.skipped)}"),
-        ]
-        notes += self.placebo.notes if self.placebo is not None else []
-        notes += [
-            f"skipped {r.event_id}/{r.ticker}: {r.reason}"
-            for r in self.skipped.head(SUMMARY_SKIPPED).itertuples()
-        ]
-        if len(self.skipped) > SUMMARY_SKIPPED:
-            notes.append(f"... and {len(self.skipped) - SUMMARY_SKIPPED} more in skipped.csv")
-        return Summary(header, table, (int(window[0]), int(window[1])), notes)
+        return summarise(self, window)
 
     def __str__(self) -> str:
         return self.summary().as_text()
@@ -486,11 +406,3 @@ class StudyResult:
             folder / "manifest.json", self.manifest() | {"table_formats": list(tables)}
         )
         return written
-
-
-def _models_line(models: pd.DataFrame, default: str, benchmark: str) -> str:
-    """'market model vs SPY', or the mix of models and benchmarks actually used."""
-    if models.empty:
-        return f"{default} model vs {benchmark}"
-    used = models.groupby(["model", "benchmark"], sort=False).size()
-    return "; ".join(f"{m} model vs {b} ({n} pairs)" for (m, b), n in used.items())

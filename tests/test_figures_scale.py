@@ -89,12 +89,13 @@ def test_a_run_restricted_to_named_events_draws_every_one() -> None:
 def test_figure_names_draw_the_study_figures_and_the_chosen_events(big: StudyResult) -> None:
     names = list(plots.figure_names(big))
     study = [name for name, _, event in names if event is None]
-    assert study == list(plots.STUDY_KINDS)
+    drawn = [k for k in plots.STUDY_KINDS if k != "placebo"]  # no placebo study here
+    assert study == drawn
     events = list(dict.fromkeys(event for _, _, event in names if event))
     assert events == figure_events(big)
-    assert len(names) == len(plots.STUDY_KINDS) + 2 * FIGURE_EVENTS
-    assert len(list(plots.figure_names(big, "none"))) == len(plots.STUDY_KINDS)
-    assert len(list(plots.figure_names(big, 2))) == len(plots.STUDY_KINDS) + 4
+    assert len(names) == len(drawn) + 2 * FIGURE_EVENTS
+    assert len(list(plots.figure_names(big, "none"))) == len(drawn)
+    assert len(list(plots.figure_names(big, 2))) == len(drawn) + 4
     with pytest.raises(EventStudyError, match="--figures"):
         plots.FigureJob(big, Path("unused"), figures="lots")
 
@@ -126,7 +127,8 @@ def test_save_draws_the_chosen_events_and_removes_the_others(
 
     big.save(tmp_path, figures=3)
     assert event_folders() == set(figure_events(big, 3))
-    assert all((folder / f"{kind}.png").is_file() for kind in plots.STUDY_KINDS)
+    assert all((folder / f"{kind}.png").is_file() for kind in plots.STUDY_KINDS[:-1])
+    assert plots.STUDY_KINDS[-1] == "placebo" and not (folder / "placebo.png").exists()
     big.save(tmp_path, figures=1)
     assert event_folders() == set(figure_events(big, 1))
     big.save(tmp_path, figures="none")
