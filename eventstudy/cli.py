@@ -9,17 +9,16 @@ cached to stand in) exits with code 1. Nothing is half-written in either case.
 from __future__ import annotations
 
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from eventstudy.console import USER_ERROR, describe, err, print_summary, user_errors
+from eventstudy.console import progress as progress_bar
+
 if TYPE_CHECKING:
-    from eventstudy.data import ProgressCallback
-    from eventstudy.results import StudyResult
+    pass
 
 app = typer.Typer(
     name="eventstudy",
@@ -54,60 +53,6 @@ CacheDir = Annotated[
 Offline = Annotated[
     bool, typer.Option("--offline", help="Never use the network; serve prices from the cache.")
 ]
-USER_ERROR = 2
-
-
-def _err(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    typer.echo(f"warning: {message}", err=True)
-
-
-def _hide_warning(*args: object, **kwargs: object) -> None:
-    """``--quiet``: warnings are not shown (errors still are)."""
-
-
-@contextmanager
-def _user_errors(quiet: bool = False) -> Iterator[None]:
-    """Turn the toolkit's errors into a one-line message and an exit code."""
-    from eventstudy.errors import EventStudyError
-
-    previous = warnings.showwarning
-    warnings.showwarning = _hide_warning if quiet else _show_warning
-    try:
-        yield
-    except EventStudyError as exc:
-        _err(str(exc))
-        raise typer.Exit(getattr(exc, "exit_code", USER_ERROR)) from None
-    except OSError as exc:  # a folder or disk problem (e.g. --cache-dir, disk full)
-        where = f"{exc.filename}: " if exc.filename else ""
-        _err(f"{where}cannot read or write ({exc.strerror or exc})")
-        raise typer.Exit(USER_ERROR) from None
-    except KeyboardInterrupt:
-        _err("interrupted; files already written are complete, nothing is half-written")
-        raise typer.Exit(130) from None
-    finally:
-        warnings.showwarning = previous
-
-
-@contextmanager
-def _progress(enabled: bool, what: str = "prices") -> Iterator[ProgressCallback | None]:
-    """A rich progress bar on stderr fed by ``progress(item, i, n)`` calls (TTY only)."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(what, total=None)
-
-        def update(ticker: str, i: int, n: int) -> None:
-            bar.update(task, completed=i, total=n, description=f"{what}: {ticker}")
-
-        yield update
 
 
 @app.command()
@@ -245,7 +190,7 @@ def run(
       eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
       eventstudy run --offline --quiet       # cached Yahoo prices only
     """  # noqa: E501
-    with _user_errors(quiet):
+    with user_errors(quiet):
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
         from eventstudy.plots import check_figures
@@ -262,7 +207,7 @@ def run(
         if model is not None:
             study = study.with_model(model)
         yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
-        with _progress(yahoo and not (quiet or json_output)) as progress:
+        with progress_bar(yahoo and not (quiet or json_output)) as progress:
             result = study.run(
                 source=source,
                 prices=prices,
@@ -291,7 +236,7 @@ def run(
                 )
             raise EventStudyError(message, file=events_file)
         formats = ("png", "svg") if svg else ("png",)
-        with _progress(plots and not (quiet or json_output), "figures") as drawn:
+        with progress_bar(plots and not (quiet or json_output), "figures") as drawn:
             try:
                 tables = ("csv",) + ("parquet",) * parquet + ("xlsx",) * xlsx
                 written = result.save(
@@ -309,37 +254,7 @@ def run(
 
         typer.echo(json.dumps(json_summary(result, folder, written), indent=2))
     elif not quiet:
-        _print_summary(result, folder, written)
-
-
-def _print_summary(result: StudyResult, folder: Path, written: dict[str, Path]) -> None:
-    """Plain-text summary, or on a terminal a compact rich table."""
-    if not sys.stdout.isatty():
-        typer.echo(result.summary().as_text())
-        typer.echo(f"\nWrote {len(written)} files to {folder}/")
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    from eventstudy.report import rich_table
-
-    console = Console(highlight=False)
-    summary = result.summary()
-    for key, value in summary.header:
-        console.print(Text.assemble((f"{key:<16} ", "dim"), value))
-    console.print()
-    console.print(rich_table(result))
-    for note in summary.notes:
-        console.print(Text(note, style="yellow"))
-    report = folder / "report.html"
-    console.print(
-        Text.assemble(
-            f"\nWrote {len(written)} files to ",
-            (f"{folder}/", "bold"),
-            "; open ",
-            (str(report), "bold"),
-        )
-    )
+        print_summary(result, folder, written)
 
 
 @app.command()
@@ -356,7 +271,7 @@ def fetch(
     cache_dir: CacheDir = None,
 ) -> None:
     """Download (or refresh) into the cache every price a study needs from Yahoo."""
-    with _user_errors(), _progress(not offline) as progress:
+    with user_errors(), progress_bar(not offline) as progress:
         from eventstudy.config import load_study
         from eventstudy.data.cache import PriceCache
         from eventstudy.data.yahoo import YahooSource
@@ -390,7 +305,7 @@ def cache(
     cache_dir: CacheDir = None,
 ) -> None:
     """List what the price cache holds (ticker, dates, rows, fetched at), or clear it."""
-    with _user_errors():
+    with user_errors():
         from eventstudy.data.cache import PriceCache
 
         store = PriceCache(cache_dir)
@@ -409,45 +324,11 @@ def cache(
         )
 
 
-def _describe(study_path: Path, show: Callable[[str], None]) -> None:
-    from eventstudy.config import load_study
-    from eventstudy.confounders import neighbours
-    from eventstudy.study import align_study
-
-    study = load_study(study_path)
-    pairs = align_study(study, [e.id for e in study.events])
-    window = study.study.event_window
-    by_event: dict[str, list[str]] = {}
-    near = neighbours(study, pairs)
-    for row, p in enumerate(pairs):
-        a = p.alignment
-        mark = " (shifted)" if a.shifted else ""
-        overlaps = [f"{other} ({offset:+d})" for other, offset in near.near(row, window)]
-        by_event.setdefault(p.event_id, []).append(
-            f"    {p.ticker:<8} {a.exchange}  day 0 {a.day0:%Y-%m-%d}{mark}: {a.reason}"
-            + (f"  [benchmark {p.benchmark}]" if p.benchmark != study.study.benchmark else "")
-            + (
-                f"\n      overlaps in [{window[0]}, {window[1]}]: {', '.join(overlaps)}"
-                if overlaps
-                else ""
-            )
-        )
-    for event in study.events:
-        when = f"{event.date:%Y-%m-%d}"
-        if event.time is not None:
-            when += f" {event.time:%H:%M} {study.timezone_for(event)}"
-        role = " (confounder)" if event.role == "confounder" else ""
-        show(f"{event.id}{role}  [{event.category or '-'}]  {when}")
-        show(f"  {event.title}")
-        for line in by_event.get(event.id, []):
-            show(line)
-
-
 @app.command("list")
 def list_events(events_file: EventsFile = Path("events.yaml")) -> None:
     """List the events with their resolved day 0 per security."""
-    with _user_errors():
-        _describe(events_file, typer.echo)
+    with user_errors():
+        describe(events_file, typer.echo)
 
 
 @app.command()
@@ -460,9 +341,9 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
         study = load_study(events_file)
     except ConfigError as exc:
         for problem in exc.problems:
-            _err(str(problem))
+            err(str(problem))
         raise typer.Exit(USER_ERROR) from None
-    with _user_errors():
+    with user_errors():
         from eventstudy.study import align_study
 
         pairs = align_study(study)
