@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from synthetic import market_prices
 
 EXE = str(Path(sys.executable).with_name("eventstudy"))
 
@@ -43,18 +44,9 @@ def timed(args: list[str], repeat: int) -> list[float]:
 def make_big(folder: Path, n_sec: int, n_ev: int, n_days: int = 2000) -> tuple[Path, Path]:
     """Prices (a wide CSV, and the same as a long CSV ``prices-long.csv``) and an events
     file: ``n_sec`` securities x ``n_ev`` events."""
-    from eventstudy.calendar import sessions
-
-    days = sessions("XNYS")
-    days = days[days >= "2017-01-03"][:n_days]
     rng = np.random.default_rng(0)
-    market = rng.normal(0.0004, 0.01, n_days)
-    beta = rng.uniform(0.5, 1.5, n_sec)
-    r = market[:, None] * beta + rng.normal(0, 0.02, (n_days, n_sec))
-    columns = [f"S{i:03d}" for i in range(n_sec)]
-    prices = pd.DataFrame(100 * np.cumprod(1 + r, axis=0), index=days, columns=columns)
-    prices["SPY"] = 300 * np.cumprod(1 + market)
-    prices.index.name = "date"
+    prices = market_prices(rng, n_sec, n_days, "2017-01-03", 3)
+    days, columns = prices.index, list(prices.columns[:-1])
     prices.round(6).to_csv(folder / "prices.csv")
     long = prices.round(6).reset_index().melt("date", var_name="ticker", value_name="adj_close")
     long.to_csv(folder / "prices-long.csv", index=False)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from synthetic import market_prices
 
 EXE = str(Path(sys.executable).with_name("eventstudy"))
 EVENTS_PER_FIRM = 40
@@ -37,18 +38,8 @@ N_DAYS = 2000
 
 def write_prices(path: Path, n_sec: int) -> list[str]:
     """A wide CSV of ``n_sec`` securities and SPY on 2,000 XNYS sessions; the tickers."""
-    from eventstudy.calendar import sessions
-
-    days = sessions("XNYS")
-    days = days[days >= "2015-01-02"][:N_DAYS]
-    rng = np.random.default_rng(0)
-    market = rng.normal(0.0004, 0.01, N_DAYS)
-    beta = rng.uniform(0.5, 1.5, n_sec)
-    r = market[:, None] * beta + rng.normal(0, 0.02, (N_DAYS, n_sec))
-    columns = [f"S{i:04d}" for i in range(n_sec)]
-    prices = pd.DataFrame(100 * np.cumprod(1 + r, axis=0), index=days, columns=columns)
-    prices["SPY"] = 300 * np.cumprod(1 + market)
-    prices.index.name = "date"
+    prices = market_prices(np.random.default_rng(0), n_sec, N_DAYS, "2015-01-02", 4)
+    columns = list(prices.columns[:-1])
     prices.round(6).to_csv(path)
     return columns
 
