@@ -97,6 +97,12 @@ def _cluster_index(panel: EventPanel, use: np.ndarray) -> list[np.ndarray]:
     return [rows[starts[sizes == s][:, None] + np.arange(s)[None, :]] for s in np.unique(sizes)]
 
 
+_FIT_CACHE_CELLS = (8_000_000, 32_000_000)
+"""A cluster batch's fit is kept across CAR windows while its covariances (G s^2) and its
+residual arrays (G s L1) hold at most these many cells (64 and 256 MB); larger ones are
+refitted for each window."""
+
+
 def _fit(panel: EventPanel, idx: np.ndarray) -> dict[str, np.ndarray]:
     """The market model of each member of G clusters of size s on the clusters'
     balanced estimation days, ``idx`` of shape (G, s); kept on the panel (it does not
@@ -120,6 +126,10 @@ def _fit(panel: EventPanel, idx: np.ndarray) -> dict[str, np.ndarray]:
         return {"est": est, "m": m, "mx": mx, "dx": dx, "sxx": sxx, "beta": beta,
                 "alpha": alpha, "sigma": sigma}  # fmt: skip
 
+    groups, size = idx.shape
+    cells = (groups * size * size, groups * size * panel.returns_est.shape[1])
+    if cells[0] > _FIT_CACHE_CELLS[0] or cells[1] > _FIT_CACHE_CELLS[1]:
+        return compute()  # large clusters: their (s x s) covariances are not kept
     return panel.cached(("binder fit", idx.shape, idx.tobytes()), compute)
 
 
