@@ -97,74 +97,43 @@ def _cluster_index(panel: EventPanel, use: np.ndarray) -> list[np.ndarray]:
     return [rows[starts[sizes == s][:, None] + np.arange(s)[None, :]] for s in np.unique(sizes)]
 
 
-_FIT_CACHE_CELLS = (8_000_000, 32_000_000)
-"""A cluster batch's fit is kept across CAR windows while its covariances (G s^2) and its
-residual arrays (G s L1) hold at most these many cells (64 and 256 MB); larger ones are
-refitted for each window."""
-
-
-def _fit(panel: EventPanel, idx: np.ndarray) -> dict[str, np.ndarray]:
-    """The market model of each member of G clusters of size s on the clusters'
-    balanced estimation days, ``idx`` of shape (G, s); kept on the panel (it does not
-    depend on the CAR window)."""
-
-    def compute() -> dict[str, np.ndarray]:
-        y, x = panel.returns_est[idx], panel.market_est[idx]  # (G, s, L1)
-        est = (np.isfinite(y) & np.isfinite(x)).all(axis=1)  # (G, L1) balanced days
-        e3 = est[:, None, :]
-        m = est.sum(axis=1).astype(np.float64)  # (G,)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mx = np.where(e3, x, 0.0).sum(axis=2) / m[:, None]
-            my = np.where(e3, y, 0.0).sum(axis=2) / m[:, None]
-            dx = np.where(e3, x - mx[:, :, None], 0.0)
-            dy = np.where(e3, y - my[:, :, None], 0.0)
-            sxx = (dx * dx).sum(axis=2)
-            beta = (dx * dy).sum(axis=2) / sxx
-            alpha = my - beta * mx
-            resid = dy - beta[:, :, None] * dx
-            sigma = resid @ resid.transpose(0, 2, 1) / (m - 2.0)[:, None, None]
-        return {"est": est, "m": m, "mx": mx, "dx": dx, "sxx": sxx, "beta": beta,
-                "alpha": alpha, "sigma": sigma}  # fmt: skip
-
-    groups, size = idx.shape
-    cells = (groups * size * size, groups * size * panel.returns_est.shape[1])
-    if cells[0] > _FIT_CACHE_CELLS[0] or cells[1] > _FIT_CACHE_CELLS[1]:
-        return compute()  # large clusters: their (s x s) covariances are not kept
-    return panel.cached(("binder fit", idx.shape, idx.tobytes()), compute)
-
-
-def _event_days(panel: EventPanel, idx: np.ndarray, in_window: np.ndarray) -> np.ndarray:
-    """(G, L) CAR-window days where every member of a cluster has both returns."""
-    ye = panel.returns_evt[idx][:, :, in_window]
-    xe = panel.market_evt[idx][:, :, in_window]
-    return (np.isfinite(ye) & np.isfinite(xe)).all(axis=1)
-
-
 def _days(
     panel: EventPanel, idx: np.ndarray, in_window: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Balanced estimation days ``M`` and CAR-window days ``L`` of each cluster (as _batch)."""
-    evt = _event_days(panel, idx, in_window)
-    return _fit(panel, idx)["m"], evt.sum(axis=1).astype(np.float64)
+    est = (np.isfinite(panel.returns_est[idx]) & np.isfinite(panel.market_est[idx])).all(axis=1)
+    ye = panel.returns_evt[idx][:, :, in_window]
+    xe = panel.market_evt[idx][:, :, in_window]
+    evt = (np.isfinite(ye) & np.isfinite(xe)).all(axis=1)
+    return est.sum(axis=1).astype(np.float64), evt.sum(axis=1).astype(np.float64)
 
 
 def _batch(panel: EventPanel, idx: np.ndarray, in_window: np.ndarray) -> dict[str, np.ndarray]:
     """Binder quantities for G clusters of equal size s, ``idx`` of shape (G, s)."""
-    fit = _fit(panel, idx)
-    m, mx, dx, sxx = fit["m"], fit["mx"], fit["dx"], fit["sxx"]
+    y, x = panel.returns_est[idx], panel.market_est[idx]  # (G, s, L1)
     ye = panel.returns_evt[idx][:, :, in_window]  # (G, s, L)
     xe = panel.market_evt[idx][:, :, in_window]
-    evt = _event_days(panel, idx, in_window)  # (G, L)
-    e3, d3 = fit["est"][:, None, :], evt[:, None, :]
+    est = (np.isfinite(y) & np.isfinite(x)).all(axis=1)  # (G, L1) balanced days
+    evt = (np.isfinite(ye) & np.isfinite(xe)).all(axis=1)  # (G, L)
+    e3, d3 = est[:, None, :], evt[:, None, :]
+    m = est.sum(axis=1).astype(np.float64)  # (G,)
     length = evt.sum(axis=1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        alpha, beta = fit["alpha"], fit["beta"]
+        mx = np.where(e3, x, 0.0).sum(axis=2) / m[:, None]
+        my = np.where(e3, y, 0.0).sum(axis=2) / m[:, None]
+        dx = np.where(e3, x - mx[:, :, None], 0.0)
+        dy = np.where(e3, y - my[:, :, None], 0.0)
+        sxx = (dx * dx).sum(axis=2)
+        beta = (dx * dy).sum(axis=2) / sxx
+        alpha = my - beta * mx
+        resid = dy - beta[:, :, None] * dx
+        sigma = resid @ resid.transpose(0, 2, 1) / (m - 2.0)[:, None, None]
         ar = np.where(d3, ye - alpha[:, :, None] - beta[:, :, None] * xe, 0.0)
         car = ar.sum(axis=2)
         centred = np.where(d3, xe - mx[:, :, None], 0.0).sum(axis=2)
         u = np.where(e3, (length / m)[:, None, None] + dx * (centred / sxx)[:, :, None], 0.0)
         a = length[:, None, None] + u @ u.transpose(0, 2, 1)
-        omega = fit["sigma"] * a
+        omega = sigma * a
     return {"m": m, "length": length, "sxx": sxx, "car": car, "omega": omega}
 
 
