@@ -214,7 +214,7 @@ def _from_cells(
         columns["securities"] = names[security_key]
     attributes = [names[k] for k in names if k not in FIELDS and k not in SECURITY_COLUMNS]
     n = len(cells)
-    dates = _date_texts(values["date"])
+    dates = _date_texts(values["date"]) if typed else values["date"]  # CSV cells are texts
     securities = _securities(values[security_key]) if security_key else [None] * n
     ids = values.get("id", np.full(n, None, dtype=object))
     generated = np.array([v is None for v in ids])
@@ -246,18 +246,17 @@ def _from_cells(
 def _cells(column: pd.Series, typed: bool) -> np.ndarray:
     """A column's values as an object array, ``None`` where empty or missing."""
     values = column.to_numpy(dtype=object, na_value=None)
-    if typed:
-        blank = np.array([v is None or (isinstance(v, str) and not v.strip()) for v in values])
-        values = np.where(blank, None, values)
-        return np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
-    return np.where(column.to_numpy() == "", None, values)
+    if not typed:  # stripped texts from the CSV reader
+        return np.where(values == "", None, values)
+    stripped = [v.strip() or None if isinstance(v, str) else v for v in values]
+    return np.array(stripped, dtype=object)
 
 
 def _date_texts(values: np.ndarray) -> np.ndarray:
     """Dates as ``YYYY-MM-DD`` texts where they are dates or datetimes; others as given."""
     out = values.copy()
     for i, v in enumerate(values):
-        if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "isoformat"):
+        if isinstance(v, np.datetime64) or hasattr(v, "isoformat"):  # dates, datetimes
             stamp = pd.Timestamp(v)
             if stamp is not pd.NaT and stamp == stamp.normalize():
                 out[i] = stamp.strftime("%Y-%m-%d")
@@ -327,8 +326,8 @@ def _attribute_column(values: np.ndarray, typed: bool) -> np.ndarray:
         return np.array([v.item() if isinstance(v, np.generic) else v for v in values], object)
     numbers = pd.to_numeric(pd.Series(values[filled], dtype=object), errors="coerce")
     if filled.any() and numbers.notna().all() and np.isfinite(numbers.to_numpy(float)).all():
-        texts = values[filled].astype(str)
-        integral = all(re.fullmatch(r"[+-]?\d+", t) for t in texts)
+        texts = pd.Series(values[filled], dtype=str)
+        integral = texts.str.fullmatch(r"[+-]?\d+").all()
         out = np.full(len(values), None, dtype=object)
         out[filled] = [int(t) for t in texts] if integral else numbers.astype(float).tolist()
         return out

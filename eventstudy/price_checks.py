@@ -2,7 +2,7 @@
 
 Returns are measured from session to session of each security's exchange, so a price
 row on a date that is not a session (a holiday in a ``bdate_range``, a weekend row of
-an export) cannot be used. :func:`drop_off_session` finds those rows, names them in a
+an export) cannot be used. :func:`flag_off_session` finds those rows, names them in a
 warning (ticker, how many rows, the first dates) and records them in the price table
 for ``manifest.json``; nothing is dropped silently.
 """
@@ -36,7 +36,7 @@ def off_session_rows(table: PriceTable) -> dict[str, OffSessionRows]:
         off = ~prices.index.isin(sessions(mic))
         if not off.any():
             continue
-        present = prices[tickers].to_numpy()[off] == prices[tickers].to_numpy()[off]  # not NaN
+        present = prices[tickers].notna().to_numpy()[off]
         dates = prices.index[off].strftime("%Y-%m-%d")
         counts = present.sum(axis=0)
         for k in np.flatnonzero(counts):
@@ -47,7 +47,7 @@ def off_session_rows(table: PriceTable) -> dict[str, OffSessionRows]:
     return found
 
 
-def drop_off_session(table: PriceTable) -> PriceTable:
+def flag_off_session(table: PriceTable) -> PriceTable:
     """The table with its off-session rows recorded (``off_session``) and warned about.
 
     The rows themselves are left in the frame: returns are placed on each exchange's

@@ -24,7 +24,7 @@ from eventstudy.data.factors import load_factor_returns
 from eventstudy.errors import EventStudyError
 from eventstudy.estimation import Estimates, estimate, stack_pairs, tables
 from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
-from eventstudy.price_checks import drop_off_session
+from eventstudy.price_checks import flag_off_session
 from eventstudy.returns import returns_and_stale
 from eventstudy.study_tests import check_test_names
 
@@ -112,7 +112,7 @@ def run_study(
     skipped = list(plan.skipped)
     in_calendar = plan.spans
     if plan.tickers:
-        table = drop_off_session(price_source.load(plan.tickers, plan.start, plan.end))
+        table = flag_off_session(price_source.load(plan.tickers, plan.start, plan.end))
     else:
         table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from eventstudy.data.base import MissingPrices, PriceSource, PriceTable, TickerProvenance
 from eventstudy.errors import EventStudyError
 
-SourceName = Literal["demo", "csv", "yahoo", "frame"]
 ProgressCallback = Callable[[str, int, int], None]
 SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo", "frame")
 

@@ -114,7 +114,7 @@ class PriceTable:
         Tickers (or date ranges of them) the source could not deliver, and why.
     off_session
         Tickers with price rows on dates that are not sessions of their exchange (left
-        out of the returns), found by :func:`eventstudy.price_checks.drop_off_session`.
+        out of the returns), found by :func:`eventstudy.price_checks.flag_off_session`.
     """
 
     adj_close: pd.DataFrame
