@@ -292,10 +292,10 @@ def test_prices_on_non_sessions_are_named_and_recorded() -> None:
     off = result.manifest()["data"]["off_session"]
     assert off["NVDA"]["rows"] == 13 and "2024-07-04" in off["NVDA"]["dates"]
     # the 13 are exactly the loaded weekdays that are NYSE holidays (exchange_calendars)
-    import exchange_calendars as xcals
+    from eventstudy.calendar import get_calendar
 
     loaded = result.prices.adj_close.index
-    holidays = loaded[~loaded.isin(xcals.get_calendar("XNYS").sessions)]
+    holidays = loaded[~loaded.isin(get_calendar("XNYS").sessions)]
     assert len(holidays) == 13
     assert off["NVDA"]["dates"] == [d.strftime("%Y-%m-%d") for d in holidays]
     sessions = es.load_study(ROOT / "events.yaml")  # a clean frame gives no warning
