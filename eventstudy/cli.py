@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from eventstudy.console import USER_ERROR, describe, err, print_summary, user_errors
-from eventstudy.console import progress as progress_bar
+from eventstudy.console import (
+    USER_ERROR,
+    describe,
+    err,
+    print_summary,
+    progress_bar,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     pass

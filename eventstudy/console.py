@@ -2,7 +2,7 @@
 
 :func:`user_errors` turns the toolkit's errors into one ``error:`` line and an exit
 code (2 for a user mistake, 1 for a data-source failure, 130 on Ctrl-C);
-:func:`progress` is a rich progress bar on a terminal; :func:`print_summary` and
+:func:`progress_bar` is a rich progress bar on a terminal; :func:`print_summary` and
 :func:`describe` print what ``run`` and ``list`` show. :mod:`eventstudy.cli` holds the
 commands and their options.
 """
@@ -61,7 +61,7 @@ def user_errors(quiet: bool = False) -> Iterator[None]:
 
 
 @contextmanager
-def progress(enabled: bool, what: str = "prices") -> Iterator[ProgressCallback | None]:
+def progress_bar(enabled: bool, what: str = "prices") -> Iterator[ProgressCallback | None]:
     """A rich progress bar on stderr fed by ``progress(item, i, n)`` calls (TTY only)."""
     if not enabled or not sys.stderr.isatty():
         yield None
