@@ -43,8 +43,8 @@ from eventstudy.data.layouts import (
     numbers,
     parse_dates,
     price_table,
-    spread_long,
-    valid_numbers,
+    vouched_long,
+    vouched_wide,
 )
 from eventstudy.errors import PriceDataError
 from eventstudy.tabular import normalise, read_table
@@ -122,14 +122,9 @@ def _load_fast(path: Path, tickers: list[str]) -> dict[str, Found] | None:
     frame = _fast_frame(text, {date_column: "str"} | dict.fromkeys(wanted, "float64"), wanted)
     if frame is None:
         return None
-    dates = _fast_dates(frame, date_column)
     values = frame[wanted].to_numpy(dtype=np.float64)
-    if dates is None or dates.duplicated().any() or not valid_numbers(values):
-        return None
     detail = f"{path} (wide file: one column per ticker)"
-    return {
-        t: Found(pd.Series(values[:, k], index=dates), None, detail) for k, t in enumerate(wanted)
-    }
+    return vouched_wide(_fast_dates(frame, date_column), values, wanted, detail)
 
 
 def _load_long_fast(
@@ -147,20 +142,11 @@ def _load_long_fast(
     frame = _fast_frame(text, dtype, numbers)
     if frame is None:
         return None
-    symbols = frame[ticker_column]
-    if symbols.isna().any() or (symbols == "").any() or (symbols.str.strip() != symbols).any():
-        return None
-    dates = _fast_dates(frame, date_column)
-    if dates is None or pd.DataFrame({"d": dates, "t": symbols}).duplicated().any():
-        return None
     prices = frame[price_column].to_numpy(dtype=np.float64)
     volumes = None if volume_column is None else frame[volume_column].to_numpy(np.float64)
-    if not valid_numbers(prices) or (
-        volumes is not None and not valid_numbers(volumes, volume=True)
-    ):
-        return None
     detail = f"{path} (long file: date, ticker, {price_column})"
-    return spread_long(dates, symbols, prices, volumes, tickers, detail)
+    dates = _fast_dates(frame, date_column)
+    return vouched_long(dates, frame[ticker_column], prices, volumes, tickers, detail)
 
 
 def _load_file(path: Path, tickers: list[str]) -> dict[str, Found]:

@@ -33,8 +33,8 @@ from eventstudy.data.layouts import (
     load_wide,
     parse_dates,
     price_table,
-    spread_long,
-    valid_numbers,
+    vouched_long,
+    vouched_wide,
 )
 from eventstudy.errors import PriceDataError
 from eventstudy.tabular import Table, normalise
@@ -86,35 +86,23 @@ def _fast(frame: pd.DataFrame, tickers: list[str]) -> dict[str, Found] | None:
     keys = [normalise(c) for c in frame.columns]
     date_column = frame.columns[keys.index("date")]
     dates = _dates(frame[date_column])
-    if dates is None:
-        return None
     if "ticker" in keys or set(PRICE_COLUMNS) & set(keys):
         price_keys = [k for k in PRICE_COLUMNS if k in keys]
         if "ticker" not in keys or not price_keys:
             return None
-        symbols = frame[frame.columns[keys.index("ticker")]]
-        if not all(isinstance(s, str) and s and s == s.strip() for s in symbols.unique()):
-            return None
         price_column = frame.columns[keys.index(price_keys[0])]
         prices = _floats(frame[price_column])
         volumes = _floats(frame[frame.columns[keys.index("volume")]]) if "volume" in keys else None
-        if (
-            prices is None
-            or not valid_numbers(prices)
-            or ("volume" in keys and (volumes is None or not valid_numbers(volumes, volume=True)))
-            or pd.DataFrame({"d": dates, "t": symbols}).duplicated().any()
-        ):
+        if prices is None or ("volume" in keys and volumes is None):
             return None
+        symbols = frame[frame.columns[keys.index("ticker")]]
         detail = f"{FRAME_NAME} (long: date, ticker, {price_column})"
-        return spread_long(dates, symbols, prices, volumes, tickers, detail)
+        return vouched_long(dates, symbols, prices, volumes, tickers, detail)
     wanted = [t for t in tickers if t in frame.columns and t != date_column]
     values = _floats(frame[wanted])
-    if values is None or not valid_numbers(values) or dates.duplicated().any():
+    if values is None:
         return None
-    detail = f"{FRAME_NAME} (wide: one column per ticker)"
-    return {
-        t: Found(pd.Series(values[:, k], index=dates), None, detail) for k, t in enumerate(wanted)
-    }
+    return vouched_wide(dates, values, wanted, f"{FRAME_NAME} (wide: one column per ticker)")
 
 
 def _checked(frame: pd.DataFrame, tickers: list[str]) -> dict[str, Found]:

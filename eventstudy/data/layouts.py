@@ -265,6 +265,41 @@ def assemble(
     return prices, volumes.reindex(columns=prices.columns)
 
 
+def vouched_wide(
+    dates: pd.DatetimeIndex | None, values: np.ndarray, wanted: list[str], detail: str
+) -> dict[str, Found] | None:
+    """The ``wanted`` columns of parsed wide data (``values``: rows x wanted), or None
+    when a date is bad or repeated or a price is not positive (the checked path then
+    names the problem)."""
+    if dates is None or dates.duplicated().any() or not valid_numbers(values):
+        return None
+    return {
+        t: Found(pd.Series(values[:, k], index=dates), None, detail) for k, t in enumerate(wanted)
+    }
+
+
+def vouched_long(
+    dates: pd.DatetimeIndex | None,
+    symbols: pd.Series,
+    prices: np.ndarray,
+    volumes: np.ndarray | None,
+    tickers: list[str],
+    detail: str,
+) -> dict[str, Found] | None:
+    """:func:`spread_long` of parsed long rows, or None when a ticker is empty or padded, a
+    date is bad, a (date, ticker) repeats, or a price or volume is out of range (the
+    checked path then names the problem)."""
+    if not all(isinstance(s, str) and s and s == s.strip() for s in symbols.unique()):
+        return None
+    if dates is None or pd.DataFrame({"d": dates, "t": symbols}).duplicated().any():
+        return None
+    if not valid_numbers(prices) or (
+        volumes is not None and not valid_numbers(volumes, volume=True)
+    ):
+        return None
+    return spread_long(dates, symbols, prices, volumes, tickers, detail)
+
+
 def spread_long(
     dates: pd.DatetimeIndex,
     symbols: pd.Series,
