@@ -328,11 +328,13 @@ def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Stu
     try:
         study = Study.model_validate(raw)
     except ValidationError as exc:
-        found = problems_from(exc, raw, file, table)
+        # the table named repeated ids and rows without securities line by line: the
+        # study-level versions of those two checks would only repeat them
+        reported = {"securities"} if problems else set()
         problems += [
             p
-            for p in found
-            if not (problems and p.location is None and p.field in ("securities", None))
+            for p in problems_from(exc, raw, file, table)
+            if not (p.location is None and (p.field in reported or _repeats_ids(p, table)))
         ]
     if problems:
         problems.sort(key=lambda p: _line_number(p.location))
@@ -340,6 +342,11 @@ def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Stu
     return study.model_copy(
         update={"events_table": table.file, "event_attributes": tuple(table.attributes)}
     )
+
+
+def _repeats_ids(problem: EventStudyError, table: EventsTable) -> bool:
+    """True for the study-level repeated-id error when the table named each repeat."""
+    return bool(table.problems) and problem.message.startswith("duplicate event id")
 
 
 def _line_number(location: str | None) -> int:

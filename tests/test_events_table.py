@@ -328,3 +328,15 @@ def test_run_signature_is_documented() -> None:
     assert {"source", "prices", "event_ids", "tests", "engine", "offline"} <= set(params)
     assert not any(p.kind is p.VAR_KEYWORD for p in params.values())
     assert "DataFrame" in (es.Study.run.__doc__ or "")
+
+
+def test_study_level_problems_are_listed_beside_the_table_rows(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("ticker,date,model\nNVDA,2025-01-27,factor\nNVDA,2025-01-27,market\n")
+    with pytest.raises(ConfigError) as caught:
+        load_study(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: the factor model needs study.factors (tickers) or study.factors_file",
+        f"{path}: line 3: duplicate event id 'nvda-2025-01-27', also on line 2 (generated "
+        "from ticker and date: add an 'id' column to tell them apart)",
+    ]
