@@ -112,13 +112,15 @@ class Alignment:
         }
 
 
-def _why_not_a_session(cal: ExchangeCalendar, day: pd.Timestamp) -> str:
+def why_not_a_session(cal: ExchangeCalendar, day: pd.Timestamp) -> str:
+    """Why ``day`` is no session of ``cal``: a weekend day or a holiday."""
     if day.weekday() >= 5:
         return f"{day:%Y-%m-%d} is a {day:%A}"
     return f"{day:%Y-%m-%d} is a {cal.name} holiday"
 
 
-def _check_in_range(cal: ExchangeCalendar, day: pd.Timestamp, event_id: str) -> None:
+def check_in_range(cal: ExchangeCalendar, day: pd.Timestamp, event_id: str) -> None:
+    """Raise :class:`EventStudyError` (naming ``event_id``) if ``day`` lies outside ``cal``."""
     if not cal.first_session <= day <= cal.last_session:
         raise EventStudyError(
             f"date {day:%Y-%m-%d} is outside the {cal.name} calendar "
@@ -161,7 +163,7 @@ def align_event(
     mic = exchange_for(ticker)
     cal = get_calendar(mic)
     day = pd.Timestamp(news_date)
-    _check_in_range(cal, day, event_id)
+    check_in_range(cal, day, event_id)
 
     cross_zone = str(cal.tz) != timezone
     if news_time is None and cross_zone:
@@ -189,7 +191,7 @@ def align_event(
             f"{news_date:%Y-%m-%d}",
             day0,
             True,
-            f"{_why_not_a_session(cal, day)}: next session",
+            f"{why_not_a_session(cal, day)}: next session",
         )
 
     local = datetime.combine(news_date, news_time, tzinfo=ZoneInfo(timezone))
@@ -214,7 +216,7 @@ def align_event(
     exchange_day = pd.Timestamp(local_on_exchange.date())
     iso = local.isoformat(timespec="minutes")
     if not cal.is_session(exchange_day):
-        reason = f"{_why_not_a_session(cal, exchange_day)} ({exchange_tz}): next session"
+        reason = f"{why_not_a_session(cal, exchange_day)} ({exchange_tz}): next session"
         return Alignment(event_id, ticker, mic, iso, day0, day0 != day, reason)
     close = cal.session_close(exchange_day).tz_convert(exchange_tz)
     open_ = cal.session_open(exchange_day).tz_convert(exchange_tz)

@@ -22,12 +22,12 @@ from numpy.typing import NDArray
 
 from eventstudy.calendar import (
     Alignment,
-    _check_in_range,
-    _why_not_a_session,
     align_event,
+    check_in_range,
     exchange_for,
     get_calendar,
     sessions,
+    why_not_a_session,
 )
 from eventstudy.errors import EventStudyError
 
@@ -135,12 +135,12 @@ def _align_keys(
         days = pd.DatetimeIndex([news[i][0] for i in simple])
         outside = np.flatnonzero((days < cal.first_session) | (days > cal.last_session))
         if len(outside):
-            _check_in_range(cal, days[outside[0]], owners[simple[outside[0]]][0])
+            check_in_range(cal, days[outside[0]], owners[simple[outside[0]]][0])
         day0 = cal.sessions[cal.sessions.searchsorted(days)]
         for i, day, d0 in zip(simple, days, day0, strict=True):
             shifted = bool(d0 != day)
             reason = (
-                f"{_why_not_a_session(cal, day)}: next session"
+                f"{why_not_a_session(cal, day)}: next session"
                 if shifted
                 else "date without a time: known before the open"
             )

@@ -44,7 +44,7 @@ import pandas as pd
 from eventstudy.calendar import align_event, exchange_for, sessions
 from eventstudy.data.base import PriceTable
 from eventstudy.pairs import LAG_PAD
-from eventstudy.price_checks import drop_off_session
+from eventstudy.price_checks import flag_off_session
 from eventstudy.settings import Event
 
 if TYPE_CHECKING:
@@ -203,12 +203,23 @@ def placebo_study(
                 )
             )  # fmt: skip
         drawn.append((*design, len(cand), take))
+    return with_placebo_events(study, events), pd.DataFrame(
+        drawn, columns=[*DESIGN, "eligible", "drawn"]
+    )
+
+
+def with_placebo_events(study: Study, events: list[Event]) -> Study:
+    """``study`` with ``events`` (placebo dates) as its study events, for one more run.
+
+    The study's own events all become confounders, so each placebo pair is masked and
+    flagged as a real pair on that date would be; the placebo dates do not mask one
+    another (``isolated_events``); the copy asks for no placebo study of its own.
+    """
     others = [e.model_copy(update={"role": "confounder"}) for e in study.events]
     settings = study.study.model_copy(update={"placebo": None})
-    placebo = study.model_copy(
+    return study.model_copy(
         update={"study": settings, "events": others + events, "isolated_events": True}
     )
-    return placebo, pd.DataFrame(drawn, columns=[*DESIGN, "eligible", "drawn"])
 
 
 def run_placebo(
@@ -255,7 +266,7 @@ def history(result: StudyResult, source: PriceSource, n: int) -> PriceTable:
         grid[max(0, grid.searchsorted(loaded.index[0]) - sessions_back)]
         for grid in (sessions(mic) for mic in {exchange_for(t) for t in loaded.columns})
     ).date()
-    wider = drop_off_session(source.load(list(loaded.columns), start, loaded.index[-1].date()))
+    wider = flag_off_session(source.load(list(loaded.columns), start, loaded.index[-1].date()))
     if wider.adj_close.empty:
         return result.prices
     return replace(wider, adj_close=wider.adj_close.combine_first(loaded))

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import exchange_for, sessions
-from eventstudy.placebo import LEVELS, TableSource, eligible_day0s
+from eventstudy.placebo import LEVELS, TableSource, eligible_day0s, with_placebo_events
 from eventstudy.settings import Event
 
 if TYPE_CHECKING:
@@ -139,14 +139,9 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
     ]
     if not events:
         return SameDatePlacebo(securities, pd.DataFrame(columns=["test", "p_value"]))
-    others = [e.model_copy(update={"role": "confounder"}) for e in study.events]
-    settings = study.study.model_copy(update={"placebo": None})
-    placebo = study.model_copy(
-        update={"study": settings, "events": others + events, "isolated_events": True}
-    )
     run = run_study(
-        placebo, source=TableSource(prices), event_ids=[e.id for e in events],
-        tests=result.test_names,
+        with_placebo_events(study, events), source=TableSource(prices),
+        event_ids=[e.id for e in events], tests=result.test_names,
     )  # fmt: skip
     tests = run.tests()
     return SameDatePlacebo(securities, tests[tests["group"].str.startswith("event:")])
