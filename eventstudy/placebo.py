@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import align_event, exchange_for, sessions
+from eventstudy.calendar import exchange_for, sessions
 from eventstudy.data.base import PriceTable
-from eventstudy.pairs import LAG_PAD
+from eventstudy.pairs import LAG_PAD, audience
 from eventstudy.price_checks import flag_off_session
 from eventstudy.settings import Event
 
@@ -148,10 +148,26 @@ def _priced(table: PriceTable, ticker: str, grid: pd.DatetimeIndex) -> np.ndarra
     return table.adj_close[ticker].reindex(grid).notna().to_numpy()
 
 
-def eligible_day0s(study: Study, table: PriceTable, design: tuple[str, str, str]) -> np.ndarray:
+def event_day0s(study: Study) -> dict[str, pd.DatetimeIndex]:
+    """Day 0 of every event of ``study`` (confounders included) per security it concerns."""
+    everyone = audience(study, study.events)
+    return {
+        str(t): pd.DatetimeIndex(everyone.day0[rows])
+        for t, rows in pd.Series(everyone.ticker).groupby(everyone.ticker).indices.items()
+    }
+
+
+def eligible_day0s(
+    study: Study,
+    table: PriceTable,
+    design: tuple[str, str, str],
+    taken: pd.DatetimeIndex | None = None,
+) -> np.ndarray:
     """Session positions (on the security's exchange grid) a placebo day 0 may take.
 
-    See the module text for the two conditions.
+    See the module text for the two conditions. ``taken``: the day 0s of the
+    security's events (default: from :func:`event_day0s`; pass them when asking for
+    many designs, so the events are aligned once).
     """
     ticker, benchmark, model = design
     settings = study.study
@@ -168,11 +184,9 @@ def eligible_day0s(study: Study, table: PriceTable, design: tuple[str, str, str]
         pos = np.arange(len(grid))
         ok &= (pos + first_off >= lo) & (pos + last_off <= hi) & priced
     width = settings.event_window[1] - settings.event_window[0]
-    for event in study.events:
-        if ticker not in study.securities_for(event):
-            continue
-        day0 = align_event(event.id, ticker, event.date, event.time, study.timezone_for(event))
-        q = grid.get_loc(day0.day0)
+    if taken is None:
+        taken = event_day0s(study).get(ticker, pd.DatetimeIndex([]))
+    for q in grid.get_indexer(taken):
         ok[max(0, q - width) : q + width + 1] = False
     return np.flatnonzero(ok)
 
@@ -189,9 +203,10 @@ def placebo_study(
     study = result.study
     designs = list(result.car[DESIGN].drop_duplicates().itertuples(index=False, name=None))
     events, drawn = [], []
+    day0s = event_day0s(study)
     for design in designs:
         ticker, benchmark, model = design
-        cand = eligible_day0s(study, prices, design)
+        cand = eligible_day0s(study, prices, design, day0s.get(ticker, pd.DatetimeIndex([])))
         take = min(n, len(cand))
         chosen = np.sort(_rng(seed, design).choice(cand, size=take, replace=False))
         grid = sessions(exchange_for(ticker))

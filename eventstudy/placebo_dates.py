@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import exchange_for, sessions
-from eventstudy.placebo import LEVELS, TableSource, eligible_day0s, with_placebo_events
+from eventstudy.placebo import (
+    LEVELS,
+    TableSource,
+    eligible_day0s,
+    event_day0s,
+    with_placebo_events,
+)
 from eventstudy.settings import Event
 
 if TYPE_CHECKING:
@@ -120,10 +126,12 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
     study = result.study
     prices = result.placebo.prices if result.placebo is not None else result.prices
     common: set[pd.Timestamp] | None = None
+    day0s = event_day0s(study)
     for ticker in securities:
         design = (ticker, study.study.benchmarks.get(ticker, study.study.benchmark),
                   study.study.model)  # fmt: skip
-        days = set(sessions(exchange_for(ticker))[eligible_day0s(study, prices, design)])
+        eligible = eligible_day0s(study, prices, design, day0s.get(ticker, pd.DatetimeIndex([])))
+        days = set(sessions(exchange_for(ticker))[eligible])
         common = days if common is None else common & days
     dates = np.array(sorted(common or set()), dtype="M8[ns]")
     rng = np.random.default_rng([seed, len(securities)])
