@@ -176,6 +176,16 @@ class StudyResult:
             self._tests_cache["placebo_dates"] = run_same_date(self, s.placebo, s.placebo_seed)
         return self._tests_cache["placebo_dates"]
 
+    def placebo_size(self) -> pd.DataFrame:
+        """``placebo_size.csv`` (:meth:`eventstudy.placebo.Placebo.size`), computed once.
+
+        Only for a run with a placebo study (:attr:`placebo` not None).
+        """
+        if "placebo_size" not in self._tests_cache:
+            assert self.placebo is not None
+            self._tests_cache["placebo_size"] = self.placebo.size()
+        return self._tests_cache["placebo_size"]
+
     @property
     def events(self) -> pd.DataFrame:
         """The events run, one row per event: their fields and attributes.
@@ -390,7 +400,7 @@ class StudyResult:
             if self.placebo is not None:
                 written["placebo"] = output.write_csv(folder / "placebo.csv", self.placebo.car)
                 written["placebo_size"] = output.write_csv(
-                    folder / "placebo_size.csv", self.placebo.size()
+                    folder / "placebo_size.csv", self.placebo_size()
                 )
             frames = {name: getattr(self, name) for name in export.TABLES if name != "tests"}
             if tests is not None:

@@ -67,15 +67,19 @@ def stars_html(p: object) -> str:
 
 
 def table(
-    header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[bool] | None = None
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: Sequence[bool] | None = None,
+    marked: Sequence[bool] | None = None,
 ) -> str:
-    """An HTML table from already-escaped cells."""
+    """An HTML table from already-escaped cells; ``marked`` rows get ``class=warn``."""
     numeric = numeric or [False] * len(header)
+    marks = iter(marked) if marked is not None else None
     head = "".join(
         f"<th{' class=num' if n else ''}>{h}</th>" for h, n in zip(header, numeric, strict=True)
     )
     body = "".join(
-        "<tr>"
+        ("<tr class=warn>" if marks is not None and next(marks) else "<tr>")
         + "".join(
             f"<td{' class=num' if n else ''}>{c}</td>" for c, n in zip(row, numeric, strict=True)
         )

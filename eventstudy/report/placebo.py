@@ -9,10 +9,11 @@ then not what it says).
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from eventstudy.report.markup import esc, table
 
 if TYPE_CHECKING:
     from eventstudy.results import StudyResult
@@ -22,19 +23,16 @@ SIZE_BAND = (0.02, 0.08)
 MAX_ROWS = 200
 
 
-def _cell(value: object, digits: int = 4, scale: float = 1.0) -> str:
+def _cell(value: object, digits: int = 4) -> str:
     if isinstance(value, float | int) and value == value:
-        return f"{float(value) * scale:.{digits}f}"
-    return "" if value is None or value != value else html.escape(str(value))
+        return f"{float(value):.{digits}f}"
+    return "" if value is None or value != value else esc(value)
 
 
 def _table(frame: pd.DataFrame, highlight: pd.Series | None = None) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for i, row in enumerate(frame.itertuples(index=False)):
-        mark = " class=warn" if highlight is not None and bool(highlight.iloc[i]) else ""
-        rows.append(f"<tr{mark}>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    rows = ([_cell(v) for v in row] for row in frame.itertuples(index=False))
+    marked = None if highlight is None else [bool(x) for x in highlight]
+    return table([esc(c) for c in frame.columns], rows, marked=marked)
 
 
 def placebo_section(result: StudyResult, window: tuple[int, int] = (0, 1)) -> str:
@@ -52,7 +50,7 @@ def placebo_section(result: StudyResult, window: tuple[int, int] = (0, 1)) -> st
             "placebo p": rows.get("car_p_placebo"),
         }
     ).head(MAX_ROWS)
-    size = result.placebo.size()
+    size = result.placebo_size()
     at5 = size[size["level"] == 0.05].reset_index(drop=True)
     outside = (at5["rejection_rate"] < SIZE_BAND[0]) | (at5["rejection_rate"] > SIZE_BAND[1])
     capped = f" (first {MAX_ROWS} of {len(rows)})" if len(rows) > MAX_ROWS else ""
