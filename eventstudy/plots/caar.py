@@ -16,6 +16,7 @@ from eventstudy.plots.style import (
     INK,
     MANY_SECURITIES,
     _axes,
+    _band,
     _event_time_axis,
     _footer,
     _header,
@@ -40,15 +41,8 @@ CATEGORIES = 8
 def _caar_line(ax: Axes, stats: pd.DataFrame) -> None:
     """The CAAR of all pairs in black with its 95% band (cross-sectional s.e.)."""
     day = stats.index.to_numpy()
-    ax.fill_between(
-        day,
-        stats["lower"] * 100,
-        stats["upper"] * 100,
-        color=INK,
-        alpha=0.14,
-        lw=0,
-        label=f"{CONFIDENCE:.0%} band (cross-sectional s.e.)",
-    )
+    band = f"{CONFIDENCE:.0%} band (cross-sectional s.e.)"
+    _band(ax, stats["lower"], stats["upper"], INK, 0.14, band)
     ax.plot(day, stats["mean"] * 100, color=INK, lw=2.2, marker="o", ms=3.5, label="CAAR")
 
 

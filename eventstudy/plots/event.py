@@ -17,6 +17,7 @@ from eventstudy.plots.style import (
     MANY_SECURITIES,
     MUTED,
     _axes,
+    _band,
     _bars,
     _event_ticks,
     _footer,
@@ -141,24 +142,9 @@ def plot_car(result: StudyResult, event_id: str) -> Figure:
 
 def _mean_and_band(ax: Axes, stats: pd.DataFrame, n: int, what: str) -> None:
     day = stats.index.to_numpy()
-    ax.fill_between(
-        day,
-        stats["q10"] * 100,
-        stats["q90"] * 100,
-        color=COLORS[0],
-        alpha=0.12,
-        lw=0,
-        label=f"10-90% range of {n} securities",
-    )
-    ax.fill_between(
-        day,
-        stats["lower"] * 100,
-        stats["upper"] * 100,
-        color=COLORS[0],
-        alpha=0.3,
-        lw=0,
-        label=f"{CONFIDENCE:.0%} band of the mean (cross-sectional s.e.)",
-    )
+    _band(ax, stats["q10"], stats["q90"], COLORS[0], 0.12, f"10-90% range of {n} securities")
+    band = f"{CONFIDENCE:.0%} band of the mean (cross-sectional s.e.)"
+    _band(ax, stats["lower"], stats["upper"], COLORS[0], 0.3, band)
     ax.plot(day, stats["mean"] * 100, color=COLORS[0], lw=2, marker="o", ms=3, label=f"mean {what}")
 
 

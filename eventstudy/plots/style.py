@@ -156,6 +156,21 @@ def _reference_lines(ax: Axes) -> None:
     ax.axhline(0, color=MUTED, lw=0.8, zorder=1)
 
 
+def _band(
+    ax: Axes, lower: pd.Series, upper: pd.Series, color: str, alpha: float, label: str
+) -> None:
+    """Shade between two series of returns indexed by relative day, drawn in %."""
+    ax.fill_between(
+        lower.index.to_numpy(),
+        lower * 100,
+        upper * 100,
+        color=color,
+        alpha=alpha,
+        lw=0,
+        label=label,
+    )
+
+
 def _quarter(inches: float) -> float:
     """Round a size up to a quarter inch, so that the pixel size is exact."""
     return float(np.ceil(inches * 4) / 4)
