@@ -39,7 +39,10 @@ EXTRA_COLUMNS = [
     "p_holm",
     "p_bh",
     "note",
+    "measure",
 ]
+"""Columns after the contract's; ``measure`` names what was tested (``return``; the
+volume, volatility and long-horizon measures add their own rows)."""
 
 
 def check_test_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -192,6 +195,7 @@ def study_tests(
         for _, index in table.groupby(family).groups.items():
             p = table.loc[index, "p_value"].to_numpy(dtype=float)
             table.loc[index, f"p_{method}"] = adjust_pvalues(p, method=method)
+    table["measure"] = "return"
     return table[TEST_COLUMNS + EXTRA_COLUMNS]
 
 
