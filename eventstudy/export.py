@@ -37,7 +37,12 @@ from eventstudy import output
 TABLE_FORMATS = ("csv", "parquet", "xlsx")
 """The formats ``save(tables=...)`` writes; ``csv`` is always among them."""
 TABLES = ("abnormal_returns", "car", "models", "skipped", "tests")
-"""The tables that get a ``.parquet`` copy and a sheet in ``results.xlsx``."""
+"""The tables of every run: each gets a ``.parquet`` copy and a sheet in ``results.xlsx``."""
+OPTIONAL_TABLES = ("placebo", "placebo_size")
+"""Tables of analyses a run has only when asked for
+(:meth:`eventstudy.results.StudyResult.optional_tables`); written like :data:`TABLES`
+when present, and a file of one left by an earlier run that this run does not write
+is removed so the folder never mixes runs."""
 WORKBOOK = "results.xlsx"
 DATE_COLUMNS = frozenset({"day0", "date", "est_start", "est_end"})
 """Columns of ISO dates (``YYYY-MM-DD``) in the tables."""
@@ -88,7 +93,7 @@ def check_formats(tables: Iterable[str]) -> tuple[str, ...]:
 
 
 def stale_files(folder: Path, tables: Iterable[str], formats: Sequence[str]) -> list[Path]:
-    """Typed copies of an earlier run in ``folder`` that this run does not rewrite.
+    """Files of an earlier run in ``folder`` that this run does not rewrite.
 
     Parameters
     ----------
@@ -102,11 +107,15 @@ def stale_files(folder: Path, tables: Iterable[str], formats: Sequence[str]) -> 
     Returns
     -------
     list of Path
-        Existing ``<table>.parquet`` files of :data:`TABLES` not among ``tables`` (or
-        all of them without ``parquet``), and ``results.xlsx`` without ``xlsx``.
+        Existing ``<table>.parquet`` files of :data:`TABLES` and
+        :data:`OPTIONAL_TABLES` not among ``tables`` (or all of them without
+        ``parquet``), ``<table>.csv`` files of :data:`OPTIONAL_TABLES` not among
+        ``tables``, and ``results.xlsx`` without ``xlsx``.
     """
-    kept = set(tables) if "parquet" in formats else set()
-    paths = [folder / f"{name}.parquet" for name in TABLES if name not in kept]
+    names = set(tables)
+    kept = names if "parquet" in formats else set()
+    paths = [folder / f"{name}.parquet" for name in TABLES + OPTIONAL_TABLES if name not in kept]
+    paths += [folder / f"{name}.csv" for name in OPTIONAL_TABLES if name not in names]
     if "xlsx" not in formats:
         paths.append(folder / WORKBOOK)
     return [path for path in paths if path.exists()]

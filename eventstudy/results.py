@@ -8,16 +8,13 @@ as a summary in a terminal or notebook, plots itself, and saves everything with
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from eventstudy import output
 from eventstudy.summary import (
     SUMMARY_ROWS,
     SUMMARY_SKIPPED,
@@ -186,6 +183,19 @@ class StudyResult:
             self._tests_cache["placebo_size"] = self.placebo.size()
         return self._tests_cache["placebo_size"]
 
+    def optional_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables of the optional analyses this run has, by file name (no suffix).
+
+        ``placebo`` and ``placebo_size`` with a placebo study; see
+        :data:`eventstudy.export.OPTIONAL_TABLES` for every name. :meth:`save` writes
+        each as ``<name>.csv`` (and Parquet / Excel on request).
+        """
+        tables: dict[str, pd.DataFrame] = {}
+        if self.placebo is not None:
+            tables["placebo"] = self.placebo.car
+            tables["placebo_size"] = self.placebo_size()
+        return tables
+
     @property
     def events(self) -> pd.DataFrame:
         """The events run, one row per event: their fields and attributes.
@@ -261,47 +271,13 @@ class StudyResult:
         return figure(self, kind, event_id, **options)
 
     def manifest(self) -> dict[str, Any]:
-        """What was run, on which data, with which software: ``manifest.json``."""
-        packages = {}
-        for name in (
-            "eventstudy",
-            "numpy",
-            "pandas",
-            "scipy",
-            "exchange-calendars",
-            "pydantic",
-            "matplotlib",
-        ):
-            try:
-                packages[name] = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                packages[name] = None
-        return {
-            "package": "eventstudy",
-            "version": packages["eventstudy"],
-            "synthetic": self.synthetic,
-            "warning": SYNTHETIC_NOTE if self.synthetic else None,
-            "started": self.started.isoformat(timespec="seconds"),
-            "finished": self.finished.isoformat(timespec="seconds"),
-            "events_file": str(self.study.path) if self.study.path else None,
-            "events_run": self.event_ids,
-            "config": self.study.model_dump(mode="json"),
-            "data": {
-                "source": self.prices.source,
-                "synthetic": self.synthetic,
-                "tickers": {t: p.to_dict() for t, p in sorted(self.prices.provenance.items())},
-                "off_session": {
-                    t: rows.to_dict() for t, rows in sorted(self.prices.off_session.items())
-                },
-            },
-            "alignment": [a.to_dict() for a in self.alignments],
-            "counts": {
-                "pairs": len(self.alignments),
-                "estimated": len(self.models),
-                "skipped": len(self.skipped),
-            },
-            "environment": {"python": platform.python_version(), "packages": packages},
-        }
+        """What was run, on which data, with which software: ``manifest.json``.
+
+        See :func:`eventstudy.saving.manifest`.
+        """
+        from eventstudy.saving import manifest
+
+        return manifest(self)
 
     def save(
         self,
@@ -315,104 +291,16 @@ class StudyResult:
     ) -> dict[str, Path]:
         """Write the output contract into ``out/<study-name>/``.
 
-        Parameters
-        ----------
-        out
-            Parent folder (default ``outputs``); the study's files go in a sub-folder
-            named after ``study.name``.
-        plots
-            Also draw the study figures (``caar``, ``caar_category``,
-            ``car_distribution``, ``heatmap``, ``timeline``) and ``<event_id>/car`` and
-            ``<event_id>/ar`` per event, in worker processes (one per CPU, see
-            :class:`eventstudy.plots.FigureJob`) while the tables are written.
-        figures
-            Which events get figures: ``"auto"`` (every event up to 40, else the 40
-            with the smallest CAR p; every event named in the run), ``"all"``,
-            ``"none"`` (study figures only) or a number of events; see
-            :func:`eventstudy.selection.figure_events`.
-        formats
-            Figure formats: ``"png"`` and/or ``"svg"``.
-        progress
-            Called as ``progress(figure_name, done, total)`` after each figure.
-        tables
-            Table formats: ``"csv"`` (always) and ``"parquet"`` (``<table>.parquet``
-            beside each CSV, typed columns) and/or ``"xlsx"`` (``results.xlsx``, one
-            sheet per table); see :mod:`eventstudy.export`.
-
-        Returns
-        -------
-        dict
-            File role (``"car"``, ``"manifest"``, ``"report"``, ``"caar.png"``,
-            ``"<event_id>/car.png"`` ...) to path. Every file is written atomically;
-            ``report.html`` embeds the figures and is written even without them.
-            Figure files of an earlier run into the same folder that this run does not
-            redraw are removed (only the names this toolkit writes), so the folder
-            never mixes runs.
+        See :func:`eventstudy.saving.save` for the parameters and what is written.
         """
-        from concurrent.futures import ThreadPoolExecutor
-        from contextlib import nullcontext
+        from eventstudy.saving import save
 
-        from eventstudy import export
-        from eventstudy.plots import FigureJob, Figures, check_figures, stale_figures
-        from eventstudy.report import write_report
-
-        tables = export.check_formats(tables)
-        figures = check_figures(figures)
-        folder = Path(out) / self.study.study.name
-        # manifest.json is removed first and written last: a folder holding one is one
-        # complete run; after an interrupted re-run every file is still complete (old or
-        # new, each replaced atomically) but there is no manifest until a run completes.
-        (folder / "manifest.json").unlink(missing_ok=True)
-        # The figures are drawn in worker processes while the tables are written and
-        # the tests computed here; they are written once those are done.
-        with (
-            FigureJob(self, folder, formats=tuple(formats), figures=figures)
-            if plots
-            else nullcontext() as job,
-            ThreadPoolExecutor(max_workers=1) as background,
-        ):
-            # Figures of an earlier run that this one does not redraw (other events,
-            # another format, --no-plots) would not match the new tables: removed.
-            for path in stale_figures(self, folder, tuple(formats) if plots else None, figures):
-                path.unlink(missing_ok=True)
-                if path.parent != folder and not any(path.parent.iterdir()):
-                    path.parent.rmdir()
-            # tests.csv is computed in a thread while the other tables are written
-            tests = background.submit(self.tests) if self.test_names else None
-            written = {
-                "abnormal_returns": output.write_csv(
-                    folder / "abnormal_returns.csv", self.abnormal_returns
-                ),
-                "car": output.write_csv(folder / "car.csv", self.car),
-                "models": output.write_csv(folder / "models.csv", self.models),
-                "skipped": output.write_csv(folder / "skipped.csv", self.skipped),
-                "summary": output.write_text(
-                    folder / "summary.txt", self.summary().as_text() + "\n"
-                ),
-            }
-            if tests is not None:
-                written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
-                same_date = self.placebo_dates()
-                if same_date is not None:
-                    written["placebo_tests"] = output.write_csv(
-                        folder / "placebo_tests.csv", same_date.table()
-                    )
-            if self.placebo is not None:
-                written["placebo"] = output.write_csv(folder / "placebo.csv", self.placebo.car)
-                written["placebo_size"] = output.write_csv(
-                    folder / "placebo_size.csv", self.placebo_size()
-                )
-            frames = {name: getattr(self, name) for name in export.TABLES if name != "tests"}
-            if tests is not None:
-                frames["tests"] = tests.result()
-            for path in export.stale_files(folder, frames, tables):
-                path.unlink()
-            notes = [SYNTHETIC_NOTE] if self.synthetic else []
-            written.update(export.write_tables(folder, frames, tables, notes))
-            drawn = job.finish(progress) if job is not None else Figures()
-        written.update(drawn.paths)
-        written["report"] = write_report(self, folder / "report.html", drawn.images)
-        written["manifest"] = output.write_json(
-            folder / "manifest.json", self.manifest() | {"table_formats": list(tables)}
+        return save(
+            self,
+            out,
+            plots=plots,
+            figures=figures,
+            formats=formats,
+            progress=progress,
+            tables=tables,
         )
-        return written

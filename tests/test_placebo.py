@@ -170,3 +170,18 @@ def test_placebo_dates_come_from_earlier_history_not_the_study_prices(
     assert result.manifest()["data"] == plain.manifest()["data"]
     assert result.placebo.prices.adj_close.index[0] < plain.prices.adj_close.index[0]
     assert result.placebo.drawn["eligible"].iloc[0] > 40
+
+
+def test_a_rerun_without_placebo_removes_the_placebo_tables(
+    result: es.StudyResult, prices: pd.DataFrame, tmp_path: Path
+) -> None:
+    written = result.save(tmp_path, plots=False, tables=("csv", "parquet"))
+    folder = written["car"].parent
+    for name in ("placebo", "placebo_size"):
+        assert (folder / f"{name}.csv").exists() and (folder / f"{name}.parquet").exists()
+    plain = study().run(source=FrameSource(prices), tests="none")
+    plain.save(tmp_path, plots=False, tables=("csv", "parquet"))
+    for name in ("placebo", "placebo_size"):
+        assert not (folder / f"{name}.csv").exists()
+        assert not (folder / f"{name}.parquet").exists()
+    assert (folder / "car.parquet").exists()
