@@ -14,6 +14,28 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from eventstudy.cli_options import (
+    BenchmarkOption,
+    EngineOption,
+    EventOption,
+    FiguresOption,
+    JsonOutputOption,
+    MeasuresOption,
+    ModelOption,
+    NameOption,
+    OutOption,
+    ParquetOption,
+    PlaceboOption,
+    PlotsOption,
+    PricesOption,
+    QuietOption,
+    SchedulerOption,
+    SecuritiesOption,
+    SourceOption,
+    SvgOption,
+    TestsOption,
+    XlsxOption,
+)
 from eventstudy.console import (
     USER_ERROR,
     describe,
@@ -64,124 +86,28 @@ Offline = Annotated[
 @app.command()
 def run(
     events_file: EventsFile = Path("events.yaml"),
-    event: Annotated[
-        list[str] | None,
-        typer.Option("--event", "-e", help="Run only this event id (repeatable)."),
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            help="Price source: yahoo (cached), csv (--prices) or demo (synthetic). "
-            "Default: csv with --prices, else yahoo.",
-            show_default=False,
-        ),
-    ] = None,
-    prices: Annotated[
-        Path | None,
-        typer.Option(
-            help="Your prices: a wide or long CSV, or a folder of TICKER.csv (the csv source)."
-        ),
-    ] = None,
-    out: Annotated[
-        Path, typer.Option(help="Output folder; results go in OUT/<study-name>/.")
-    ] = Path("outputs"),
-    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the figures.")] = True,
-    figures: Annotated[
-        str,
-        typer.Option(
-            "--figures",
-            help="Which events get their own figures: auto (all up to 40, else the 40 "
-            "smallest CAR p; every --event), all, none or a number.",
-        ),
-    ] = "auto",
-    svg: Annotated[
-        bool, typer.Option("--svg", help="Also write every figure as SVG (next to the PNG).")
-    ] = False,
-    parquet: Annotated[
-        bool,
-        typer.Option("--parquet", help="Also write every table as <table>.parquet (typed)."),
-    ] = False,
-    xlsx: Annotated[
-        bool,
-        typer.Option("--xlsx", help="Also write results.xlsx, one sheet per table (typed)."),
-    ] = False,
+    event: EventOption = None,
+    source: SourceOption = None,
+    prices: PricesOption = None,
+    out: OutOption = Path("outputs"),
+    plots: PlotsOption = True,
+    figures: FiguresOption = "auto",
+    svg: SvgOption = False,
+    parquet: ParquetOption = False,
+    xlsx: XlsxOption = False,
     offline: Offline = False,
     cache_dir: CacheDir = None,
-    tests: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tests",
-            help="Tests for tests.csv, comma-separated or repeated (e.g. cs_t,kp_bmp_t,"
-            "bootstrap), 'all' or 'none'; default: the standard set.",
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="Normal-return model for every event: constant-mean, market-adjusted, "
-            "market, factor, scholes-williams or dimson (default: as in the events file)."
-        ),
-    ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            help="Where the models are fitted: local (this process) or dask (partitions "
-            "of pairs on a dask.distributed cluster; needs eventstudy\\[dask])."
-        ),
-    ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="With --engine dask: the scheduler address (tcp://host:8786); "
-            "default a local cluster.",
-            show_default=False,
-        ),
-    ] = None,
-    benchmark: Annotated[
-        str | None,
-        typer.Option(
-            help="Market proxy for every security (default: as in the events file, else SPY).",
-            show_default=False,
-        ),
-    ] = None,
-    securities: Annotated[
-        str | None,
-        typer.Option(
-            help="Default securities, comma-separated (e.g. BABA,3690.HK,NVDA), for every "
-            "event that names none of its own (default: as in the events file).",
-            show_default=False,
-        ),
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option(
-            help="Study name, the output folder's name (default: as in the events file, "
-            "or the events table's file name).",
-            show_default=False,
-        ),
-    ] = None,
-    placebo: Annotated[
-        int | None,
-        typer.Option(
-            "--placebo",
-            min=1,
-            help="Placebo study: N random day 0s per security (--placebo alone: 500), "
-            "run like the study; writes placebo.csv, placebo_size.csv and car.csv "
-            "car_p_placebo (default: the events file's placebo key, else off).",
-            show_default=False,
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing but errors (no warnings).")
-    ] = False,
-    json_output: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="Print one JSON document on stdout instead of the summary: the output "
-            "folder, the files written, counts and the CAR[0,+1] rows.",
-        ),
-    ] = False,
+    tests: TestsOption = None,
+    model: ModelOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    benchmark: BenchmarkOption = None,
+    securities: SecuritiesOption = None,
+    name: NameOption = None,
+    placebo: PlaceboOption = None,
+    measures: MeasuresOption = None,
+    quiet: QuietOption = False,
+    json_output: JsonOutputOption = False,
 ) -> None:
     """Run the study (all events, or those given with --event) and write the results.
 
@@ -209,6 +135,8 @@ def run(
         }
         if securities is not None:
             essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
+        if measures is not None:
+            essentials["measures"] = [m.strip() for m in measures.split(",") if m.strip()]
         study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
         if model is not None:
             study = study.with_model(model)

@@ -44,6 +44,7 @@ ModelName = Literal[
     "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson"
 ]
 EventRole = Literal["study", "confounder"]
+MeasureName = Literal["return", "volume", "volatility"]
 NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
 
 
@@ -142,6 +143,21 @@ class StudySettings(BaseModel):
         description="Placebo day 0s per security (eventstudy.placebo); default off.",
     )
     placebo_seed: int = Field(default=0, description="Seed of the placebo draws.")
+    measures: list[MeasureName] = Field(
+        default_factory=lambda: ["return"],
+        min_length=1,
+        description="What is measured around each event: return (always, added when "
+        "not listed), volume (abnormal trading volume), volatility (Beaver's U).",
+    )
+
+    @field_validator("measures")
+    @classmethod
+    def _measures_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({m for m in value if value.count(m) > 1})
+        if twice:
+            raise ValueError(f"measure {', '.join(twice)} is listed twice")
+        # every other measure builds on the return model: return is always measured
+        return value if "return" in value else ["return", *value]
 
     @model_validator(mode="after")
     def _windows_fit(self) -> StudySettings:

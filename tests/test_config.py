@@ -499,3 +499,17 @@ def test_window_boundaries_that_are_valid() -> None:
     s = parse_study(raw, "edges.yaml").settings
     assert s.min_estimation_returns == 20
     assert s.car_windows == [(-10, 10), (0, 0), (10, 10)]
+
+
+def test_measures_always_include_return_and_are_listed_once() -> None:
+    def settings(measures: list[str]) -> list[str]:
+        study = {"name": "m", "securities": ["A"], "measures": measures}
+        raw = {"study": study, "events": [{"id": "a", "date": "2024-01-02", "title": "a"}]}
+        return parse_study(raw).study.measures
+
+    assert settings(["volume"]) == ["return", "volume"]
+    assert settings(["return", "volatility"]) == ["return", "volatility"]
+    with pytest.raises(ConfigError, match="measure volume is listed twice"):
+        settings(["volume", "volume"])
+    with pytest.raises(ConfigError, match="measures"):
+        settings(["price"])
