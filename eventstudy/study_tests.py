@@ -11,7 +11,7 @@ columns ``group, window_start, window_end, test, statistic, p_value, n`` the tab
 ``valid_under_clustering`` (the test stays valid when they do), ``p_holm`` and
 ``p_bh`` (Holm and Benjamini-Hochberg adjusted p-values; the family is every row of
 the same test and group kind — e.g. all ``event:`` rows of ``cs_t`` over all windows),
-and ``note``.
+``note``, ``measure`` and ``n_pos`` / ``n_neg`` (pairs with a positive / negative CAR).
 """
 
 from __future__ import annotations
@@ -40,9 +40,13 @@ EXTRA_COLUMNS = [
     "p_bh",
     "note",
     "measure",
+    "n_pos",
+    "n_neg",
 ]
 """Columns after the contract's; ``measure`` names what was tested (``return``; the
-volume, volatility and long-horizon measures add their own rows)."""
+volume, volatility and long-horizon measures add their own rows); ``n_pos`` and
+``n_neg`` count the group's pairs with a positive and a negative CAR over the window
+(:func:`signs`)."""
 
 
 def check_test_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -199,6 +203,24 @@ def study_tests(
     return table[TEST_COLUMNS + EXTRA_COLUMNS]
 
 
+def signs(values: np.ndarray) -> tuple[int, int]:
+    """How many of ``values`` (one per pair: CARs, CAVs, BHARs ...) are > 0 and < 0.
+
+    Missing values count as neither; a value of exactly 0 neither.
+    """
+    return int(np.sum(values > 0)), int(np.sum(values < 0))
+
+
+def _window_cars(panel: EventPanel, window: tuple[int, int]) -> np.ndarray:
+    """Each pair's CAR over ``window`` as in ``car.csv`` (NaN: no AR in the window)."""
+    cols = (panel.rel_days >= window[0]) & (panel.rel_days <= window[1])
+    ar = panel.ar[:, cols]
+    present = ~np.isnan(ar)
+    car = np.where(present, ar, 0.0).sum(axis=1)
+    car[~present.any(axis=1)] = np.nan
+    return car
+
+
 def _run_groups(
     result: StudyResult, panel: EventPanel, names: tuple[str, ...], *, n_boot: int, seed: int
 ) -> pd.DataFrame:
@@ -210,6 +232,7 @@ def _run_groups(
         clustered = clustering_present(sub)
         rows = []
         for window in result.study.study.car_windows:
+            n_pos, n_neg = signs(_window_cars(sub, tuple(window)))
             for r in run_tests(sub, tuple(window), names, n_boot=n_boot, seed=seed):
                 rows.append({
                     "group": group,
@@ -224,6 +247,8 @@ def _run_groups(
                     "clustered": clustered,
                     "valid_under_clustering": r.valid_under_clustering,
                     "note": r.note,
+                    "n_pos": n_pos,
+                    "n_neg": n_neg,
                 })  # fmt: skip
         return rows
 

@@ -122,3 +122,22 @@ def test_groups_run_in_threads_give_the_sequential_table(monkeypatch):
     sequential = study.run(source="demo", event_ids=PICK).tests()
     pd.testing.assert_frame_equal(threaded, sequential, check_exact=True)
     assert set(threaded["test"]) == set(DEFAULT_TESTS)
+
+
+def test_n_pos_and_n_neg_count_the_groups_cars_in_car_csv(result):
+    table = result.tests()
+    car = result.car
+    for (group, start, end), rows in table.groupby(["group", "window_start", "window_end"]):
+        kind, _, name = group.partition(":")
+        window = car[(car["window_start"] == start) & (car["window_end"] == end)]
+        if kind == "event":
+            window = window[window["event_id"] == name]
+        elif kind == "ticker":
+            window = window[window["ticker"] == name]
+        elif kind == "category":
+            ids = [e for e in result.event_ids if result.study.event(e).category == name]
+            window = window[window["event_id"].isin(ids)]
+        assert (rows["n_pos"] == (window["car"] > 0).sum()).all(), group
+        assert (rows["n_neg"] == (window["car"] < 0).sum()).all(), group
+    assert table["n_pos"].sum() > 0 and table["n_neg"].sum() > 0
+    assert table["measure"].eq("return").all()
