@@ -29,6 +29,7 @@ from eventstudy.cli_options import (
     PlotsOption,
     PricesOption,
     QuietOption,
+    RegressOption,
     SchedulerOption,
     SecuritiesOption,
     SourceOption,
@@ -46,7 +47,7 @@ from eventstudy.console import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from eventstudy.config import Study
 
 app = typer.Typer(
     name="eventstudy",
@@ -106,6 +107,7 @@ def run(
     name: NameOption = None,
     placebo: PlaceboOption = None,
     measures: MeasuresOption = None,
+    regress: RegressOption = None,
     quiet: QuietOption = False,
     json_output: JsonOutputOption = False,
 ) -> None:
@@ -140,6 +142,8 @@ def run(
         study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
         if model is not None:
             study = study.with_model(model)
+        if regress:
+            study = with_regressions(study, regress)
         yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
         with progress_bar(yahoo and not (quiet or json_output)) as progress:
             result = study.run(
@@ -291,6 +295,22 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
     if study.events_table:
         kept = ", ".join(study.event_attributes) or "none"
         typer.echo(f"events from {study.events_table}; columns kept as attributes: {kept}")
+
+
+def with_regressions(study: Study, formulas: list[str]) -> Study:
+    """``study`` with the ``--regress`` formulas added to its ``regressions`` (CAR[0,+1])."""
+    from pydantic import ValidationError
+
+    from eventstudy.errors import ConfigError
+    from eventstudy.settings import StudySettings, problems_from
+
+    raw = study.study.model_dump() | {"regressions": [*study.study.regressions, *formulas]}
+    try:
+        settings = StudySettings.model_validate(raw)
+    except ValidationError as exc:
+        problems = problems_from(exc, {"study": raw}, "--regress")
+        raise ConfigError(problems) from None
+    return study.model_copy(update={"study": settings})
 
 
 PLACEBO_DEFAULT = "500"

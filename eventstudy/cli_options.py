@@ -148,3 +148,14 @@ MeasuresOption = Annotated[
         show_default=False,
     ),
 ]
+
+RegressOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--regress",
+        help="Second-stage regression of CAR[0,+1], e.g. \"car ~ beta + C(category)\" "
+        "(repeatable; HC1 covariance; adds to the events file's regressions key); "
+        "writes regression.csv.",
+        show_default=False,
+    ),
+]

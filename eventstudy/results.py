@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from eventstudy.estimation import Estimates
     from eventstudy.placebo import Placebo
     from eventstudy.placebo_dates import SameDatePlacebo
+    from eventstudy.regression import RegressionResult
 
 AR_COLUMNS = [
     "event_id",
@@ -183,10 +184,50 @@ class StudyResult:
             self._tests_cache["placebo_size"] = self.placebo.size()
         return self._tests_cache["placebo_size"]
 
+    def characteristics(self) -> pd.DataFrame | None:
+        """The study's ``characteristics`` file (:mod:`eventstudy.regression_data`), or None."""
+        path = self.study.study.characteristics
+        if path is None:
+            return None
+        if "characteristics" not in self._tests_cache:
+            from eventstudy.regression_data import load_characteristics
+
+            base = self.study.path.parent if self.study.path else None
+            self._tests_cache["characteristics"] = load_characteristics(path, base)
+        return self._tests_cache["characteristics"]
+
+    def regress(
+        self,
+        formula: str,
+        window: tuple[int, int] = (0, 1),
+        cov: str = "HC1",
+        weights: str | None = None,
+        data: pd.DataFrame | None = None,
+        placebo: bool = False,
+    ) -> RegressionResult:
+        """Regress one window's CARs on characteristics (:func:`eventstudy.regression.regress`).
+
+        ``result.regress("car ~ beta + C(category)", window=(0, 1), cov="cluster:day0")``;
+        ``data`` is a characteristics table (default: the study's ``characteristics``).
+        """
+        from eventstudy.regression import regress
+
+        return regress(self, formula, window, cov, weights, data, placebo)
+
+    def regressions(self) -> list[RegressionResult]:
+        """The study's ``regressions`` (events file and ``--regress``), fitted once."""
+        if "regressions" not in self._tests_cache:
+            self._tests_cache["regressions"] = [
+                self.regress(r.formula, r.window, r.cov, r.weights, placebo=r.placebo)
+                for r in self.study.study.regressions
+            ]
+        return self._tests_cache["regressions"]
+
     def optional_tables(self) -> dict[str, pd.DataFrame]:
         """The tables of the optional analyses this run has, by file name (no suffix).
 
-        ``placebo`` and ``placebo_size`` with a placebo study; see
+        ``placebo`` and ``placebo_size`` with a placebo study, ``regression`` with
+        second-stage regressions; see
         :data:`eventstudy.export.OPTIONAL_TABLES` for every name. :meth:`save` writes
         each as ``<name>.csv`` (and Parquet / Excel on request).
         """
@@ -194,6 +235,11 @@ class StudyResult:
         if self.placebo is not None:
             tables["placebo"] = self.placebo.car
             tables["placebo_size"] = self.placebo_size()
+        if self.study.study.regressions:
+            from eventstudy.regression import REGRESSION_COLUMNS
+
+            frames = [r.to_frame() for r in self.regressions()]
+            tables["regression"] = pd.concat(frames, ignore_index=True)[REGRESSION_COLUMNS]
         return tables
 
     @property

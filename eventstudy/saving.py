@@ -34,6 +34,7 @@ def manifest(result: StudyResult) -> dict[str, Any]:
         "exchange-calendars",
         "pydantic",
         "matplotlib",
+        "statsmodels",
     ):
         try:
             packages[name] = metadata.version(name)

@@ -103,6 +103,30 @@ ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 Window = Annotated[tuple[int, int], AfterValidator(_window)]
 
 
+def _formula(value: str) -> str:
+    lhs, tilde, rhs = value.partition("~")
+    if not tilde or not lhs.strip() or not rhs.strip() or "~" in rhs:
+        raise ValueError(f"'{value}' is not a formula 'car ~ x + C(category)'")
+    return value
+
+
+class RegressionSpec(BaseModel):
+    """One entry of ``study.regressions`` (:func:`eventstudy.regression.regress`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    formula: Annotated[str, AfterValidator(_formula)]
+    window: Window = (0, 1)
+    cov: Literal["nonrobust", "HC1", "cluster:day0", "cluster:ticker"] = "HC1"
+    weights: Literal["inverse-variance"] | None = None
+    placebo: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_formula(cls, value: Any) -> Any:
+        return {"formula": value} if isinstance(value, str) else value
+
+
 class StudySettings(BaseModel):
     """The ``study:`` block: what to measure for every event and how."""
 
@@ -150,6 +174,17 @@ class StudySettings(BaseModel):
         "not listed), volume (abnormal trading volume), volatility (Beaver's U).",
     )
 
+    regressions: list[RegressionSpec] = Field(
+        default_factory=list,
+        description="Second-stage regressions of CARs: formulas, or mappings with formula, "
+        "window, cov, weights, placebo (eventstudy.regression).",
+    )
+    characteristics: str | None = Field(
+        default=None,
+        description="CSV of characteristics for the regressions: ticker [, event_id | "
+        "date], variables (relative to the events file).",
+    )
+
     @field_validator("measures")
     @classmethod
     def _measures_once(cls, value: list[str]) -> list[str]:
@@ -176,6 +211,13 @@ class StudySettings(BaseModel):
         for w in self.car_windows:
             if w[0] < evt[0] or w[1] > evt[1]:
                 raise ValueError(f"car window {list(w)} lies outside event_window {list(evt)}")
+        windows = {tuple(w) for w in self.car_windows}
+        for spec in self.regressions:
+            if tuple(spec.window) not in windows:
+                raise ValueError(
+                    f"regression '{spec.formula}': window {list(spec.window)} is not one of "
+                    "car_windows"
+                )
         return self
 
 

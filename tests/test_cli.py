@@ -78,6 +78,7 @@ CONTRACT = {
     "skipped.csv": ["event_id", "ticker", "reason"],
 }
 TOP_FILES = {*CONTRACT, "manifest.json", "summary.txt", "report.html", "tests.csv"}
+DEMO_FILES = TOP_FILES | {"regression.csv"}  # events.yaml has a regression
 STUDY_FIGURES = {f"{kind}.png" for kind in ("caar", "caar_category", "car_distribution")} | {
     "heatmap.png",
     "timeline.png",
@@ -211,8 +212,8 @@ def test_demo_run_succeeds_and_says_synthetic(demo_run: Run) -> None:
 def test_demo_run_writes_the_contract_files(demo_run: Run) -> None:
     assert sorted(p.name for p in demo_run.out.iterdir()) == [STUDY_NAME]
     top = {p.name for p in demo_run.folder.iterdir() if p.is_file()}
-    assert top == TOP_FILES | STUDY_FIGURES
-    for name in TOP_FILES | STUDY_FIGURES:
+    assert top == DEMO_FILES | STUDY_FIGURES
+    for name in DEMO_FILES | STUDY_FIGURES:
         assert (demo_run.folder / name).stat().st_size > 0, name
 
 
@@ -386,7 +387,7 @@ def test_event_subset_without_plots(tmp_path: Path, demo_run: Run) -> None:
     )
     assert result.exit_code == 0, result.output
     folder = out / STUDY_NAME
-    assert {p.name for p in folder.iterdir()} == TOP_FILES
+    assert {p.name for p in folder.iterdir()} == DEMO_FILES
     assert list(out.rglob("*.png")) == []
     assert tmp_files(out) == []
 

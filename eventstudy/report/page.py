@@ -17,6 +17,7 @@ from eventstudy.report.events import event_sections, events_note
 from eventstudy.report.figures import Embedder, Images, section_events
 from eventstudy.report.markup import DASH, count, esc, window
 from eventstudy.report.placebo import placebo_section
+from eventstudy.report.regressions import regressions_section
 from eventstudy.report.tables import car_table, default_window, tests_frame, tests_section
 from eventstudy.report.warnings import warnings_list
 from eventstudy.results import SYNTHETIC_NOTE
@@ -70,6 +71,12 @@ TABLES = {
     "skipped": "one row per pair that could not be estimated, with the reason",
 }
 """The tables of the output contract the report links to, with what a row is."""
+OPTIONAL = {
+    "placebo": "one row per placebo pair x CAR window",
+    "placebo_size": "rejection rates of the per-pair tests on placebo days",
+    "regression": "one row per regression x term",
+}
+"""What a row is in each optional table (:meth:`StudyResult.optional_tables`)."""
 
 
 def data_files(result: StudyResult, folder: Path | None = None) -> list[tuple[str, str]]:
@@ -84,11 +91,13 @@ def data_files(result: StudyResult, folder: Path | None = None) -> list[tuple[st
         for name, what in TABLES.items()
         if name != "tests" or tests_frame(result) is not None
     ]
+    optional = list(result.optional_tables())
+    files += [(f"{name}.csv", OPTIONAL.get(name, "")) for name in optional]
     files.append(("manifest.json", "the run: configuration, data provenance, every day 0"))
     if folder is not None:
         files += [
             (f"{name}.parquet", f"{name}.csv as Parquet")
-            for name in TABLES
+            for name in [*TABLES, *optional]
             if (folder / f"{name}.parquet").is_file()
         ]
         if (folder / "results.xlsx").is_file():
@@ -224,6 +233,7 @@ cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard e
 {car_table(result.car_window(*shown), linked=linked)}</section>
 <section id=tests><h2>Cross-sectional tests</h2>{tests_html}</section>
 {placebo_section(result)}
+{regressions_section(result)}
 <section id=cars><h2>All CARs</h2>
 <details><summary>Every event, security and window ({count(len(result.car))} rows)</summary>
 {car_table(result.car, linked=linked)}</details></section>
