@@ -153,7 +153,7 @@ RegressOption = Annotated[
     list[str] | None,
     typer.Option(
         "--regress",
-        help="Second-stage regression of CAR[0,+1], e.g. \"car ~ beta + C(category)\" "
+        help='Second-stage regression of CAR[0,+1], e.g. "car ~ beta + C(category)" '
         "(repeatable; HC1 covariance; adds to the events file's regressions key); "
         "writes regression.csv.",
         show_default=False,

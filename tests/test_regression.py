@@ -141,7 +141,8 @@ def test_characteristics_in_force_at_day0(firm_result):
     assert mine["size_usd"].tolist() == [2.0]  # the last row on or before day 0
     assert len(frame) == len(car) and list(frame["event_id"]) == list(car["event_id"])
     with pytest.warns(RowsDroppedWarning, match="pairs left out"):
-        reg = firm_result.regress("car ~ v", data=pd.DataFrame({"ticker": FIRMS[:10], "v": range(10)}))
+        partial = pd.DataFrame({"ticker": FIRMS[:10], "v": range(10)})
+        reg = firm_result.regress("car ~ v", data=partial)
     assert reg.model_result.nobs == 40
 
 
@@ -157,7 +158,7 @@ def test_characteristics_file_from_the_study(firm_study, tmp_path):
 
 
 def test_user_mistakes_are_named(firm_result, tmp_path):
-    with pytest.raises(EventStudyError, match="cannot fit 'car ~ nosuch'.*variables: event_id"):
+    with pytest.raises(EventStudyError, match=r"cannot fit 'car ~ nosuch'.*variables: event_id"):
         firm_result.regress("car ~ nosuch")
     with pytest.raises(EventStudyError, match="unknown covariance 'HC9'"):
         firm_result.regress("car ~ x", cov="HC9")
