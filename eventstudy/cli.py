@@ -16,6 +16,7 @@ import typer
 
 from eventstudy.cli_options import (
     BenchmarkOption,
+    BharOption,
     EngineOption,
     EventOption,
     FiguresOption,
@@ -108,6 +109,7 @@ def run(
     placebo: PlaceboOption = None,
     measures: MeasuresOption = None,
     regress: RegressOption = None,
+    bhar: BharOption = None,
     quiet: QuietOption = False,
     json_output: JsonOutputOption = False,
 ) -> None:
@@ -139,6 +141,8 @@ def run(
             essentials["securities"] = [t.strip() for t in securities.split(",") if t.strip()]
         if measures is not None:
             essentials["measures"] = [m.strip() for m in measures.split(",") if m.strip()]
+        if bhar:
+            essentials["bhar_windows"] = [bhar_window(w) for w in bhar]
         study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
         if model is not None:
             study = study.with_model(model)
@@ -295,6 +299,20 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
     if study.events_table:
         kept = ", ".join(study.event_attributes) or "none"
         typer.echo(f"events from {study.events_table}; columns kept as attributes: {kept}")
+
+
+def bhar_window(text: str) -> list[int]:
+    """``--bhar 0,250`` as ``[0, 250]``; anything else is a user error naming the option."""
+    from eventstudy.errors import EventStudyError
+
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        start, end = (int(p) for p in parts)
+    except ValueError:
+        raise EventStudyError(
+            f"'{text}' is not a window START,END in sessions (e.g. 0,250)", field="--bhar"
+        ) from None
+    return [start, end]
 
 
 def with_regressions(study: Study, formulas: list[str]) -> Study:

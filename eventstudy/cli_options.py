@@ -159,3 +159,14 @@ RegressOption = Annotated[
         show_default=False,
     ),
 ]
+
+BharOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--bhar",
+        help="Long-horizon window in sessions from day 0, e.g. 0,250 (repeatable): BHARs "
+        "(bhar.csv), their tests and calendar-time portfolios (default: the events file's "
+        "bhar_windows key, else none).",
+        show_default=False,
+    ),
+]

@@ -13,7 +13,7 @@ exchange's sessions for all its dates at once, anything else by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -195,10 +195,12 @@ def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
     # one more session for the first return, and padding for lead/lag betas
     first = settings.estimation_window[0] - 1 - LAG_PAD
     last = settings.event_window[1]
+    reach = max([last, *(w[1] for w in settings.bhar_windows)])  # long horizons: prices only
     exchange = np.array([p.alignment.exchange for p in pairs], dtype=object)
     day0 = np.array([p.alignment.day0.to_datetime64() for p in pairs], dtype="M8[ns]")
     start_at = np.full(len(pairs), np.datetime64("NaT"), dtype="M8[ns]")
     end_at = start_at.copy()
+    reach_at = start_at.copy()
     for mic in dict.fromkeys(exchange):
         rows = np.flatnonzero(exchange == mic)
         grid = sessions(mic).to_numpy(dtype="M8[ns]")
@@ -206,6 +208,7 @@ def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
         inside = (pos + first >= 0) & (pos + last < len(grid))
         start_at[rows[inside]] = grid[pos[inside] + first]
         end_at[rows[inside]] = grid[pos[inside] + last]
+        reach_at[rows[inside]] = grid[np.minimum(pos[inside] + reach, len(grid) - 1)]
     fits = ~np.isnat(start_at)
     reason = "estimation or event window runs past the exchange calendar"
     skipped = [(pairs[i].event_id, pairs[i].ticker, reason) for i in np.flatnonzero(~fits)]
@@ -215,7 +218,16 @@ def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
     spans = list(zip(kept, starts, ends, strict=True))
     if not spans:
         return PricePlan(spans, skipped, [], date.min, date.min)
-    tickers = sorted({p.ticker for p in kept} | {p.benchmark for p in kept} | set(settings.factors))
+    long_benchmark = settings.bhar_benchmark if settings.bhar_windows else None
+    tickers = sorted(
+        {p.ticker for p in kept}
+        | {p.benchmark for p in kept}
+        | set(settings.factors)
+        | ({long_benchmark} if long_benchmark else set())
+    )
     start = start_at[fits].min().astype("M8[D]").item() - _PAD
     end = end_at[fits].max().astype("M8[D]").item() + _PAD
+    if reach > last:  # long-horizon windows: prices up to their end, never past today
+        long_end = reach_at[fits].max().astype("M8[D]").item() + _PAD
+        end = max(end, min(long_end, datetime.now(UTC).date()))
     return PricePlan(spans, skipped, tickers, start, end)

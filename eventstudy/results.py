@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from eventstudy.config import Study
     from eventstudy.data.base import PriceTable
     from eventstudy.estimation import Estimates
+    from eventstudy.long_horizon import LongHorizon
     from eventstudy.placebo import Placebo
     from eventstudy.placebo_dates import SameDatePlacebo
     from eventstudy.regression import RegressionResult
@@ -123,6 +124,9 @@ class StudyResult:
         The tests :meth:`tests` runs (None: the default set; empty: none).
     placebo
         The placebo study (``study.placebo``; :mod:`eventstudy.placebo`), or None.
+    long_horizon
+        BHARs and calendar-time portfolios (``study.bhar_windows``;
+        :mod:`eventstudy.long_horizon`), or None.
     started, finished
         UTC timestamps of the run.
     """
@@ -140,6 +144,7 @@ class StudyResult:
     estimates: list[Estimates] = field(default_factory=list, repr=False)
     test_names: tuple[str, ...] | None = None
     placebo: Placebo | None = field(default=None, repr=False)
+    long_horizon: LongHorizon | None = field(default=None, repr=False)
     _tests_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def tests(self) -> pd.DataFrame:
@@ -226,8 +231,9 @@ class StudyResult:
     def optional_tables(self) -> dict[str, pd.DataFrame]:
         """The tables of the optional analyses this run has, by file name (no suffix).
 
-        ``placebo`` and ``placebo_size`` with a placebo study, ``regression`` with
-        second-stage regressions; see
+        ``placebo`` and ``placebo_size`` with a placebo study, ``bhar``,
+        ``calendar_time`` and ``calendar_time_portfolio`` with ``bhar_windows``,
+        ``regression`` with second-stage regressions; see
         :data:`eventstudy.export.OPTIONAL_TABLES` for every name. :meth:`save` writes
         each as ``<name>.csv`` (and Parquet / Excel on request).
         """
@@ -235,6 +241,10 @@ class StudyResult:
         if self.placebo is not None:
             tables["placebo"] = self.placebo.car
             tables["placebo_size"] = self.placebo_size()
+        if self.long_horizon is not None:
+            tables["bhar"] = self.long_horizon.bhar
+            tables["calendar_time"] = self.long_horizon.calendar_time
+            tables["calendar_time_portfolio"] = self.long_horizon.portfolio
         if self.study.study.regressions:
             from eventstudy.regression import REGRESSION_COLUMNS
 

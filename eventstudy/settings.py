@@ -185,6 +185,22 @@ class StudySettings(BaseModel):
         "date], variables (relative to the events file).",
     )
 
+    bhar_windows: list[Window] = Field(
+        default_factory=list,
+        description="Long-horizon windows in sessions from day 0, e.g. [[0, 20], [0, 250]]: "
+        "BHARs, their tests and calendar-time portfolios (eventstudy.long_horizon).",
+    )
+    bhar_benchmark: Ticker | None = Field(
+        default=None, description="Benchmark of the BHARs (default: each pair's benchmark)."
+    )
+    min_portfolio: int = Field(
+        default=1, ge=1, description="Securities a calendar-time portfolio needs on a day."
+    )
+    bhar_bootstrap: int = Field(
+        default=1000, ge=100, description="Resamples of the skewness-adjusted t's bootstrap."
+    )
+    bhar_seed: int = Field(default=0, description="Seed of that bootstrap.")
+
     @field_validator("measures")
     @classmethod
     def _measures_once(cls, value: list[str]) -> list[str]:

@@ -164,6 +164,10 @@ def run_study(
         started=started,
         finished=datetime.now(UTC),
     )
+    if settings.bhar_windows:  # long horizons: BHARs and calendar-time portfolios
+        from eventstudy.long_horizon import with_long_horizon
+
+        result = with_long_horizon(result, runnable, returns)
     if settings.placebo:  # the placebo study runs this pipeline again, on more history
         from eventstudy.placebo import with_placebo
 

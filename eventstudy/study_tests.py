@@ -154,8 +154,15 @@ def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndar
     no per-ticker groups: with hundreds of securities they would dominate the run time
     and the table.
     """
-    out = [("all", np.ones(panel.n_pairs, dtype=bool))]
-    by_event = _members(panel.event_id)
+    return groups_by(result, panel.event_id, panel.ticker)
+
+
+def groups_by(
+    result: StudyResult, event_id: np.ndarray, ticker: np.ndarray
+) -> list[tuple[str, np.ndarray]]:
+    """:func:`groups_of` for pairs given by their event ids and tickers (one per row)."""
+    out = [("all", np.ones(len(event_id), dtype=bool))]
+    by_event = _members(event_id)
     for event_id in result.event_ids:
         rows = by_event.get(event_id)
         if rows is not None and len(rows) >= 2:
@@ -167,7 +174,7 @@ def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndar
             categories.setdefault(category, []).append(by_event.get(event_id, _NONE))
     for category, parts in categories.items():
         out.append((f"category:{category}", np.sort(np.concatenate(parts))))
-    by_ticker = _members(panel.ticker)
+    by_ticker = _members(ticker)
     if len(by_ticker) > MAX_TICKER_GROUPS:
         return out
     for ticker, rows in by_ticker.items():
@@ -179,9 +186,10 @@ def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndar
 def study_tests(
     result: StudyResult, tests: Sequence[str] | None = None, *, n_boot: int = 999, seed: int = 0
 ) -> pd.DataFrame:
-    """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table."""
-    from eventstudy.inference import adjust_pvalues
+    """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table.
 
+    With long horizons (``study.bhar_windows``) the :func:`bhar_tests` rows follow.
+    """
     names = check_test_names(tests)
     panel = study_panel(result.estimates)
     if panel is None or not names:
@@ -193,14 +201,59 @@ def study_tests(
     # with two).
     with threadpool_limits(limits=1, user_api="blas"):
         table = _run_groups(result, panel, names, n_boot=n_boot, seed=seed)
-    family = table["group"].str.split(":").str[0] + "|" + table["test"]
+    table["measure"] = "return"
+    table = _adjusted(table)[TEST_COLUMNS + EXTRA_COLUMNS]
+    if result.long_horizon is not None:
+        table = pd.concat([table, bhar_tests(result)], ignore_index=True)
+    return table
+
+
+def bhar_tests(result: StudyResult) -> pd.DataFrame:
+    """``tests.csv`` rows with ``measure = bhar``: the tests of the mean BHAR per group.
+
+    For every group of :func:`groups_of` (over the pairs with a BHAR) and BHAR window:
+    ``bhar_t``, ``bhar_t_sa`` and ``bhar_t_sa_boot`` of
+    :mod:`eventstudy.inference.skewness` (``study.bhar_bootstrap`` resamples, seed
+    ``study.bhar_seed``). Holm/BH families: measure, group kind and test.
+    """
+    from eventstudy.inference.skewness import bhar_t, bhar_t_sa, bhar_t_sa_boot
+
+    assert result.long_horizon is not None
+    settings = result.study.study
+    bhar = result.long_horizon.bhar
+    rows = []
+    for a, b in settings.bhar_windows:
+        window = bhar[(bhar["window_start"] == a) & (bhar["window_end"] == b)]
+        values = window["bhar"].to_numpy(dtype=float)
+        ids, tickers = window["event_id"].to_numpy(), window["ticker"].to_numpy()
+        for group, members in groups_by(result, ids, tickers):
+            x = values[members]
+            n_pos, n_neg = signs(x)
+            boot = bhar_t_sa_boot(x, settings.bhar_bootstrap, settings.bhar_seed)
+            for r in (bhar_t(x), bhar_t_sa(x), boot):
+                rows.append({
+                    "group": group, "window_start": a, "window_end": b, "test": r.test,
+                    "statistic": r.statistic, "p_value": r.p_value, "n": r.n,
+                    "df": None if r.df is None else str(r.df), "distribution": r.distribution,
+                    "clustered": bool(len(set(window["day0"].to_numpy()[members])) < len(x)),
+                    "valid_under_clustering": r.valid_under_clustering, "note": r.note,
+                    "measure": "bhar", "n_pos": n_pos, "n_neg": n_neg,
+                })  # fmt: skip
+    table = pd.DataFrame(rows, columns=TEST_COLUMNS + EXTRA_COLUMNS)
+    return _adjusted(table)
+
+
+def _adjusted(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``p_holm`` and ``p_bh`` over each family (measure, group kind, test)."""
+    from eventstudy.inference import adjust_pvalues
+
+    family = table["measure"] + "|" + table["group"].str.split(":").str[0] + "|" + table["test"]
     for method in ("holm", "bh"):
         table[f"p_{method}"] = np.nan
         for _, index in table.groupby(family).groups.items():
             p = table.loc[index, "p_value"].to_numpy(dtype=float)
             table.loc[index, f"p_{method}"] = adjust_pvalues(p, method=method)
-    table["measure"] = "return"
-    return table[TEST_COLUMNS + EXTRA_COLUMNS]
+    return table
 
 
 def signs(values: np.ndarray) -> tuple[int, int]:

@@ -74,6 +74,9 @@ TABLES = {
 OPTIONAL = {
     "placebo": "one row per placebo pair x CAR window",
     "placebo_size": "rejection rates of the per-pair tests on placebo days",
+    "bhar": "one row per event x security x BHAR window",
+    "calendar_time": "one row per BHAR window: the calendar-time alpha",
+    "calendar_time_portfolio": "one row per BHAR window x session: the portfolio",
     "regression": "one row per regression x term",
 }
 """What a row is in each optional table (:meth:`StudyResult.optional_tables`)."""
