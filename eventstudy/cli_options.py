@@ -15,16 +15,19 @@ EventOption = Annotated[
 SourceOption = Annotated[
     str | None,
     typer.Option(
-        help="Price source: yahoo (cached), csv (--prices) or demo (synthetic). "
-        "Default: csv with --prices, else yahoo.",
+        help="Price source: yahoo (cached), csv (--prices), parquet (--prices: a long "
+        "Parquet file, folder or URL) or demo (synthetic). Default: parquet with --prices "
+        "*.parquet, csv with other --prices, else yahoo.",
         show_default=False,
     ),
 ]
 
 PricesOption = Annotated[
-    Path | None,
+    str | None,  # text, not a Path: a URL (s3://...) keeps its double slash
     typer.Option(
-        help="Your prices: a wide or long CSV, or a folder of TICKER.csv (the csv source)."
+        help="Your prices: a wide or long CSV, or a folder of TICKER.csv (the csv source); "
+        "a long Parquet file, folder or URL (the parquet source).",
+        show_default=False,
     ),
 ]
 

@@ -209,13 +209,15 @@ class Study(BaseModel):
         Parameters
         ----------
         source
-            ``"yahoo"``, ``"csv"``, ``"frame"`` or ``"demo"``, or a
+            ``"yahoo"``, ``"csv"``, ``"parquet"``, ``"frame"`` or ``"demo"``, or a
             :class:`~eventstudy.data.PriceSource`; default: the source of ``prices``
-            (a DataFrame: ``frame``; a path: ``csv``), else ``"yahoo"``.
+            (a DataFrame: ``frame``; a path ending in ``.parquet``: ``parquet``;
+            another path: ``csv``), else ``"yahoo"``.
         prices
             A prices file or folder, or a DataFrame (wide: a DatetimeIndex or ``date``
             column and one column per ticker; long: ``date, ticker, adj_close[,
-            volume]``), checked like a CSV file.
+            volume]``), checked like a CSV file; for ``source="parquet"`` a long
+            Parquet file, folder or URL (:mod:`eventstudy.data.parquet`).
         event_ids
             Run only these events (default: every study event).
         tests

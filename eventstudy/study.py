@@ -60,12 +60,14 @@ def run_study(
     study
         The validated study (:func:`eventstudy.load_study`).
     source
-        ``"yahoo"``, ``"csv"``, ``"frame"`` or ``"demo"``, or any
+        ``"yahoo"``, ``"csv"``, ``"parquet"``, ``"frame"`` or ``"demo"``, or any
         :class:`~eventstudy.data.PriceSource`. Default: the source of ``prices`` (a
-        DataFrame: ``frame``; a path: ``csv``), else ``yahoo``.
+        DataFrame: ``frame``; a path ending in ``.parquet``: ``parquet``; another path:
+        ``csv``), else ``yahoo``.
     prices
-        A prices file or folder (csv source) or a pandas DataFrame (wide or long, see
-        :mod:`eventstudy.data.frame`). Giving it with ``source="yahoo"`` or ``"demo"``
+        A prices file or folder (csv source), a long Parquet file, folder or URL
+        (parquet source, :mod:`eventstudy.data.parquet`) or a pandas DataFrame (wide
+        or long, see :mod:`eventstudy.data.frame`). Giving it with ``source="yahoo"`` or ``"demo"``
         is an error.
     event_ids
         Run only these events (default: all study events).

@@ -1,4 +1,5 @@
-"""Price sources: ``demo`` (built in, synthetic), ``csv`` (the user's files), ``yahoo``."""
+"""Price sources: ``demo`` (built in, synthetic), ``csv`` and ``parquet`` (the user's files),
+``frame`` (a DataFrame), ``yahoo``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from eventstudy.data.base import MissingPrices, PriceSource, PriceTable, TickerP
 from eventstudy.errors import EventStudyError
 
 ProgressCallback = Callable[[str, int, int], None]
-SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo", "frame")
+SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo", "frame", "parquet")
 
 __all__ = [
     "SOURCE_NAMES",
@@ -38,12 +39,14 @@ def get_source(
     Parameters
     ----------
     source
-        ``demo``, ``csv``, ``yahoo`` or ``frame``, or a :class:`PriceSource` (returned as
-        it is). Default: the source of ``prices`` (a DataFrame: ``frame``; a path:
-        ``csv``), else ``yahoo``.
+        ``demo``, ``csv``, ``yahoo``, ``frame`` or ``parquet``, or a :class:`PriceSource`
+        (returned as it is). Default: the source of ``prices`` (a DataFrame: ``frame``; a
+        path ending in ``.parquet``: ``parquet``; another path: ``csv``), else ``yahoo``.
     prices
         For ``csv``: a wide or long CSV file, or a folder of ``TICKER.csv`` files; for
-        ``frame``: a pandas DataFrame (:mod:`eventstudy.data.frame`). With ``yahoo`` or
+        ``frame``: a pandas DataFrame (:mod:`eventstudy.data.frame`); for ``parquet``: a
+        Parquet file, a folder (partitioned by ticker or not) or a URL
+        (:mod:`eventstudy.data.parquet`). With ``yahoo`` or
         ``demo``, which would ignore it, it is an error.
     cache_dir, offline, refresh, progress
         For ``yahoo``: the price cache folder (default: ``$EVENTSTUDY_CACHE_DIR`` or the
@@ -67,12 +70,14 @@ def get_source(
         return source
     if source is None:
         source = "csv" if prices is not None else "yahoo"
+        if isinstance(prices, str | Path) and str(prices).lower().endswith(".parquet"):
+            source = "parquet"
     if source == "csv" and isinstance(prices, pd.DataFrame):
         source = "frame"
     if source in ("yahoo", "demo") and prices is not None:
         raise EventStudyError(
             f"--prices has no effect with --source {source}: drop --prices, or use "
-            "--source csv (a file or folder) to run on those prices",
+            "--source csv or parquet (a file or folder) to run on those prices",
             field="--prices",
         )
     unused = [
@@ -102,6 +107,14 @@ def get_source(
         from eventstudy.data.csv import CsvSource
 
         return CsvSource(prices)
+    if source == "parquet":
+        if prices is None:
+            raise EventStudyError(
+                "the parquet source needs a prices file, folder or URL", field="--prices"
+            )
+        from eventstudy.data.parquet import ParquetSource
+
+        return ParquetSource(prices)
     if source == "yahoo":
         from eventstudy.data.cache import PriceCache
         from eventstudy.data.yahoo import YahooSource
