@@ -34,6 +34,7 @@ def manifest(result: StudyResult) -> dict[str, Any]:
         "exchange-calendars",
         "pydantic",
         "matplotlib",
+        "arch",
     ):
         try:
             packages[name] = metadata.version(name)
