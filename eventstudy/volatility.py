@@ -40,7 +40,11 @@ Per pair and CAR window, over the window's ``L`` days with an AR:
 sd with ``N - 1`` df, Student t(N - 1), two-sided), and ``avol_wilcoxon``, the
 Wilcoxon (1945) signed-rank test of ``avol_i - 1`` (normal approximation with tie
 correction, no continuity correction, zeros dropped: the convention of the ``wilcoxon``
-test). Both assume independent pairs.
+test). Both assume independent pairs. Caution (benchmarks/size_power.py, t(4)
+shocks, window [0, 0]): U is a skewed chi-square-like variable whose median is well
+below its mean (0.45 for one normal day), so the signed-rank test of avol - 1 rejects
+under no effect far more often than 5% in short windows, and the t of mean(avol) - 1
+is also oversized with fat tails; read them for long windows only.
 """
 
 from __future__ import annotations
