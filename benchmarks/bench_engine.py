@@ -23,6 +23,8 @@ It asserts that (a) equals (b) to 1e-10 on the subsample (coefficients, ARs, CAR
 standard errors) and that the ARs and CARs of (c) equal ours on its subsample (its
 variance convention differs: ``var(residuals)`` with ddof 0, no estimation-error term).
 Peak memory is measured with tracemalloc in a separate run of (a).
+(d) times the GARCH(1,1) fits of ``model: garch`` (``--garch-pairs``), one process and
+the process pool, in ms per pair.
 """
 
 from __future__ import annotations
@@ -180,6 +182,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=200, help="pairs timed for (b) and (c)")
     parser.add_argument("--repeat", type=int, default=3, help="best of REPEAT runs of (a)")
     parser.add_argument("--lemaire-python", default=LEMAIRE)
+    parser.add_argument("--garch-pairs", type=int, default=200, help="pairs timed for (d)")
     args = parser.parse_args()
 
     statsmodels_loop(make_panel(2), np.arange(2))  # warm-up: imports statsmodels
@@ -241,6 +244,27 @@ def main() -> None:
         f"\nall-pairs tests at {n:,} pairs: " + ", ".join(f"{k}={v:.3f}" for k, v in tests.items())
     )
     print("engine == statsmodels loop to 1e-10 on the subsample: OK")
+    garch_cost(args.garch_pairs)
+
+
+def garch_cost(n: int) -> None:
+    """(d) ``model: garch``: per-pair cost of the GARCH(1,1) fits, serial and in the pool."""
+    from eventstudy.garch import fit_garch
+
+    panel = make_panel(n, seed=2)
+    y, m = panel["y_est"], panel["m_pad"][:, PAD : PAD + L_EST]
+    t = time.perf_counter()
+    serial = fit_garch(y, m, L_EVT, workers=1)
+    serial_s = time.perf_counter() - t
+    t = time.perf_counter()
+    pooled = fit_garch(y, m, L_EVT)
+    pool_s = time.perf_counter() - t
+    np.testing.assert_allclose(pooled.forecast_var, serial.forecast_var, rtol=1e-12)
+    print(
+        f"\n(d) GARCH(1,1) market model (arch), {n} pairs: serial {1e3 * serial_s / n:.1f} ms "
+        f"per pair, process pool ({os.cpu_count()} CPUs) {1e3 * pool_s / n:.1f} ms per pair "
+        "(pool start-up included); pool == serial: OK"
+    )
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         help="Normal-return model for every event: constant-mean, market-adjusted, "
-        "market, factor, scholes-williams or dimson (default: as in the events file)."
+        "market, factor, scholes-williams, dimson or garch (default: as in the events file)."
     ),
 ]
 

@@ -25,6 +25,7 @@ from eventstudy.abnormal import (
 from eventstudy.calendar import exchange_for, sessions
 from eventstudy.confounders import Neighbours, estimation_mask, in_window
 from eventstudy.engine import fit_pairs
+from eventstudy.garch import GarchFit, fit_garch, normal_test
 from eventstudy.inference.sample_quantile import sq_pvalue
 from eventstudy.models import NormalFit
 from eventstudy.pairs import LAG_PAD
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from eventstudy.pairs import Pair
 
 FloatArray = NDArray[np.float64]
+GARCH_COLUMNS = ("omega", "garch_alpha", "garch_beta", "persistence")
+"""models.csv columns of the GARCH(1,1) variance equation (:mod:`eventstudy.garch`)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,24 @@ class Estimates:
         y = np.where(self.masked, np.nan, self.data.returns[:, self.est])
         return abnormal_returns(self.fit, y, design)
 
+    @cached_property
+    def ar_var(self) -> FloatArray | None:
+        """Conditional variances of the event-window ARs (N, L2): the GARCH forecasts.
+
+        None for the models with one variance ``sigma^2`` per pair.
+        """
+        if not isinstance(self.fit, GarchFit):
+            return None
+        first = self.event_window[0] - self.estimation_window[1] - 1
+        return self.fit.forecast_var[:, first:]
+
+    @cached_property
+    def resid_var(self) -> FloatArray | None:
+        """Fitted conditional variances on the estimation days (N, L1; GARCH), else None."""
+        if not isinstance(self.fit, GarchFit):
+            return None
+        return np.where(self.masked, np.nan, self.fit.est_var)
+
 
 def estimate(
     pairs: list[Pair],
@@ -205,16 +226,31 @@ def estimate(
         else np.zeros((len(pairs), est.stop - est.start), dtype=bool)
     )
     y_est = np.where(masked, np.nan, data.returns[:, est])
-    fit = fit_pairs(
-        model, y_est, data.market[:, pad], data.factors[:, est],
-        dimson_lags=settings.dimson_lags, engine=engine, client=client,
-    )  # fmt: skip
+    failed = np.zeros(len(pairs), dtype=bool)
+    if model == "garch":  # fitted pair by pair in a process pool (eventstudy.garch)
+        if engine != "local":
+            import warnings
+
+            warnings.warn(
+                f"engine {engine!r} has no effect on the garch model: its fits run pair "
+                "by pair in a local process pool",
+                UserWarning,
+                stacklevel=2,
+            )
+        ahead = settings.event_window[1] - settings.estimation_window[1]
+        fit: NormalFit = fit_garch(y_est, data.market[:, est], ahead)
+        failed = fit.message != ""
+    else:
+        fit = fit_pairs(
+            model, y_est, data.market[:, pad], data.factors[:, est],
+            dimson_lags=settings.dimson_lags, engine=engine, client=client,
+        )  # fmt: skip
     day0 = data.cols(0, 0).start
     few = fit.n_est < settings.min_estimation_returns
     degenerate = ~np.isfinite(fit.sigma) | ~np.isfinite(fit.coef).all(axis=1)
     no_return = ~np.isfinite(data.returns[:, day0])
     no_market = ~np.isfinite(data.market[:, day0]) & (model != "constant-mean")
-    keep = ~(few | degenerate | no_return | no_market)
+    keep = ~(few | failed | degenerate | no_return | no_market)
     for i in np.flatnonzero(~keep):  # reasons for the few pairs screened out
         pair = pairs[i]
         when = f"{pair.alignment.day0:%Y-%m-%d}"
@@ -223,6 +259,8 @@ def estimate(
                 f"only {fit.n_est[i]} valid estimation returns "
                 f"(minimum {settings.min_estimation_returns})"
             )
+        elif failed[i]:
+            reason = str(fit.message[i])  # type: ignore[attr-defined]
         elif degenerate[i]:
             reason = f"the {model} model cannot be estimated (constant or collinear regressors)"
         elif no_return[i]:
@@ -262,11 +300,15 @@ def tables(
     number of estimation-window sums, :mod:`eventstudy.inference.sample_quantile`);
     ``models`` has
     ``df``, ``n_masked`` (estimation days masked around other events), ``thin_share``
-    (share of estimation sessions without trading) and ``beta_<FACTOR>`` per factor.
+    (share of estimation sessions without trading), ``beta_<FACTOR>`` per factor and
+    :data:`GARCH_COLUMNS` (NaN unless ``model: garch``, whose ``ar_se``/``car_se`` use
+    the forecast variances and whose ``car_p`` is standard normal, see
+    :mod:`eventstudy.garch`).
     """
     pairs, fit, data = group.pairs, group.fit, group.data
     design = group.design_evt
     ar = group.ar
+    day_var = group.ar_var
     valid = np.isfinite(ar)
     rel_days = np.arange(group.event_window[0], group.event_window[1] + 1)
     width = len(rel_days)
@@ -286,9 +328,9 @@ def tables(
             "expected_ret": np.einsum("nlk,nk->nl", design, fit.coef).ravel(),
             "ar": ar.ravel(),
             "car": np.where(valid, running_car, np.nan).ravel(),
-            "ar_se": np.where(valid, np.sqrt(ar_variance(fit, design)), np.nan).ravel(),
+            "ar_se": np.where(valid, np.sqrt(ar_variance(fit, design, day_var)), np.nan).ravel(),
             "car_se": np.where(
-                valid, np.sqrt(cumulative_car_variance(fit, design, valid)), np.nan
+                valid, np.sqrt(cumulative_car_variance(fit, design, valid, day_var)), np.nan
             ).ravel(),
         }
     )
@@ -300,8 +342,8 @@ def tables(
         included = valid & ((rel_days >= w_start) & (rel_days <= w_end))[None, :]
         car = np.where(included, ar, 0.0).sum(axis=1)
         car[~included.any(axis=1)] = np.nan
-        se = np.sqrt(car_variance(fit, design, included))
-        t, p = t_test(car, se, fit.df)
+        se = np.sqrt(car_variance(fit, design, included, day_var))
+        t, p = t_test(car, se, fit.df) if day_var is None else normal_test(car, se)
         p_sq, sq_m = sq_pvalue(car, group.residuals, included.sum(axis=1))
         car_rows.append(
             pd.DataFrame(
@@ -351,4 +393,6 @@ def tables(
     )
     for j in range(fit.factor_coef.shape[1]):
         models[f"beta_{factor_names[j]}"] = fit.factor_coef[:, j]
+    for column in GARCH_COLUMNS:  # NaN for the models without a variance equation
+        models[column] = getattr(fit, column) if isinstance(fit, GarchFit) else np.nan
     return ar_frame, pd.concat(car_rows, ignore_index=True), models

@@ -41,6 +41,8 @@ TABLES = ("abnormal_returns", "car", "models", "skipped", "tests")
 OPTIONAL_TABLES = (
     "placebo",
     "placebo_size",
+    "abnormal_volatility",
+    "avol",
     "bhar",
     "calendar_time",
     "calendar_time_portfolio",

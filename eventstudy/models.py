@@ -123,7 +123,7 @@ class NormalFit:
             for f in fields(self)
             for v in [getattr(self, f.name)]
         }
-        return NormalFit(**values)
+        return type(self)(**values)
 
     @property
     def market_mean(self) -> FloatArray:

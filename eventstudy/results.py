@@ -231,9 +231,10 @@ class StudyResult:
     def optional_tables(self) -> dict[str, pd.DataFrame]:
         """The tables of the optional analyses this run has, by file name (no suffix).
 
-        ``placebo`` and ``placebo_size`` with a placebo study, ``bhar``,
-        ``calendar_time`` and ``calendar_time_portfolio`` with ``bhar_windows``,
-        ``regression`` with second-stage regressions; see
+        ``placebo`` and ``placebo_size`` with a placebo study, ``abnormal_volatility``
+        and ``avol`` when volatility is measured, ``bhar``, ``calendar_time`` and
+        ``calendar_time_portfolio`` with ``bhar_windows``, ``regression`` with
+        second-stage regressions; see
         :data:`eventstudy.export.OPTIONAL_TABLES` for every name. :meth:`save` writes
         each as ``<name>.csv`` (and Parquet / Excel on request).
         """
@@ -241,6 +242,8 @@ class StudyResult:
         if self.placebo is not None:
             tables["placebo"] = self.placebo.car
             tables["placebo_size"] = self.placebo_size()
+        if "volatility" in self.study.study.measures:
+            tables["abnormal_volatility"], tables["avol"] = self.volatility()
         if self.long_horizon is not None:
             tables["bhar"] = self.long_horizon.bhar
             tables["calendar_time"] = self.long_horizon.calendar_time
@@ -251,6 +254,14 @@ class StudyResult:
             frames = [r.to_frame() for r in self.regressions()]
             tables["regression"] = pd.concat(frames, ignore_index=True)[REGRESSION_COLUMNS]
         return tables
+
+    def volatility(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``abnormal_volatility.csv`` and ``avol.csv`` (:mod:`eventstudy.volatility`), once."""
+        if "volatility" not in self._tests_cache:
+            from eventstudy.volatility import volatility_tables
+
+            self._tests_cache["volatility"] = volatility_tables(self)
+        return self._tests_cache["volatility"]
 
     @property
     def events(self) -> pd.DataFrame:

@@ -35,6 +35,7 @@ def manifest(result: StudyResult) -> dict[str, Any]:
         "pydantic",
         "matplotlib",
         "statsmodels",
+        "arch",
     ):
         try:
             packages[name] = metadata.version(name)

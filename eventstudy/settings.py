@@ -41,7 +41,7 @@ MAX_FILE_BYTES = 5_000_000
 MAX_SLUG = 100
 MAX_TICKER = 32
 ModelName = Literal[
-    "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson"
+    "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson", "garch"
 ]
 EventRole = Literal["study", "confounder"]
 MeasureName = Literal["return", "volume", "volatility"]

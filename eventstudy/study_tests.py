@@ -10,8 +10,13 @@ columns ``group, window_start, window_end, test, statistic, p_value, n`` the tab
 ``df``, ``distribution``, ``clustered`` (pairs in the group share a calendar day 0),
 ``valid_under_clustering`` (the test stays valid when they do), ``p_holm`` and
 ``p_bh`` (Holm and Benjamini-Hochberg adjusted p-values; the family is every row of
-the same test and group kind — e.g. all ``event:`` rows of ``cs_t`` over all windows),
-``note``, ``measure`` and ``n_pos`` / ``n_neg`` (pairs with a positive / negative CAR).
+the same measure, test and group kind — e.g. all ``event:`` rows of ``cs_t`` over all
+windows), ``note``, ``measure`` and ``n_pos`` / ``n_neg`` (pairs with a positive /
+negative CAR). With ``measures: [..., volatility]`` the volatility rows of
+:func:`eventstudy.volatility.volatility_tests` are added, with ``bhar_windows`` the
+rows of :func:`bhar_tests`. Tests that re-estimate an OLS market model
+(:data:`NOT_FOR_GARCH`) are reported as not defined (NaN, with a note) for groups with
+``model: garch`` pairs.
 """
 
 from __future__ import annotations
@@ -101,6 +106,8 @@ def _panel(group: Estimates) -> EventPanel:
         df=fit.df,
         xtx_inv=xtx_inv,
         design_evt=group.design_evt,
+        ar_var=group.ar_var,
+        resid_var=group.resid_var,
     )
 
 
@@ -126,6 +133,10 @@ def study_panel(estimates: list[Estimates]) -> EventPanel | None:
     k = max(p.xtx_inv.shape[-1] for p in panels)  # type: ignore[union-attr]
     return EventPanel.concat([_pad(p, k) for p in panels])
 
+
+NOT_FOR_GARCH = frozenset({"binder_f", "binder_caar_t"})
+"""Tests that refit the market model by OLS with homoskedastic errors (Binder 1985): they
+do not test the GARCH model's abnormal returns."""
 
 MAX_THREADS = 8
 """Groups of pairs tested at once (one thread each, at most one per CPU)."""
@@ -202,6 +213,10 @@ def study_tests(
     with threadpool_limits(limits=1, user_api="blas"):
         table = _run_groups(result, panel, names, n_boot=n_boot, seed=seed)
     table["measure"] = "return"
+    if "volatility" in result.study.study.measures:
+        from eventstudy.volatility import volatility_tests
+
+        table = pd.concat([table, volatility_tests(result, panel)], ignore_index=True)
     table = _adjusted(table)[TEST_COLUMNS + EXTRA_COLUMNS]
     if result.long_horizon is not None:
         table = pd.concat([table, bhar_tests(result)], ignore_index=True)
@@ -279,14 +294,23 @@ def _run_groups(
 ) -> pd.DataFrame:
     """One row per group, CAR window and test (without the adjusted p-values)."""
     from eventstudy.inference import clustering_present, run_tests
+    from eventstudy.inference.result import unavailable
+
+    garch = np.concatenate(
+        [np.full(len(g.pairs), g.fit.model == "garch") for g in result.estimates]
+    )
 
     def run_group(group: str, rows: np.ndarray) -> list[dict[str, object]]:
         sub = panel.subset(rows)
         clustered = clustering_present(sub)
+        with_garch = bool(garch[rows].any())
         rows = []
         for window in result.study.study.car_windows:
             n_pos, n_neg = signs(_window_cars(sub, tuple(window)))
             for r in run_tests(sub, tuple(window), names, n_boot=n_boot, seed=seed):
+                if with_garch and r.test in NOT_FOR_GARCH:
+                    why = "not defined for model garch: refits an OLS market model"
+                    r = unavailable(r.test, why, r.n)
                 rows.append({
                     "group": group,
                     "window_start": window[0],

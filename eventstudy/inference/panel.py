@@ -14,6 +14,13 @@ estimation ``(X'X)^{-1}`` as ``xtx_inv`` (N, k, k) and the residual ``df``
 (``n_est - k``): the variance becomes ``s^2 (L + a' (X'X)^{-1} a)``, ``a`` the summed
 design rows of the included days (MacKinlay 1997, eqs. 9-12).
 
+A model with conditional variances (the GARCH(1,1) market model,
+:mod:`eventstudy.garch`) passes them as ``ar_var`` (event days: the forecasts) and
+``resid_var`` (estimation days: the fitted variances). They replace ``s^2`` day by
+day wherever the tests standardize: ``Var(CAR) = sum_t h_t + s^2 a' (X'X)^{-1} a``,
+``SAR_t = AR_t / sqrt(h_t + s^2 x_t' (X'X)^{-1} x_t)`` and estimation residuals
+``e_t / sqrt(h_t)``. Without them every day's variance is ``s^2``.
+
 :func:`window_view` turns a panel and a CAR window ``(start, end)`` (relative days)
 into the per-pair CAR, its MacKinlay (1997) variance and the masks the tests share.
 """
@@ -79,6 +86,9 @@ class EventPanel:
         Optional (N, k, k) estimation ``(X'X)^{-1}`` and (N, L2, k) event-window
         prediction design of a general linear model; both or neither. When given they
         replace the market-model forecast-error term.
+    ar_var, resid_var
+        Optional (N, L2) and (N, L1) conditional variances of the disturbances on the
+        event and estimation days (both or neither); default ``sigma^2`` every day.
 
     Notes
     -----
@@ -108,6 +118,8 @@ class EventPanel:
     df: IntArray | None = None
     xtx_inv: FloatArray | None = None
     design_evt: FloatArray | None = None
+    ar_var: FloatArray | None = None
+    resid_var: FloatArray | None = None
     _root: EventPanel | None = field(default=None, init=False, repr=False, compare=False)
     _rows: IntArray | None = field(default=None, init=False, repr=False, compare=False)
     _cache: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -137,6 +149,10 @@ class EventPanel:
             raise ValueError("give both xtx_inv and design_evt, or neither")
         if self.xtx_inv is not None:
             coerce |= {"xtx_inv": np.float64, "design_evt": np.float64}
+        if (self.ar_var is None) != (self.resid_var is None):
+            raise ValueError("give both ar_var and resid_var, or neither")
+        if self.ar_var is not None:
+            coerce |= {"ar_var": np.float64, "resid_var": np.float64}
         for name, dtype in coerce.items():
             object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dtype))
         if self.ar.ndim != 2 or self.residuals.ndim != 2:
@@ -150,6 +166,8 @@ class EventPanel:
         if self.xtx_inv is not None:
             k = self.xtx_inv.shape[-1]
             expected |= {"xtx_inv": (n, k, k), "design_evt": (n, l2, k)}
+        if self.ar_var is not None:
+            expected |= {"ar_var": (n, l2), "resid_var": (n, l1)}
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
                 raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
@@ -226,6 +244,8 @@ class EventPanel:
                 raise ValueError("panels must share the event and estimation windows")
             if (other.xtx_inv is None) != (first.xtx_inv is None):
                 raise ValueError("either every panel has a general design or none has")
+        if any(p.ar_var is not None for p in panels):  # sigma^2 for the pairs without
+            panels = [p if p.ar_var is not None else p.with_day_variances() for p in panels]
         values = {
             f.name: (
                 first.rel_days
@@ -238,6 +258,19 @@ class EventPanel:
             if f.init
         }
         return cls(**values)
+
+    def with_day_variances(self) -> EventPanel:
+        """This panel with ``ar_var`` and ``resid_var`` given (``sigma^2`` if absent)."""
+        if self.ar_var is not None:
+            return self
+        from dataclasses import replace
+
+        s2 = (self.sigma**2)[:, None]
+        return replace(
+            self,
+            ar_var=np.broadcast_to(s2, self.ar.shape),
+            resid_var=np.broadcast_to(s2, self.residuals.shape),
+        )
 
     @classmethod
     def from_market_model(
@@ -358,7 +391,11 @@ def _window_view(panel: EventPanel, start: int, end: int) -> WindowView:
     car = np.where(included, panel.ar, 0.0).sum(axis=1)
     car[~has_car] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        var_car = panel.sigma**2 * (days + panel.forecast_term(included))
+        if panel.ar_var is None:
+            var_car = panel.sigma**2 * (days + panel.forecast_term(included))
+        else:
+            spread = np.where(included, panel.ar_var, 0.0).sum(axis=1)
+            var_car = spread + panel.sigma**2 * panel.forecast_term(included)
     model_ok = (
         has_car
         & (panel.sigma > 0)
@@ -386,17 +423,22 @@ def standardized_ar(panel: EventPanel) -> FloatArray:
         else:
             dev = panel.market_evt - panel.market_mean[:, None]
             h = 1.0 / panel.n_est[:, None] + dev**2 / panel.market_sxx[:, None]
+        if panel.ar_var is not None:  # conditional variances (GARCH)
+            return panel.ar / np.sqrt(panel.ar_var + panel.sigma[:, None] ** 2 * h)
         return panel.ar / (panel.sigma[:, None] * np.sqrt(1.0 + h))
 
 
 def estimation_sar(panel: EventPanel) -> FloatArray:
     """Estimation-window residuals over the pair's ``s_i``, ``e_it / s_i`` (per pair).
 
-    NaN where the residual is missing; not finite where ``s_i`` is 0 or NaN.
+    NaN where the residual is missing; not finite where ``s_i`` is 0 or NaN. With
+    conditional variances ``e_it / sqrt(h_it)``.
     """
 
     def compute(p: EventPanel) -> FloatArray:
         with np.errstate(invalid="ignore", divide="ignore"):
+            if p.resid_var is not None:
+                return p.residuals / np.sqrt(p.resid_var)
             return p.residuals / p.sigma[:, None]
 
     return panel.per_pair("sar_est", compute)

@@ -176,7 +176,8 @@ def bootstrap(
 
     The observed statistic is the cross-sectional t of
     ``z_i = sum_{t in window} (AR_it / s_i) / sqrt(L_i)`` (plain-sigma standardized
-    CARs): ``t = sqrt(N) mean(z) / sd(z)``. Each of ``n_boot`` replicates draws ``L``
+    CARs; ``s_i`` is the day's conditional standard deviation for a GARCH pair):
+    ``t = sqrt(N) mean(z) / sd(z)``. Each of ``n_boot`` replicates draws ``L``
     estimation days (relative days, with replacement; ``L`` = window length) once for
     all pairs, forms ``z*_i = sum (e_i,tau / s_i) / sqrt(L*_i)`` over the drawn days
     where pair i has a residual, and computes ``t*`` the same way. The two-sided
@@ -215,8 +216,10 @@ def bootstrap(
         return unavailable(name, "needs at least 2 pairs with a CAR and a market model", n)
     if n_boot < 1:
         return unavailable(name, "n_boot must be at least 1", n)
-    sigma = panel.sigma[use]
-    z_evt = np.where(w.included[use], panel.ar[use] / sigma[:, None], 0.0)
+    # a GARCH pair's ARs are scaled by each day's own conditional standard deviation
+    scale = panel.sigma[use][:, None] if panel.ar_var is None else np.sqrt(panel.ar_var[use])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_evt = np.where(w.included[use], panel.ar[use] / scale, 0.0)
     t_obs = float(_studentized(z_evt.sum(axis=1), w.days[use])[()])
     if not np.isfinite(t_obs):
         return unavailable(name, "the standardized CARs have no dispersion", n)

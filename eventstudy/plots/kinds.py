@@ -13,6 +13,7 @@ from eventstudy.plots.heatmap import plot_heatmap
 from eventstudy.plots.numbers import event_categories, event_rows
 from eventstudy.plots.placebo import plot_placebo
 from eventstudy.plots.timeline import plot_timeline
+from eventstudy.plots.volatility import plot_volatility
 from eventstudy.selection import FigureChoice, figure_events
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from eventstudy.results import StudyResult
 
-EVENT_KINDS = ("car", "ar")
+EVENT_KINDS = ("car", "ar", "volatility")
 STUDY_KINDS = ("caar", "caar_category", "car_distribution", "heatmap", "timeline", "placebo")
 PLOTS: dict[str, Callable[..., Figure]] = {
     "car": plot_car,
@@ -31,6 +32,7 @@ PLOTS: dict[str, Callable[..., Figure]] = {
     "heatmap": plot_heatmap,
     "timeline": plot_timeline,
     "placebo": plot_placebo,
+    "volatility": plot_volatility,
 }
 
 
@@ -78,5 +80,12 @@ def figure_names(
     for kind in study_kinds(result):
         yield kind, kind, None
     for event_id in figure_events(result, figures):
-        for kind in EVENT_KINDS:
+        for kind in event_kinds(result):
             yield f"{event_id}/{kind}", kind, event_id
+
+
+def event_kinds(result: StudyResult) -> list[str]:
+    """The event figures a run draws: ``car``, ``ar`` and, when volatility is measured,
+    ``volatility``."""
+    measured = "volatility" in result.study.study.measures
+    return [k for k in EVENT_KINDS if k != "volatility" or measured]

@@ -19,6 +19,7 @@ from eventstudy.report.markup import DASH, count, esc, window
 from eventstudy.report.placebo import placebo_section
 from eventstudy.report.regressions import regressions_section
 from eventstudy.report.tables import car_table, default_window, tests_frame, tests_section
+from eventstudy.report.volatility import volatility_section
 from eventstudy.report.warnings import warnings_list
 from eventstudy.results import SYNTHETIC_NOTE
 
@@ -237,6 +238,7 @@ cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard e
 <section id=tests><h2>Cross-sectional tests</h2>{tests_html}</section>
 {placebo_section(result)}
 {regressions_section(result)}
+{volatility_section(result)}
 <section id=cars><h2>All CARs</h2>
 <details><summary>Every event, security and window ({count(len(result.car))} rows)</summary>
 {car_table(result.car, linked=linked)}</details></section>

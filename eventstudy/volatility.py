@@ -1,0 +1,258 @@
+"""Abnormal volatility: Beaver's (1968) U and its tests (``measures: [..., volatility]``).
+
+Beaver, W. H. (1968), "The information content of annual earnings announcements",
+*Journal of Accounting Research* 6 (Supplement), 67-92: on each event day
+
+``U_t = AR_t^2 / s^2``,
+
+with ``AR_t`` and ``s^2`` from the pair's return model: ``s^2 = sigma^2`` (the
+residual variance, with the model's df: ``n - 2`` for the market model, ``n - 1`` for
+constant-mean and market-adjusted) or, for ``model: garch``, the day's forecast
+variance ``h_t`` (:mod:`eventstudy.garch`). As in Beaver, ``s^2`` carries no
+forecast-error term for the estimated coefficients (an ``O(1/n)`` effect). ``U`` near 1
+is a normal day; a variance increase by a factor ``k`` raises its mean to about ``k``.
+
+Per pair and CAR window, over the window's ``L`` days with an AR:
+
+``avol``
+    the mean of ``U``.
+``avol_p``
+    ``P(F(L, df) >= avol)``, ``df`` the model's residual df. Under normal returns
+    ``L * avol`` is a sum of ``L`` squared standardized forecast errors, each
+    ``chi^2_1`` over the common ``s^2 / sigma^2 ~ chi^2_df / df``, so ``avol ~ F(L,
+    df)`` (up to the forecast-error term). For GARCH the variances are treated as known
+    (``df`` infinite): ``P(chi^2_L >= L avol)``. One-sided (upper tail: the
+    alternative is a variance increase). Fat tails make it liberal: daily returns
+    have kurtosis well above 3, so large U are more frequent than F says.
+``avol_p_sq``
+    the sample-quantile p-value (Gelbach, Helland & Klick 2013,
+    :mod:`eventstudy.inference.sample_quantile`) from the pair's own estimation
+    window: ``U_tau = e_tau^2 / s^2`` (GARCH: ``e_tau^2 / h_tau``) on the estimation
+    days, the means ``M_1 .. M_m`` of ``U`` over every run of ``L`` consecutive
+    estimation sessions with all ``L`` present (the runs of the SQ test), and
+    ``avol_p_sq = max(#{M_j >= avol}, 1) / m``: one-sided upper tail, as for
+    ``avol_p``, never below ``1 / m`` (the resolution of ``m`` runs), empty when ``m <
+    MIN_SQ_SUMS``. It needs no normality, so fat tails do not make it liberal; it
+    treats in-sample residuals as draws of the event-day distribution.
+
+``tests.csv`` rows (``measure = volatility``, same groups as the return tests):
+``avol_cs_t``, the cross-sectional t of ``avol_i - 1`` (``t = mean / (sd / sqrt(N))``,
+sd with ``N - 1`` df, Student t(N - 1), two-sided), and ``avol_wilcoxon``, the
+Wilcoxon (1945) signed-rank test of ``avol_i - 1`` (normal approximation with tie
+correction, no continuity correction, zeros dropped: the convention of the ``wilcoxon``
+test). Both assume independent pairs. Caution (benchmarks/size_power.py, t(4)
+shocks, window [0, 0]): U is a skewed chi-square-like variable whose median is well
+below its mean (0.45 for one normal day), so the signed-rank test of avol - 1 rejects
+under no effect far more often than 5% in short windows, and the t of mean(avol) - 1
+is also oversized with fat tails; read them for long windows only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import special, stats
+
+from eventstudy.inference.sample_quantile import MIN_SQ_SUMS, window_sums
+
+if TYPE_CHECKING:
+    from eventstudy.estimation import Estimates
+    from eventstudy.inference import EventPanel
+    from eventstudy.results import StudyResult
+
+FloatArray = NDArray[np.float64]
+ABNORMAL_VOLATILITY_COLUMNS = ["event_id", "ticker", "rel_day", "date", "ar", "u"]
+AVOL_COLUMNS = [
+    "event_id", "ticker", "day0", "window_start", "window_end", "avol", "avol_p",
+    "avol_p_sq", "n_est",
+]  # fmt: skip
+VOLATILITY_TESTS = ("avol_cs_t", "avol_wilcoxon")
+
+
+def beaver_u(ar: FloatArray, variance: FloatArray) -> FloatArray:
+    """Beaver's ``U = AR^2 / s^2`` (``variance`` broadcast against ``ar``)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ar**2 / variance
+
+
+def _variances(group: Estimates) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``s^2`` on the event days (N, L2), on the estimation days (N, L1), and the df (N,)."""
+    if group.ar_var is not None:  # GARCH: the day's (forecast) variance, known
+        return group.ar_var, group.resid_var, np.full(len(group.pairs), np.inf)  # type: ignore[return-value]
+    s2 = (group.fit.sigma**2)[:, None]
+    return s2, s2, group.fit.df.astype(np.float64)
+
+
+def avol_pvalue(avol: FloatArray, days: NDArray[np.int64], df: FloatArray) -> FloatArray:
+    """``P(F(L, df) >= avol)``; ``P(chi^2_L >= L avol)`` where ``df`` is infinite."""
+    avol, days, df = np.broadcast_arrays(
+        np.asarray(avol, np.float64), np.asarray(days, np.float64), np.asarray(df, np.float64)
+    )
+    p = np.full(avol.shape, np.nan)
+    ok = np.isfinite(avol) & (days > 0)
+    known = ok & np.isinf(df)
+    f = ok & np.isfinite(df) & (df > 0)
+    p[f] = special.fdtrc(days[f], df[f], avol[f])
+    p[known] = special.chdtrc(days[known], days[known] * avol[known])
+    return p
+
+
+def avol_sq_pvalue(
+    avol: FloatArray, u_est: FloatArray, days: NDArray[np.int64]
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    """SQ-style upper-tail p of ``avol`` among the means of ``U`` over runs of ``L`` sessions.
+
+    Parameters
+    ----------
+    avol
+        (N,) mean U over each pair's window.
+    u_est
+        (N, L1) U on the estimation days (NaN where missing or masked).
+    days
+        (N,) the window's ``L`` per pair.
+
+    Returns
+    -------
+    p, m
+        ``max(#{M_j >= avol}, 1) / m`` (NaN when ``m <`` :data:`MIN_SQ_SUMS` or avol is
+        missing) and ``m``, the number of complete runs.
+    """
+    p = np.full(avol.shape, np.nan)
+    m = np.zeros(avol.shape, dtype=np.int64)
+    for size in np.unique(days):
+        if size < 1:
+            continue
+        rows = np.flatnonzero(days == size)
+        sums, complete = window_sums(u_est[rows], int(size))
+        hi = (complete & (sums / size >= avol[rows, None])).sum(axis=1)
+        m[rows] = complete.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p[rows] = np.maximum(hi, 1) / m[rows]
+    p[(m < MIN_SQ_SUMS) | ~np.isfinite(avol)] = np.nan
+    return p, m
+
+
+def group_volatility(
+    group: Estimates, car_windows: list[tuple[int, int]]
+) -> tuple[FloatArray, list[dict[str, np.ndarray]]]:
+    """U on the event days (N, L2) and, per CAR window, avol, avol_p, avol_p_sq per pair."""
+    s2_evt, s2_est, df = _variances(group)
+    u = beaver_u(group.ar, s2_evt)
+    u_est = beaver_u(group.residuals, s2_est)
+    rel_days = np.arange(group.event_window[0], group.event_window[1] + 1)
+    valid = np.isfinite(u)
+    out = []
+    for start, end in car_windows:
+        included = valid & ((rel_days >= start) & (rel_days <= end))[None, :]
+        days = included.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            avol = np.where(included, u, 0.0).sum(axis=1) / days
+        avol[days == 0] = np.nan
+        p_sq, _ = avol_sq_pvalue(avol, u_est, days)
+        out.append({"avol": avol, "avol_p": avol_pvalue(avol, days, df), "avol_p_sq": p_sq})
+    return u, out
+
+
+def volatility_tables(result: StudyResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``abnormal_volatility.csv`` and ``avol.csv`` rows, in the order of ``car.csv``.
+
+    Built from :attr:`StudyResult.abnormal_returns` and :attr:`StudyResult.car` (same
+    pairs, same order) and each model group's arrays.
+    """
+    windows = [tuple(w) for w in result.study.study.car_windows]
+    ar_rows = result.abnormal_returns[["event_id", "ticker", "rel_day", "date", "ar"]]
+    car_rows = result.car[["event_id", "ticker", "day0", "window_start", "window_end", "n_est"]]
+    if not result.estimates:
+        return (
+            pd.DataFrame(columns=ABNORMAL_VOLATILITY_COLUMNS),
+            pd.DataFrame(columns=AVOL_COLUMNS),
+        )
+    u_parts, stat_parts = [], []
+    for group in result.estimates:
+        u, stats_by_window = group_volatility(group, windows)
+        keys = pd.MultiIndex.from_arrays(
+            [[p.event_id for p in group.pairs], [p.ticker for p in group.pairs]]
+        )
+        u_parts.append(pd.DataFrame(u, index=keys))
+        for (start, end), values in zip(windows, stats_by_window, strict=True):
+            frame = pd.DataFrame(values, index=keys)
+            frame["window_start"], frame["window_end"] = start, end
+            stat_parts.append(frame)
+    width = result.estimates[0].ar.shape[1]
+    u_all = pd.concat(u_parts)
+    pair = pd.MultiIndex.from_frame(ar_rows[["event_id", "ticker"]])
+    col = (ar_rows["rel_day"] - result.estimates[0].event_window[0]).to_numpy()
+    row = u_all.index.get_indexer(pair)
+    abnormal = ar_rows.copy()
+    abnormal["u"] = u_all.to_numpy().reshape(-1, width)[row, col]
+    stats_all = pd.concat(stat_parts).set_index(["window_start", "window_end"], append=True)
+    keys = pd.MultiIndex.from_frame(car_rows[["event_id", "ticker", "window_start", "window_end"]])
+    picked = stats_all.iloc[stats_all.index.get_indexer(keys)].reset_index(drop=True)
+    avol = pd.concat([car_rows.reset_index(drop=True), picked], axis=1)
+    return abnormal[ABNORMAL_VOLATILITY_COLUMNS], avol[AVOL_COLUMNS]
+
+
+def _cs_t(x: FloatArray) -> tuple[float, float, int]:
+    """Cross-sectional t of ``x`` (mean / (sd / sqrt(N)), ``N - 1`` df) and its two-sided p."""
+    n = x.size
+    if n < 2:
+        return np.nan, np.nan, n
+    sd = x.std(ddof=1)
+    t = float(x.mean() / (sd / np.sqrt(n))) if sd > 0 else np.nan
+    return t, float(2.0 * special.stdtr(n - 1, -abs(t))), n
+
+
+def _signed_rank(x: FloatArray) -> tuple[float, float, int, float]:
+    """Wilcoxon signed-rank z (normal approximation, tie correction) of the nonzero ``x``."""
+    x = x[x != 0]
+    n = x.size
+    if n < 2:
+        return np.nan, np.nan, n, np.nan
+    ranks = stats.rankdata(np.abs(x))
+    w_plus = float(ranks[x > 0].sum())
+    _, ties = np.unique(np.abs(x), return_counts=True)
+    var = n * (n + 1) * (2 * n + 1) / 24.0 - (ties**3 - ties).sum() / 48.0
+    z = (w_plus - n * (n + 1) / 4.0) / np.sqrt(var)
+    return float(z), float(2.0 * special.ndtr(-abs(z))), n, w_plus
+
+
+def volatility_tests(result: StudyResult, panel: EventPanel) -> pd.DataFrame:
+    """``tests.csv`` rows of the volatility measure for every group and CAR window.
+
+    ``panel`` is the study panel (:func:`eventstudy.study_tests.study_panel`): its pairs
+    are those of ``result.estimates`` in order, as are the avol values here.
+    """
+    from eventstudy.inference import clustering_present
+    from eventstudy.study_tests import groups_of
+
+    windows = [tuple(w) for w in result.study.study.car_windows]
+    per_group = [group_volatility(g, windows)[1] for g in result.estimates]
+    avol = {
+        w: np.concatenate([stats_by_window[k]["avol"] for stats_by_window in per_group])
+        for k, w in enumerate(windows)
+    }
+    rows = []
+    for name, members in groups_of(result, panel):
+        clustered = clustering_present(panel.subset(members))
+        for start, end in windows:
+            x = avol[(start, end)][members] - 1.0
+            x = x[np.isfinite(x)]
+            t, p_t, n_t = _cs_t(x)
+            z, p_z, n_z, w_plus = _signed_rank(x)
+            common = {"group": name, "window_start": start, "window_end": end}
+            common |= {"clustered": clustered, "valid_under_clustering": False}
+            common["measure"] = "volatility"
+            rows.append(
+                common | {"test": "avol_cs_t", "statistic": t, "p_value": p_t, "n": n_t,
+                          "df": n_t - 1, "distribution": f"t({n_t - 1})",
+                          "note": "mean(avol) - 1 across pairs"}
+            )  # fmt: skip
+            rows.append(
+                common | {"test": "avol_wilcoxon", "statistic": z, "p_value": p_z, "n": n_z,
+                          "df": None, "distribution": "N(0,1)",
+                          "note": f"signed ranks of avol - 1; W+={w_plus:g}"}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
