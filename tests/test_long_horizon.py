@@ -142,7 +142,10 @@ def test_saved_tables(result, tmp_path):
         "window_start", "window_end", "model", "alpha",
     ]  # fmt: skip
     assert (folder / "calendar_time_portfolio.csv").exists()
-    assert "bhar.csv" in (folder / "report.html").read_text(encoding="utf-8")
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "bhar.csv" in page and "Long horizon: did it last?" in page
+    alpha = result.long_horizon.calendar_time["alpha"].iloc[0] * 100
+    assert f"{alpha:.3f}".replace("-", "&minus;") in page
 
 
 def test_cli_bhar_runs_the_demo_with_a_long_window(tmp_path):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from eventstudy import output
 from eventstudy.report.events import event_sections, events_note
 from eventstudy.report.figures import Embedder, Images, section_events
+from eventstudy.report.long_horizon import long_horizon_section
 from eventstudy.report.markup import DASH, count, esc, window
 from eventstudy.report.placebo import placebo_section
 from eventstudy.report.regressions import regressions_section
@@ -238,6 +239,7 @@ cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard e
 <section id=tests><h2>Cross-sectional tests</h2>{tests_html}</section>
 {placebo_section(result)}
 {regressions_section(result)}
+{long_horizon_section(result)}
 {volatility_section(result)}
 <section id=cars><h2>All CARs</h2>
 <details><summary>Every event, security and window ({count(len(result.car))} rows)</summary>
