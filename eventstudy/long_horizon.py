@@ -104,21 +104,28 @@ def buy_and_hold(
         group = [p for p in pairs if p.alignment.exchange == mic]
         grid = sessions(mic).to_numpy(dtype="M8[ns]")
         pos = grid.searchsorted(pd.DatetimeIndex([p.alignment.day0 for p in group]).to_numpy())
+        # every ticker's returns on the exchange grid once; windows gather from it
+        own = [p.ticker for p in group]
+        bench = [benchmark or p.benchmark for p in group]
+        names = list(dict.fromkeys(own + bench))
+        series = {t: returns.get(t, pd.Series(dtype=float)) for t in names}
+        on_grid = np.column_stack([series[t].reindex(grid).to_numpy(dtype=float) for t in names])
+        last = {t: series[t].last_valid_index() for t in names}
+        col = {t: k for k, t in enumerate(names)}
+        own_col = np.array([col[t] for t in own])
+        bench_col = np.array([col[t] for t in bench])
+        ends = np.array(
+            [min(last[o] or pd.NaT, last[b] or pd.NaT) for o, b in zip(own, bench, strict=True)],
+            dtype="M8[ns]",
+        )
         for a, b in windows:
             offsets = np.arange(a, b + 1)
             cells = pos[:, None] + offsets[None, :]
             inside = (cells[:, 0] >= 0) & (cells[:, -1] < len(grid))
-            dates = grid[np.clip(cells, 0, len(grid) - 1)]
-            r_i = np.full(cells.shape, np.nan)
-            r_b = np.full(cells.shape, np.nan)
-            ends = np.full(len(group), np.datetime64("NaT"), dtype="M8[ns]")
-            for k, pair in enumerate(group):
-                own = returns.get(pair.ticker, pd.Series(dtype=float))
-                bench = returns.get(benchmark or pair.benchmark, pd.Series(dtype=float))
-                r_i[k] = own.reindex(pd.DatetimeIndex(dates[k])).to_numpy(dtype=float)
-                r_b[k] = bench.reindex(pd.DatetimeIndex(dates[k])).to_numpy(dtype=float)
-                last = min(own.last_valid_index() or pd.NaT, bench.last_valid_index() or pd.NaT)
-                ends[k] = np.datetime64(last, "ns") if last is not pd.NaT else np.datetime64("NaT")
+            cells = np.clip(cells, 0, len(grid) - 1)
+            dates = grid[cells]
+            r_i = on_grid[cells, own_col[:, None]]
+            r_b = on_grid[cells, bench_col[:, None]]
             valid = ~np.isnan(r_i) & ~np.isnan(r_b)
             n_days = valid.sum(axis=1)
             ret_bh = _compound(r_i, valid)[:, -1]

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.errors import EventStudyError
 from eventstudy.regression_data import check_characteristics, regression_frame
+from eventstudy.settings import CovType, WeightsName
 
 if TYPE_CHECKING:
     from statsmodels.regression.linear_model import RegressionResultsWrapper
@@ -38,9 +39,9 @@ if TYPE_CHECKING:
 
 __all__ = ["COV_TYPES", "REGRESSION_COLUMNS", "RegressionResult", "placebo_pvalues", "regress"]
 
-COV_TYPES = ("nonrobust", "HC1", "cluster:day0", "cluster:ticker")
-"""Covariance choices of :func:`regress`."""
-WEIGHTS = ("inverse-variance",)
+COV_TYPES: tuple[str, ...] = get_args(CovType)
+"""Covariance choices of :func:`regress` (those of the ``regressions:`` key)."""
+WEIGHTS: tuple[str, ...] = get_args(WeightsName)
 """Weighting choices of :func:`regress` (None: OLS)."""
 REGRESSION_COLUMNS = [
     "formula",
@@ -170,7 +171,7 @@ def _fit(formula: str, frame: pd.DataFrame, cov: str, weights: str | None) -> An
             model = smf.ols(formula, frame, missing="drop")
         else:
             w = 1.0 / frame["car_se"].to_numpy(dtype=float) ** 2
-            model = smf.wls(formula, frame.assign(_w=w), weights=w, missing="drop")
+            model = smf.wls(formula, frame, weights=w, missing="drop")
     except Exception as exc:  # patsy/formulaic errors: name the formula and the variables
         message = str(exc).splitlines()[0]
         known = ", ".join(str(c) for c in frame.columns)

@@ -45,6 +45,8 @@ ModelName = Literal[
 ]
 EventRole = Literal["study", "confounder"]
 MeasureName = Literal["return", "volume", "volatility"]
+CovType = Literal["nonrobust", "HC1", "cluster:day0", "cluster:ticker"]
+WeightsName = Literal["inverse-variance"]
 NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
 
 
@@ -117,8 +119,8 @@ class RegressionSpec(BaseModel):
 
     formula: Annotated[str, AfterValidator(_formula)]
     window: Window = (0, 1)
-    cov: Literal["nonrobust", "HC1", "cluster:day0", "cluster:ticker"] = "HC1"
-    weights: Literal["inverse-variance"] | None = None
+    cov: CovType = "HC1"
+    weights: WeightsName | None = None
     placebo: bool = False
 
     @model_validator(mode="before")

@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 
 def _bhar_rows(bhar: pd.DataFrame, tests: pd.DataFrame | None) -> list[list[str]]:
     rows = []
+    p_values = {}
+    if tests is not None:
+        mine = tests[(tests["measure"] == "bhar") & (tests["group"] == "all")]
+        for r in mine.itertuples(index=False):
+            p_values.setdefault((r.window_start, r.window_end), {})[r.test] = r.p_value
     for (a, b), window in bhar.groupby(["window_start", "window_end"], sort=True):
-        p = {}
-        if tests is not None:
-            mine = tests[(tests["measure"] == "bhar") & (tests["group"] == "all")]
-            mine = mine[(mine["window_start"] == a) & (mine["window_end"] == b)]
-            p = dict(zip(mine["test"], mine["p_value"], strict=True))
+        p = p_values.get((a, b), {})
         rows.append([
             f"[{a:+d},{b:+d}]", str(len(window)), num(window["bhar"].mean(), 2, 100),
             num(window["bhar"].median(), 2, 100), num(p.get("bhar_t"), 3),
