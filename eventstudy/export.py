@@ -38,7 +38,7 @@ TABLE_FORMATS = ("csv", "parquet", "xlsx")
 """The formats ``save(tables=...)`` writes; ``csv`` is always among them."""
 TABLES = ("abnormal_returns", "car", "models", "skipped", "tests")
 """The tables of every run: each gets a ``.parquet`` copy and a sheet in ``results.xlsx``."""
-OPTIONAL_TABLES = ("placebo", "placebo_size")
+OPTIONAL_TABLES = ("placebo", "placebo_size", "abnormal_volume", "cav")
 """Tables of analyses a run has only when asked for
 (:meth:`eventstudy.results.StudyResult.optional_tables`); written like :data:`TABLES`
 when present, and a file of one left by an earlier run that this run does not write

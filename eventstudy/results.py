@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from eventstudy.estimation import Estimates
     from eventstudy.placebo import Placebo
     from eventstudy.placebo_dates import SameDatePlacebo
+    from eventstudy.volume import VolumeMeasure
 
 AR_COLUMNS = [
     "event_id",
@@ -122,6 +123,8 @@ class StudyResult:
         The tests :meth:`tests` runs (None: the default set; empty: none).
     placebo
         The placebo study (``study.placebo``; :mod:`eventstudy.placebo`), or None.
+    volume
+        The volume measure (``measures: [volume]``; :mod:`eventstudy.volume`), or None.
     started, finished
         UTC timestamps of the run.
     """
@@ -139,6 +142,7 @@ class StudyResult:
     estimates: list[Estimates] = field(default_factory=list, repr=False)
     test_names: tuple[str, ...] | None = None
     placebo: Placebo | None = field(default=None, repr=False)
+    volume: VolumeMeasure | None = field(default=None, repr=False)
     _tests_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def tests(self) -> pd.DataFrame:
@@ -194,6 +198,9 @@ class StudyResult:
         if self.placebo is not None:
             tables["placebo"] = self.placebo.car
             tables["placebo_size"] = self.placebo_size()
+        if self.volume is not None:
+            tables["abnormal_volume"] = self.volume.abnormal_volume
+            tables["cav"] = self.volume.cav
         return tables
 
     @property
