@@ -181,3 +181,16 @@ def test_cli_measures_return_volume_writes_the_tables(tmp_path: Path):
     assert len(av) > 0 and np.isfinite(cav["cav_se"]).all()
     tests = pd.read_csv(folder / "tests.csv")
     assert set(tests["measure"]) == {"return", "volume"}
+
+
+def test_the_demo_run_recovers_the_planted_volume_jumps():
+    from eventstudy.config import load_study
+    from eventstudy.data.demo import PLANTED_VOLUME
+
+    study = load_study(Path(__file__).resolve().parents[1] / "events.yaml", measures=["volume"])
+    cav = study.run(source="demo", tests="none").volume.cav
+    day0 = cav[(cav["window_start"] == 0) & (cav["window_end"] == 0)]
+    for (ticker, day), jump in PLANTED_VOLUME.items():
+        (row,) = day0[(day0["ticker"] == ticker) & (day0["day0"] == day)].itertuples()
+        assert row.cav_t > 2.5, (ticker, day)
+        assert abs(row.cav - jump) < 2 * row.cav_se, (ticker, day)

@@ -140,7 +140,7 @@ def demo_prices() -> tuple[pd.DataFrame, pd.DataFrame]:
         },
         index=days,
     )
-    weekday = np.asarray(_WEEKDAY_LOG_VOLUME)[days.dayofweek]
+    weekday = np.asarray(_WEEKDAY_LOG_VOLUME)[days.day_of_week]
     volume = volume.mul(np.exp(weekday), axis=0)
     for (ticker, day), jump in PLANTED_VOLUME.items():
         at = pd.Timestamp(day)
