@@ -47,7 +47,8 @@ __all__ = ["AV_COLUMNS", "CAV_COLUMNS", "VOLUME_MODELS", "VolumeMeasure", "measu
 AV_COLUMNS = [
     "event_id", "ticker", "rel_day", "date", "volume", "log_volume", "expected", "av", "cav",
 ]  # fmt: skip
-"""Columns of ``abnormal_volume.csv``."""
+"""Columns of ``abnormal_volume.csv``; then ``av_se`` (the prediction-error standard error
+of each AV, for the 95% bound of ``volume.png``) and ``df``."""
 CAV_COLUMNS = [
     "event_id", "ticker", "day0", "window_start", "window_end", "cav", "cav_se", "cav_t",
     "cav_p", "n_est", "model",
@@ -167,4 +168,6 @@ def _volume_tables(
     model = {"constant-mean": "mean-adjusted", "market": "market"}
     cav = car.rename(columns={"car": "cav", "car_se": "cav_se", "car_t": "cav_t", "car_p": "cav_p"})
     cav["model"] = cav["model"].map(model)
-    return av[AV_COLUMNS], cav[CAV_COLUMNS]
+    av = av.rename(columns={"ar_se": "av_se"})
+    av["df"] = np.repeat(group.fit.df, group.event_window[1] - group.event_window[0] + 1)
+    return av[[*AV_COLUMNS, "av_se", "df"]], cav[CAV_COLUMNS]

@@ -78,13 +78,14 @@ def test_mean_adjusted_av_cav_and_se_equal_a_direct_computation():
     v_est, v_evt = _window(volume, "STK", EST), _window(volume, "STK", EVT)
     n, mean, s2 = len(v_est), v_est.mean(), v_est.var(ddof=1)
     av = result.volume.abnormal_volume
-    assert list(av.columns) == [
+    assert list(av.columns)[:9] == [
         "event_id", "ticker", "rel_day", "date", "volume", "log_volume", "expected", "av", "cav",
     ]  # fmt: skip
     np.testing.assert_allclose(av["volume"], np.expm1(v_evt), rtol=1e-12)
     np.testing.assert_allclose(av["expected"], mean, rtol=1e-12)
     np.testing.assert_allclose(av["av"], v_evt - mean, atol=1e-10)
     np.testing.assert_allclose(av["cav"], np.cumsum(v_evt - mean), atol=1e-10)
+    np.testing.assert_allclose(av["av_se"], np.sqrt(s2 * (1 + 1 / n)), rtol=1e-10)
     cav = result.volume.cav.set_index(["window_start", "window_end"])
     for start, end in result.study.study.car_windows:
         row = cav.loc[(start, end)]
@@ -171,6 +172,7 @@ def test_cli_measures_return_volume_writes_the_tables(tmp_path: Path):
          "--out", str(out)],
     )  # fmt: skip
     assert ran.exit_code == 0, ran.output
+    assert "return, volume (mean-adjusted)" in ran.output  # the summary names the measures
     (folder,) = out.iterdir()
     av = pd.read_csv(folder / "abnormal_volume.csv")
     cav = pd.read_csv(folder / "cav.csv")
@@ -194,3 +196,16 @@ def test_the_demo_run_recovers_the_planted_volume_jumps():
         (row,) = day0[(day0["ticker"] == ticker) & (day0["day0"] == day)].itertuples()
         assert row.cav_t > 2.5, (ticker, day)
         assert abs(row.cav - jump) < 2 * row.cav_se, (ticker, day)
+
+
+def test_volume_figures_are_drawn_only_when_volume_is_measured():
+    from eventstudy.plots.kinds import figure_names
+
+    result, _ = _run(spike=1.0)
+    names = [name for name, _, _ in figure_names(result, "all")]
+    assert "cav" in names and "e1/volume" in names
+    fig = result.plot("e1", kind="volume")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["STK"]
+    prices = market_model_prices(noise=0.01, seed=3)
+    plain = run_study(_study(measures=["return"]), source=FrameSource(prices))
+    assert not {"cav", "e1/volume"} & {name for name, _, _ in figure_names(plain, "all")}

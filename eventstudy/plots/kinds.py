@@ -13,6 +13,7 @@ from eventstudy.plots.heatmap import plot_heatmap
 from eventstudy.plots.numbers import event_categories, event_rows
 from eventstudy.plots.placebo import plot_placebo
 from eventstudy.plots.timeline import plot_timeline
+from eventstudy.plots.volume import plot_cav, plot_volume
 from eventstudy.selection import FigureChoice, figure_events
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ PLOTS: dict[str, Callable[..., Figure]] = {
     "heatmap": plot_heatmap,
     "timeline": plot_timeline,
     "placebo": plot_placebo,
+    "volume": plot_volume,
+    "cav": plot_cav,
 }
+VOLUME_KINDS = ("cav", "volume")
+"""The study and the per-event figure of the volume measure, drawn only when measured."""
 
 
 def figure(result: StudyResult, kind: str, event_id: str | None = None, **options: Any) -> Figure:
@@ -40,7 +45,7 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
 
     if kind not in PLOTS:
         raise EventStudyError(f"unknown plot kind '{kind}' (choose from {', '.join(PLOTS)})")
-    if kind in EVENT_KINDS:
+    if kind in (*EVENT_KINDS, "volume"):
         if event_id is None:
             raise EventStudyError(f"plot kind '{kind}' needs an event id")
         result.study.event(event_id)  # a clear error for an unknown id
@@ -75,8 +80,13 @@ def figure_names(
     """
     if result.abnormal_returns.empty:
         return
+    volume = result.volume is not None and not result.volume.abnormal_volume.empty
     for kind in study_kinds(result):
         yield kind, kind, None
+    if volume:
+        yield "cav", "cav", None
     for event_id in figure_events(result, figures):
         for kind in EVENT_KINDS:
             yield f"{event_id}/{kind}", kind, event_id
+        if volume and not event_rows(result.volume.abnormal_volume, event_id).empty:
+            yield f"{event_id}/volume", "volume", event_id
