@@ -209,3 +209,14 @@ def test_volume_figures_are_drawn_only_when_volume_is_measured():
     prices = market_model_prices(noise=0.01, seed=3)
     plain = run_study(_study(measures=["return"]), source=FrameSource(prices))
     assert not {"cav", "e1/volume"} & {name for name, _, _ in figure_names(plain, "all")}
+
+
+def test_the_report_has_a_volume_section_only_when_volume_is_measured():
+    from eventstudy.report.volume import volume_section
+
+    result, _ = _run(spike=1.0)
+    html = volume_section(result, result.tests(), None)
+    assert html.startswith("<section id=volume><h2>Volume</h2>") and "patell_z" in html
+    prices = market_model_prices(noise=0.01, seed=3)
+    plain = run_study(_study(measures=["return"]), source=FrameSource(prices))
+    assert volume_section(plain, None, None) == ""

@@ -18,6 +18,7 @@ from eventstudy.report.figures import Embedder, Images, section_events
 from eventstudy.report.markup import DASH, count, esc, window
 from eventstudy.report.placebo import placebo_section
 from eventstudy.report.tables import car_table, default_window, tests_frame, tests_section
+from eventstudy.report.volume import volume_section
 from eventstudy.report.warnings import warnings_list
 from eventstudy.results import SYNTHETIC_NOTE
 
@@ -224,6 +225,7 @@ cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard e
 {car_table(result.car_window(*shown), linked=linked)}</section>
 <section id=tests><h2>Cross-sectional tests</h2>{tests_html}</section>
 {placebo_section(result)}
+{volume_section(result, tests, figures if images else None)}
 <section id=cars><h2>All CARs</h2>
 <details><summary>Every event, security and window ({count(len(result.car))} rows)</summary>
 {car_table(result.car, linked=linked)}</details></section>
