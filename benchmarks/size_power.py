@@ -10,6 +10,9 @@ estimation window [-250, -11], and runs every test on the CAR window [0, 0]. Cel
 * ``cluster``      all 50 pairs share one event date and benchmark series, pairwise
                    residual correlation 0.3 (a common t(4) factor); H0 true.
 * ``cluster +1%``  the clustered design with +1% on day 0 (power under clustering).
+* ``volume``       the volume measure's market volume model on the scale of daily
+                   ``ln(1 + volume)`` (residual sd 0.3-0.8, benchmark sd 0.3); H0 true.
+* ``volume +0.5``  as above with +0.5 in log volume on day 0 (about +65% shares).
 
 The table gives the percentage of replications with p < 5%. With 1,000 replications
 the Monte Carlo standard error of a 5% rate is 0.69 points (95% band 3.6%-6.4%).
@@ -39,12 +42,19 @@ from eventstudy.inference import CLUSTER_ROBUST, DEFAULT_TESTS, EXTRA_TESTS, run
 from eventstudy.inference.simulate import simulate_panels  # noqa: E402
 
 TESTS = (*DEFAULT_TESTS, *EXTRA_TESTS)
+_VOLUME: dict[str, object] = {
+    "sigma_range": (0.3, 0.8), "beta_range": (0.3, 1.0), "market_sd": 0.3
+}  # fmt: skip
 SCENARIOS: dict[str, dict[str, object]] = {
     "no effect": {},
     "+1% day 0": {"effect": 0.01},
     "var x2": {"variance_ratio": 2.0},
     "cluster": {"same_date": True, "rho": 0.3},
     "cluster +1%": {"same_date": True, "rho": 0.3, "effect": 0.01},
+    # the volume measure (market volume model: ln(1+V) on the benchmark's ln(1+V)),
+    # on the scale of daily log volumes: residual sd 0.3-0.8, benchmark sd 0.3
+    "volume": _VOLUME,
+    "volume +0.5": {**_VOLUME, "effect": 0.5},
 }
 
 
