@@ -25,6 +25,13 @@ variance convention differs: ``var(residuals)`` with ddof 0, no estimation-error
 Peak memory is measured with tracemalloc in a separate run of (a).
 (d) times the GARCH(1,1) fits of ``model: garch`` (``--garch-pairs``), one process and
 the process pool, in ms per pair.
+
+``--volume-pairs N`` times instead the volume measure (:mod:`eventstudy.volume`,
+mean-adjusted and market volume models, batched like the returns) through the whole
+pipeline on a long DataFrame with volumes, for two shapes of N pairs: firm-specific
+(N securities, each with its own day 0) and shared-date (N securities, one day 0).
+The time of the measure is that of a run with ``measures: [return, volume]`` minus
+that of the same run with returns only (best of ``--repeat``).
 """
 
 from __future__ import annotations
@@ -183,7 +190,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of REPEAT runs of (a)")
     parser.add_argument("--lemaire-python", default=LEMAIRE)
     parser.add_argument("--garch-pairs", type=int, default=200, help="pairs timed for (d)")
+    parser.add_argument("--volume-pairs", type=int, help="time the volume measure instead")
     args = parser.parse_args()
+    if args.volume_pairs:
+        volume_timing(args.volume_pairs, args.repeat)
+        return
 
     statsmodels_loop(make_panel(2), np.arange(2))  # warm-up: imports statsmodels
     rows_out = []
@@ -265,6 +276,66 @@ def garch_cost(n: int) -> None:
         f"per pair, process pool ({os.cpu_count()} CPUs) {1e3 * pool_s / n:.1f} ms per pair "
         "(pool start-up included); pool == serial: OK"
     )
+
+
+def _volume_study(n: int, shared: bool) -> tuple[object, object]:
+    """A study of ``n`` securities (one or ``n`` day 0s) and its long price frame."""
+    import pandas as pd
+
+    from eventstudy.calendar import sessions
+    from eventstudy.config import parse_study
+
+    days = sessions("XNYS")
+    days = days[(days >= "2019-01-02") & (days <= "2025-06-30")]
+    rng = np.random.default_rng(3)
+    tickers = [f"S{i:05d}" for i in range(n)]
+    market = rng.normal(0.0004, 0.01, len(days))
+    rets = 0.0002 + market[:, None] + rng.normal(0, 0.02, (len(days), n))
+    prices = np.vstack([400 * np.cumprod(1 + market), *(50 * np.cumprod(1 + rets, axis=0)).T])
+    volume = np.exp(rng.normal(13, 0.5, prices.shape)).round()
+    names = ["SPY", *tickers]
+    frame = pd.DataFrame(
+        {
+            "date": np.tile(days, len(names)),
+            "ticker": np.repeat(names, len(days)),
+            "adj_close": prices.ravel(),
+            "volume": volume.ravel(),
+        }
+    )
+    day0 = days[(days >= "2021-01-04") & (days <= "2025-03-31")]
+    events = [
+        {"id": f"e{i}", "date": str(day0[0 if shared else i % len(day0)].date()), "title": "E",
+         "securities": [t]}
+        for i, t in enumerate(tickers)
+    ]  # fmt: skip
+    base = {"name": "bench", "benchmark": "SPY", "securities": tickers[:1]}
+    return (lambda **k: parse_study({"study": base | k, "events": events})), frame
+
+
+def volume_timing(n: int, repeat: int) -> None:
+    """Print the time of the volume measure for the two shapes of ``n`` pairs."""
+    from eventstudy.study import run_study
+
+    print("| shape | pairs | volume model | returns only (s) | + volume (s) | volume (s) |")
+    print("|---|---|---|---|---|---|")
+    for shared in (False, True):
+        make, frame = _volume_study(n, shared)
+        for model in ("mean-adjusted", "market"):
+            best = []
+            for measures in (["return"], ["return", "volume"]):
+                study = make(measures=measures, volume_model=model)
+                times = []
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    run_study(study, prices=frame, tests="none")
+                    times.append(time.perf_counter() - start)
+                best.append(min(times))
+            shape = "shared-date" if shared else "firm-specific"
+            print(
+                f"| {shape} | {n:,} | {model} | {best[0]:.2f} | {best[1]:.2f} "
+                f"| {best[1] - best[0]:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ estimation window [-250, -11], and runs every test on the CAR window [0, 0]. Cel
                    residual correlation 0.3 (a common t(4) factor); H0 true.
 * ``cluster +1%``  the clustered design with +1% on day 0 (power under clustering).
 * ``std x3``       day-0 standard deviation tripled (variance x9), no mean effect.
+* ``volume``       the volume measure's market volume model on the scale of daily
+                   ``ln(1 + volume)`` (residual sd 0.3-0.8, benchmark sd 0.3); H0 true.
+* ``volume +0.5``  as above with +0.5 in log volume on day 0 (about +65% shares).
 
 The volatility rows (:mod:`eventstudy.volatility`): ``avol_p`` and ``avol_p_sq`` are
 per-pair tests (the rate is over all pairs of all replications), ``avol_cs_t`` and
@@ -50,6 +53,9 @@ from eventstudy.inference import (  # noqa: E402
 from eventstudy.inference.simulate import simulate_panels  # noqa: E402
 
 TESTS = (*DEFAULT_TESTS, *EXTRA_TESTS)
+_VOLUME: dict[str, object] = {
+    "sigma_range": (0.3, 0.8), "beta_range": (0.3, 1.0), "market_sd": 0.3
+}  # fmt: skip
 SCENARIOS: dict[str, dict[str, object]] = {
     "no effect": {},
     "+1% day 0": {"effect": 0.01},
@@ -57,6 +63,10 @@ SCENARIOS: dict[str, dict[str, object]] = {
     "cluster": {"same_date": True, "rho": 0.3},
     "cluster +1%": {"same_date": True, "rho": 0.3, "effect": 0.01},
     "std x3": {"variance_ratio": 9.0},
+    # the volume measure (market volume model: ln(1+V) on the benchmark's ln(1+V)),
+    # on the scale of daily log volumes: residual sd 0.3-0.8, benchmark sd 0.3
+    "volume": _VOLUME,
+    "volume +0.5": {**_VOLUME, "effect": 0.5},
 }
 VOLATILITY = ("avol_p", "avol_p_sq", "avol_cs_t", "avol_wilcoxon")
 

@@ -41,6 +41,8 @@ TABLES = ("abnormal_returns", "car", "models", "skipped", "tests")
 OPTIONAL_TABLES = (
     "placebo",
     "placebo_size",
+    "abnormal_volume",
+    "cav",
     "abnormal_volatility",
     "avol",
     "bhar",

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from eventstudy.placebo import Placebo
     from eventstudy.placebo_dates import SameDatePlacebo
     from eventstudy.regression import RegressionResult
+    from eventstudy.volume import VolumeMeasure
 
 AR_COLUMNS = [
     "event_id",
@@ -127,6 +128,8 @@ class StudyResult:
     long_horizon
         BHARs and calendar-time portfolios (``study.bhar_windows``;
         :mod:`eventstudy.long_horizon`), or None.
+    volume
+        The volume measure (``measures: [volume]``; :mod:`eventstudy.volume`), or None.
     started, finished
         UTC timestamps of the run.
     """
@@ -145,6 +148,7 @@ class StudyResult:
     test_names: tuple[str, ...] | None = None
     placebo: Placebo | None = field(default=None, repr=False)
     long_horizon: LongHorizon | None = field(default=None, repr=False)
+    volume: VolumeMeasure | None = field(default=None, repr=False)
     _tests_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def tests(self) -> pd.DataFrame:
@@ -253,6 +257,9 @@ class StudyResult:
 
             frames = [r.to_frame() for r in self.regressions()]
             tables["regression"] = pd.concat(frames, ignore_index=True)[REGRESSION_COLUMNS]
+        if self.volume is not None:
+            tables["abnormal_volume"] = self.volume.abnormal_volume
+            tables["cav"] = self.volume.cav
         return tables
 
     def volatility(self) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -175,6 +175,11 @@ class StudySettings(BaseModel):
         description="What is measured around each event: return (always, added when "
         "not listed), volume (abnormal trading volume), volatility (Beaver's U).",
     )
+    volume_model: Literal["mean-adjusted", "market"] = Field(
+        default="mean-adjusted",
+        description="Expected log volume of the volume measure (eventstudy.volume): "
+        "mean-adjusted (its estimation-window mean) or market (OLS on the benchmark's).",
+    )
 
     regressions: list[RegressionSpec] = Field(
         default_factory=list,

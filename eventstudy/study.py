@@ -144,6 +144,13 @@ def run_study(
         groups = _estimate_groups(
             study, runnable, returns, stale, skipped, engine=engine, client=client
         )
+        volume_measure = None
+        if "volume" in settings.measures:
+            from eventstudy.volume import measure_volume
+
+            volume_measure = measure_volume(
+                study, runnable, table, skipped, engine=engine, client=client
+            )
     finally:
         if own_client is not None:
             cluster = own_client.cluster
@@ -163,6 +170,7 @@ def run_study(
         prices=table,
         estimates=groups,
         test_names=test_names,
+        volume=volume_measure,
         started=started,
         finished=datetime.now(UTC),
     )

@@ -113,6 +113,9 @@ def summarise(result: StudyResult, window: tuple[int, int] | None = None) -> Sum
         ("Pairs estimated", f"{len(result.models)}"),
         ("Pairs skipped", f"{len(result.skipped)}"),
     ]
+    if len(s.measures) > 1:  # the measures beyond returns (eventstudy.volume, ...)
+        named = [f"volume ({s.volume_model})" if m == "volume" else m for m in s.measures]
+        header.insert(3, ("Measures", ", ".join(named)))
     notes += result.placebo.notes if result.placebo is not None else []
     notes += [
         f"skipped {r.event_id}/{r.ticker}: {r.reason}"

@@ -89,7 +89,7 @@ def test_a_run_restricted_to_named_events_draws_every_one() -> None:
 def test_figure_names_draw_the_study_figures_and_the_chosen_events(big: StudyResult) -> None:
     names = list(plots.figure_names(big))
     study = [name for name, _, event in names if event is None]
-    drawn = [k for k in plots.STUDY_KINDS if k != "placebo"]  # no placebo study here
+    drawn = [k for k in plots.STUDY_KINDS if k not in ("placebo", "cav")]  # neither measured
     assert study == drawn
     events = list(dict.fromkeys(event for _, _, event in names if event))
     assert events == figure_events(big)
@@ -127,8 +127,10 @@ def test_save_draws_the_chosen_events_and_removes_the_others(
 
     big.save(tmp_path, figures=3)
     assert event_folders() == set(figure_events(big, 3))
-    assert all((folder / f"{kind}.png").is_file() for kind in plots.STUDY_KINDS[:-1])
-    assert plots.STUDY_KINDS[-1] == "placebo" and not (folder / "placebo.png").exists()
+    unmeasured = ("placebo", "cav")  # no placebo study, no volume in this run
+    drawn = [kind for kind in plots.STUDY_KINDS if kind not in unmeasured]
+    assert all((folder / f"{kind}.png").is_file() for kind in drawn)
+    assert not any((folder / f"{kind}.png").exists() for kind in unmeasured)
     big.save(tmp_path, figures=1)
     assert event_folders() == set(figure_events(big, 1))
     big.save(tmp_path, figures="none")

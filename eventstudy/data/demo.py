@@ -24,6 +24,11 @@ security's own noise (China factor and idiosyncratic shock) is switched off, so 
 return is ``drift + beta_m * market + effect`` and a market model should find an
 abnormal return equal to the effect up to the estimation error of alpha and beta.
 
+Volumes are log-normal around each security's level with a weekly pattern; jumps in
+``ln(1 + volume)`` are planted on some day-0 sessions (:data:`PLANTED_VOLUME`), and
+the return variance is raised around others (:data:`PLANTED_VARIANCE`). Volumes come
+from the same random stream after the returns, so the returns do not depend on them.
+
 Every output made from these prices is labelled SYNTHETIC: they are not market data,
 and the planted effects are not estimates of what the news did.
 """
@@ -66,6 +71,24 @@ PLANTED_EFFECTS: dict[tuple[str, str], float] = {
     ("NVDA", "2024-12-02"): -0.06,  # export-ctrl-2024-12
     ("NVDA", "2025-01-27"): -0.15,  # deepseek-r1
 }
+#: Log-volume increases, ``ln(1 + V)`` up by this much, by (ticker, session date):
+#: day-0 sessions of study events (the volume measure recovers them as CAV(0, 0)).
+PLANTED_VOLUME: dict[tuple[str, str], float] = {
+    ("BABA", "2024-11-06"): 1.0,  # election-2024
+    ("MPNGY", "2024-11-18"): 3.0,  # ft-ai-talent (a thin ADR: noisy volume)
+    ("NVDA", "2025-01-27"): 1.5,  # deepseek-r1
+    ("BABA", "2025-04-03"): 0.8,  # liberation-day
+}
+#: Return-variance increases: the security's own noise (China factor and idiosyncratic
+#: shock) is multiplied by this factor on day 0 and the two sessions after, by (ticker,
+#: day-0 session) of study events without a planted return (the volatility measure
+#: recovers them as Beaver's U well above 1).
+PLANTED_VARIANCE: dict[tuple[str, str], float] = {
+    ("BABA", "2025-04-03"): 3.0,  # liberation-day
+    ("NVDA", "2023-10-17"): 3.0,  # export-ctrl-2023
+}
+_VARIANCE_DAYS = 3
+_WEEKDAY_LOG_VOLUME = (-0.10, 0.0, 0.0, 0.02, 0.06)  # Monday .. Friday, added to ln V
 _MISSING_PER_TICKER = 3
 _STALE_SHARE_MPNGY = 0.02
 
@@ -94,8 +117,13 @@ def demo_prices() -> tuple[pd.DataFrame, pd.DataFrame]:
     market = _MARKET_DRIFT + _MARKET_VOL * _heavy_tailed(rng, n)
     china = _CHINA_VOL * _heavy_tailed(rng, n)
     returns = {"SPY": market}
+    scale = pd.DataFrame(1.0, index=days, columns=list(_LOADINGS))
+    for (ticker, day), factor in PLANTED_VARIANCE.items():
+        at = days.get_loc(pd.Timestamp(day))
+        scale.iloc[at : at + _VARIANCE_DAYS, scale.columns.get_loc(ticker)] = factor
     for ticker, (b_m, b_c, vol, drift, _) in _LOADINGS.items():
-        returns[ticker] = drift + b_m * market + b_c * china + vol * _heavy_tailed(rng, n)
+        noise = b_c * china + vol * _heavy_tailed(rng, n)
+        returns[ticker] = drift + b_m * market + scale[ticker].to_numpy() * noise
     ret = pd.DataFrame(returns, index=days)[list(DEMO_TICKERS)]
     for (ticker, day), effect in PLANTED_EFFECTS.items():
         b_m, _, _, drift, _ = _LOADINGS[ticker]
@@ -111,7 +139,13 @@ def demo_prices() -> tuple[pd.DataFrame, pd.DataFrame]:
             "NVDA": rng.lognormal(np.log(3e8), 0.3, n),
         },
         index=days,
-    ).round()
+    )
+    weekday = np.asarray(_WEEKDAY_LOG_VOLUME)[days.day_of_week]
+    volume = volume.mul(np.exp(weekday), axis=0)
+    for (ticker, day), jump in PLANTED_VOLUME.items():
+        at = pd.Timestamp(day)
+        volume.loc[at, ticker] = np.expm1(np.log1p(volume.loc[at, ticker]) + jump)
+    volume = volume.round()
     protected = {pd.Timestamp(d) for _, d in PLANTED_EFFECTS}
     near_planted = np.zeros(n, dtype=bool)
     for d in protected:

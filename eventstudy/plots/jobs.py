@@ -370,6 +370,6 @@ def stale_figures(
     }
     folders = {p.name for p in folder.iterdir() if p.is_dir()}
     events = [e.id for e in result.study.events if e.id in folders]
-    names = [*STUDY_KINDS, *(f"{e}/{kind}" for e in events for kind in EVENT_KINDS)]
+    names = [*STUDY_KINDS, *(f"{e}/{k}" for e in events for k in EVENT_KINDS)]
     candidates = (folder / f"{name}.{fmt}" for name in names for fmt in MIME)
     return [path for path in candidates if path not in drawn and path.is_file()]

@@ -14,6 +14,7 @@ from eventstudy.plots.numbers import event_categories, event_rows
 from eventstudy.plots.placebo import plot_placebo
 from eventstudy.plots.timeline import plot_timeline
 from eventstudy.plots.volatility import plot_volatility
+from eventstudy.plots.volume import plot_cav, plot_volume
 from eventstudy.selection import FigureChoice, figure_events
 
 if TYPE_CHECKING:
@@ -21,8 +22,16 @@ if TYPE_CHECKING:
 
     from eventstudy.results import StudyResult
 
-EVENT_KINDS = ("car", "ar", "volatility")
-STUDY_KINDS = ("caar", "caar_category", "car_distribution", "heatmap", "timeline", "placebo")
+EVENT_KINDS = ("car", "ar", "volatility", "volume")
+STUDY_KINDS = (
+    "caar",
+    "caar_category",
+    "car_distribution",
+    "heatmap",
+    "timeline",
+    "placebo",
+    "cav",
+)
 PLOTS: dict[str, Callable[..., Figure]] = {
     "car": plot_car,
     "ar": plot_ar,
@@ -33,6 +42,8 @@ PLOTS: dict[str, Callable[..., Figure]] = {
     "timeline": plot_timeline,
     "placebo": plot_placebo,
     "volatility": plot_volatility,
+    "volume": plot_volume,
+    "cav": plot_cav,
 }
 
 
@@ -57,11 +68,13 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
 def study_kinds(result: StudyResult) -> list[str]:
     """The study figures a run draws: every kind of :data:`STUDY_KINDS`, except
     ``caar_category`` when the estimated events form fewer than two categories (it
-    would repeat ``caar``) and ``placebo`` when the run has no placebo study."""
+    would repeat ``caar``), ``placebo`` when the run has no placebo study and ``cav``
+    (the mean CAV path) when it measured no volume."""
     estimated = result.abnormal_returns["event_id"].unique()
     categories = event_categories(result).reindex(estimated).nunique()
     skip = {"caar_category"} if categories < 2 else set()
     skip |= {"placebo"} if result.placebo is None else set()
+    skip |= set() if _has_volume(result) else {"cav"}
     return [k for k in STUDY_KINDS if k not in skip]
 
 
@@ -70,7 +83,7 @@ def figure_names(
 ) -> Iterator[tuple[str, str, str | None]]:
     """``(name, kind, event_id)`` of every figure a run draws, in drawing order.
 
-    The study figures (:func:`study_kinds`), then ``car`` and ``ar`` of the events
+    The study figures (:func:`study_kinds`), then the :func:`event_kinds` of the events
     :func:`eventstudy.selection.figure_events` picks for ``figures`` (``"auto"``:
     every event up to 40, else the 40 with the smallest CAR p; ``"all"``, ``"none"``
     or a number of events).
@@ -79,13 +92,21 @@ def figure_names(
         return
     for kind in study_kinds(result):
         yield kind, kind, None
+    kinds = event_kinds(result)
     for event_id in figure_events(result, figures):
-        for kind in event_kinds(result):
-            yield f"{event_id}/{kind}", kind, event_id
+        for kind in kinds:
+            if kind != "volume" or not event_rows(result.volume.abnormal_volume, event_id).empty:
+                yield f"{event_id}/{kind}", kind, event_id
 
 
 def event_kinds(result: StudyResult) -> list[str]:
-    """The event figures a run draws: ``car``, ``ar`` and, when volatility is measured,
-    ``volatility``."""
+    """The event figures a run draws: ``car``, ``ar`` and, when measured, ``volatility``
+    and ``volume`` (the latter for events with a volume series)."""
     measured = "volatility" in result.study.study.measures
-    return [k for k in EVENT_KINDS if k != "volatility" or measured]
+    drawn = {"volatility": measured, "volume": _has_volume(result)}
+    return [k for k in EVENT_KINDS if drawn.get(k, True)]
+
+
+def _has_volume(result: StudyResult) -> bool:
+    """Whether the run measured volume for at least one pair."""
+    return result.volume is not None and not result.volume.abnormal_volume.empty

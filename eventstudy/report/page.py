@@ -21,6 +21,7 @@ from eventstudy.report.placebo import placebo_section
 from eventstudy.report.regressions import regressions_section
 from eventstudy.report.tables import car_table, default_window, tests_frame, tests_section
 from eventstudy.report.volatility import volatility_section
+from eventstudy.report.volume import volume_section
 from eventstudy.report.warnings import warnings_list
 from eventstudy.results import SYNTHETIC_NOTE
 
@@ -76,6 +77,10 @@ TABLES = {
 OPTIONAL = {
     "placebo": "one row per placebo pair x CAR window",
     "placebo_size": "rejection rates of the per-pair tests on placebo days",
+    "abnormal_volume": "one row per event x security x event-window day: volume",
+    "cav": "one row per event x security x CAR window: cumulative abnormal volume",
+    "abnormal_volatility": "one row per event x security x event-window day: Beaver's U",
+    "avol": "one row per event x security x CAR window: mean U and its p-values",
     "bhar": "one row per event x security x BHAR window",
     "calendar_time": "one row per BHAR window: the calendar-time alpha",
     "calendar_time_portfolio": "one row per BHAR window x session: the portfolio",
@@ -240,6 +245,7 @@ cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard e
 {placebo_section(result)}
 {regressions_section(result)}
 {long_horizon_section(result)}
+{volume_section(result, tests, figures if images else None)}
 {volatility_section(result)}
 <section id=cars><h2>All CARs</h2>
 <details><summary>Every event, security and window ({count(len(result.car))} rows)</summary>
