@@ -9,7 +9,8 @@ from scipy import stats
 import eventstudy as es
 from eventstudy import garch
 from eventstudy.garch import fit_garch, fit_one
-from eventstudy.volatility import avol_pvalue, avol_sq_pvalue, beaver_u
+from eventstudy.inference.simulate import simulate_panels
+from eventstudy.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
 
 
 def _simulate_garch(rng: np.random.Generator, n: int, omega=2e-5, a=0.08, b=0.85):
@@ -38,15 +39,61 @@ def test_beaver_u_and_f_pvalue_transcribe_the_formula() -> None:
 def test_avol_sq_pvalue_hand_example() -> None:
     # U on 30 estimation days: 1, 2, ..., 30; runs of L = 2: means 1.5, 2.5, ..., 29.5 (m = 29)
     u_est = np.arange(1.0, 31.0)[None, :]
-    p, m = avol_sq_pvalue(np.array([25.0]), u_est, np.array([2]))
+    p, m, _ = avol_sq_pvalue(np.array([25.0]), u_est, np.array([2]))
     assert m[0] == 29
     assert p[0] == pytest.approx(5 / 29)  # 25.5, 26.5, 27.5, 28.5, 29.5 are >= 25
-    p_top, _ = avol_sq_pvalue(np.array([100.0]), u_est, np.array([2]))
+    p_top, _, _ = avol_sq_pvalue(np.array([100.0]), u_est, np.array([2]))
     assert p_top[0] == pytest.approx(1 / 29)  # never below 1/m
     u_gap = u_est.copy()
     u_gap[0, 10] = np.nan  # a missing session breaks the two runs through it
-    _, m_gap = avol_sq_pvalue(np.array([25.0]), u_gap, np.array([2]))
+    _, m_gap, _ = avol_sq_pvalue(np.array([25.0]), u_gap, np.array([2]))
     assert m_gap[0] == 27
+
+
+def test_avol_percentile_hand_example() -> None:
+    # run means 1.5 ... 29.5 (m = 29): 24 lie below 25.0, none equal; 2.5 equals one
+    u_est = np.arange(1.0, 31.0)[None, :]
+    _, _, q = avol_sq_pvalue(
+        np.array([25.0, 2.5, np.nan]), np.repeat(u_est, 3, 0), np.array([2] * 3)
+    )
+    np.testing.assert_allclose(q[:2], [(24 + 0.5) / 30, (1 + 0.5 + 0.5) / 30], rtol=1e-12)
+    assert np.isnan(q[2])
+    _, _, short = avol_sq_pvalue(np.array([1.0]), u_est[:, :15], np.array([2]))
+    assert np.isnan(short[0])  # 14 runs < MIN_SQ_SUMS
+
+
+def test_percentile_tests_equal_scipy() -> None:
+    q = np.random.default_rng(5).uniform(size=40)
+    q[3] = np.nan  # left out
+    t_row, w_row = percentile_tests(q)
+    kept = q[np.isfinite(q)]
+    ref = stats.ttest_1samp(stats.norm.ppf(kept), 0.0)
+    assert t_row["statistic"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert t_row["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert t_row["n"] == 39 and t_row["n_pos"] + t_row["n_neg"] == 39
+    ref_w = stats.wilcoxon(kept - 0.5, method="approx", correction=False)
+    assert w_row["p_value"] == pytest.approx(ref_w.pvalue, rel=1e-9)
+
+
+@pytest.mark.parametrize("tail_df", [None, 3.0])
+def test_avol_cross_sectional_tests_hold_their_size_and_detect_variance(tail_df) -> None:
+    # 400 samples of 40 pairs, window [0, 0]: no effect rejects near 5% even with t(3)
+    # shocks (the test of avol - 1 itself rejected 17-79% here); a tripled day-0 sd
+    # is found in nearly every sample
+    def rejections(variance_ratio: float, reps: int) -> np.ndarray:
+        panels = simulate_panels(reps, 40, seed=11, tail_df=tail_df, variance_ratio=variance_ratio)
+        out = []
+        for panel in panels:
+            s2 = (panel.sigma**2)[:, None]
+            day0 = panel.rel_days == 0
+            avol = beaver_u(panel.ar[:, day0], s2)[:, 0]
+            _, _, q = avol_sq_pvalue(avol, beaver_u(panel.residuals, s2), np.ones(40, int))
+            out.append([row["p_value"] < 0.05 for row in percentile_tests(q)])
+        return np.mean(out, axis=0)
+
+    size, power = rejections(1.0, 400), rejections(9.0, 100)
+    assert np.all((size > 0.02) & (size < 0.09)), size  # Monte Carlo se 1.1 points
+    assert np.all(power > 0.9), power
 
 
 def test_avol_p_size_and_power() -> None:
@@ -133,13 +180,20 @@ def test_garch_volatility_study_runs_end_to_end(tmp_path) -> None:
     avol = pd.read_csv(folder / "avol.csv")
     assert list(avol.columns) == [
         "event_id", "ticker", "day0", "window_start", "window_end", "avol", "avol_p",
-        "avol_p_sq", "n_est",
+        "avol_p_sq", "n_est", "avol_q",
     ]  # fmt: skip
     abn = pd.read_csv(folder / "abnormal_volatility.csv")
     assert list(abn.columns) == ["event_id", "ticker", "rel_day", "date", "ar", "u"]
     tests = pd.read_csv(folder / "tests.csv")
     vol = tests[tests["measure"] == "volatility"]
     assert set(vol["test"]) == {"avol_cs_t", "avol_wilcoxon"}
+    # the cross-sectional rows are recomputed from avol.csv's percentiles
+    for (a, b), rows in vol[vol["group"] == "all"].groupby(["window_start", "window_end"]):
+        q = avol[(avol.window_start == a) & (avol.window_end == b)]["avol_q"].to_numpy()
+        expected = {r["test"]: r for r in percentile_tests(q)}
+        for _, row in rows.iterrows():
+            assert row["statistic"] == pytest.approx(expected[row["test"]]["statistic"], rel=1e-9)
+            assert row["n_pos"] == expected[row["test"]]["n_pos"]
     car = pd.read_csv(folder / "car.csv")
     nvda = car[(car.event_id == "deepseek-r1") & (car.ticker == "NVDA") & (car.window_end == 0)]
     assert nvda["car"].iloc[0] < -0.1 and nvda["car_p"].iloc[0] < 0.01  # planted -15%
