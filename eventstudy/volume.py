@@ -57,8 +57,8 @@ CAV_COLUMNS = [
 VOLUME_MODELS = {"mean-adjusted": "constant-mean", "market": "market"}
 """``volume_model`` values and the normal-return model fitted to the log volumes."""
 VOLUME_LAYOUTS = (
-    "the yahoo source, a long CSV file or DataFrame with a volume column, "
-    "or a per-ticker folder of CSV files with a volume column"
+    "the yahoo and demo sources, a long CSV file, Parquet dataset or DataFrame with a "
+    "volume column, or a per-ticker folder of CSV files with a volume column"
 )
 """The price layouts that carry volumes (named in the error for the others)."""
 
@@ -113,7 +113,8 @@ def measure_volume(
     if table.volume is None:
         raise EventStudyError(
             f"the volume measure needs trading volumes, and the {table.source} prices "
-            f"have none (a wide layout has no volume); volumes come from {VOLUME_LAYOUTS}",
+            f"have none (a wide layout has no volume); volumes come from {VOLUME_LAYOUTS} "
+            "(or measure returns only: --measures return)",
             field="measures",
         )
     model = VOLUME_MODELS[settings.volume_model]

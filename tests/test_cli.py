@@ -78,7 +78,18 @@ CONTRACT = {
     "skipped.csv": ["event_id", "ticker", "reason"],
 }
 TOP_FILES = {*CONTRACT, "manifest.json", "summary.txt", "report.html", "tests.csv"}
-DEMO_FILES = TOP_FILES | {"regression.csv"}  # events.yaml has a regression
+# events.yaml has a regression, BHAR windows and the volume and volatility measures
+DEMO_FILES = TOP_FILES | {
+    "regression.csv",
+    "bhar.csv",
+    "calendar_time.csv",
+    "calendar_time_portfolio.csv",
+    "abnormal_volume.csv",
+    "cav.csv",
+    "abnormal_volatility.csv",
+    "avol.csv",
+}
+DEMO_FIGURES = {"bhar.png", "cav.png"}  # the mean BHAR and CAV paths
 STUDY_FIGURES = {f"{kind}.png" for kind in ("caar", "caar_category", "car_distribution")} | {
     "heatmap.png",
     "timeline.png",
@@ -212,8 +223,8 @@ def test_demo_run_succeeds_and_says_synthetic(demo_run: Run) -> None:
 def test_demo_run_writes_the_contract_files(demo_run: Run) -> None:
     assert sorted(p.name for p in demo_run.out.iterdir()) == [STUDY_NAME]
     top = {p.name for p in demo_run.folder.iterdir() if p.is_file()}
-    assert top == DEMO_FILES | STUDY_FIGURES
-    for name in DEMO_FILES | STUDY_FIGURES:
+    assert top == DEMO_FILES | STUDY_FIGURES | DEMO_FIGURES
+    for name in DEMO_FILES | STUDY_FIGURES | DEMO_FIGURES:
         assert (demo_run.folder / name).stat().st_size > 0, name
 
 
@@ -275,15 +286,16 @@ def test_demo_run_tables_cover_every_pair(demo_run: Run) -> None:
     assert car["event_id"].map(order).is_monotonic_increasing
 
 
-def test_demo_run_draws_both_figures_for_every_estimated_event(demo_run: Run) -> None:
+def test_demo_run_draws_the_event_figures_for_every_estimated_event(demo_run: Run) -> None:
     estimated = set(demo_run.csv("models.csv")["event_id"])
     assert estimated
     folders = {p.name for p in demo_run.folder.iterdir() if p.is_dir()}
     assert folders == estimated
     for event_id in sorted(estimated):
         files = sorted(p.name for p in (demo_run.folder / event_id).iterdir())
-        assert files == ["ar.png", "car.png"], event_id
-        for kind in ("car", "ar"):
+        # events.yaml measures volume and volatility: their figures too
+        assert files == ["ar.png", "car.png", "volatility.png", "volume.png"], event_id
+        for kind in ("car", "ar", "volume", "volatility"):
             path = demo_run.folder / event_id / f"{kind}.png"
             width, height = png_size(path)
             assert width > 0

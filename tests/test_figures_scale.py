@@ -89,7 +89,7 @@ def test_a_run_restricted_to_named_events_draws_every_one() -> None:
 def test_figure_names_draw_the_study_figures_and_the_chosen_events(big: StudyResult) -> None:
     names = list(plots.figure_names(big))
     study = [name for name, _, event in names if event is None]
-    drawn = [k for k in plots.STUDY_KINDS if k not in ("placebo", "cav")]  # neither measured
+    drawn = [k for k in plots.STUDY_KINDS if k not in ("placebo", "cav", "bhar")]  # none measured
     assert study == drawn
     events = list(dict.fromkeys(event for _, _, event in names if event))
     assert events == figure_events(big)
@@ -127,7 +127,7 @@ def test_save_draws_the_chosen_events_and_removes_the_others(
 
     big.save(tmp_path, figures=3)
     assert event_folders() == set(figure_events(big, 3))
-    unmeasured = ("placebo", "cav")  # no placebo study, no volume in this run
+    unmeasured = ("placebo", "cav", "bhar")  # no placebo, volume or BHAR in this run
     drawn = [kind for kind in plots.STUDY_KINDS if kind not in unmeasured]
     assert all((folder / f"{kind}.png").is_file() for kind in drawn)
     assert not any((folder / f"{kind}.png").exists() for kind in unmeasured)

@@ -100,8 +100,10 @@ def test_report_is_self_contained(saved: dict[str, Path], page: str) -> None:
     images = parsed.all("img")
     # caar, caar_category (the subset has several categories), car_distribution,
     # heatmap, timeline + car and ar for the three events with estimates... and
-    # liberation-day (BABA, MPNGY estimated): 5 + 2 * 4.
-    assert len(images) == 5 + 2 * len(SUBSET)
+    # liberation-day (BABA, MPNGY estimated), the mean BHAR and CAV paths (events.yaml
+    # has bhar_windows and measures volume and volatility), and each event's volume and
+    # volatility figures: 7 + 4 * 4.
+    assert len(images) == 7 + 4 * len(SUBSET)
     folder = saved["report"].parent
     embedded = {}
     for img in images:
@@ -370,7 +372,7 @@ def test_report_in_headless_chromium(saved: dict[str, Path], tmp_path: Path) -> 
         browser.close()
 
     assert "US-China AI news" in title
-    assert len(images) == 5 + 2 * len(SUBSET)
+    assert len(images) == 7 + 4 * len(SUBSET)  # as in test_report_is_self_contained
     for width, height, complete in images:
         assert complete and width > 0 and height > 0, images
     events = [e for e in browser.events if e.get("sessionId") == session]

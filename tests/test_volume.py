@@ -182,7 +182,7 @@ def test_cli_measures_return_volume_writes_the_tables(tmp_path: Path):
     ]  # fmt: skip
     assert len(av) > 0 and np.isfinite(cav["cav_se"]).all()
     tests = pd.read_csv(folder / "tests.csv")
-    assert set(tests["measure"]) == {"return", "volume"}
+    assert set(tests["measure"]) == {"return", "volume", "bhar"}  # events.yaml: bhar_windows
 
 
 def test_the_demo_run_recovers_the_planted_volume_jumps():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from eventstudy.plots.bhar import plot_bhar
 from eventstudy.plots.caar import plot_caar, plot_caar_category
 from eventstudy.plots.distribution import plot_car_distribution
 from eventstudy.plots.event import plot_ar, plot_car
@@ -31,6 +32,7 @@ STUDY_KINDS = (
     "timeline",
     "placebo",
     "cav",
+    "bhar",
 )
 PLOTS: dict[str, Callable[..., Figure]] = {
     "car": plot_car,
@@ -41,6 +43,7 @@ PLOTS: dict[str, Callable[..., Figure]] = {
     "heatmap": plot_heatmap,
     "timeline": plot_timeline,
     "placebo": plot_placebo,
+    "bhar": plot_bhar,
     "volatility": plot_volatility,
     "volume": plot_volume,
     "cav": plot_cav,
@@ -68,13 +71,15 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
 def study_kinds(result: StudyResult) -> list[str]:
     """The study figures a run draws: every kind of :data:`STUDY_KINDS`, except
     ``caar_category`` when the estimated events form fewer than two categories (it
-    would repeat ``caar``), ``placebo`` when the run has no placebo study and ``cav``
-    (the mean CAV path) when it measured no volume."""
+    would repeat ``caar``), ``placebo`` when the run has no placebo study, ``cav``
+    (the mean CAV path) when it measured no volume and ``bhar`` (the mean BHAR path)
+    when it has no BHARs."""
     estimated = result.abnormal_returns["event_id"].unique()
     categories = event_categories(result).reindex(estimated).nunique()
     skip = {"caar_category"} if categories < 2 else set()
     skip |= {"placebo"} if result.placebo is None else set()
     skip |= set() if _has_volume(result) else {"cav"}
+    skip |= {"bhar"} if result.long_horizon is None or result.long_horizon.bhar.empty else set()
     return [k for k in STUDY_KINDS if k not in skip]
 
 

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     from eventstudy.results import StudyResult
 
 
+EVENT_FIGURES = (
+    ("car", "CAR paths with 95% bands"),
+    ("ar", "daily abnormal returns"),
+    ("volume", "abnormal log volume with the 95% bound and the CAV"),
+    ("volatility", "Beaver's U per day against 1"),
+)
+"""The figures of an event's section, in order (those the run drew)."""
+
+
 def _when(result: StudyResult, event: Event) -> str:
     when = f"{event.date:%Y-%m-%d}"
     if event.time is not None:
@@ -81,9 +90,10 @@ def event_sections(result: StudyResult, events: list[str], figures: Embedder) ->
             else "<p>No estimated pair.</p>"
         )
         notes = f"<p class=notes>{esc(event.notes)}</p>" if event.notes else ""
-        drawn = figures.figure(
-            f"{event_id}/car", f"{event_id}: CAR paths with 95% bands"
-        ) + figures.figure(f"{event_id}/ar", f"{event_id}: daily abnormal returns")
+        drawn = "".join(
+            figures.figure(f"{event_id}/{kind}", f"{event_id}: {caption}")
+            for kind, caption in EVENT_FIGURES
+        )
         alignment = _alignment_table(
             alignments[event_id], estimated_by.get(event_id, set()), skipped_by.get(event_id, {})
         )

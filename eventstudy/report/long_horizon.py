@@ -1,7 +1,8 @@
 """The report section "Did it last?": BHARs and calendar-time alphas (``bhar_windows``).
 
 :func:`long_horizon_section` returns one HTML ``<section>``: per BHAR window, the
-pairs, mean and median BHAR with the skewness-adjusted t (Lyon, Barber & Tsai 1999)
+pairs, mean and median BHAR (with the mean BHAR path figure ``bhar.png``) with the
+skewness-adjusted t (Lyon, Barber & Tsai 1999)
 and its bootstrap p from ``tests.csv``, then the calendar-time portfolio alphas
 (:mod:`eventstudy.calendar_time`).
 """
@@ -15,6 +16,7 @@ from eventstudy.report.markup import esc, num, table
 if TYPE_CHECKING:
     import pandas as pd
 
+    from eventstudy.report.figures import Embedder
     from eventstudy.results import StudyResult
 
 
@@ -35,8 +37,9 @@ def _bhar_rows(bhar: pd.DataFrame, tests: pd.DataFrame | None) -> list[list[str]
     return rows
 
 
-def long_horizon_section(result: StudyResult) -> str:
-    """HTML of the section (empty string without ``bhar_windows``)."""
+def long_horizon_section(result: StudyResult, figures: Embedder | None = None) -> str:
+    """HTML of the section (empty string without ``bhar_windows``), with the ``bhar``
+    figure when ``figures`` are embedded."""
     horizon = result.long_horizon
     if horizon is None:
         return ""
@@ -59,5 +62,10 @@ def long_horizon_section(result: StudyResult) -> str:
         "its bootstrap). BHARs of overlapping events are cross-correlated; the "
         "calendar-time portfolio alpha (Fama 1998; Mitchell &amp; Stafford 2000) is not "
         "affected by that.</p>"
-        f"{bhar}<h3>Calendar-time portfolios</h3>{calendar}</section>"
+        + (
+            figures.figure("bhar", "Mean BHAR over the longest window with a 95% band")
+            if figures is not None
+            else ""
+        )
+        + f"{bhar}<h3>Calendar-time portfolios</h3>{calendar}</section>"
     )

@@ -244,7 +244,7 @@ cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard e
 <section id=tests><h2>Cross-sectional tests</h2>{tests_html}</section>
 {placebo_section(result)}
 {regressions_section(result)}
-{long_horizon_section(result)}
+{long_horizon_section(result, figures if images else None)}
 {volume_section(result, tests, figures if images else None)}
 {volatility_section(result)}
 <section id=cars><h2>All CARs</h2>
