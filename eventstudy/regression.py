@@ -64,6 +64,15 @@ class RowsDroppedWarning(UserWarning):
     """Pairs left out of a regression because a variable of the formula is missing."""
 
 
+class RegressionLeftOutWarning(UserWarning):
+    """A study regression that this run's pairs cannot estimate, left out of the run."""
+
+
+class NotEstimableError(EventStudyError):
+    """A well-formed regression that the run's pairs cannot estimate (too few pairs
+    for the coefficients, or one cluster for a cluster-robust covariance)."""
+
+
 @dataclass(frozen=True)
 class RegressionResult:
     """A cross-sectional regression of CARs, in the style of statsmodels' results.
@@ -187,7 +196,7 @@ def _fit(formula: str, frame: pd.DataFrame, cov: str, weights: str | None) -> An
             stacklevel=3,
         )
     if len(rows) <= model.exog.shape[1]:
-        raise EventStudyError(
+        raise NotEstimableError(
             f"regression '{formula}' has {len(rows)} pairs for {model.exog.shape[1]} "
             "coefficients: too few",
             field="formula",
@@ -195,6 +204,12 @@ def _fit(formula: str, frame: pd.DataFrame, cov: str, weights: str | None) -> An
     if cov.startswith("cluster:"):
         column = cov.split(":", 1)[1]
         groups = pd.factorize(frame.loc[rows, column])[0]
+        if groups.max() < 1:
+            raise NotEstimableError(
+                f"regression '{formula}' with cov {cov} needs at least 2 clusters; its "
+                f"{len(rows)} pairs share one {column}",
+                field="cov",
+            )
         return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
     return model.fit(cov_type=cov)
 

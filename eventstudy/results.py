@@ -224,12 +224,31 @@ class StudyResult:
         return regress(self, formula, window, cov, weights, data, placebo)
 
     def regressions(self) -> list[RegressionResult]:
-        """The study's ``regressions`` (events file and ``--regress``), fitted once."""
+        """The study's ``regressions`` (events file and ``--regress``), fitted once.
+
+        A regression this run's pairs cannot estimate (too few pairs, or one cluster
+        for a cluster-robust covariance: e.g. a run of one event with ``cov:
+        cluster:day0``) is left out with a warning that names it and why; any other
+        problem (an unknown variable, a bad formula) is an error.
+        """
         if "regressions" not in self._tests_cache:
-            self._tests_cache["regressions"] = [
-                self.regress(r.formula, r.window, r.cov, r.weights, placebo=r.placebo)
-                for r in self.study.study.regressions
-            ]
+            import warnings
+
+            from eventstudy.regression import NotEstimableError, RegressionLeftOutWarning
+
+            fitted = []
+            for r in self.study.study.regressions:
+                try:
+                    fitted.append(
+                        self.regress(r.formula, r.window, r.cov, r.weights, placebo=r.placebo)
+                    )
+                except NotEstimableError as exc:
+                    warnings.warn(
+                        f"regression left out of this run: {exc}",
+                        RegressionLeftOutWarning,
+                        stacklevel=2,
+                    )
+            self._tests_cache["regressions"] = fitted
         return self._tests_cache["regressions"]
 
     def optional_tables(self) -> dict[str, pd.DataFrame]:
@@ -256,7 +275,11 @@ class StudyResult:
             from eventstudy.regression import REGRESSION_COLUMNS
 
             frames = [r.to_frame() for r in self.regressions()]
-            tables["regression"] = pd.concat(frames, ignore_index=True)[REGRESSION_COLUMNS]
+            tables["regression"] = (
+                pd.concat(frames, ignore_index=True)[REGRESSION_COLUMNS]
+                if frames
+                else pd.DataFrame(columns=REGRESSION_COLUMNS)
+            )
         if self.volume is not None:
             tables["abnormal_volume"] = self.volume.abnormal_volume
             tables["cav"] = self.volume.cav

@@ -166,3 +166,90 @@ def test_cli_bhar_runs_the_demo_with_a_long_window(tmp_path):
     assert (tests["measure"] == "bhar").any()
     bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path), "--bhar", "0-60"])
     assert bad.exit_code == 2 and "'0-60' is not a window" in bad.output
+
+
+def _jumped(prices: pd.DataFrame, jump: float, events: pd.DataFrame) -> pd.DataFrame:
+    """``prices`` with a lasting ``jump`` (a level shift) on each event's date."""
+    out = prices.copy()
+    for firm, day in events.itertuples(index=False):
+        out.loc[out.index >= pd.Timestamp(day), firm] *= 1 + jump
+    return out
+
+
+def test_a_planted_lasting_jump_is_recovered(prices):
+    events = pd.DataFrame({
+        "ticker": FIRMS * 3,
+        "date": ["2022-03-01", "2022-03-02", "2022-03-03", "2022-03-04", "2022-09-06",
+                 "2022-09-07", "2022-09-08", "2022-09-09", "2023-06-05", "2023-06-06",
+                 "2023-06-07", "2023-06-08"],
+    })  # fmt: skip
+    jumped = _jumped(prices, 0.08, events)
+    study = es.Study.from_frame(events, name="jump", benchmark="SPY", bhar_windows=[[0, 20]])
+    run = study.run(source=FrameSource(jumped), tests=["cs_t"])
+    bhar = run.long_horizon.bhar
+    assert len(bhar) == 12 and abs(bhar["bhar"].mean() - 0.08) < 0.04
+    tests = run.tests()
+    row = tests[(tests["group"] == "all") & (tests["measure"] == "bhar")].set_index("test")
+    assert row.loc["bhar_t", "statistic"] > 2.0 and row.loc["bhar_t_sa", "p_value"] < 0.05
+    base = study.run(source=FrameSource(prices), tests="none").long_horizon.bhar
+    # the jump multiplies the security's buy-and-hold value by 1.08 from day 0 on: it
+    # adds 8% x (1 + buy-and-hold return) to each pair's BHAR, exactly
+    np.testing.assert_allclose(
+        bhar["bhar"] - base["bhar"], 0.08 * (1 + base["ret_bh"]), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_calendar_time_with_a_factors_file_and_min_portfolio(prices, tmp_path):
+    days = prices.index
+    rng = np.random.default_rng(3)
+    factors = pd.DataFrame({
+        "date": days.strftime("%Y-%m-%d"), "SMB": rng.normal(0, 0.004, len(days)),
+        "RF": np.full(len(days), 0.0001),
+    })  # fmt: skip
+    factors.to_csv(tmp_path / "ff.csv", index=False)
+    events = pd.DataFrame({"ticker": FIRMS * 2, "date": ["2022-03-01"] * 4 + ["2023-03-01"] * 4})
+    spec = {"path": str(tmp_path / "ff.csv"), "columns": ["SMB"], "risk_free": "RF"}
+    study = es.Study.from_frame(
+        events, name="ct", benchmark="SPY", bhar_windows=[[0, 60]], factors_file=spec,
+        min_portfolio=4,
+    )  # fmt: skip
+    run = study.run(source=FrameSource(prices), tests="none")
+    # the portfolio built here from the prices: the 4 firms inside [day0, day0 + 60]
+    ret = prices.pct_change(fill_method=None)
+    held = pd.Series(False, index=days)
+    for day0 in ("2022-03-01", "2023-03-01"):
+        at = days.get_loc(pd.Timestamp(day0))
+        held.iloc[at : at + 61] = True
+    inside = ret[FIRMS].where(held, np.nan)
+    n = inside.notna().sum(axis=1)
+    keep = held & (n >= 4) & ret["SPY"].notna()
+    f = factors.set_index(days)
+    y = inside[keep].mean(axis=1) - f.loc[keep, "RF"]
+    x = sm.add_constant(
+        pd.DataFrame({"mkt": ret.loc[keep, "SPY"] - f.loc[keep, "RF"], "SMB": f.loc[keep, "SMB"]})
+    )
+    lags = newey_west_lags(int(keep.sum()))
+    fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    row = run.long_horizon.calendar_time.iloc[0]
+    assert row["model"] == "market + SMB" and row["n_days"] == keep.sum()
+    assert row["alpha"] == pytest.approx(fit.params["const"], rel=1e-10)
+    assert row["alpha_se"] == pytest.approx(fit.bse["const"], rel=1e-10)
+    assert run.long_horizon.portfolio["n_securities"].min() >= 4
+    assert "SMB" in run.long_horizon.portfolio.columns
+
+
+def test_bhar_benchmark_overrides_the_pairs_benchmark(prices):
+    events = pd.DataFrame({"ticker": FIRMS, "date": ["2022-03-01"] * 4})
+    with_qqq = prices.assign(QQQ=prices["SPY"] * 1.1)  # the same returns as SPY
+    other = prices.assign(QQQ=prices["DDD"])  # another benchmark's returns
+    make = lambda **k: es.Study.from_frame(  # noqa: E731
+        events, name="b", benchmark="SPY", bhar_windows=[[0, 20]], **k
+    )
+    base = make().run(source=FrameSource(prices), tests="none").long_horizon.bhar
+    same = make(bhar_benchmark="QQQ").run(source=FrameSource(with_qqq), tests="none")
+    np.testing.assert_allclose(same.long_horizon.bhar["bhar"], base["bhar"], rtol=1e-9)
+    moved = make(bhar_benchmark="QQQ").run(source=FrameSource(other), tests="none")
+    bhar = moved.long_horizon.bhar
+    np.testing.assert_allclose(bhar["bhar"], bhar["ret_bh"] - bhar["benchmark_bh"], rtol=1e-12)
+    ddd = bhar.set_index("ticker").loc["DDD"]
+    assert ddd["bhar"] == pytest.approx(0.0, abs=1e-12)  # DDD against itself

@@ -125,6 +125,26 @@ def test_placebo_cars_are_sums_of_the_estimation_residuals(firm_result):
             )
 
 
+def test_placebo_cars_equal_residuals_refitted_with_numpy(firm_study, firm_result):
+    # each firm's first event has no other event in its estimation window (no masking):
+    # its market model refitted here by least squares on the prices gives the same
+    # placebo CARs
+    _, source, _ = firm_study
+    returns = source.prices.pct_change()
+    est = firm_result.study.study.estimation_window
+    car = firm_result.car_window(0, 1)
+    first = car.sort_values("day0").groupby("ticker").head(1).head(5).reset_index(drop=True)
+    cars = placebo_cars(firm_result, first, 2)
+    for row, pair in first.iterrows():
+        at = returns.index.get_loc(pd.Timestamp(pair["day0"]))
+        window = returns.iloc[at + est[0] : at + est[1] + 1]
+        design = np.column_stack([np.ones(len(window)), window["SPY"]])
+        y = window[pair["ticker"]].to_numpy()
+        resid = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+        expected = resid[:-1] + resid[1:]  # every two-day window inside the estimation window
+        np.testing.assert_allclose(cars[row], expected, rtol=0, atol=1e-12)
+
+
 def test_characteristics_in_force_at_day0(firm_result):
     car = firm_result.car_window(0, 1)
     first = car.iloc[0]
@@ -220,3 +240,40 @@ def test_cli_regress_writes_regression_csv_and_the_report_shows_it(tmp_path):
     assert "regression.csv" in page
     bad = CliRunner().invoke(app, [*args[:-3], "--regress", "car beta"])
     assert bad.exit_code == 2 and "is not a formula" in bad.output
+
+
+@pytest.mark.filterwarnings("always::eventstudy.regression.RegressionLeftOutWarning")
+def test_a_study_regression_the_run_cannot_estimate_is_left_out_with_a_warning(tmp_path):
+    # one event: its three pairs share one day 0 (one cluster for cluster:day0), and
+    # C(ticker) needs three coefficients for three pairs; car ~ beta can be fitted
+    text = EVENTS_YAML.read_text(encoding="utf-8").replace(
+        "    - formula: car ~ C(category)\n      placebo: true\n",
+        "    - {formula: car ~ beta, cov: cluster:day0}\n    - car ~ C(ticker)\n    - car ~ beta\n",
+    )
+    events = tmp_path / "events.yaml"
+    events.write_text(text, encoding="utf-8")
+    args = ["run", str(events), "--source", "demo", "--out", str(tmp_path / "out")]
+    outcome = CliRunner().invoke(app, [*args, "-e", "deepseek-r1", "--no-plots", "--tests", "none"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "Traceback" not in outcome.output
+    assert "warning: regression left out of this run" in outcome.output
+    assert "needs at least 2 clusters" in outcome.output and "too few" in outcome.output
+    table = pd.read_csv(next((tmp_path / "out").iterdir()) / "regression.csv")
+    assert set(table["formula"]) == {"car ~ beta"}  # the one that can be estimated
+
+
+def test_no_estimable_study_regression_writes_an_empty_table(tmp_path):
+    from eventstudy.regression import REGRESSION_COLUMNS, RegressionLeftOutWarning
+
+    study = es.load_study(EVENTS_YAML)
+    raw = study.study.model_dump()
+    raw["regressions"] = [{"formula": "car ~ beta", "cov": "cluster:day0"}]
+    one = es.Study.from_frame(
+        pd.DataFrame([{"id": "deepseek-r1", "date": "2025-01-27"}]),
+        **{k: raw[k] for k in ("name", "securities", "benchmark", "regressions")},
+    )
+    result = one.run(source="demo", tests="none")
+    with pytest.warns(RegressionLeftOutWarning, match="needs at least 2 clusters"):
+        tables = result.optional_tables()
+    assert list(tables["regression"].columns) == REGRESSION_COLUMNS
+    assert tables["regression"].empty
