@@ -277,3 +277,25 @@ def test_no_estimable_study_regression_writes_an_empty_table(tmp_path):
         tables = result.optional_tables()
     assert list(tables["regression"].columns) == REGRESSION_COLUMNS
     assert tables["regression"].empty
+
+
+def test_yaml_event_attributes_are_regression_variables(tmp_path):
+    # attributes: {name: value} on YAML events become columns of the regression
+    raw = es.load_study(EVENTS_YAML)
+    events = [e for e in raw.events if e.role != "confounder"][:6]
+    text = "study:\n  name: attrs\n  securities: [BABA, MPNGY, NVDA]\n  benchmark: SPY\nevents:\n"
+    for k, event in enumerate(events):
+        text += (
+            f"  - {{id: {event.id}, date: {event.date:%Y-%m-%d}, title: t{k}, "
+            f"attributes: {{surprise: {k * 0.5}, kind: {'ab'[k % 2]}}}}}\n"
+        )
+    (tmp_path / "attrs.yaml").write_text(text, encoding="utf-8")
+    result = es.load_study(tmp_path / "attrs.yaml").run(source="demo", tests="none")
+    reg = result.regress("car ~ surprise + C(kind)", cov="nonrobust")
+    car = result.car_window(0, 1)
+    values = {e.id: (k * 0.5, "ab"[k % 2]) for k, e in enumerate(events)}
+    car["surprise"] = car["event_id"].map(lambda e: values[e][0])
+    car["kind"] = car["event_id"].map(lambda e: values[e][1])
+    direct = smf.ols("car ~ surprise + C(kind)", car).fit()
+    np.testing.assert_allclose(reg.model_result.params, direct.params, rtol=1e-10)
+    np.testing.assert_allclose(reg.model_result.bse, direct.bse, rtol=1e-10)
