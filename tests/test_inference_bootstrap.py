@@ -74,8 +74,30 @@ def test_chunking_does_not_change_the_answer(monkeypatch):
 
     panel = make_panel(53)
     whole = bootstrap(panel, (-3, 3), n_boot=300, seed=9)
-    monkeypatch.setattr(module, "_CHUNK_CELLS", 50)
+    monkeypatch.setattr(module, "_BY_PAIR_CELLS", 50)
     assert bootstrap(panel, (-3, 3), n_boot=300, seed=9) == whole
+
+
+@pytest.mark.parametrize("cells", [50, 100_000])
+def test_pair_sums_equal_pattern_sums_and_a_direct_loop(monkeypatch, cells):
+    import eventstudy.inference.resampling as module
+
+    monkeypatch.setattr(module, "_BY_PAIR_CELLS", cells)
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((40, 30))
+    z[rng.random(z.shape) < 0.3] = np.nan  # many missing-day patterns
+    z[5] = np.nan  # a pair with no day at all
+    pool = module._Pool.of(z)
+    draws = rng.integers(0, pool.days, (25, 4))
+    by_pair = module._replicates_by_pair(pool.values, pool.present.view(np.uint8), draws)
+    by_pattern = module._replicates_by_pattern(pool, draws)
+    np.testing.assert_allclose(by_pair, by_pattern, rtol=1e-10)
+    for b, days in enumerate(draws):  # the statistic written out for one replicate
+        picked = pool.values[:, days]
+        count = pool.present[:, days].sum(axis=1)
+        x = picked.sum(axis=1)[count > 0] / np.sqrt(count[count > 0])
+        expected = np.sqrt(len(x)) * x.mean() / x.std(ddof=1)
+        assert by_pair[b] == pytest.approx(expected, rel=1e-12)
 
 
 def test_smallest_p_value_is_one_over_b_plus_one():

@@ -13,13 +13,21 @@ from eventstudy.errors import EventStudyError
 from eventstudy.inference import DEFAULT_TESTS
 
 EVENTS = Path(__file__).resolve().parents[1] / "events.yaml"
+
+
+def _returns_only() -> es.Study:
+    """The demo study measuring returns only (events.yaml also measures volume,
+    volatility and BHARs: their rows are tested in their own files)."""
+    return es.load_study(EVENTS, measures=["return"], bhar_windows=[])
+
+
 CONTRACT = ["group", "window_start", "window_end", "test", "statistic", "p_value", "n"]
 PICK = ["ft-ai-talent", "election-2024", "tariff-truth-10pct", "deepseek-r1"]
 
 
 @pytest.fixture(scope="module")
 def result():
-    study = es.load_study(EVENTS)
+    study = _returns_only()
     return study.run(source="demo", event_ids=PICK, tests=["cs_t,patell_z,kp_bmp_t,bootstrap"])
 
 
@@ -64,7 +72,7 @@ def test_patell_day0_equals_the_formula_on_abnormal_returns_csv(result):
 
 
 def test_planted_day0_effects_are_significant_for_the_deepseek_event():
-    study = es.load_study(EVENTS)
+    study = _returns_only()
     r = study.run(source="demo", event_ids=["deepseek-r1"], tests=["cs_t", "patell_z"])
     table = r.tests()
     # one event: each ticker has one pair, so no ticker: group (it would repeat car.csv)
@@ -75,7 +83,7 @@ def test_planted_day0_effects_are_significant_for_the_deepseek_event():
 
 
 def test_one_pair_groups_are_left_out_and_the_others_kept():
-    raw = es.load_study(EVENTS).model_dump(exclude={"events"})
+    raw = _returns_only().model_dump(exclude={"events"})
     raw["study"] = {k: v for k, v in raw["study"].items() if v is not None}
     events = [
         {"id": "a1", "date": "2024-03-04", "title": "A", "securities": ["BABA"]},
@@ -94,7 +102,7 @@ def test_one_pair_groups_are_left_out_and_the_others_kept():
 
 
 def test_other_models_feed_the_tests_too():
-    study = es.load_study(EVENTS).with_model("constant-mean")
+    study = _returns_only().with_model("constant-mean")
     r = study.run(source="demo", event_ids=PICK, tests=["cs_t", "patell_z"])
     table = r.tests().set_index(["group", "window_start", "window_end", "test"])
     cars = r.car_window(0, 1)["car"].to_numpy()
@@ -104,7 +112,7 @@ def test_other_models_feed_the_tests_too():
 
 
 def test_test_selection(tmp_path):
-    study = es.load_study(EVENTS)
+    study = _returns_only()
     none = study.run(source="demo", event_ids=["ft-ai-talent"], tests=["none"])
     assert "tests" not in none.save(tmp_path / "a", plots=False)
     default = study.run(source="demo", event_ids=["ft-ai-talent"])
@@ -116,7 +124,7 @@ def test_test_selection(tmp_path):
 def test_groups_run_in_threads_give_the_sequential_table(monkeypatch):
     from eventstudy import study_tests
 
-    study = es.load_study(EVENTS)
+    study = _returns_only()
     threaded = study.run(source="demo", event_ids=PICK).tests()
     monkeypatch.setattr(study_tests, "MAX_THREADS", 1)
     sequential = study.run(source="demo", event_ids=PICK).tests()

@@ -26,7 +26,7 @@ import numpy as np
 from eventstudy.inference.panel import EventPanel, estimation_sar, row_patterns, window_view
 from eventstudy.inference.result import TestResult, result, unavailable
 
-_CHUNK_CELLS = 4_000_000  # pairs x draws x days gathered at once
+_BY_PAIR_CELLS = 100_000  # pairs x draws summed at once pair by pair (fits in cache)
 _GRAM_CELLS = 4_000_000  # patterns x days^2 of Gram matrices kept per group (32 MB)
 _GATHER_COST = 200.0  # cost of a gathered element in Gram multiply-adds (measured)
 
@@ -151,21 +151,39 @@ def _replicates_by_pair(values: np.ndarray, present: np.ndarray, draws: np.ndarr
 
     The days are gathered as whole rows of the transposed (days, pairs) arrays, each
     a contiguous run of all pairs' values, and added one drawn day at a time (no
-    (draws, days, pairs) temporary; presence as 1-byte flags): 20,000 pairs, 999 draws,
-    the five default windows 2.7 s -> 1.7 s, with the same sums in the same order.
+    (draws, days, pairs) temporary; counts of present days as 1-byte integers). The
+    statistic is then formed in place: ``x = total / sqrt(count)`` through a table of
+    ``1 / sqrt(k)`` (0 for ``k = 0``, where ``total`` is 0 too), and the dispersion of
+    the pairs with a day is ``sum (x - mean)^2`` over all pairs less ``mean^2`` for each
+    pair without one. Chunks of :data:`_BY_PAIR_CELLS` cells stay in cache. 20,000
+    pairs, 999 draws, the five default windows: 3.8 s -> 2.2 s (busy 2-core machine),
+    the same statistics to 1e-12 relative.
     """
     n_boot, length = draws.shape
+    n_pairs = len(values)
     by_day, present_by_day = np.ascontiguousarray(values.T), np.ascontiguousarray(present.T)
-    chunk = max(1, _CHUNK_CELLS // max(1, len(values) * length))
+    counter = np.uint8 if length < 256 else np.uint32
+    inv_sqrt = np.zeros(length + 1)
+    inv_sqrt[1:] = 1.0 / np.sqrt(np.arange(1, length + 1))
+    chunk = max(1, _BY_PAIR_CELLS // max(1, n_pairs))
     parts = []
     for lo in range(0, n_boot, chunk):
         idx = draws[lo : lo + chunk]
-        total = by_day[idx[:, 0]]  # (draws, pairs), one drawn day added at a time:
-        count = present_by_day[idx[:, 0]].astype(np.float64)  # no (draws, L, pairs) temp
+        x = by_day[idx[:, 0]]  # (draws, pairs): the sums of the drawn days' values
+        count = present_by_day[idx[:, 0]].astype(counter)
         for j in range(1, length):
-            total += by_day[idx[:, j]]
+            x += by_day[idx[:, j]]
             count += present_by_day[idx[:, j]]
-        parts.append(_studentized(total.T, count.T))
+        x *= inv_sqrt[count]
+        n = np.count_nonzero(count, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = x.sum(axis=1) / n
+            x -= mean[:, None]
+            np.square(x, out=x)
+            ss = x.sum(axis=1) - (n_pairs - n) * mean**2
+            sd = np.sqrt(ss / (n - 1))
+            t = np.sqrt(n) * mean / sd
+        parts.append(np.where((n < 2) | ~(sd > 0), np.nan, t))
     return np.concatenate(parts)
 
 
