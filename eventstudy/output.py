@@ -114,6 +114,8 @@ def write_csv(path: Path, frame: pd.DataFrame) -> Path:
 
 LONG_LIST = 100
 """Lists longer than this are written one compact item per line by :func:`json_text`."""
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(..., ensure_ascii=False)`` without building an encoder per call."""
 
 
 def json_text(data: Any, indent: int = 2) -> str:
@@ -129,17 +131,16 @@ def json_text(data: Any, indent: int = 2) -> str:
         pad, close = " " * indent * (level + 1), " " * indent * level
         if isinstance(value, dict) and value:
             items = [
-                f"{pad}{json.dumps(str(key), ensure_ascii=False)}: {encode(item, level + 1)}"
+                f"{pad}{_JSON.encode(str(key))}: {encode(item, level + 1)}"
                 for key, item in value.items()
             ]
         elif isinstance(value, list | tuple) and value:
             items = [
-                pad + (json.dumps(item, ensure_ascii=False) if len(value) > LONG_LIST
-                       else encode(item, level + 1))
+                pad + (_JSON.encode(item) if len(value) > LONG_LIST else encode(item, level + 1))
                 for item in value
             ]  # fmt: skip
         else:
-            return json.dumps(value, ensure_ascii=False)
+            return _JSON.encode(value)
         brackets = "{}" if isinstance(value, dict) else "[]"
         return brackets[0] + "\n" + ",\n".join(items) + "\n" + close + brackets[1]
 
