@@ -47,6 +47,8 @@ EventRole = Literal["study", "confounder"]
 MeasureName = Literal["return", "volume", "volatility"]
 CovType = Literal["nonrobust", "HC1", "cluster:day0", "cluster:ticker"]
 WeightsName = Literal["inverse-variance"]
+IntervalName = Literal["1d", "1h", "30m", "15m", "5m", "1m"]
+SessionName = Literal["regular", "extended"]
 NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
 
 
@@ -163,6 +165,21 @@ class StudySettings(BaseModel):
     )
     min_estimation_returns: int = Field(default=120, ge=3)
     timezone: TimeZoneName = "America/New_York"
+    interval: IntervalName = Field(
+        default="1d",
+        description="Bar length: 1d (daily study) or an intraday interval (1h, 30m, 15m, "
+        "5m, 1m), whose windows count bars around bar 0 (eventstudy.intraday).",
+    )
+    session: SessionName = Field(
+        default="regular",
+        description="Intraday bars of the regular session, or extended (pre- and "
+        "post-market where the data has them).",
+    )
+    estimation_skip_overnight: bool = Field(
+        default=True,
+        description="Intraday: leave each session's first bar (it carries the overnight "
+        "gap) out of the estimation window.",
+    )
     placebo: int | None = Field(
         default=None,
         ge=1,
@@ -203,6 +220,19 @@ class StudySettings(BaseModel):
     )
     bhar_seed: int = Field(default=0, description="Seed of that bootstrap.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _intraday_defaults(cls, value: Any) -> Any:
+        """Windows left out of an intraday study take that interval's defaults."""
+        if not isinstance(value, dict) or value.get("interval", "1d") == "1d":
+            return value
+        from eventstudy.intraday.defaults import INTRADAY_DEFAULTS
+
+        defaults = INTRADAY_DEFAULTS.get(value["interval"])
+        if defaults is None:  # an unknown interval: the field's own message names it
+            return value
+        return {**defaults, **value}
+
     @field_validator("measures")
     @classmethod
     def _measures_once(cls, value: list[str]) -> list[str]:
@@ -211,6 +241,16 @@ class StudySettings(BaseModel):
             raise ValueError(f"measure {', '.join(twice)} is listed twice")
         # every other measure builds on the return model: return is always measured
         return value if "return" in value else ["return", *value]
+
+    @model_validator(mode="after")
+    def _intraday_keys(self) -> StudySettings:
+        if self.interval != "1d":
+            from eventstudy.intraday.defaults import intraday_problems
+
+            problems = intraday_problems(self)
+            if problems:
+                raise ValueError(problems[0])
+        return self
 
     @model_validator(mode="after")
     def _windows_fit(self) -> StudySettings:
