@@ -64,6 +64,8 @@ class BarTable:
     provenance: dict[str, TickerProvenance] = field(default_factory=dict)
     missing: dict[str, MissingPrices] = field(default_factory=dict)
     split_bars: dict[str, pd.DatetimeIndex] = field(default_factory=dict)
+    off_session: dict[str, object] = field(default_factory=dict)
+    """Always empty: bars off the grid are counted by the run (``off_grid``)."""
 
     @property
     def tickers(self) -> list[str]:

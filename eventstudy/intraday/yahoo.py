@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -99,10 +100,8 @@ class YahooBarSource(YahooSource):
         while lo <= end:
             hi = min(end, lo + step - timedelta(days=1))
             raw = call_history(ticker, lo, hi, interval=self.interval, prepost=True)
-            try:
+            with suppress(_NoData):  # a chunk of holidays; a whole span without bars: no data
                 parts.append(normalise_intraday(raw))
-            except _NoData:
-                pass  # a chunk of holidays; the whole span without bars is no data
             lo = hi + timedelta(days=1)
         if not parts:
             raise _NoData("Yahoo returned no bars")
