@@ -189,6 +189,16 @@ def run(
                     f"cannot write the results ({exc.strerror})", file=exc.filename or out
                 ) from None
     folder = out / study.study.name
+    if study.study.interval != "1d":  # an intraday run (eventstudy.intraday)
+        from eventstudy.intraday.listing import json_summary
+
+        if json_output:
+            import json
+
+            typer.echo(json.dumps(json_summary(result, folder, written), indent=2))  # type: ignore[arg-type]
+        elif not quiet:
+            typer.echo(f"{result}\n\nWrote {len(written)} files to {folder}/")
+        return
     if json_output:
         import json
 

@@ -114,6 +114,11 @@ def describe(study_path: Path, show: Callable[[str], None]) -> None:
     from eventstudy.study import align_study
 
     study = load_study(study_path)
+    if study.study.interval != "1d":  # bar 0 of an intraday study
+        from eventstudy.intraday.listing import describe_bars
+
+        describe_bars(study, show)
+        return
     pairs = align_study(study, [e.id for e in study.events])
     window = study.study.event_window
     by_event: dict[str, list[str]] = {}

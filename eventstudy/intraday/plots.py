@@ -59,8 +59,10 @@ def event_car_figure(result: IntradayResult, event_id: str) -> Figure:
     shifted = [a for a in result.alignments if a.event_id == event_id and a.shifted]
     subtitle = f"{s.interval} bars, {s.session} session; CAR with 95% band"
     if shifted:
-        subtitle += f"; news outside the bars: {shifted[0].reason}"
-    top = _header(fig, f"{event.title} ({event_id})", subtitle[:160])
+        a = shifted[0]
+        news = a.news_time[11:16] or a.news_time
+        subtitle += f"; news {news} outside the bars: bar 0 = first bar after, {a.bar0:%d %b %H:%M}"  # type: ignore[attr-defined]
+    top = _header(fig, f"{event.title} ({event_id})", subtitle)
     ax = _axes(fig, 0.7, 0.95, 0.25, top + 0.3)
     for k, ticker in enumerate(tickers):
         own = rows[rows["ticker"] == ticker].sort_values("rel_bar")
