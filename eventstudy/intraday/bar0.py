@@ -41,19 +41,18 @@ class BarAlignment(Alignment):
     session: str
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict: ``bar0`` (ISO 8601 with offset) in place of ``day0``."""
-        return {
-            "event_id": self.event_id,
-            "ticker": self.ticker,
-            "exchange": self.exchange,
-            "news_time": self.news_time,
-            "bar0": self.bar0.isoformat(),
-            "session_date": self.day0.strftime("%Y-%m-%d"),
-            "interval": self.interval,
-            "session": self.session,
-            "shifted": self.shifted,
-            "reason": self.reason,
-        }
+        """A JSON-ready dict: ``bar0`` (ISO 8601 with offset), ``session_date``, ``interval``
+        and ``session`` in place of ``day0``."""
+        out: dict[str, object] = {}
+        for key, value in super().to_dict().items():
+            if key == "day0":
+                out |= {
+                    "bar0": self.bar0.isoformat(), "session_date": value,
+                    "interval": self.interval, "session": self.session,
+                }  # fmt: skip
+            else:
+                out[key] = value
+        return out
 
 
 def news_timestamp(day: date, clock: time | None, zone: str) -> pd.Timestamp:
