@@ -230,6 +230,15 @@ def fetch(
         from eventstudy.study import align_study, plan_prices
 
         study = load_study(events_file)
+        if study.study.interval != "1d":
+            from eventstudy.errors import EventStudyError
+
+            raise EventStudyError(
+                f"fetch gets daily prices; this study has {study.study.interval} bars: "
+                "'eventstudy run' fetches them into the cache (and reuses it)",
+                file=events_file,
+                field="interval",
+            )
         plan = plan_prices(study, align_study(study, event))
         source = YahooSource(
             PriceCache(cache_dir), offline=offline, refresh=refresh, progress=progress

@@ -106,7 +106,8 @@ def run_study(
 
         return run_intraday(  # type: ignore[return-value]
             study, source=source, prices=prices, event_ids=event_ids, tests=tests,
-            cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress,
+            engine=engine, cache_dir=cache_dir, offline=offline, refresh=refresh,
+            progress=progress,
         )  # fmt: skip
     if engine not in ENGINES:
         raise EventStudyError(

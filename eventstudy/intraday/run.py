@@ -165,6 +165,7 @@ def run_intraday(
     prices: str | Path | None = None,
     event_ids: list[str] | None = None,
     tests: object = None,
+    engine: str = "local",
     cache_dir: str | Path | None = None,
     offline: bool = False,
     refresh: bool = False,
@@ -173,8 +174,10 @@ def run_intraday(
 ) -> IntradayResult:
     """Run the intraday study and return its results (see the module docstring).
 
-    Parameters are those of :func:`eventstudy.study.run_study`; ``today`` (default: the
-    UTC date) is the reference of Yahoo's intraday limits, injected by tests.
+    Parameters are those of :func:`eventstudy.study.run_study` (``tests`` and ``engine``
+    other than their defaults only raise a warning: intraday runs have no ``tests.csv``
+    and fit locally); ``today`` (default: the UTC date) is the reference of Yahoo's
+    intraday limits, injected by tests.
     """
     from eventstudy.intraday.result import IntradayResult, intraday_tables
 
@@ -185,6 +188,14 @@ def run_intraday(
         warnings.warn(
             "cross-sectional tests (tests.csv) are not computed for intraday runs; "
             "car.csv has each pair's t, p and car_p_tod",
+            UserWarning,
+            stacklevel=3,
+        )
+    if engine != "local":
+        import warnings
+
+        warnings.warn(
+            f"engine {engine!r} has no effect on an intraday run: it fits locally",
             UserWarning,
             stacklevel=3,
         )
