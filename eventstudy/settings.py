@@ -23,8 +23,11 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -49,6 +52,8 @@ CovType = Literal["nonrobust", "HC1", "cluster:day0", "cluster:ticker"]
 WeightsName = Literal["inverse-variance"]
 IntervalName = Literal["1d", "1h", "30m", "15m", "5m", "1m"]
 SessionName = Literal["regular", "extended"]
+INTRADAY_KEYS = ("interval", "session", "estimation_skip_overnight")
+"""Study keys of intraday runs (:mod:`eventstudy.intraday`); left out of a daily dump."""
 NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
 
 
@@ -241,6 +246,17 @@ class StudySettings(BaseModel):
             raise ValueError(f"measure {', '.join(twice)} is listed twice")
         # every other measure builds on the return model: return is always measured
         return value if "return" in value else ["return", *value]
+
+    @model_serializer(mode="wrap")
+    def _daily_without_intraday_keys(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """A daily study's dump (``manifest.json``) leaves the intraday keys out, as before."""
+        data = handler(self)
+        if self.interval == "1d" and isinstance(data, dict):
+            for key in INTRADAY_KEYS:
+                data.pop(key, None)
+        return data
 
     @model_validator(mode="after")
     def _intraday_keys(self) -> StudySettings:
