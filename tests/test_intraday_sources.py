@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.config import load_study, parse_study
-from eventstudy.errors import ConfigError, PriceDataError
+from eventstudy.errors import ConfigError, EventStudyError, PriceDataError
 from eventstudy.intraday.demo import demo_bars
 from eventstudy.intraday.run import run_intraday
 from eventstudy.intraday.sources import CsvBarSource
@@ -220,3 +220,18 @@ def test_bad_intraday_keys_are_named(study, field, message):
     assert message in text and "events.yaml" in text and "\n" not in text
     if field:
         assert f"field '{field}'" in text
+
+
+def test_a_date_outside_the_exchange_calendar_names_the_event(tmp_path):
+    raw = _raw(interval="5m")
+    raw["events"][0]["date"] = "1999-06-01"
+    study = parse_study(raw, "events.yaml")
+    with pytest.raises(EventStudyError) as err:
+        run_intraday(study, source="demo")
+    text = str(err.value)
+    assert "event 'e'" in text and "outside the XNYS calendar" in text and "\n" not in text
+
+
+def test_the_result_renders_in_a_notebook(demo_study):
+    html = run_intraday(demo_study, source="demo")._repr_html_()
+    assert "interval 5m" in html and "car_p_tod" in html and "<table" in html

@@ -182,6 +182,13 @@ class IntradayResult:
     def __str__(self) -> str:
         return self.summary_text()
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the study line and the CAR table."""
+        from html import escape
+
+        head = escape(self.summary_text().splitlines()[0])
+        return f"<p>{head}</p>" + self.car.to_html(index=False, float_format="{:.4g}".format)
+
     def manifest(self) -> dict[str, Any]:
         """``manifest.json``: as for a daily run, plus interval, session and off-grid counts."""
         from eventstudy.saving import manifest

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from eventstudy.calendar import exchange_for, get_calendar
+from eventstudy.calendar import check_in_range, exchange_for, get_calendar
+from eventstudy.errors import EventStudyError
 from eventstudy.estimation import Stacked
 from eventstudy.intraday.bar0 import BarAlignment, locate_bar0, news_timestamp
 from eventstudy.intraday.bars import INTERVAL_MINUTES, SHORTEST_SESSION_MINUTES, BarGrid, bar_grid
@@ -87,12 +88,17 @@ def align_bars(study: Study, events: list[Event], grids: dict[str, BarGrid]) -> 
             grid = grids[mic]
             key = (mic, stamp)
             if key not in found:
+                cal = get_calendar(mic)
                 try:
+                    check_in_range(cal, pd.Timestamp(event.date), event.id)
                     found[key] = locate_bar0(grid, stamp)
-                except Exception as exc:  # an EventStudyError: name the event
-                    from eventstudy.errors import EventStudyError
-
-                    raise EventStudyError(str(exc), event_id=event.id, field="date") from None
+                except EventStudyError as exc:  # name the file and the event
+                    raise EventStudyError(
+                        exc.message,
+                        file=exc.file or study.path,
+                        event_id=exc.event_id or event.id,
+                        field=exc.field or "date",
+                    ) from None
             pos, shifted, reason = found[key]
             if event.time is None:
                 reason = f"date without a time, taken as known before the first bar; {reason}"
