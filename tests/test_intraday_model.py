@@ -89,6 +89,10 @@ def _independent(prices: pd.DataFrame, bar0_utc: str, skip_overnight: bool):
         returns.loc[first, t] = prices.loc[first, t] / prev - 1
     pos = prices.index.get_loc(pd.Timestamp(bar0_utc))
     est = np.arange(pos + EST[0], pos + EST[1] + 1)
+    # the other event's bar 0 (2024-12-02 09:30 ET) masks bars -2..+6 around it (the 30m
+    # default mask_window); 09:30 is also an overnight bar
+    other = prices.index.get_loc(pd.Timestamp("2024-12-02 14:30"))
+    est = est[(est < other - 2) | (est > other + 6)]
     keep = est[~first.to_numpy()[est]] if skip_overnight else est
     sample = returns.iloc[keep].dropna()
     ols = sm.OLS(sample["NVDA"], sm.add_constant(sample["SPY"])).fit()
@@ -103,6 +107,7 @@ def test_ars_and_car_se_equal_statsmodels_ols_on_the_bar_returns(prices, skip_ov
     model = result.models.set_index("event_id").loc["noon-news"]
     alpha, beta = ols.params["const"], ols.params["SPY"]
     assert model["n_est"] == ols.nobs
+    assert model["n_masked"] == 4  # bars -17..-14 of the estimation window [-200, -14]
     assert model["alpha"] == pytest.approx(alpha, abs=1e-10)
     assert model["beta"] == pytest.approx(beta, rel=1e-10)
     assert model["sigma"] == pytest.approx(np.sqrt(ols.scale), rel=1e-10)
@@ -127,8 +132,9 @@ def test_the_overnight_bar_is_left_out_of_the_estimation_window(prices):
     keep = run_intraday(_study(estimation_skip_overnight=False), source=_Frames(prices))
     keep_models = keep.models.set_index("event_id")
     _, pos, _, first = _independent(prices, "2024-12-03 15:30", True)
-    overnight_in_est = int(first.iloc[pos + EST[0] : pos + EST[1] + 1].sum())
-    assert overnight_in_est >= 14  # 187 bars of 13 per session
+    est = first.iloc[pos + EST[0] : pos + EST[1] + 1].to_numpy()
+    overnight_in_est = int(est[:-4].sum())  # the last 4 are masked around the other event
+    assert overnight_in_est >= 13  # 187 bars of 13 per session, one masked
     diff = keep_models.loc["noon-news", "n_est"] - skip.loc["noon-news", "n_est"]
     assert diff == overnight_in_est
 
@@ -161,6 +167,11 @@ def test_time_of_day_placebo_by_hand():
     # sessions 0 and 1 give -0.02 and -0.01, neither as large as 0.025
     p, n = tod_pvalues(fit, data, clock, (-9, -1), (0, 3), np.array([0.025]))
     assert n[0] == 2 and p[0] == pytest.approx(1 / 3)
+    # a bar masked around another event (session 1's second bar) removes that session
+    masked = np.zeros((1, 9), dtype=bool)
+    masked[0, 4] = True
+    p, n = tod_pvalues(fit, data, clock, (-9, -1), (0, 1), np.array([0.025]), masked)
+    assert n[0] == 2 and p[0] == pytest.approx((1 + 1) / (1 + 2))
     # [-1, 0]: the anchor at session 0's first bar has no bar -1 inside the window
     p, n = tod_pvalues(fit, data, clock, (-9, -1), (-1, 0), np.array([0.025]))
     assert n[0] == 2
@@ -190,6 +201,20 @@ def test_planted_jump_in_regular_hours_is_recovered(demo_study):
     assert ar["overnight"].all() and ar["timestamp"].eq("2025-04-02T09:30:00-04:00").all()
     baba = result.car.query("event_id == 'demo-premarket' and ticker == 'BABA' and window_end == 0")
     assert baba.iloc[0]["car"] == pytest.approx(0.04, abs=0.01)
+
+
+def test_other_events_are_masked_in_bars_and_kept_out_of_the_placebo(demo_study):
+    result = run_intraday(demo_study, source="demo")
+    masked = result.models.set_index(["event_id", "ticker"])["n_masked"]
+    # mask_window [-12, 24] (the 5m event window): 37 bars around each earlier event's
+    # bar 0 in the 30-session estimation window; none before the first event
+    assert masked.loc[("demo-midday", "NVDA")] == 0
+    assert masked.loc[("demo-premarket", "NVDA")] == 37
+    assert masked.loc[("demo-afterclose", "NVDA")] == 74
+    tod = result.car.set_index(["event_id", "ticker", "window_end"])["n_tod"]
+    # the afterclose pair's 09:30 placebo on 2025-04-02 holds the premarket event's bars
+    assert tod.loc[("demo-midday", "NVDA", 0)] == 29
+    assert tod.loc[("demo-afterclose", "NVDA", 0)] == 28
 
 
 def test_pre_market_jump_is_bar_0_in_extended_mode(demo_study):

@@ -16,6 +16,10 @@ interval   estimation_window   event_window  car_windows                        
 ``1h``     [-560, -14]         [-2, 7]       [0, 0], [0, 1], [0, 6]              280
 =========  ==================  ============  ==================================  ========
 
+Other events of the same security are masked out of the estimation window over
+``mask_window`` bars around their bar 0; its default is the interval's event window
+(a daily study's [-1, +1] would mask a quarter of an hour of 5-minute bars).
+
 A regular New York session has 390 one-minute, 78 five-minute, 26 fifteen-minute, 13
 thirty-minute and 7 hourly bars (the last one 15:30-16:00), so ``5m`` estimates on about
 20 sessions, ``1h`` on about 80; ``1m`` on 5 sessions, because Yahoo serves one-minute
@@ -35,30 +39,35 @@ INTRADAY_DEFAULTS: dict[str, dict[str, Any]] = {
     "1m": {
         "estimation_window": (-1950, -60),
         "event_window": (-30, 60),
+        "mask_window": (-30, 60),
         "car_windows": [(0, 0), (0, 5), (0, 30), (0, 60)],
         "min_estimation_returns": 1000,
     },
     "5m": {
         "estimation_window": (-1600, -80),
         "event_window": (-12, 24),
+        "mask_window": (-12, 24),
         "car_windows": [(0, 0), (0, 2), (0, 12)],
         "min_estimation_returns": 800,
     },
     "15m": {
         "estimation_window": (-520, -26),
         "event_window": (-4, 8),
+        "mask_window": (-4, 8),
         "car_windows": [(0, 0), (0, 1), (0, 4)],
         "min_estimation_returns": 250,
     },
     "30m": {
         "estimation_window": (-390, -13),
         "event_window": (-2, 6),
+        "mask_window": (-2, 6),
         "car_windows": [(0, 0), (0, 1), (0, 2)],
         "min_estimation_returns": 200,
     },
     "1h": {
         "estimation_window": (-560, -14),
         "event_window": (-2, 7),
+        "mask_window": (-2, 7),
         "car_windows": [(0, 0), (0, 1), (0, 6)],
         "min_estimation_returns": 280,
     },

@@ -15,9 +15,9 @@
 5. the tables (:func:`eventstudy.study._result_tables`) in bar terms, and the
    time-of-day placebo p (:mod:`eventstudy.intraday.tod`).
 
-Other events are not masked out of an intraday estimation window (``mask_other_events``
-applies to daily studies); an event of the study inside another's window is still
-listed by ``eventstudy list``.
+Other events of the same security are masked out of the estimation window and listed
+in ``car.csv``'s ``confounders`` as for days, with offsets in bars
+(:mod:`eventstudy.intraday.neighbours`).
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.confounders import Neighbours
 from eventstudy.errors import EventStudyError
 from eventstudy.estimation import Estimates, estimate
 from eventstudy.intraday.defaults import INTRADAY_MODELS
+from eventstudy.intraday.neighbours import bar_neighbours
 from eventstudy.intraday.sources import BarSource, BarTable
 from eventstudy.intraday.stacking import (
     BarReturns,
@@ -109,13 +109,6 @@ def _check_models(study: Study, event_ids: list[str]) -> None:
                 event_id=event.id,
                 field="model",
             )
-
-
-def _no_neighbours(event_ids: list[str], n: int) -> Neighbours:
-    empty = np.array([], dtype=np.intp)
-    return Neighbours(
-        event_ids, np.zeros(n + 1, dtype=np.intp), empty, empty.astype(np.int64), (0, 0)
-    )
 
 
 def _yahoo_limits(
@@ -271,8 +264,7 @@ def _estimate(
         if settings.estimation_skip_overnight
         else data
     )
-    near = _no_neighbours([e.id for e in study.events], len(pairs))
-    unmasked = settings.model_copy(update={"mask_other_events": False})
+    near = bar_neighbours(study, pairs, bars.grids)
     model_of = {e.id: study.model_for(e) for e in study.events}
     by_model: dict[str, list[int]] = {}
     for row, pair in enumerate(pairs):
@@ -283,7 +275,7 @@ def _estimate(
         idx = np.asarray(rows)
         found: list[tuple[str, str, str]] = []
         group = estimate(
-            [pairs[i] for i in idx], fitted.take(idx), unmasked, model, near.take(idx), found
+            [pairs[i] for i in idx], fitted.take(idx), settings, model, near.take(idx), found
         )
         skipped += [(e, t, why.replace("on day 0 (", "on bar 0 (session ")) for e, t, why in found]
         if group is None:
@@ -303,7 +295,9 @@ def tod_columns(
     for k, window in enumerate(windows):
         rows = slice(k * len(group.pairs), (k + 1) * len(group.pairs))
         values = car["car"].to_numpy(dtype="float64")[rows]
-        p, n = tod_pvalues(group.fit, full, clock, group.estimation_window, window, values)
+        p, n = tod_pvalues(
+            group.fit, full, clock, group.estimation_window, window, values, group.masked
+        )
         p_all.append(p)
         n_all.append(n)
     return np.concatenate(p_all), np.concatenate(n_all)

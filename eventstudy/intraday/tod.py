@@ -19,7 +19,8 @@ For one pair and CAR window ``[w0, w1]``:
   lie wholly inside the estimation window (overnight bars inside it count, with their
   own returns, even when the fit left them out);
 * the placebo CAR sums the abnormal returns of the pair's fitted model over the bars of
-  that window that have one (a window without any is not a placebo session);
+  that window that have one (a window without any, or one that holds bars masked around
+  another event, is not a placebo session);
 * ``car_p_tod = (1 + #{|placebo CAR| >= |CAR|}) / (1 + n)``, ``n`` (``n_tod``) being the
   number of placebo sessions: the two-sided permutation p-value, never below
   ``1 / (1 + n)``.
@@ -69,6 +70,7 @@ def tod_pvalues(
     estimation_window: tuple[int, int],
     window: tuple[int, int],
     car: FloatArray,
+    masked: NDArray[np.bool_] | None = None,
 ) -> tuple[FloatArray, NDArray[np.int64]]:
     """``car_p_tod`` and ``n_tod`` of every pair for one CAR window.
 
@@ -85,6 +87,9 @@ def tod_pvalues(
         The estimation window and the CAR window, in bars relative to bar 0.
     car
         (N,) the pairs' CARs over ``window``.
+    masked
+        (N, L1) estimation bars masked around other events (``Estimates.masked``): a
+        placebo window holding one is no placebo session (it holds another event).
 
     Returns
     -------
@@ -100,6 +105,10 @@ def tod_pvalues(
     )
     counts = np.concatenate([np.zeros((len(ar), 1)), np.cumsum(valid, axis=1)], axis=1)
     est = data.cols(*estimation_window)
+    other = np.zeros(ar.shape, dtype=bool)
+    if masked is not None:
+        other[:, est] = masked
+    hits = np.concatenate([np.zeros((len(ar), 1)), np.cumsum(other, axis=1)], axis=1)
     bar0 = data.cols(0, 0).start
     w0, w1 = window
     # anchors q (columns) whose placebo window [q + w0, q + w1] lies inside the estimation window
@@ -113,8 +122,8 @@ def tod_pvalues(
         other_day = clock.session[i, anchors] != clock.session[i, bar0]
         q = anchors[same_time & other_day]
         lo, hi = q + w0, q + w1 + 1
-        has_ar = counts[i, hi] - counts[i, lo] > 0
-        placebo = (running[i, hi] - running[i, lo])[has_ar]
+        usable = (counts[i, hi] - counts[i, lo] > 0) & (hits[i, hi] - hits[i, lo] == 0)
+        placebo = (running[i, hi] - running[i, lo])[usable]
         n[i] = len(placebo)
         if n[i] and np.isfinite(car[i]):
             extreme = np.count_nonzero(np.abs(placebo) >= np.abs(car[i]))
