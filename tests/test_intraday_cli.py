@@ -17,7 +17,7 @@ EVENTS = "examples/intraday.yaml"
 def test_run_writes_the_intraday_output_contract(tmp_path):
     result = runner.invoke(app, ["run", EVENTS, "--source", "demo", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "SYNTHETIC" in result.output and "Wrote 11 files" in result.output
+    assert "SYNTHETIC" in result.output and "Wrote 12 files" in result.output
     folder = tmp_path / "intraday-demo"
     ar = pd.read_csv(folder / "abnormal_returns.csv")
     assert list(ar.columns[:4]) == ["event_id", "ticker", "rel_bar", "timestamp"]
@@ -33,6 +33,9 @@ def test_run_writes_the_intraday_output_contract(tmp_path):
     assert {a["event_id"] for a in shifted} == {"demo-premarket", "demo-afterclose"}
     assert all(a["bar0"].endswith("T09:30:00-04:00") for a in shifted)
     assert manifest["data"]["off_grid"]["SPY"] > 0  # extended-hours bars left out, counted
+    tests = pd.read_csv(folder / "tests.csv")
+    assert {"all", "event:demo-midday", "category:demo"} <= set(tests["group"])
+    assert set(tests["window_end"]) == {0, 2, 12} and "cs_t" in set(tests["test"])
     html = (folder / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 3 and "car_p_tod" in html
     for event in ("demo-midday", "demo-premarket", "demo-afterclose"):
@@ -41,11 +44,13 @@ def test_run_writes_the_intraday_output_contract(tmp_path):
 
 def test_run_json_lists_every_car(tmp_path):
     args = ["run", EVENTS, "--source", "demo", "--out", str(tmp_path), "--json", "--no-plots"]
+    args += ["--tests", "none"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["interval"] == "5m" and len(data["car"]) == 18
     assert {"bar0", "car_p_tod"} <= set(data["car"][0])
+    assert "tests.csv" not in data["files"]
 
 
 def test_list_shows_bar0_and_every_shift():

@@ -240,3 +240,15 @@ def test_pre_market_jump_is_bar_0_in_extended_mode(demo_study):
     ar = result.abnormal_returns.query("event_id == 'demo-premarket' and rel_bar == 0")
     assert not ar["overnight"].any()
     assert date(2025, 4, 2) == pd.Timestamp(row["bar0"]).date()
+
+
+def test_tests_csv_cross_sectional_t_equals_a_one_sample_t_on_the_bar_cars(demo_study):
+    from scipy import stats
+
+    result = run_intraday(demo_study, source="demo")
+    row = result.tests().query("group == 'all' and window_end == 0 and test == 'cs_t'").iloc[0]
+    cars = result.car.query("window_end == 0")["car"].to_numpy()
+    expected = stats.ttest_1samp(cars, 0.0)
+    assert row["n"] == 6
+    assert row["statistic"] == pytest.approx(expected.statistic, rel=1e-10)
+    assert row["p_value"] == pytest.approx(expected.pvalue, rel=1e-8)

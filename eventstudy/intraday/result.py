@@ -129,6 +129,8 @@ class IntradayResult:
         (extended-hours bars with ``session: regular``, or off-clock timestamps).
     estimates
         The fitted groups (for inference).
+    test_names
+        The tests :meth:`tests` runs (empty: none).
     started, finished
         UTC times of the run.
     """
@@ -145,6 +147,24 @@ class IntradayResult:
     started: datetime
     finished: datetime
     estimates: list[Estimates] = field(default_factory=list, repr=False)
+    test_names: tuple[str, ...] | None = None
+    _tests_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+
+    long_horizon = None
+    """Long horizons are a daily-study feature (:mod:`eventstudy.study_tests` asks)."""
+
+    def tests(self) -> pd.DataFrame:
+        """The ``tests.csv`` table of the daily engine (:func:`eventstudy.study_tests.study_tests`)
+        over the intraday pairs and CAR windows in bars (computed once).
+
+        The parametric tests use one residual variance for every bar of a pair, as
+        ``car_t`` does; where bar 0 is an overnight bar prefer ``car_p_tod``.
+        """
+        if "tests" not in self._tests_cache:
+            from eventstudy.study_tests import study_tests
+
+            self._tests_cache["tests"] = study_tests(self, self.test_names)  # type: ignore[arg-type]
+        return self._tests_cache["tests"]
 
     @property
     def synthetic(self) -> bool:

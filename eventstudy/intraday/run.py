@@ -13,7 +13,8 @@
    (:func:`eventstudy.estimation.estimate`): the same batched OLS and MacKinlay (1997)
    CAR standard errors;
 5. the tables (:func:`eventstudy.study._result_tables`) in bar terms, and the
-   time-of-day placebo p (:mod:`eventstudy.intraday.tod`).
+   time-of-day placebo p (:mod:`eventstudy.intraday.tod`); ``tests.csv`` comes from the
+   daily :func:`eventstudy.study_tests.study_tests` on the same fitted groups.
 
 Other events of the same security are masked out of the estimation window and listed
 in ``car.csv``'s ``confounders`` as for days, with offsets in bars
@@ -22,6 +23,7 @@ in ``car.csv``'s ``confounders`` as for days, with offsets in bars
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -157,7 +159,7 @@ def run_intraday(
     source: str | BarSource | None = None,
     prices: str | Path | None = None,
     event_ids: list[str] | None = None,
-    tests: object = None,
+    tests: str | Sequence[str] | None = None,
     engine: str = "local",
     cache_dir: str | Path | None = None,
     offline: bool = False,
@@ -167,23 +169,16 @@ def run_intraday(
 ) -> IntradayResult:
     """Run the intraday study and return its results (see the module docstring).
 
-    Parameters are those of :func:`eventstudy.study.run_study` (``tests`` and ``engine``
-    other than their defaults only raise a warning: intraday runs have no ``tests.csv``
-    and fit locally); ``today`` (default: the UTC date) is the reference of Yahoo's
-    intraday limits, injected by tests.
+    Parameters are those of :func:`eventstudy.study.run_study` (an ``engine`` other than
+    ``local`` only raises a warning: intraday runs fit locally); ``today`` (default: the
+    UTC date) is the reference of Yahoo's intraday limits, injected by tests.
     """
     from eventstudy.intraday.result import IntradayResult, intraday_tables
 
     started = datetime.now(UTC)
-    if tests not in (None, "none", ()):
-        import warnings
+    from eventstudy.study_tests import check_test_names
 
-        warnings.warn(
-            "cross-sectional tests (tests.csv) are not computed for intraday runs; "
-            "car.csv has each pair's t, p and car_p_tod",
-            UserWarning,
-            stacklevel=3,
-        )
+    test_names = check_test_names(tests)
     if engine != "local":
         import warnings
 
@@ -245,6 +240,7 @@ def run_intraday(
         prices=table,
         off_grid=bars.off_grid(),
         estimates=groups,
+        test_names=test_names,
         started=started,
         finished=datetime.now(UTC),
     )

@@ -1,10 +1,11 @@
 """Saving an intraday run: the output contract's files, the figures and ``report.html``.
 
 Written into ``out/<study-name>/``, each atomically: ``abnormal_returns.csv``,
-``car.csv``, ``models.csv``, ``skipped.csv``, ``alignment.csv`` (bar 0 of every pair
+``car.csv``, ``tests.csv`` (unless ``--tests none``), ``models.csv``, ``skipped.csv``,
+``alignment.csv`` (bar 0 of every pair
 and why), ``summary.txt``, ``<event_id>/car.png`` (:mod:`eventstudy.intraday.plots`),
 ``report.html`` (one self-contained page with the figures) and, last,
-``manifest.json``. Intraday runs have no ``tests.csv`` yet.
+``manifest.json``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
         "alignment": output.write_csv(folder / "alignment.csv", result.alignment()),
         "summary": output.write_text(folder / "summary.txt", result.summary_text() + "\n"),
     }
+    if result.test_names:
+        written["tests"] = output.write_csv(folder / "tests.csv", result.tests())
+    else:
+        (folder / "tests.csv").unlink(missing_ok=True)  # not this run's
     images: dict[str, bytes] = {}
     if plots:
         from eventstudy.intraday.plots import event_car_figure
