@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from eventstudy.cli import app
@@ -68,3 +69,12 @@ def test_a_bad_intraday_key_is_one_error_line(tmp_path):
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line]
     assert len(lines) == 1 and lines[0].startswith("error:") and "interval" in lines[0]
+
+
+@pytest.mark.filterwarnings("always::UserWarning")
+def test_formats_an_intraday_run_does_not_write_are_named(tmp_path):
+    args = ["run", EVENTS, "--source", "demo", "--out", str(tmp_path), "--no-plots", "--parquet"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "warning: parquet not written for an intraday run" in result.output
+    assert not list((tmp_path / "intraday-demo").glob("*.parquet"))

@@ -219,12 +219,31 @@ class IntradayResult:
         record["data"]["off_grid"] = dict(sorted(self.off_grid.items()))
         return record
 
-    def save(self, out: str | Path = "outputs", *, plots: bool = True, **_: Any) -> dict[str, Path]:
+    def save(
+        self,
+        out: str | Path = "outputs",
+        *,
+        plots: bool = True,
+        formats: tuple[str, ...] = ("png",),
+        tables: tuple[str, ...] = ("csv",),
+        **_: Any,
+    ) -> dict[str, Path]:
         """Write the tables, figures, ``report.html`` and ``manifest.json`` into ``out/<name>/``.
 
-        Figure and table format options of a daily save are accepted and ignored
-        (intraday runs write CSV and PNG).
+        Intraday runs write CSV tables and PNG figures: other ``formats`` and ``tables``
+        (``svg``, ``parquet``, ``xlsx``) are not written, with a warning; the daily
+        ``figures`` and ``progress`` options are accepted and have no effect.
         """
         from eventstudy.intraday.saving import save_intraday
+
+        extra = [f for f in (*formats, *tables) if f not in ("png", "csv")]
+        if extra:
+            import warnings
+
+            warnings.warn(
+                f"{', '.join(extra)} not written for an intraday run (CSV tables, PNG figures)",
+                UserWarning,
+                stacklevel=2,
+            )
 
         return save_intraday(self, Path(out), plots=plots)
