@@ -235,3 +235,18 @@ def test_a_date_outside_the_exchange_calendar_names_the_event(tmp_path):
 def test_the_result_renders_in_a_notebook(demo_study):
     html = run_intraday(demo_study, source="demo")._repr_html_()
     assert "interval 5m" in html and "car_p_tod" in html and "<table" in html
+
+
+def test_a_dataframe_of_bars_runs_like_the_demo(demo_study):
+    bars = demo_bars()
+    stamps = bars.index.tz_localize("UTC").tz_convert("America/New_York")
+    long = pd.concat(
+        [
+            pd.DataFrame({"timestamp": stamps, "ticker": t, "close": bars[t].to_numpy()})
+            for t in bars
+        ]
+    ).dropna()
+    from_frame = run_intraday(demo_study, prices=long)
+    demo = run_intraday(demo_study, source="demo")
+    assert from_frame.prices.source == "frame"
+    pd.testing.assert_series_equal(from_frame.car["car"], demo.car["car"], rtol=1e-12)

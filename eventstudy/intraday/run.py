@@ -57,17 +57,22 @@ if TYPE_CHECKING:
 def get_bar_source(
     study: Study,
     source: str | BarSource | None,
-    prices: str | Path | None,
+    prices: str | Path | pd.DataFrame | None,
     *,
     cache_dir: str | Path | None = None,
     offline: bool = False,
     refresh: bool = False,
     progress: ProgressCallback | None = None,
 ) -> BarSource:
-    """The intraday bar source a run asks for (``demo``, ``csv`` or ``yahoo``, or an object)."""
+    """The intraday bar source a run asks for (``demo``, ``csv``, ``frame`` — a long
+    DataFrame — or ``yahoo``, or an object with ``load_bars``)."""
     if source is not None and not isinstance(source, str):
         return source
     name = source or ("csv" if prices is not None else "yahoo")
+    if isinstance(prices, pd.DataFrame) and name in ("csv", "frame"):
+        from eventstudy.intraday.sources import FrameBarSource
+
+        return FrameBarSource(prices, study.study.timezone)
     if name in ("demo", "yahoo") and prices is not None:
         raise EventStudyError(
             f"--prices has no effect with --source {name}: drop --prices, or use --source csv",
@@ -79,7 +84,7 @@ def get_bar_source(
 
         return DemoBarSource(settings.interval)
     if name == "csv":
-        if prices is None or isinstance(prices, pd.DataFrame):
+        if prices is None:
             raise EventStudyError(
                 "the csv source needs a prices file or folder of intraday bars", field="--prices"
             )
@@ -97,7 +102,8 @@ def get_bar_source(
             progress=progress,
         )
     raise EventStudyError(
-        f"source '{name}' has no intraday bars (choose from demo, csv, yahoo)", field="--source"
+        f"source '{name}' has no intraday bars (choose from demo, csv, frame, yahoo)",
+        field="--source",
     )
 
 
@@ -157,7 +163,7 @@ def run_intraday(
     study: Study,
     *,
     source: str | BarSource | None = None,
-    prices: str | Path | None = None,
+    prices: str | Path | pd.DataFrame | None = None,
     event_ids: list[str] | None = None,
     tests: str | Sequence[str] | None = None,
     engine: str = "local",

@@ -9,7 +9,8 @@ csv layouts (``--prices PATH``):
 
 * a long file with columns ``timestamp, ticker, close[, volume]``;
 * a folder of ``TICKER.csv`` files with ``timestamp, close[, volume]`` (a Yahoo
-  intraday export's ``Datetime``/``Close`` columns are read too).
+  intraday export's ``Datetime``/``Close`` columns are read too);
+* the same long table as a pandas DataFrame (``study.run(prices=df)``).
 
 Timestamps are ISO 8601 bar *starts*, either all with a UTC offset
 (``2025-03-12T10:30:00-04:00``) or all naive, read in the study's time zone (a clock
@@ -187,6 +188,12 @@ def read_bar_file(path: Path, zone: str) -> dict[str, pd.Series]:
         frame = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""])
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise PriceDataError(f"cannot read the prices file ({exc})", file=file) from None
+    return long_bars(frame, zone, file)
+
+
+def long_bars(frame: pd.DataFrame, zone: str, file: str) -> dict[str, pd.Series]:
+    """Closes per ticker of a long table (``timestamp, ticker, close[, volume]``) named
+    ``file`` in messages (a path, or ``<DataFrame>``)."""
     time_column = _column(frame, TIME_COLUMNS, file)
     ticker_column = _column(frame, ("ticker", "symbol"), file)
     stamps = parse_timestamps(frame[time_column], zone, file)
@@ -244,3 +251,21 @@ class CsvBarSource:
         else:
             series = read_bar_file(self.path, self.timezone)
         return bar_table(series, tickers, start, end, self.name, detail=f"from {self.path}")
+
+
+class FrameBarSource:
+    """Intraday bars from a long pandas DataFrame (``timestamp, ticker, close[, volume]``),
+    checked as a csv file is; ``timestamp`` may hold ISO texts or pandas timestamps."""
+
+    name = "frame"
+    synthetic = False
+
+    def __init__(self, frame: pd.DataFrame, timezone: str = "America/New_York") -> None:
+        self.frame = frame.reset_index(drop=True)
+        self.timezone = timezone
+
+    def load_bars(self, tickers: list[str], start: date, end: date) -> BarTable:
+        """Closes of ``tickers`` over ``start .. end`` from the DataFrame."""
+        text = self.frame.astype("str").where(self.frame.notna(), None)
+        series = long_bars(text, self.timezone, "<DataFrame>")
+        return bar_table(series, tickers, start, end, self.name, detail="from a DataFrame")
