@@ -152,6 +152,8 @@ class IntradayResult:
 
     long_horizon = None
     """Long horizons are a daily-study feature (:mod:`eventstudy.study_tests` asks)."""
+    volume = None
+    """No volume measure on bars (main's :mod:`eventstudy.study_tests` asks for it)."""
 
     def tests(self) -> pd.DataFrame:
         """The ``tests.csv`` table of the daily engine (:func:`eventstudy.study_tests.study_tests`)
