@@ -189,6 +189,16 @@ def run(
                     f"cannot write the results ({exc.strerror})", file=exc.filename or out
                 ) from None
     folder = out / study.study.name
+    if study.study.interval != "1d":  # an intraday run (eventstudy.intraday)
+        from eventstudy.intraday.listing import json_summary
+
+        if json_output:
+            import json
+
+            typer.echo(json.dumps(json_summary(result, folder, written), indent=2))  # type: ignore[arg-type]
+        elif not quiet:
+            typer.echo(f"{result}\n\nWrote {len(written)} files to {folder}/")
+        return
     if json_output:
         import json
 
@@ -220,6 +230,15 @@ def fetch(
         from eventstudy.study import align_study, plan_prices
 
         study = load_study(events_file)
+        if study.study.interval != "1d":
+            from eventstudy.errors import EventStudyError
+
+            raise EventStudyError(
+                f"fetch gets daily prices; this study has {study.study.interval} bars: "
+                "'eventstudy run' fetches them into the cache (and reuses it)",
+                file=events_file,
+                field="interval",
+            )
         plan = plan_prices(study, align_study(study, event))
         source = YahooSource(
             PriceCache(cache_dir), offline=offline, refresh=refresh, progress=progress

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from eventstudy.config import Event, Study
     from eventstudy.data import ProgressCallback
     from eventstudy.results import StudyResult
 
@@ -114,6 +115,11 @@ def describe(study_path: Path, show: Callable[[str], None]) -> None:
     from eventstudy.study import align_study
 
     study = load_study(study_path)
+    if study.study.interval != "1d":  # bar 0 of an intraday study
+        from eventstudy.intraday.listing import describe_bars
+
+        describe_bars(study, show)
+        return
     pairs = align_study(study, [e.id for e in study.events])
     window = study.study.event_window
     by_event: dict[str, list[str]] = {}
@@ -131,12 +137,19 @@ def describe(study_path: Path, show: Callable[[str], None]) -> None:
                 else ""
             )
         )
-    for event in study.events:
+    show_events(study, study.events, by_event, show)
+
+
+def show_events(
+    study: Study, events: list[Event], lines: dict[str, list[str]], show: Callable[[str], None]
+) -> None:
+    """Each event's header (id, role, category, date and time, title), then its ``lines``."""
+    for event in events:
         when = f"{event.date:%Y-%m-%d}"
         if event.time is not None:
             when += f" {event.time:%H:%M} {study.timezone_for(event)}"
         role = " (confounder)" if event.role == "confounder" else ""
         show(f"{event.id}{role}  [{event.category or '-'}]  {when}")
         show(f"  {event.title}")
-        for line in by_event.get(event.id, []):
+        for line in lines.get(event.id, []):
             show(line)

@@ -22,9 +22,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -47,6 +50,10 @@ EventRole = Literal["study", "confounder"]
 MeasureName = Literal["return", "volume", "volatility"]
 CovType = Literal["nonrobust", "HC1", "cluster:day0", "cluster:ticker"]
 WeightsName = Literal["inverse-variance"]
+IntervalName = Literal["1d", "1h", "30m", "15m", "5m", "1m"]
+SessionName = Literal["regular", "extended"]
+INTRADAY_KEYS = ("interval", "session", "estimation_skip_overnight")
+"""Study keys of intraday runs (:mod:`eventstudy.intraday`); left out of a daily dump."""
 NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
 
 
@@ -163,6 +170,21 @@ class StudySettings(BaseModel):
     )
     min_estimation_returns: int = Field(default=120, ge=3)
     timezone: TimeZoneName = "America/New_York"
+    interval: IntervalName = Field(
+        default="1d",
+        description="Bar length: 1d (daily study) or an intraday interval (1h, 30m, 15m, "
+        "5m, 1m), whose windows count bars around bar 0 (eventstudy.intraday).",
+    )
+    session: SessionName = Field(
+        default="regular",
+        description="Intraday bars of the regular session, or extended (pre- and "
+        "post-market where the data has them).",
+    )
+    estimation_skip_overnight: bool = Field(
+        default=True,
+        description="Intraday: leave each session's first bar (it carries the overnight "
+        "gap) out of the estimation window.",
+    )
     placebo: int | None = Field(
         default=None,
         ge=1,
@@ -208,6 +230,19 @@ class StudySettings(BaseModel):
     )
     bhar_seed: int = Field(default=0, description="Seed of that bootstrap.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _intraday_defaults(cls, value: Any) -> Any:
+        """Windows left out of an intraday study take that interval's defaults."""
+        if not isinstance(value, dict) or value.get("interval", "1d") == "1d":
+            return value
+        from eventstudy.intraday.defaults import INTRADAY_DEFAULTS
+
+        defaults = INTRADAY_DEFAULTS.get(value["interval"])
+        if defaults is None:  # an unknown interval: the field's own message names it
+            return value
+        return {**defaults, **value}
+
     @field_validator("measures")
     @classmethod
     def _measures_once(cls, value: list[str]) -> list[str]:
@@ -216,6 +251,27 @@ class StudySettings(BaseModel):
             raise ValueError(f"measure {', '.join(twice)} is listed twice")
         # every other measure builds on the return model: return is always measured
         return value if "return" in value else ["return", *value]
+
+    @model_serializer(mode="wrap")
+    def _daily_without_intraday_keys(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """A daily study's dump (``manifest.json``) leaves the intraday keys out, as before."""
+        data = handler(self)
+        if self.interval == "1d" and isinstance(data, dict):
+            for key in INTRADAY_KEYS:
+                data.pop(key, None)
+        return data
+
+    @model_validator(mode="after")
+    def _intraday_keys(self) -> StudySettings:
+        if self.interval != "1d":
+            from eventstudy.intraday.defaults import intraday_problems
+
+            problems = intraday_problems(self)
+            if problems:
+                raise ValueError(problems[0])
+        return self
 
     @model_validator(mode="after")
     def _windows_fit(self) -> StudySettings:

@@ -94,11 +94,21 @@ def run_study(
     Returns
     -------
     StudyResult
-        ARs, CARs with MacKinlay standard errors, model estimates and skipped pairs.
+        ARs, CARs with MacKinlay standard errors, model estimates and skipped pairs; for
+        an intraday study (``interval`` other than ``1d``) an
+        :class:`~eventstudy.intraday.result.IntradayResult`.
     """
     from eventstudy.engine import ENGINES
     from eventstudy.results import StudyResult
 
+    if study.study.interval != "1d":  # intraday bars (eventstudy.intraday): own pipeline
+        from eventstudy.intraday.run import run_intraday
+
+        return run_intraday(  # type: ignore[return-value]
+            study, source=source, prices=prices, event_ids=event_ids, tests=tests,
+            engine=engine, cache_dir=cache_dir, offline=offline, refresh=refresh,
+            progress=progress,
+        )  # fmt: skip
     if engine not in ENGINES:
         raise EventStudyError(
             f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", field="--engine"

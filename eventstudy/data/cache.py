@@ -125,11 +125,18 @@ def _ticker_from(name: str) -> str:
 
 
 class PriceCache:
-    """Per-ticker Parquet files under ``root`` (see the module docstring)."""
+    """Per-ticker Parquet files under ``root`` (see the module docstring).
 
-    def __init__(self, root: str | Path | None = None) -> None:
+    ``interval`` names the bars' folder: ``1d`` (daily bars, :data:`LAYOUT`) or an
+    intraday interval (``prices/v1/5m/`` ..., indexed by UTC bar starts), so each
+    interval has its own cache.
+    """
+
+    def __init__(self, root: str | Path | None = None, interval: str = "1d") -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
-        self.folder = self.root / LAYOUT
+        self.folder = (
+            self.root / LAYOUT if interval == "1d" else self.root / LAYOUT.parent / interval
+        )
 
     def path(self, ticker: str) -> Path:
         """The cache file of ``ticker``."""

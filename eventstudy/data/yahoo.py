@@ -102,6 +102,17 @@ def history_frame(ticker: str, start: date, end: date) -> pd.DataFrame:
     Raises the failure kinds of this module instead of yfinance's exceptions, and
     returns bars with this toolkit's column names on tz-naive session dates.
     """
+    raw = call_history(ticker, start, end, interval="1d")
+    return normalise_history(raw, ticker)
+
+
+def call_history(ticker: str, start: date, end: date, **options: object) -> pd.DataFrame:
+    """``yfinance.Ticker(ticker).history(start, end + 1 day, **options)`` as yfinance returns it.
+
+    ``auto_adjust=False, actions=True, repair=False`` are always passed. yfinance's
+    exceptions are turned on for the call and mapped to this module's failure kinds;
+    its logger is silenced (failures are reported by the caller).
+    """
     import yfinance as yf
 
     debug = yf.config.debug
@@ -111,20 +122,19 @@ def history_frame(ticker: str, start: date, end: date) -> pd.DataFrame:
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        raw = yf.Ticker(ticker).history(
+        return yf.Ticker(ticker).history(
             start=start.isoformat(),
             end=(end + timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
-            interval="1d",
             auto_adjust=False,
             actions=True,
             repair=False,
+            **options,
         )
     except Exception as exc:
         raise _classify(exc) from exc
     finally:
         debug.hide_exceptions = hidden
         logger.setLevel(level)
-    return normalise_history(raw, ticker)
 
 
 def normalise_history(raw: pd.DataFrame, ticker: str) -> pd.DataFrame:
@@ -206,12 +216,16 @@ class YahooSource:
         """``history_frame`` with bounded retries on rate limits."""
         for attempt in range(self.retries + 1):
             try:
-                return history_frame(ticker, start, end)
+                return self._request(ticker, start, end)
             except _RateLimited:
                 if attempt == self.retries:
                     raise
                 self.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request(self, ticker: str, start: date, end: date) -> pd.DataFrame:
+        """One request for ``ticker``'s bars over ``start..end`` (daily: ``history_frame``)."""
+        return history_frame(ticker, start, end)
 
     def _point_yfinance_cache(self) -> None:
         import yfinance as yf

@@ -69,6 +69,15 @@ def car_rows(result: StudyResult, window: tuple[int, int] | None = None) -> list
 def json_summary(result: StudyResult, folder: Path, written: dict[str, Path]) -> dict[str, Any]:
     """What ``eventstudy run --json`` prints: folder, files, counts, CAR[0,+1] rows."""
     window = default_window(result)
+    return run_record(result, folder, written) | {
+        "window": list(window),
+        "car": car_rows(result, window),
+    }
+
+
+def run_record(result: StudyResult, folder: Path, written: dict[str, Path]) -> dict[str, Any]:
+    """The part of ``--json`` every run has: study, folder, files, counts, skipped pairs
+    (an intraday run's result too, :mod:`eventstudy.intraday.listing`)."""
     keys = ("event_id", "ticker", "reason")
     return {
         "study": result.study.study.name,
@@ -86,8 +95,6 @@ def json_summary(result: StudyResult, folder: Path, written: dict[str, Path]) ->
             "files": len(written),
         },
         "skipped": [dict(zip(keys, row, strict=True)) for row in rows_of(result.skipped, keys)],
-        "window": list(window),
-        "car": car_rows(result, window),
     }
 
 
