@@ -117,12 +117,12 @@ def calendar_time(
     for window in windows:
         daily = portfolio_series(study, pairs, returns, window)
         series.append(daily)
-        x = sm.add_constant(daily[["market_excess", *factors]].to_numpy(), has_constant="add")
-        y = (daily["portfolio_ret"] - daily["rf"]).to_numpy()
         row = dict.fromkeys(CALENDAR_TIME_COLUMNS, np.nan)
         row |= {"window_start": window[0], "window_end": window[1], "model": model,
                 "n_days": len(daily), "cov_type": ""}  # fmt: skip
-        if len(daily) > x.shape[1] + 1:
+        if len(daily) > len(factors) + 3:  # more sessions than coefficients + 1
+            x = sm.add_constant(daily[["market_excess", *factors]].to_numpy(), has_constant="add")
+            y = (daily["portfolio_ret"] - daily["rf"]).to_numpy()
             lags = newey_west_lags(len(daily))
             fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
             row |= {"alpha": fit.params[0], "alpha_se": fit.bse[0], "alpha_t": fit.tvalues[0],

@@ -265,6 +265,9 @@ class StudyResult:
         if self.placebo is not None:
             tables["placebo"] = self.placebo.car
             tables["placebo_size"] = self.placebo_size()
+        if self.volume is not None:
+            tables["abnormal_volume"] = self.volume.abnormal_volume
+            tables["cav"] = self.volume.cav
         if "volatility" in self.study.study.measures:
             tables["abnormal_volatility"], tables["avol"] = self.volatility()
         if self.long_horizon is not None:
@@ -280,9 +283,6 @@ class StudyResult:
                 if frames
                 else pd.DataFrame(columns=REGRESSION_COLUMNS)
             )
-        if self.volume is not None:
-            tables["abnormal_volume"] = self.volume.abnormal_volume
-            tables["cav"] = self.volume.cav
         return tables
 
     def volatility(self) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -206,7 +206,8 @@ def test_table_alone_on_the_command_line(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def demo_run() -> tuple[es.Study, es.StudyResult, pd.DataFrame, pd.DataFrame]:
     prices, volumes = demo_prices()
-    study = load_study(ROOT / "events.yaml")
+    # returns only: a wide frame has no volumes (events.yaml also measures volume)
+    study = load_study(ROOT / "events.yaml", measures=["return", "volatility"])
     return study, study.run(source="demo", tests="none"), prices, volumes
 
 
@@ -298,7 +299,8 @@ def test_prices_on_non_sessions_are_named_and_recorded() -> None:
     holidays = loaded[~loaded.isin(get_calendar("XNYS").sessions)]
     assert len(holidays) == 13
     assert off["NVDA"]["dates"] == [d.strftime("%Y-%m-%d") for d in holidays]
-    sessions = es.load_study(ROOT / "events.yaml")  # a clean frame gives no warning
+    # a clean frame gives no warning
+    sessions = es.load_study(ROOT / "events.yaml", measures=["return"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sessions.run(prices=demo_prices()[0], tests="none")
@@ -310,7 +312,8 @@ def test_prices_path_without_source_means_csv_on_the_command_line(tmp_path: Path
     out = tmp_path / "out"
     result = runner.invoke(
         app, ["run", str(ROOT / "events.yaml"), "--prices", str(tmp_path / "p.csv"),
-              "--no-plots", "--tests", "none", "--out", str(out), "--json"],
+              "--measures", "return", "--no-plots", "--tests", "none", "--out", str(out),
+              "--json"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (out / "us-china-ai" / "car.csv").is_file()

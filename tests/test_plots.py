@@ -88,7 +88,9 @@ def test_every_figure_is_written_in_both_formats(result: StudyResult, saved, fol
         "car_distribution",
         "heatmap",
         "timeline",
-        *(f"{e}/{k}" for e in estimated for k in ("car", "ar")),
+        "cav",  # events.yaml measures volume
+        "bhar",  # and has bhar_windows
+        *(f"{e}/{k}" for e in estimated for k in ("car", "ar", "volatility", "volume")),
     ]
     for name in names:
         for fmt in ("png", "svg"):
@@ -98,7 +100,7 @@ def test_every_figure_is_written_in_both_formats(result: StudyResult, saved, fol
 
 
 def test_pngs_decode_at_the_expected_size(result: StudyResult, folder: Path) -> None:
-    expected = {kind: EVENT_PX for kind in ("car", "ar", "caar", "caar_category")}
+    expected = {kind: EVENT_PX for kind in ("car", "ar", "caar", "caar_category", "cav", "bhar")}
     expected["car_distribution"] = EVENT_PX
     for kind in ("heatmap", "timeline"):
         w, h = result.plot(kind=kind).get_size_inches() * plots.DPI
@@ -106,8 +108,11 @@ def test_pngs_decode_at_the_expected_size(result: StudyResult, folder: Path) -> 
     # The heat map grows with the events (4 here), the timeline with its key.
     assert expected["heatmap"][0] > 250
     assert expected["timeline"][1] == 1100
-    for name, kind, _ in plots.figure_names(result):
+    for name, kind, event in plots.figure_names(result):
         pixels = matplotlib.image.imread(folder / f"{name}.png")
+        if kind in ("volume", "volatility"):  # one panel per security: drawn size
+            w, h = plots.figure(result, kind, event).get_size_inches() * plots.DPI
+            expected[kind] = (round(h), round(w))
         assert pixels.shape[:2] == expected[kind], name
         assert pixels.std() > 0.05, f"{name}.png is blank"
 

@@ -161,7 +161,8 @@ def _replicates_by_pair(values: np.ndarray, present: np.ndarray, draws: np.ndarr
     """
     n_boot, length = draws.shape
     n_pairs = len(values)
-    by_day, present_by_day = np.ascontiguousarray(values.T), np.ascontiguousarray(present.T)
+    by_day = np.ascontiguousarray(values.T)
+    present_by_day = np.ascontiguousarray(present.T, dtype=np.uint8)
     counter = np.uint8 if length < 256 else np.uint32
     inv_sqrt = np.zeros(length + 1)
     inv_sqrt[1:] = 1.0 / np.sqrt(np.arange(1, length + 1))
