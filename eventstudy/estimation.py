@@ -85,16 +85,20 @@ class _OnGrid:
         """``returns[ticker]`` on every session of ``mic`` (NaN where it has none)."""
         key = (ticker, mic)
         if key not in self.placed:
-            grid = self.grid(mic)
-            series = self.returns[ticker]
-            dates = series.index.to_numpy(dtype="M8[ns]")
-            at = grid.searchsorted(dates)
-            placed = np.full(len(grid), np.nan)
-            hit = at < len(grid)
-            hit[hit] = grid[at[hit]] == dates[hit]  # dates that are sessions of mic
-            placed[at[hit]] = series.to_numpy(dtype="float64")[hit]
-            self.placed[key] = placed
+            self.placed[key] = self.place(self.returns[ticker], mic, np.nan, np.float64)
         return self.placed[key]
+
+    def place(self, series: pd.Series, mic: str, fill: float | bool, dtype: type) -> np.ndarray:
+        """``series`` as ``dtype`` on every session of ``mic``, ``fill`` where it has none."""
+        grid = self.grid(mic)
+        dates = series.index.to_numpy(dtype="M8[ns]")
+        at = grid.searchsorted(dates)
+        values = series.to_numpy(dtype=dtype)
+        placed = np.full(len(grid), fill, dtype=dtype)
+        hit = at < len(grid)
+        hit[hit] = grid[at[hit]] == dates[hit]  # dates that are sessions of mic
+        placed[at[hit]] = values[hit]
+        return placed
 
 
 def stack_pairs(
@@ -128,13 +132,19 @@ def stack_pairs(
         grid = on_grid.grid(mic)
         day0 = np.array([pairs[r].alignment.day0.to_datetime64() for r in rows], "M8[ns]")
         pos = grid.searchsorted(day0)[:, None] + offsets
-        flags = stale.get(ticker, pd.Series(dtype=bool)).reindex(grid, fill_value=False)
+        flags = (
+            on_grid.place(stale[ticker], mic, False, np.bool_)
+            if ticker in stale
+            else np.zeros(len(grid), dtype=bool)
+        )
         sec, bench = on_grid(ticker, mic), on_grid(benchmark, mic)
         if trade_to_trade_returns:
-            traded = trade_to_trade(pd.Series(sec, grid), flags, pd.Series(bench, grid))
+            traded = trade_to_trade(
+                pd.Series(sec, grid), pd.Series(flags, grid), pd.Series(bench, grid)
+            )
             sec, bench = (series.to_numpy(dtype="float64") for series in traded)
         y[rows], x[rows] = sec[pos], bench[pos]
-        s[rows] = flags.to_numpy(dtype=bool)[pos]
+        s[rows] = flags[pos]
         for j, factor in enumerate(factors):
             f[rows, :, j] = on_grid(factor, mic)[pos]
         dates[rows] = grid[pos]

@@ -36,6 +36,8 @@ from eventstudy.estimation import Estimates, estimate, stack_pairs, tables
 from eventstudy.pairs import LAG_PAD
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from distributed import Client
 
     from eventstudy.config import Study
@@ -83,10 +85,26 @@ class VolumeMeasure:
     cav: pd.DataFrame
 
 
-def log_volume(volume: pd.Series) -> pd.Series:
-    """``ln(1 + volume)`` of the sessions with a volume figure (missing ones dropped)."""
-    known = volume.dropna().astype("float64")
-    return np.log1p(known)
+def _by_ticker(
+    volume: pd.DataFrame,
+    tickers: set[str],
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> dict[str, pd.Series]:
+    """Each of ``tickers``' volumes (``transform``-ed: ``np.log1p`` for V) as a float
+    series on the frame's dates, missing volumes NaN; empty for a ticker the frame lacks.
+
+    One conversion of the whole frame instead of one per column (1,000 securities:
+    seconds to milliseconds).
+    """
+    values = volume.to_numpy(dtype="float64")
+    if transform is not None:
+        values = transform(values)
+    column = {t: k for k, t in enumerate(volume.columns)}
+    empty = pd.Series(dtype="float64", index=pd.DatetimeIndex([]))
+    return {
+        t: pd.Series(values[:, column[t]], index=volume.index) if t in column else empty
+        for t in tickers
+    }
 
 
 def measure_volume(
@@ -119,7 +137,7 @@ def measure_volume(
         )
     model = VOLUME_MODELS[settings.volume_model]
     volume = table.volume
-    has = {t for t in volume.columns if volume[t].notna().any()}
+    has = set(volume.columns[volume.notna().to_numpy().any(axis=0)])
     usable = []
     for pair in pairs:
         lacking = [pair.ticker] if pair.ticker not in has else []
@@ -131,9 +149,8 @@ def measure_volume(
             skipped.append((pair.event_id, pair.ticker, reason))
         else:
             usable.append(pair)
-    empty = pd.Series(dtype="float64", index=pd.DatetimeIndex([]))
     tickers = {p.ticker for p in usable} | {p.benchmark for p in usable}
-    logs = {t: log_volume(volume[t]) if t in has else empty for t in tickers}
+    logs = _by_ticker(volume, tickers, np.log1p)
     found: list[tuple[str, str, str]] = []
     group = None
     if usable:
@@ -155,12 +172,7 @@ def _volume_tables(
     """``abnormal_volume`` and ``cav`` rows of the fitted volume group."""
     ar, car, _ = tables(group, car_windows, [])
     wanted = {p.ticker for p in group.pairs} | {p.benchmark for p in group.pairs}
-    shares = {  # a benchmark without volume is only placed, never used here
-        t: volume[t].dropna().astype("float64")
-        if t in volume.columns
-        else pd.Series(dtype="float64", index=pd.DatetimeIndex([]))
-        for t in wanted
-    }
+    shares = _by_ticker(volume, wanted)  # a benchmark without volume is placed, never used
     raw = stack_pairs(group.pairs, shares, {}, [], group.event_window[0], group.event_window[1])
     av = ar.rename(
         columns={"ret": "log_volume", "expected_ret": "expected", "ar": "av", "car": "cav"}
