@@ -339,7 +339,8 @@ def with_regressions(study: Study, formulas: list[str]) -> Study:
     from pydantic import ValidationError
 
     from eventstudy.errors import ConfigError
-    from eventstudy.settings import StudySettings, problems_from
+    from eventstudy.problems import problems_from
+    from eventstudy.settings import StudySettings
 
     raw = study.study.model_dump() | {"regressions": [*study.study.regressions, *formulas]}
     try:

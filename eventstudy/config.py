@@ -16,15 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from eventstudy.errors import ConfigError, EventStudyError
 from eventstudy.events_table import EventsTable, events_from_frame, is_table, read_events_table
+from eventstudy.problems import duplicate_ids, problems_from
 from eventstudy.settings import (
     MAX_SLUG,
     NO_SECURITIES,
     Event,
     ModelName,
     StudySettings,
-    duplicate_ids,
     factor_names,
-    problems_from,
 )
 from eventstudy.yamlsafe import load_yaml
 

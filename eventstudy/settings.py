@@ -2,7 +2,7 @@
 
 :class:`StudySettings` (what to measure for every event and how) and :class:`Event`
 (one dated, where known timed, piece of news) are pydantic models with one-line
-messages; :func:`problems_from` turns pydantic's errors into
+messages; :func:`eventstudy.problems.problems_from` turns pydantic's errors into
 :class:`~eventstudy.errors.EventStudyError` objects naming the file, the event (or the
 table's line and column) and the field. :mod:`eventstudy.config` assembles them into a
 :class:`~eventstudy.config.Study`.
@@ -11,7 +11,6 @@ table's line and column) and the field. :mod:`eventstudy.config` assembles them 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,7 +23,6 @@ from pydantic import (
     Field,
     SerializationInfo,
     SerializerFunctionWrapHandler,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_serializer,
@@ -32,8 +30,6 @@ from pydantic import (
 )
 
 from eventstudy.data.factors import FactorsFile
-from eventstudy.errors import EventStudyError
-from eventstudy.events_table import EventsTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -338,66 +334,6 @@ class Event(BaseModel):
         if value is not None and info.data.get("time") is None and "time" in info.data:
             raise ValueError("timezone is given without a time")
         return value
-
-
-def _event_id_at(raw: Any, index: int) -> str | None:
-    try:
-        value = raw["events"][index]["id"]
-    except (KeyError, IndexError, TypeError):
-        return None
-    return value if isinstance(value, str) else f"#{index + 1}"
-
-
-def message_of(err: Any) -> str:
-    """A pydantic error's message in the toolkit's words."""
-    if err["type"] == "extra_forbidden":
-        return "unknown key (check its spelling)"
-    if err["type"] == "missing":
-        return "required field is missing"
-    if err["type"] == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
-        return "must not be empty"
-    return err["msg"].removeprefix("Value error, ")
-
-
-def problems_from(
-    exc: ValidationError, raw: Any, file: str, table: EventsTable | None = None
-) -> list[EventStudyError]:
-    problems = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        message = message_of(err)
-        if message == NO_SECURITIES:
-            message = "required field is missing (in study:, or on every event)"
-            problems.append(EventStudyError(message, file=file, field="securities"))
-            continue
-        event_id = None
-        if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
-            if table is not None:  # a row of an events table: name its line and column
-                field = ".".join(str(p) for p in loc[2:3])
-                problems.append(table.problem(loc[1], field, message))
-                continue
-            event_id = _event_id_at(raw, loc[1]) or f"#{loc[1] + 1}"
-            loc = loc[2:]
-        elif loc and loc[0] == "study":
-            loc = loc[1:] or ["study"]
-        field = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or None
-        problems.append(EventStudyError(message, file=file, event_id=event_id, field=field))
-    # A misspelled key is usually the cause of the other problems (a "missing" field):
-    # name it first, since the command line shows only the first problem.
-    return sorted(problems, key=lambda p: not p.message.startswith("unknown key"))
-
-
-def duplicate_ids(raw: dict[str, Any], file: str) -> list[EventStudyError]:
-    events = raw.get("events")
-    if not isinstance(events, list):
-        return []
-    ids = Counter(
-        e.get("id") for e in events if isinstance(e, dict) and isinstance(e.get("id"), str)
-    )
-    return [
-        EventStudyError(f"duplicate event id '{i}'", file=file, field="events")
-        for i in sorted(i for i, n in ids.items() if n > 1)
-    ]
 
 
 EVENT_COLUMNS = [
