@@ -69,6 +69,13 @@ def manifest(result: StudyResult) -> dict[str, Any]:
     }
 
 
+def write_contract_tables(folder: Path, result: Any) -> dict[str, Path]:
+    """Write ``abnormal_returns.csv``, ``car.csv``, ``models.csv`` and ``skipped.csv`` of
+    ``result`` (a daily or an intraday run) into ``folder``; role -> path."""
+    names = ("abnormal_returns", "car", "models", "skipped")
+    return {name: output.write_csv(folder / f"{name}.csv", getattr(result, name)) for name in names}
+
+
 def save(
     result: StudyResult,
     out: str | Path = "outputs",
@@ -145,15 +152,10 @@ def save(
                 path.parent.rmdir()
         # tests.csv is computed in a thread while the other tables are written
         tests = background.submit(result.tests) if result.test_names else None
-        written = {
-            "abnormal_returns": output.write_csv(
-                folder / "abnormal_returns.csv", result.abnormal_returns
-            ),
-            "car": output.write_csv(folder / "car.csv", result.car),
-            "models": output.write_csv(folder / "models.csv", result.models),
-            "skipped": output.write_csv(folder / "skipped.csv", result.skipped),
-            "summary": output.write_text(folder / "summary.txt", result.summary().as_text() + "\n"),
-        }
+        written = write_contract_tables(folder, result)
+        written["summary"] = output.write_text(
+            folder / "summary.txt", result.summary().as_text() + "\n"
+        )
         if tests is not None:
             written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
             same_date = result.placebo_dates()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from eventstudy import output
 from eventstudy.report.markup import esc, num, pvalue, table
 from eventstudy.report.page import CSP, STYLE
+from eventstudy.saving import write_contract_tables
 from eventstudy.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
@@ -32,13 +33,8 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
     """Write the run's files (see the module docstring); returns role -> path."""
     folder = out / result.study.study.name
     (folder / "manifest.json").unlink(missing_ok=True)  # written last: a complete run
-    written = {
-        "abnormal_returns": output.write_csv(
-            folder / "abnormal_returns.csv", result.abnormal_returns
-        ),
-        "car": output.write_csv(folder / "car.csv", result.car),
-        "models": output.write_csv(folder / "models.csv", result.models),
-        "skipped": output.write_csv(folder / "skipped.csv", result.skipped),
+    written = write_contract_tables(folder, result)
+    written |= {
         "alignment": output.write_csv(folder / "alignment.csv", result.alignment()),
         "summary": output.write_text(folder / "summary.txt", result.summary_text() + "\n"),
     }
