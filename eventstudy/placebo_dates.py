@@ -151,5 +151,7 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
         with_placebo_events(study, events), source=TableSource(prices),
         event_ids=[e.id for e in events], tests=result.test_names,
     )  # fmt: skip
-    tests = run.tests()
+    from eventstudy.study_tests import study_tests
+
+    tests = study_tests(run, run.test_names, kind="event")  # no all/ticker: groups needed
     return SameDatePlacebo(securities, tests[tests["group"].str.startswith("event:")])

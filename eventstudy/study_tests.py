@@ -195,9 +195,17 @@ def groups_by(
 
 
 def study_tests(
-    result: StudyResult, tests: Sequence[str] | None = None, *, n_boot: int = 999, seed: int = 0
+    result: StudyResult,
+    tests: Sequence[str] | None = None,
+    *,
+    n_boot: int = 999,
+    seed: int = 0,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table.
+
+    ``kind`` (``"event"``, ``"ticker"`` ...) keeps only the groups of that kind (the
+    same-date placebo study needs its ``event:`` groups alone).
 
     With long horizons (``study.bhar_windows``) the :func:`bhar_tests` rows follow.
     """
@@ -216,7 +224,7 @@ def study_tests(
         # than computing (20,000 pairs on 2 busy cores: 3.6 s with one BLAS thread, 6-14 s
         # with two).
         with threadpool_limits(limits=1, user_api="blas"):
-            part = _run_groups(result, estimates, panel, names, n_boot=n_boot, seed=seed)
+            part = _run_groups(result, estimates, panel, names, n_boot=n_boot, seed=seed, kind=kind)
         part["measure"] = measure
         parts.append(part)
         if measure == "return" and "volatility" in result.study.study.measures:
@@ -305,8 +313,10 @@ def _run_groups(
     *,
     n_boot: int,
     seed: int,
+    kind: str | None = None,
 ) -> pd.DataFrame:
-    """One row per group, CAR window and test (without the adjusted p-values)."""
+    """One row per group (of ``kind`` only, when given), CAR window and test (without the
+    adjusted p-values)."""
     from eventstudy.inference import clustering_present, run_tests
     from eventstudy.inference.result import unavailable
 
@@ -346,6 +356,9 @@ def _run_groups(
     # Groups run in threads (numpy releases the GIL in array work): 2 cores, 20,000
     # pairs: 3.8 s -> 2.5 s. The study panel's per-pair values are shared, made once.
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(lambda group: run_group(*group), groups_of(result, panel)))
+        groups = [
+            g for g in groups_of(result, panel) if kind is None or g[0].startswith(f"{kind}:")
+        ]
+        parts = list(pool.map(lambda group: run_group(*group), groups))
     rows = [row for part in parts for row in part]
     return pd.DataFrame(rows)
