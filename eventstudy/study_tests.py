@@ -195,14 +195,22 @@ def groups_by(
 
 
 def study_tests(
-    result: StudyResult, tests: Sequence[str] | None = None, *, n_boot: int = 999, seed: int = 0
+    result: StudyResult,
+    tests: Sequence[str] | None = None,
+    *,
+    n_boot: int = 999,
+    seed: int = 0,
+    panel: EventPanel | None = None,
 ) -> pd.DataFrame:
     """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table.
 
     With long horizons (``study.bhar_windows``) the :func:`bhar_tests` rows follow.
+    ``panel`` replaces :func:`study_panel` of ``result.estimates`` (a Dask run gathers
+    its pairs' test inputs from the partitions, :mod:`eventstudy.distributed.combine`).
     """
     names = check_test_names(tests)
-    panel = study_panel(result.estimates)
+    if panel is None:
+        panel = study_panel(result.estimates)
     if panel is None or not names:
         return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
     from threadpoolctl import threadpool_limits
@@ -298,6 +306,7 @@ def _run_groups(
 
     garch = np.concatenate(
         [np.full(len(g.pairs), g.fit.model == "garch") for g in result.estimates]
+        or [np.zeros(panel.n_pairs, dtype=bool)]  # a Dask run: no garch pairs
     )
 
     def run_group(group: str, rows: np.ndarray) -> list[dict[str, object]]:
