@@ -74,6 +74,15 @@ def _clear(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+def _clear_temp(folder: Path) -> None:
+    """Remove the temp files (``.part-*.tmp``) that tasks killed mid-write left behind."""
+    from eventstudy.distributed.tasks import PART_TABLES
+
+    for table in PART_TABLES:
+        for path in (folder / table).glob(".part-*.tmp"):
+            path.unlink(missing_ok=True)
+
+
 def run_distributed(
     study: Study,
     *,
@@ -151,6 +160,7 @@ def run_distributed(
             own.close()
             if cluster is not None:
                 cluster.close()
+    _clear_temp(folder)  # temp files of tasks whose worker was lost mid-write
     outcomes.sort(key=lambda o: o.number)
     skipped = pd.DataFrame([row for o in outcomes for row in o.skipped], columns=SKIPPED_COLUMNS)
     rows: dict[str, int] = {}

@@ -1,0 +1,251 @@
+"""The Dask pipeline (issue 17) on a real loopback cluster against the local engine.
+
+A scheduler and two workers run as separate ``dask`` processes on 127.0.0.1
+(:class:`eventstudy.distributed.local.ProcessCluster`, torn down even on failure). A
+firm-specific study (30 securities x 10 own-date events, from an events table) reads
+its prices from a Parquet dataset partitioned by ticker; every table of the Dask run
+must equal the local run's: car, abnormal_returns, models and skipped byte for byte,
+tests.csv to 1e-9.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from eventstudy.calendar import sessions
+from eventstudy.cli import app
+from eventstudy.config import load_study
+from eventstudy.distributed.combine import GATHER_CELLS, check_gather
+from eventstudy.distributed.plan import plan_partitions
+from eventstudy.errors import EventStudyError
+
+N_SEC, N_EV, N_DAYS = 30, 10, 900
+EXACT = ("car.csv", "abnormal_returns.csv", "models.csv", "skipped.csv")
+NAME = "events"  # the events table's file name is the study name
+
+
+def make_study(folder: Path, bad_ticker: str | None = None) -> tuple[Path, Path]:
+    """``events.csv`` (30 x 10 firm-specific events) and ``prices/`` (hive, by ticker).
+
+    S003 has a 300-session gap (some of its pairs are skipped); ``bad_ticker`` gets a
+    negative price inside its windows (its partition fails for data reasons).
+    """
+    rng = np.random.default_rng(11)
+    days = sessions("XNYS")
+    days = days[days >= "2019-01-02"][:N_DAYS]
+    market = rng.normal(0.0004, 0.01, N_DAYS)
+    beta = rng.uniform(0.5, 1.5, N_SEC)
+    r = market[:, None] * beta + rng.normal(0, 0.02, (N_DAYS, N_SEC))
+    tickers = [f"S{i:03d}" for i in range(N_SEC)]
+    prices = pd.DataFrame(100 * np.cumprod(1 + r, axis=0), index=days, columns=tickers)
+    prices["SPY"] = 300 * np.cumprod(1 + market)
+    prices.iloc[100:400, 3] = np.nan
+    if bad_ticker is not None:
+        prices.loc[prices.index[600], bad_ticker] = -1.0
+    prices.index.name = "date"
+    long = prices.reset_index().melt("date", var_name="ticker", value_name="adj_close").dropna()
+    long["date"] = long["date"].dt.date
+    pq.write_to_dataset(
+        pa.Table.from_pandas(long, preserve_index=False), folder / "prices", ["ticker"]
+    )
+    rows = []
+    for i, ticker in enumerate(tickers):
+        for day in sorted(rng.choice(days[300:-30], N_EV, replace=False)):
+            when = pd.Timestamp(day)
+            rows.append(
+                {
+                    "id": f"{ticker.lower()}-{when:%Y%m%d}",
+                    "ticker": ticker,
+                    "date": f"{when:%Y-%m-%d}",
+                    "category": "even" if i % 2 == 0 else "odd",
+                }
+            )
+    pd.DataFrame(rows).to_csv(folder / "events.csv", index=False)
+    return folder / "events.csv", folder / "prices"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A real scheduler and two worker processes on loopback, for this module."""
+    pytest.importorskip("distributed")
+    from eventstudy.distributed.local import ProcessCluster
+
+    with ProcessCluster(2, memory_limit="2GB", cwd=tmp_path_factory.mktemp("dask")) as procs:
+        yield procs
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> tuple[Path, Path]:
+    return make_study(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def local_out(data, tmp_path_factory) -> Path:
+    """The local engine's outputs of the study (every test)."""
+    events, prices = data
+    out = tmp_path_factory.mktemp("local")
+    result = CliRunner().invoke(app, [*_args(events, prices, out), "--engine", "local"])
+    assert result.exit_code == 0, result.output
+    return out / NAME
+
+
+def _args(events: Path, prices: Path, out: Path) -> list[str]:
+    return [
+        "run", str(events), "--benchmark", "SPY", "--source", "parquet", "--prices",
+        str(prices), "--out", str(out), "--no-plots", "--quiet", "--tests", "all",
+    ]  # fmt: skip
+
+
+def _assert_same_outputs(local: Path, remote: Path) -> None:
+    for name in EXACT:
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    pd.testing.assert_frame_equal(
+        pd.read_csv(remote / "tests.csv"), pd.read_csv(local / "tests.csv"), rtol=1e-9, atol=0
+    )
+
+
+def test_cli_dask_equals_local(cluster, data, local_out, tmp_path) -> None:
+    events, prices = data
+    args = [*_args(events, prices, tmp_path), "--engine", "dask", "--scheduler", cluster.address]
+    result = CliRunner().invoke(app, [*args, "--partition-pairs", "40"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / NAME
+    _assert_same_outputs(local_out, folder)
+    parts = sorted(p.name for p in (folder / "car").iterdir())
+    assert parts == [f"part-{k:05d}.parquet" for k in range(8)]  # 300 pairs / 40, by security
+    assert len(pd.read_parquet(folder / "abnormal_returns")) == len(
+        pd.read_csv(local_out / "abnormal_returns.csv")
+    )
+    manifest = (folder / "manifest.json").read_text()
+    assert '"partitions": 8' in manifest
+    tests = pd.read_csv(folder / "tests.csv")
+    assert {"all", "category:even", "ticker:S000"} <= set(tests["group"])
+    assert set(tests["test"]) >= {"cs_t", "kp_bmp_t", "corrado_rank_z", "bootstrap", "binder_f"}
+
+
+def _client(address: str):
+    from distributed import Client
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Client(address, timeout="20s")
+
+
+def test_library_result_reads_datasets_lazily(cluster, data, local_out, tmp_path) -> None:
+    from eventstudy.distributed import DaskStudyResult
+
+    events, prices = data
+    study = load_study(events, benchmark="SPY")
+    with _client(cluster.address) as client:
+        result = study.run(
+            engine="dask", client=client, source="parquet", prices=prices, tests="cs_t",
+            out=tmp_path, partition_pairs=100,
+        )  # fmt: skip
+    assert isinstance(result, DaskStudyResult)
+    assert result.partitions == 3
+    local_car = pd.read_csv(local_out / "car.csv")
+    assert result.dataset("car").count_rows() == result.rows["car"] == len(local_car)
+    assert "car" not in result._cache  # nothing read until asked for
+    text = result.car.to_csv(index=False, lineterminator="\n")
+    assert text == (local_out / "car.csv").read_text()  # the frame is the local one
+    assert not (tmp_path / NAME / "manifest.json").exists()  # the run is complete once saved
+    written = result.save()
+    assert (tmp_path / NAME / "manifest.json").exists() and "tests" in written
+
+
+def test_worker_killed_mid_run_gives_identical_results(cluster, data, local_out, tmp_path) -> None:
+    """A third worker joins, takes tasks, and is killed (SIGKILL) while the run goes on."""
+    events, prices = data
+    folder = tmp_path / NAME
+    extra = len(cluster.workers)
+    cluster.start_worker()
+    cluster.wait_for_workers(3)
+    args = [*_args(events, prices, tmp_path), "--engine", "dask", "--scheduler", cluster.address]
+    outcome: dict[str, object] = {}
+    run = threading.Thread(
+        target=lambda: outcome.update(
+            result=CliRunner().invoke(app, [*args, "--partition-pairs", "10"])
+        )
+    )
+    run.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not list((folder / "car").glob("part-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        written_before = len(list((folder / "car").glob("part-*.parquet")))
+        cluster.kill_worker(extra)  # 30 partitions: most are still to run
+    finally:
+        run.join(timeout=120)
+    assert not run.is_alive()
+    assert 0 < written_before < 30
+    result = outcome["result"]
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    _assert_same_outputs(local_out, folder)
+    assert len(list((folder / "car").glob("part-*.parquet"))) == 30
+    assert not list((folder / "car").glob(".*"))  # no temp file left behind
+
+
+def test_partition_with_bad_prices_is_skipped(cluster, local_out, tmp_path) -> None:
+    events, prices = make_study(tmp_path, bad_ticker="S005")
+    args = [*_args(events, prices, tmp_path / "out"), "--engine", "dask"]
+    result = CliRunner().invoke(
+        app, [*args, "--scheduler", cluster.address, "--partition-pairs", "20", "--tests", "cs_t"]
+    )
+    assert result.exit_code == 0, result.output
+    skipped = pd.read_csv(tmp_path / "out" / NAME / "skipped.csv")
+    failed = skipped[skipped["reason"].str.startswith("partition 00002 failed: ")]
+    assert sorted(set(failed["ticker"])) == ["S004", "S005"]  # 20 pairs: S004 and S005
+    assert len(failed) == 20
+    assert "not positive" in failed["reason"].iloc[0] or "price" in failed["reason"].iloc[0]
+    models = pd.read_csv(tmp_path / "out" / NAME / "models.csv")
+    assert not set(models["ticker"]) & {"S004", "S005"}
+    assert len(models) == len(pd.read_csv(local_out / "models.csv")) - 20
+
+
+def test_dask_without_parquet_source_is_one_line_error(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app, ["run", "events.yaml", "--source", "demo", "--engine", "dask", "--no-plots",
+              "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "--source parquet --prices PATH|URL" in result.output
+
+
+def test_dask_refuses_what_it_does_not_run(data, tmp_path) -> None:
+    events, prices = data
+    args = [*_args(events, prices, tmp_path), "--engine", "dask", "--bhar", "0,100"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "engine 'dask' does not run long-horizon windows" in result.output
+
+
+def test_plan_keeps_a_security_in_one_partition(data) -> None:
+    events, _ = data
+    study = load_study(events, benchmark="SPY")
+    plan = plan_partitions(study, None, partition_pairs=25)
+    assert plan.n_pairs == 300 and plan.width == 1
+    owners: dict[str, int] = {}
+    for part in plan.partitions:
+        for ticker in part.tickers:
+            assert ticker not in owners
+            owners[ticker] = part.number
+        assert part.n_pairs == 10 * len(part.tickers) >= 25 or part is plan.partitions[-1]
+        assert {e.securities[0] for e in part.events} == set(part.tickers)
+    assert len(owners) == 30 and len(plan.partitions) == 10  # 3 securities (30 pairs) each
+
+
+def test_gather_limit_names_the_tests() -> None:
+    check_gather(("cs_t", "bmp_t"), 10**7, 240)  # event-window tests gather no residuals
+    with pytest.raises(EventStudyError, match="bootstrap, kp_bmp_t need every pair's"):
+        check_gather(("cs_t", "kp_bmp_t", "bootstrap"), GATHER_CELLS // 100, 240)
