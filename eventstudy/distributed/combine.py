@@ -58,8 +58,8 @@ NEEDS: dict[str, frozenset[str]] = {
 }
 """The tests that need each group of estimation-window inputs beyond the event window."""
 
-GATHER_CELLS = 60_000_000
-"""Most estimation-window numbers (pairs x L1 x arrays) gathered to the driver (~480 MB)."""
+GATHER_CELLS = 100_000_000
+"""Most estimation-window numbers (pairs x L1 x arrays) gathered to the driver (~800 MB)."""
 
 
 def needs_of(tests: Iterable[str]) -> frozenset[str]:
@@ -100,48 +100,74 @@ def _padded(part: dict[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
     return part
 
 
-def stack_parts(
-    parts: list[dict[str, np.ndarray]], rel_days: np.ndarray, l1: int
-) -> EventPanel | None:
-    """One panel of every partition's pairs, in order-key order (the local pair order).
+class PanelStack:
+    """The per-pair test inputs of every partition, copied in as each task completes.
 
-    The parts are consumed (emptied) as they are copied into the panel's arrays, so the
-    driver holds the gathered columns about once. Columns no part carries become
-    zero-copy NaN placeholders of the right shape.
+    The arrays are allocated once, for at most ``capacity`` pairs (the plan's pairs),
+    on the first part; each part is copied in and dropped, so the driver holds the
+    gathered columns about once. :meth:`panel` sorts them into order-key order (the
+    local engine's pair order; one column at a time) and makes the panel.
+
+    Parameters
+    ----------
+    capacity
+        Most pairs the parts can hold (the plan's pair count).
+    rel_days
+        The event window's relative days.
+    l1
+        Estimation-window length (of the placeholders for columns not gathered).
+
+    Notes
+    -----
+    Model designs of different widths (a study mixing models) are padded with zero
+    columns to the widest, as :func:`eventstudy.study_tests.study_panel` pads them.
     """
-    from eventstudy.inference import EventPanel
 
-    parts = [p for p in parts if p is not None and len(p["order"])]
-    if not parts:
-        return None
-    k = max(p["xtx_inv"].shape[-1] for p in parts)
-    parts = [_padded(p, k) for p in parts]
-    n = sum(len(p["order"]) for p in parts)
-    order = np.concatenate([p["order"] for p in parts])
-    rank = np.argsort(order, kind="stable")
-    names = [name for name in parts[0] if name != "order"]
-    columns: dict[str, np.ndarray] = {}
-    for name in names:
-        first = parts[0][name]
-        stacked = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-        at = 0
-        for part in parts:
-            value = part[name]
-            stacked[at : at + len(value)] = value
-            at += len(value)
-            part[name] = value[:0]  # release the gathered copy
-        columns[name] = stacked[rank]
-        del stacked
-    l2 = len(rel_days)
-    nan_evt = np.broadcast_to(np.float64(np.nan), (n, l2))
-    nan_est = np.broadcast_to(np.float64(np.nan), (n, l1))
-    defaults = {
-        "residuals": nan_est,
-        "market_est": nan_est,
-        "returns_est": nan_est,
-        "returns_evt": nan_evt,
-        "est_dates": np.broadcast_to(np.datetime64("NaT", "D"), (n, l1)),
-        "market_mean": np.broadcast_to(np.float64(np.nan), (n,)),
-        "market_sxx": np.broadcast_to(np.float64(np.nan), (n,)),
-    }
-    return EventPanel(**(defaults | columns), rel_days=rel_days)
+    def __init__(self, capacity: int, rel_days: np.ndarray, l1: int) -> None:
+        self.capacity, self.rel_days, self.l1 = capacity, rel_days, l1
+        self.columns: dict[str, np.ndarray] = {}
+        self.k = 0
+        self.n = 0
+
+    def add(self, part: dict[str, np.ndarray] | None) -> None:
+        """Copy one task's part in (None or empty: nothing to add)."""
+        if part is None or not len(part["order"]):
+            return
+        k = part["xtx_inv"].shape[-1]
+        if self.columns and k > self.k:  # a wider design than so far: widen the buffers
+            self.columns |= _padded(self.columns, k)
+        self.k = max(self.k, k)
+        part = _padded(part, self.k)
+        if not self.columns:
+            self.columns = {
+                name: np.empty((self.capacity, *value.shape[1:]), dtype=value.dtype)
+                for name, value in part.items()
+            }
+        size = len(part["order"])
+        for name, value in part.items():
+            self.columns[name][self.n : self.n + size] = value
+        self.n += size
+
+    def panel(self) -> EventPanel | None:
+        """The panel of every pair added, in the local pair order (None if none)."""
+        from eventstudy.inference import EventPanel
+
+        if not self.n:
+            return None
+        n, l1 = self.n, self.l1
+        rank = np.argsort(self.columns.pop("order")[:n], kind="stable")
+        columns = {}
+        for name in list(self.columns):
+            columns[name] = self.columns.pop(name)[:n][rank]  # the full buffer is dropped
+        nan_evt = np.broadcast_to(np.float64(np.nan), (n, len(self.rel_days)))
+        nan_est = np.broadcast_to(np.float64(np.nan), (n, l1))
+        defaults = {
+            "residuals": nan_est,
+            "market_est": nan_est,
+            "returns_est": nan_est,
+            "returns_evt": nan_evt,
+            "est_dates": np.broadcast_to(np.datetime64("NaT", "D"), (n, l1)),
+            "market_mean": np.broadcast_to(np.float64(np.nan), (n,)),
+            "market_sxx": np.broadcast_to(np.float64(np.nan), (n,)),
+        }
+        return EventPanel(**(defaults | columns), rel_days=self.rel_days)

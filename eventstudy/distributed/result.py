@@ -171,6 +171,10 @@ class DaskStudyResult:
         folder = self.folder if out is None else Path(out) / self.study.study.name
         (folder / "manifest.json").unlink(missing_ok=True)
         written: dict[str, Path] = {}
+        if self.test_names:  # first, then the gathered inputs are let go
+            tests = self.tests()
+            self.panel = None
+            written["tests"] = output.write_csv(folder / "tests.csv", tests)
         for table in ("abnormal_returns", "car", "models", "alignment"):
             source = self.folder / table
             if not source.is_dir():
@@ -182,12 +186,11 @@ class DaskStudyResult:
         for table in CSV_TABLES:
             path = folder / f"{table}.csv"
             if self.rows.get(table, 0) <= CSV_ROWS:
-                written[table] = output.write_csv(path, self.table(table))
+                written[table] = output.write_csv(path, self._cached(table))
+                self._cache.pop(table)  # read again (lazily) if asked for
             else:
                 path.unlink(missing_ok=True)  # a CSV of an earlier, smaller run
         written["skipped"] = output.write_csv(folder / "skipped.csv", self.skipped)
-        if self.test_names:
-            written["tests"] = output.write_csv(folder / "tests.csv", self.tests())
         written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
         return written
 

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
     from eventstudy.config import Study
     from eventstudy.data import PriceSource
+    from eventstudy.distributed.combine import PanelStack
     from eventstudy.distributed.result import DaskStudyResult
+    from eventstudy.distributed.tasks import PartitionOutcome
 
 NEEDS_PARQUET = (
     "engine 'dask' reads the prices in its tasks from a Parquet dataset: give "
@@ -118,7 +120,7 @@ def run_distributed(
         (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
         would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
     """
-    from eventstudy.distributed.combine import check_gather, needs_of, stack_parts
+    from eventstudy.distributed.combine import PanelStack, check_gather, needs_of
     from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
     from eventstudy.distributed.result import DaskStudyResult
     from eventstudy.distributed.tasks import run_partition
@@ -153,7 +155,9 @@ def run_distributed(
             )
             for p in plan.partitions
         ]  # fmt: skip
-        outcomes = _gather(client, futures)
+        rel_days = np.arange(settings.event_window[0], settings.event_window[1] + 1)
+        stack = PanelStack(plan.n_pairs, rel_days, l1)
+        outcomes = _gather(client, futures, stack)
     finally:
         if own is not None:
             cluster = own.cluster
@@ -173,8 +177,7 @@ def run_distributed(
             records.setdefault(ticker, []).append(record)
         for ticker, record in o.off_session.items():
             off.setdefault(ticker, []).append(record)
-    rel_days = np.arange(settings.event_window[0], settings.event_window[1] + 1)
-    panel = stack_parts([o.panel for o in outcomes if o.panel is not None], rel_days, l1)
+    panel = stack.panel()
     return DaskStudyResult(
         study=study,
         event_ids=[e.id for e in study.select(event_ids)],
@@ -193,12 +196,20 @@ def run_distributed(
     )
 
 
-def _gather(client: Client, futures: list[Any]) -> list[Any]:
-    """The tasks' outcomes as they complete (each future released once gathered)."""
+def _gather(client: Client, futures: list[Any], stack: PanelStack) -> list[PartitionOutcome]:
+    """The tasks' outcomes as they complete; their test inputs go into ``stack``.
+
+    Each future is released once gathered, and each outcome keeps no test inputs, so
+    the driver holds every gathered column once (in ``stack``).
+    """
+    from dataclasses import replace
+
     from distributed import as_completed
 
     outcomes = []
     for future in as_completed(futures):
-        outcomes.append(future.result())
+        outcome = future.result()
         future.release()
+        stack.add(outcome.panel)
+        outcomes.append(replace(outcome, panel=None))
     return outcomes
