@@ -158,6 +158,14 @@ def connect(scheduler: str | None = None) -> Client:
     return Client(LocalCluster(processes=False, dashboard_address=":0"))
 
 
+def disconnect(client: Client) -> None:
+    """Close a client made by :func:`connect`, and its local cluster if it started one."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
 @dataclass(frozen=True)
 class CarStatistics:
     """Per-pair CAR statistics over one window (MacKinlay 1997)."""

@@ -10,6 +10,7 @@ tests.csv to 1e-9.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import warnings
@@ -22,12 +23,14 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from eventstudy.calendar import sessions
 from eventstudy.cli import app
 from eventstudy.config import load_study
 from eventstudy.distributed.combine import GATHER_CELLS, check_gather
 from eventstudy.distributed.plan import plan_partitions
 from eventstudy.errors import EventStudyError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from synthetic import market_prices  # the benchmarks' price generator
 
 N_SEC, N_EV, N_DAYS = 30, 10, 900
 EXACT = ("car.csv", "abnormal_returns.csv", "models.csv", "skipped.csv")
@@ -41,18 +44,11 @@ def make_study(folder: Path, bad_ticker: str | None = None) -> tuple[Path, Path]
     negative price inside its windows (its partition fails for data reasons).
     """
     rng = np.random.default_rng(11)
-    days = sessions("XNYS")
-    days = days[days >= "2019-01-02"][:N_DAYS]
-    market = rng.normal(0.0004, 0.01, N_DAYS)
-    beta = rng.uniform(0.5, 1.5, N_SEC)
-    r = market[:, None] * beta + rng.normal(0, 0.02, (N_DAYS, N_SEC))
-    tickers = [f"S{i:03d}" for i in range(N_SEC)]
-    prices = pd.DataFrame(100 * np.cumprod(1 + r, axis=0), index=days, columns=tickers)
-    prices["SPY"] = 300 * np.cumprod(1 + market)
+    prices = market_prices(rng, N_SEC, N_DAYS, "2019-01-02", 3)
+    days, tickers = prices.index, list(prices.columns[:-1])
     prices.iloc[100:400, 3] = np.nan
     if bad_ticker is not None:
         prices.loc[prices.index[600], bad_ticker] = -1.0
-    prices.index.name = "date"
     long = prices.reset_index().melt("date", var_name="ticker", value_name="adj_close").dropna()
     long["date"] = long["date"].dt.date
     pq.write_to_dataset(
@@ -210,16 +206,6 @@ def test_partition_with_bad_prices_is_skipped(cluster, local_out, tmp_path) -> N
     models = pd.read_csv(tmp_path / "out" / NAME / "models.csv")
     assert not set(models["ticker"]) & {"S004", "S005"}
     assert len(models) == len(pd.read_csv(local_out / "models.csv")) - 20
-
-
-def test_dask_without_parquet_source_is_one_line_error(tmp_path) -> None:
-    result = CliRunner().invoke(
-        app, ["run", "events.yaml", "--source", "demo", "--engine", "dask", "--no-plots",
-              "--out", str(tmp_path)],
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert "Traceback" not in result.output
-    assert "--source parquet --prices PATH|URL" in result.output
 
 
 def test_dask_refuses_what_it_does_not_run(data, tmp_path) -> None:

@@ -194,14 +194,20 @@ def test_large_panel_rbar_equals_pairwise(n_patterns: int) -> None:
     assert clustering._mean_correlation_blocks(x, block=70) == pytest.approx(expected, abs=1e-13)
 
 
-def test_cli_unknown_engine(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("engine", "message"),
+    [("spark", "unknown engine 'spark'"), ("dask", "--source parquet --prices PATH|URL")],
+)
+def test_cli_engine_errors(tmp_path, engine: str, message: str) -> None:
+    """An unknown engine, or the Dask pipeline without a Parquet source: one line, code 2."""
     from typer.testing import CliRunner
 
     from eventstudy.cli import app
 
     result = CliRunner().invoke(
-        app, ["run", "events.yaml", "--source", "demo", "--no-plots", "--engine", "spark",
+        app, ["run", "events.yaml", "--source", "demo", "--no-plots", "--engine", engine,
               "--out", str(tmp_path)],
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "unknown engine 'spark'" in result.output
+    assert "Traceback" not in result.output
+    assert message in result.output

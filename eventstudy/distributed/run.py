@@ -160,10 +160,9 @@ def run_distributed(
         outcomes = _gather(client, futures, stack)
     finally:
         if own is not None:
-            cluster = own.cluster
-            own.close()
-            if cluster is not None:
-                cluster.close()
+            from eventstudy.engine import disconnect
+
+            disconnect(own)
     _clear_temp(folder)  # temp files of tasks whose worker was lost mid-write
     outcomes.sort(key=lambda o: o.number)
     skipped = pd.DataFrame([row for o in outcomes for row in o.skipped], columns=SKIPPED_COLUMNS)
