@@ -112,10 +112,17 @@ def _assert_same_outputs(local: Path, remote: Path) -> None:
 
 def test_cli_dask_equals_local(cluster, data, local_out, tmp_path) -> None:
     events, prices = data
+    folder = tmp_path / NAME
+    first = str(pd.read_csv(events)["id"].iloc[0])
+    earlier = [folder / "report.html", folder / "caar.png", folder / first / "car.png"]
+    for path in earlier:  # a local run's figures and report: this run does not redraw them
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("old")
     args = [*_args(events, prices, tmp_path), "--engine", "dask", "--scheduler", cluster.address]
     result = CliRunner().invoke(app, [*args, "--partition-pairs", "40"])
     assert result.exit_code == 0, result.output
-    folder = tmp_path / NAME
+    assert not any(path.exists() for path in earlier)
+    assert not (folder / first).exists()
     _assert_same_outputs(local_out, folder)
     parts = sorted(p.name for p in (folder / "car").iterdir())
     assert parts == [f"part-{k:05d}.parquet" for k in range(8)]  # 300 pairs / 40, by security

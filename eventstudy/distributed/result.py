@@ -43,6 +43,28 @@ class _Record(dict):  # type: ignore[type-arg]
         return dict(self)
 
 
+def _stale(folder: Path, event_ids: list[str]) -> list[Path]:
+    """Files of an earlier (local) run in ``folder`` that a Dask run does not rewrite.
+
+    Only the names the toolkit writes: the figures (study kinds, and each event's of
+    the events file), ``report.html``, ``summary.txt``, the ``--parquet`` and
+    ``--xlsx`` files and the optional tables (:func:`eventstudy.export.stale_files`),
+    and ``tests.csv`` (a run without tests writes none). A folder never mixes runs.
+    """
+    from eventstudy.export import stale_files
+    from eventstudy.plots.jobs import MIME
+    from eventstudy.plots.kinds import EVENT_KINDS, STUDY_KINDS
+
+    if not folder.is_dir():
+        return []
+    folders = {p.name for p in folder.iterdir() if p.is_dir()}
+    names = [*STUDY_KINDS, *(f"{e}/{k}" for e in event_ids if e in folders for k in EVENT_KINDS)]
+    paths = [folder / f"{name}.{fmt}" for name in names for fmt in MIME]
+    paths += [folder / "report.html", folder / "summary.txt", folder / "tests.csv"]
+    paths += stale_files(folder, CSV_TABLES, ("csv",))
+    return [path for path in paths if path.is_file()]
+
+
 @dataclass
 class DaskStudyResult:
     """What ``study.run(engine="dask")`` returns.
@@ -171,6 +193,10 @@ class DaskStudyResult:
         folder = self.folder if out is None else Path(out) / self.study.study.name
         (folder / "manifest.json").unlink(missing_ok=True)
         written: dict[str, Path] = {}
+        for path in _stale(folder, [e.id for e in self.study.events]):
+            path.unlink()
+            if path.parent != folder and not any(path.parent.iterdir()):
+                path.parent.rmdir()
         if self.test_names:  # first, then the gathered inputs are let go
             tests = self.tests()
             self.panel = None
