@@ -242,3 +242,43 @@ def test_gather_limit_names_the_tests() -> None:
     check_gather(("cs_t", "bmp_t"), 10**7, 240)  # event-window tests gather no residuals
     with pytest.raises(EventStudyError, match="bootstrap, kp_bmp_t need every pair's"):
         check_gather(("cs_t", "kp_bmp_t", "bootstrap"), GATHER_CELLS // 100, 240)
+
+
+def _part(order: list[int], k: int, l2: int = 3) -> dict[str, np.ndarray]:
+    n = len(order)
+    rng = np.random.default_rng(k)
+    return {
+        "ar": rng.normal(size=(n, l2)),
+        "market_evt": rng.normal(size=(n, l2)),
+        "design_evt": rng.normal(size=(n, l2, k)),
+        "xtx_inv": rng.normal(size=(n, k, k)),
+        "sigma": rng.uniform(0.01, 0.02, n),
+        "n_est": np.full(n, 100),
+        "df": np.full(n, 100 - k),
+        "day0": np.array(["2024-01-02"] * n, dtype="M8[D]"),
+        "event_id": np.array([f"e{i}" for i in order], dtype=object),
+        "ticker": np.array(["T"] * n, dtype=object),
+        "order": np.array(order, dtype=np.int64),
+    }
+
+
+def test_panel_stack_sorts_and_pads_mixed_designs() -> None:
+    """Parts arrive in any order and with designs of different widths (mixed models)."""
+    from eventstudy.distributed.combine import PanelStack
+
+    narrow, wide = _part([3, 0], k=1), _part([1, 2], k=2)
+    stack = PanelStack(capacity=6, rel_days=np.arange(-1, 2), l1=5)
+    stack.add(narrow)
+    stack.add(None)
+    stack.add(wide)
+    panel = stack.panel()
+    assert panel is not None and panel.n_pairs == 4
+    assert list(panel.event_id) == ["e0", "e1", "e2", "e3"]
+    np.testing.assert_array_equal(
+        panel.ar, np.concatenate([narrow["ar"], wide["ar"]])[[1, 2, 3, 0]]
+    )
+    assert panel.xtx_inv.shape == (4, 2, 2) and panel.design_evt.shape == (4, 3, 2)
+    np.testing.assert_array_equal(panel.xtx_inv[0], [[narrow["xtx_inv"][1, 0, 0], 0], [0, 0]])
+    np.testing.assert_array_equal(panel.design_evt[3, :, 1], 0.0)
+    np.testing.assert_array_equal(panel.xtx_inv[1], wide["xtx_inv"][0])
+    assert panel.residuals.shape == (4, 5) and np.isnan(panel.residuals).all()  # not gathered

@@ -166,6 +166,8 @@ def run_distributed(
     _clear_temp(folder)  # temp files of tasks whose worker was lost mid-write
     outcomes.sort(key=lambda o: o.number)
     skipped = pd.DataFrame([row for o in outcomes for row in o.skipped], columns=SKIPPED_COLUMNS)
+    order = np.concatenate([o.skipped_order for o in outcomes] or [np.zeros(0, np.int64)])
+    skipped = skipped.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
     rows: dict[str, int] = {}
     records: dict[str, list[dict[str, Any]]] = {}
     off: dict[str, list[dict[str, Any]]] = {}

@@ -33,7 +33,6 @@ from eventstudy.errors import EventStudyError
 if TYPE_CHECKING:
     from eventstudy.config import Study
     from eventstudy.distributed.plan import Partition
-    from eventstudy.pairs import Pair
 
 PART_TABLES = ("abnormal_returns", "car", "models", "alignment")
 """The partitioned datasets each task writes (``skipped`` goes to the driver)."""
@@ -51,6 +50,8 @@ class PartitionOutcome:
         Its (event, security) pairs.
     skipped
         ``(event_id, ticker, reason)`` of its pairs that were not estimated.
+    skipped_order
+        The sort key of each skipped row (stage, then pair order: the local order).
     rows
         Rows written per table.
     panel
@@ -65,6 +66,7 @@ class PartitionOutcome:
     skipped: list[tuple[str, str, str]]
     rows: dict[str, int]
     panel: dict[str, np.ndarray] | None
+    skipped_order: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     provenance: dict[str, dict[str, object]] = field(default_factory=dict)
     off_session: dict[str, dict[str, object]] = field(default_factory=dict)
 
@@ -80,13 +82,32 @@ def write_part(path: Path, frame: pd.DataFrame) -> Path:
     return output.write_atomic(path, lambda handle: pq.write_table(table, handle))
 
 
-def order_keys(pairs: list[Pair], sub: Study, partition: Partition, width: int) -> np.ndarray:
-    """The order key of each pair: its event's position * ``width`` + its security's."""
+def order_keys(
+    pairs: list[tuple[str, str]], sub: Study, partition: Partition, width: int
+) -> np.ndarray:
+    """The order key of each ``(event_id, ticker)``: event position * ``width`` + security's."""
     keys = np.empty(len(pairs), dtype=np.int64)
-    for i, pair in enumerate(pairs):
-        tickers = sub.securities_for(sub.event(pair.event_id))
-        keys[i] = partition.positions[pair.event_id] * width + tickers.index(pair.ticker)
+    for i, (event_id, ticker) in enumerate(pairs):
+        tickers = sub.securities_for(sub.event(event_id))
+        keys[i] = partition.positions[event_id] * width + tickers.index(ticker)
     return keys
+
+
+def _skipped_order(
+    skipped: list[tuple[str, str, str]],
+    stages: list[int],
+    sub: Study,
+    partition: Partition,
+    width: int,
+) -> np.ndarray:
+    """``stage * 2**48 + order key`` of each skipped row: the local engine's order.
+
+    A local run lists the pairs off the calendar first (stage 0), then those without
+    prices (1), then those the fit screened out (2), each in pair order.
+    """
+    stage = np.repeat(np.arange(len(stages)), np.diff([0, *stages]))
+    keys = order_keys([(e, t) for e, t, _ in skipped], sub, partition, width)
+    return stage.astype(np.int64) * (1 << 48) + keys
 
 
 def run_partition(
@@ -126,12 +147,15 @@ def run_partition(
     pairs = [p for p in align_study(sub, list(partition.run_ids)) if p.ticker in mine]
     plan = plan_prices(sub, pairs)
     skipped = list(plan.skipped)
+    stages = [len(skipped)]  # where each stage's skipped rows end
     try:
         source = ParquetSource(prices)
         table = flag_off_session(source.load(plan.tickers, plan.start, plan.end))
         returns, stale = price_returns(sub, table)
         runnable = _runnable(sub, plan.spans, table, skipped)
+        stages.append(len(skipped))
         groups = _estimate_groups(sub, runnable, returns, stale, skipped)
+        stages.append(len(skipped))
         ar, car, models = _result_tables(groups, runnable, sub.study)
     except EventStudyError as exc:
         reason = f"partition {partition.number:05d} failed: {exc}"
@@ -139,7 +163,9 @@ def run_partition(
         skipped += [
             (p.event_id, p.ticker, reason) for p in pairs if (p.event_id, p.ticker) not in done
         ]
-        return PartitionOutcome(partition.number, len(pairs), skipped, {}, None)
+        stages = [stages[0], len(skipped)]
+        order = _skipped_order(skipped, stages, sub, partition, width)
+        return PartitionOutcome(partition.number, len(pairs), skipped, {}, None, order)
     frames = {
         "abnormal_returns": ar,
         "car": car,
@@ -155,13 +181,16 @@ def run_partition(
     if groups:
         estimated = [p for g in groups for p in g.pairs]
         panel = panel_part(study_panel(groups), needs)
-        panel["order"] = order_keys(estimated, sub, partition, width)
+        panel["order"] = order_keys(
+            [(p.event_id, p.ticker) for p in estimated], sub, partition, width
+        )
     return PartitionOutcome(
         partition.number,
         len(pairs),
         skipped,
         rows,
         panel,
+        _skipped_order(skipped, stages, sub, partition, width),
         {t: p.to_dict() for t, p in table.provenance.items()},
         {t: r.to_dict() for t, r in table.off_session.items()},
     )
