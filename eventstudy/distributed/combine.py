@@ -12,9 +12,11 @@ What is gathered, per test (:data:`NEEDS`):
 - ``cs_t``, ``patell_z``, ``bmp_t``, ``bmp_t_csar``, ``mackinlay_j1``,
   ``mackinlay_j2``, ``wilcoxon``: the event-window columns only — ARs, benchmark
   returns, the model designs and ``(X'X)^{-1}``, ``sigma``, ``n_est``, ``df``, day 0
-  and the labels (``event``). Their statistics are functions of per-pair CARs,
-  standardized CARs and counts, i.e. of sums that combine exactly; they are
-  computed on the driver from these columns.
+  and the labels. Their statistics are functions of per-pair CARs, standardized
+  CARs, CAR variances and counts, so they *could* be combined from per-partition
+  sums, sums of squares and counts (and, for ``wilcoxon``, the per-pair CARs); this
+  version does not do that yet: it gathers the event-window columns (``pairs x L2``
+  numbers each) and runs the functions on the driver.
 - ``cda_t`` (the mean residual per relative day), ``kp_patell_z`` / ``kp_bmp_t``
   (r-bar from residual cross-products), ``gen_sign_z`` (each pair's share of positive
   residuals), ``corrado_rank_z`` / ``corrado_zivney_rank_z`` /
@@ -24,6 +26,10 @@ What is gathered, per test (:data:`NEEDS`):
 - ``binder_f``, ``binder_caar_t`` (they refit the market model as one system): also
   the estimation-window returns and benchmark returns and the event-window returns
   (``returns``).
+
+Not gathered: ``est_dates`` (only the ``calendar`` alignment of the Kolari-Pynnönen
+r-bar reads them; ``tests.csv`` uses the ``relative`` house convention), and the GARCH
+variances (the garch model is refused by ``--engine dask``).
 
 The estimation-window columns are ``pairs x L1`` numbers each: a study whose gathered
 estimation-window columns would exceed :data:`GATHER_CELLS` cells is refused before it
