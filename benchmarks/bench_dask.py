@@ -143,7 +143,7 @@ def main() -> None:
                 EXE, "run", str(events), "--benchmark", "SPY", "--source", "parquet",
                 "--prices", str(prices), "--no-plots", "--quiet",
             ] + ([] if tests == "default" else ["--tests", tests])  # fmt: skip
-            with ProcessCluster(2, memory_limit="4GB", cwd=folder) as cluster:
+            with ProcessCluster(2, memory_limit="4GB", cwd=folder, lifetime="4h") as cluster:
                 out = folder / f"dask-{size}"
                 wall, driver = run(
                     [*common, "--out", str(out), "--engine", "dask", "--scheduler", cluster.address]

@@ -20,7 +20,8 @@ from pathlib import Path
 from types import TracebackType
 
 LIFETIME = "600s"
-"""Each worker shuts itself down after this long, and the scheduler after as long idle."""
+"""Default bound on the processes: each worker shuts itself down after this long, and
+the scheduler after as long idle (the tests' cluster never outlives a crashed run)."""
 
 
 def free_port() -> int:
@@ -49,6 +50,9 @@ class ProcessCluster:
         The processes' working folder (their scratch space goes there).
     timeout
         Seconds to wait for the workers to register.
+    lifetime
+        ``--lifetime`` of each worker and ``--idle-timeout`` of the scheduler (a run
+        longer than this loses its workers: the benchmark passes hours).
 
     Examples
     --------
@@ -63,11 +67,13 @@ class ProcessCluster:
         memory_limit: str = "2GB",
         cwd: str | Path | None = None,
         timeout: float = 60.0,
+        lifetime: str = LIFETIME,
     ) -> None:
         self.n_workers = n_workers
         self.memory_limit = memory_limit
         self.cwd = str(cwd) if cwd is not None else None
         self.timeout = timeout
+        self.lifetime = lifetime
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.scheduler: subprocess.Popen[bytes] | None = None
@@ -89,7 +95,7 @@ class ProcessCluster:
             [
                 "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1",
                 "--no-nanny", "--no-dashboard", "--memory-limit", self.memory_limit,
-                "--lifetime", LIFETIME, "--death-timeout", "30",
+                "--lifetime", self.lifetime, "--death-timeout", "30",
             ]
         )  # fmt: skip
         self.workers.append(worker)
@@ -100,7 +106,7 @@ class ProcessCluster:
             self.scheduler = self._start(
                 [
                     "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-                    "--no-dashboard", "--idle-timeout", LIFETIME,
+                    "--no-dashboard", "--idle-timeout", self.lifetime,
                 ]
             )  # fmt: skip
             for _ in range(self.n_workers):

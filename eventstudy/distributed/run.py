@@ -203,13 +203,21 @@ def _gather(client: Client, futures: list[Any], stack: PanelStack) -> list[Parti
     Each future is released once gathered, and each outcome keeps no test inputs, so
     the driver holds every gathered column once (in ``stack``).
     """
+    from concurrent.futures import CancelledError
     from dataclasses import replace
 
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     outcomes = []
     for future in as_completed(futures):
-        outcome = future.result()
+        try:
+            outcome = future.result()
+        except (KilledWorker, CancelledError) as exc:  # the cluster, not the data
+            raise EventStudyError(
+                f"the Dask cluster lost task {future.key} ({type(exc).__name__}: {exc}); "
+                "check the workers (memory, lifetime) and run again",
+                field="--scheduler",
+            ) from None
         future.release()
         stack.add(outcome.panel)
         outcomes.append(replace(outcome, panel=None))
