@@ -26,6 +26,7 @@ from eventstudy.cli_options import (
     NameOption,
     OutOption,
     ParquetOption,
+    PartitionPairsOption,
     PlaceboOption,
     PlotsOption,
     PricesOption,
@@ -103,6 +104,7 @@ def run(
     model: ModelOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    partition_pairs: PartitionPairsOption = None,
     benchmark: BenchmarkOption = None,
     securities: SecuritiesOption = None,
     name: NameOption = None,
@@ -160,7 +162,14 @@ def run(
                 cache_dir=cache_dir,
                 offline=offline,
                 progress=progress,
+                out=out,
+                partition_pairs=partition_pairs,
             )
+        if engine == "dask":  # tables on disk, partitioned (eventstudy.distributed)
+            from eventstudy.distributed.cli import finish
+
+            finish(result, out, plots=plots, quiet=quiet, json_output=json_output)  # type: ignore[arg-type]
+            return
         if result.models.empty:
             parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))
             unique = list(dict.fromkeys(parts))

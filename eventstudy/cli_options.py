@@ -78,8 +78,9 @@ ModelOption = Annotated[
 EngineOption = Annotated[
     str,
     typer.Option(
-        help="Where the models are fitted: local (this process) or dask (partitions "
-        "of pairs on a dask.distributed cluster; needs eventstudy\\[dask])."
+        help="Where the study runs: local (this process) or dask (the whole pipeline "
+        "on a dask.distributed cluster, partitioned by security, from --source parquet; "
+        "needs eventstudy\\[dask])."
     ),
 ]
 
@@ -88,6 +89,17 @@ SchedulerOption = Annotated[
     typer.Option(
         help="With --engine dask: the scheduler address (tcp://host:8786); "
         "default a local cluster.",
+        show_default=False,
+    ),
+]
+
+PartitionPairsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--partition-pairs",
+        min=1,
+        help="With --engine dask: (event, security) pairs per partition "
+        "(default 5,000; all events of a security stay in one partition).",
         show_default=False,
     ),
 ]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from eventstudy.data import PriceSource
+    from eventstudy.distributed import DaskStudyResult
     from eventstudy.results import StudyResult
 
 MAX_FILE_BYTES = 5_000_000
@@ -202,7 +203,9 @@ class Study(BaseModel):
         offline: bool = False,
         refresh: bool = False,
         progress: Callable[[str, int, int], None] | None = None,
-    ) -> StudyResult:
+        out: str | Path = "outputs",
+        partition_pairs: int | None = None,
+    ) -> StudyResult | DaskStudyResult:
         """Run the study and return its :class:`~eventstudy.results.StudyResult`.
 
         Parameters
@@ -228,6 +231,9 @@ class Study(BaseModel):
         cache_dir, offline, refresh, progress
             Options of the yahoo source (cache folder, no network, download again, a
             ``progress(ticker, i, n)`` callback).
+        out, partition_pairs
+            For ``engine="dask"``: where the tasks write the partitioned tables, and
+            the pairs per partition (:mod:`eventstudy.distributed`).
 
         Examples
         --------
@@ -251,6 +257,8 @@ class Study(BaseModel):
             offline=offline,
             refresh=refresh,
             progress=progress,
+            out=out,
+            partition_pairs=partition_pairs,
         )
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 ENGINES = ("local", "dask")
 PARTITION_ROWS = 20_000  # pairs per Dask task; ~50 MB of float64 at 250 estimation days
+CONNECT_TIMEOUT = "20s"  # how long connect() waits for a scheduler
 LOCAL_BLOCK = 2_048  # pairs fitted at a time (one thread each) by the local engine
 
 
@@ -138,7 +139,8 @@ def connect(scheduler: str | None = None) -> Client:
     Raises
     ------
     EventStudyError
-        If ``dask[distributed]`` is not installed.
+        If ``dask[distributed]`` is not installed, or the scheduler cannot be reached
+        within :data:`CONNECT_TIMEOUT`.
     """
     try:
         from distributed import Client, LocalCluster
@@ -147,8 +149,21 @@ def connect(scheduler: str | None = None) -> Client:
             "engine 'dask' needs dask.distributed: pip install 'eventstudy[dask]'"
         ) from None
     if scheduler:
-        return Client(scheduler)
+        try:
+            return Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise EventStudyError(
+                f"cannot reach the Dask scheduler at {scheduler} ({exc})", field="--scheduler"
+            ) from None
     return Client(LocalCluster(processes=False, dashboard_address=":0"))
+
+
+def disconnect(client: Client) -> None:
+    """Close a client made by :func:`connect`, and its local cluster if it started one."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 @dataclass(frozen=True)

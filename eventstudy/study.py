@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from eventstudy.config import Study, StudySettings
+    from eventstudy.distributed import DaskStudyResult
     from eventstudy.results import StudyResult
 
 __all__ = ["SKIPPED_COLUMNS", "Pair", "PricePlan", "align_study", "plan_prices", "run_study"]
@@ -52,7 +53,9 @@ def run_study(
     offline: bool = False,
     refresh: bool = False,
     progress: ProgressCallback | None = None,
-) -> StudyResult:
+    out: str | Path = "outputs",
+    partition_pairs: int | None = None,
+) -> StudyResult | DaskStudyResult:
     """Run the event study and return its results.
 
     Parameters
@@ -76,9 +79,9 @@ def run_study(
         ``"none"``); default the standard set. Tests run when first asked for
         (``result.tests()`` or ``save``).
     engine
-        ``"local"`` (default) fits all pairs in this process; ``"dask"`` cuts the pairs
-        into partitions and fits each on a ``dask.distributed`` cluster with the same
-        kernel (:mod:`eventstudy.engine`); the results are identical.
+        ``"local"`` (default) runs the study in this process; ``"dask"`` runs it on a
+        ``dask.distributed`` cluster, partitioned by security, from a Parquet price
+        dataset (:mod:`eventstudy.distributed`); the results are identical.
     client
         For ``engine="dask"``: the ``dask.distributed.Client`` to use.
     scheduler
@@ -90,13 +93,19 @@ def run_study(
         again, and a ``progress(ticker, i, n)`` callback (see
         :class:`~eventstudy.data.yahoo.YahooSource`). With another source they have no
         effect, and a warning says so.
+    out, partition_pairs
+        For ``engine="dask"``: the output folder the tasks write the partitioned tables
+        into (``OUT/<study-name>/<table>/part-NNNNN.parquet``) and the pairs per
+        partition (:mod:`eventstudy.distributed`).
 
     Returns
     -------
-    StudyResult
+    StudyResult, IntradayResult or DaskStudyResult
         ARs, CARs with MacKinlay standard errors, model estimates and skipped pairs; for
         an intraday study (``interval`` other than ``1d``) an
-        :class:`~eventstudy.intraday.result.IntradayResult`.
+        :class:`~eventstudy.intraday.result.IntradayResult`; with ``engine="dask"`` a
+        :class:`~eventstudy.distributed.DaskStudyResult`, whose tables are read lazily
+        from the partitioned datasets.
     """
     from eventstudy.engine import ENGINES
     from eventstudy.results import StudyResult
@@ -116,6 +125,13 @@ def run_study(
     started = datetime.now(UTC)
     settings = study.study
     test_names = check_test_names(tests)
+    if engine == "dask":  # the whole pipeline on the cluster, partitioned by security
+        from eventstudy.distributed import run_distributed
+
+        return run_distributed(
+            study, source=source, prices=prices, event_ids=event_ids, tests=test_names,
+            client=client, scheduler=scheduler, out=out, partition_pairs=partition_pairs,
+        )  # fmt: skip
     price_source = get_source(
         source, prices, cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
     )
@@ -128,21 +144,7 @@ def run_study(
     else:
         table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
 
-    volume = table.volume if table.volume is not None else pd.DataFrame()
-    returns, stale = {}, {}
-    by_exchange: dict[str, list[str]] = {}
-    for t in table.tickers:
-        by_exchange.setdefault(exchange_for(t), []).append(t)
-    for mic, tickers in by_exchange.items():
-        with_volume = [t for t in tickers if t in volume.columns]
-        placed = returns_and_stale(
-            table.adj_close[tickers], volume[with_volume] if with_volume else None, mic
-        )
-        returns |= placed[0]
-        stale |= placed[1]
-    if settings.factors_file is not None:  # factor returns by date, named by their column
-        base = study.path.parent if study.path else None
-        returns |= load_factor_returns(settings.factors_file, base)
+    returns, stale = price_returns(study, table)
     runnable = _runnable(study, in_calendar, table, skipped)
 
     own_client = None
@@ -193,6 +195,33 @@ def run_study(
 
         result = with_placebo(result, price_source)
     return result
+
+
+def price_returns(
+    study: Study, table: PriceTable
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """Returns and stale-session flags of every ticker of ``table``, by exchange.
+
+    Factor returns of ``study.factors_file`` are added to the returns. Shared by
+    :func:`run_study` and the Dask partition tasks (:mod:`eventstudy.distributed`).
+    """
+    settings = study.study
+    volume = table.volume if table.volume is not None else pd.DataFrame()
+    returns, stale = {}, {}
+    by_exchange: dict[str, list[str]] = {}
+    for t in table.tickers:
+        by_exchange.setdefault(exchange_for(t), []).append(t)
+    for mic, tickers in by_exchange.items():
+        with_volume = [t for t in tickers if t in volume.columns]
+        placed = returns_and_stale(
+            table.adj_close[tickers], volume[with_volume] if with_volume else None, mic
+        )
+        returns |= placed[0]
+        stale |= placed[1]
+    if settings.factors_file is not None:  # factor returns by date, named by their column
+        base = study.path.parent if study.path else None
+        returns |= load_factor_returns(settings.factors_file, base)
+    return returns, stale
 
 
 def _runnable(

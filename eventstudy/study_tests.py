@@ -201,6 +201,7 @@ def study_tests(
     n_boot: int = 999,
     seed: int = 0,
     kind: str | None = None,
+    panel: EventPanel | None = None,
 ) -> pd.DataFrame:
     """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table.
 
@@ -208,16 +209,18 @@ def study_tests(
     same-date placebo study needs its ``event:`` groups alone).
 
     With long horizons (``study.bhar_windows``) the :func:`bhar_tests` rows follow.
+    ``panel`` replaces :func:`study_panel` of ``result.estimates`` (a Dask run gathers
+    its pairs' test inputs from the partitions, :mod:`eventstudy.distributed.combine`).
     """
     names = check_test_names(tests)
-    measured = [("return", result.estimates)]
+    measured = [("return", result.estimates, panel)]
     if result.volume is not None:  # the volume measure's log-volume fit, same tests
-        measured.append(("volume", result.volume.estimates))
+        measured.append(("volume", result.volume.estimates, None))
     from threadpoolctl import threadpool_limits
 
     parts = []
-    for measure, estimates in measured:
-        panel = study_panel(estimates)
+    for measure, estimates, given in measured:
+        panel = given if given is not None else study_panel(estimates)
         if panel is None or not names:
             continue
         # Many small matrix products: a multi-threaded BLAS spends more time synchronising
@@ -320,7 +323,10 @@ def _run_groups(
     from eventstudy.inference import clustering_present, run_tests
     from eventstudy.inference.result import unavailable
 
-    garch = np.concatenate([np.full(len(g.pairs), g.fit.model == "garch") for g in estimates])
+    garch = np.concatenate(
+        [np.full(len(g.pairs), g.fit.model == "garch") for g in estimates]
+        or [np.zeros(panel.n_pairs, dtype=bool)]  # a Dask run: no garch pairs
+    )
 
     def run_group(group: str, rows: np.ndarray) -> list[dict[str, object]]:
         sub = panel.subset(rows)

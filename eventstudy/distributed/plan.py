@@ -1,0 +1,152 @@
+"""The partition plan of a Dask run: which securities, events and pairs each task gets.
+
+The driver keeps the event list and this plan, nothing per pair. Pairs are cut by
+security: every (event, security) pair of a security lies in one partition, so a
+task sees all the events of its securities (the confounders masking and flagging
+them included) and the ``ticker:`` groups of ``tests.csv`` never straddle two
+partitions. Securities are packed in order of first appearance until a partition
+holds at least ``partition_pairs`` pairs; a security with more pairs than that gets
+a partition of its own.
+
+Every pair also gets an order key, ``event position * width + security position``
+(positions in :meth:`~eventstudy.config.Study.select` and
+:meth:`~eventstudy.config.Study.securities_for`), which sorts the pairs of all
+partitions back into the local engine's order (events-file order, then securities).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from eventstudy.errors import EventStudyError
+
+if TYPE_CHECKING:
+    from eventstudy.config import Event, Study
+
+PARTITION_PAIRS = 5_000
+"""Default pairs per partition (a few thousand: a task's arrays stay near 50 MB)."""
+
+UNSUPPORTED = (
+    ("placebo", "a placebo study"),
+    ("bhar_windows", "long-horizon windows (bhar_windows / --bhar)"),
+    ("regressions", "second-stage regressions (--regress)"),
+    ("factors_file", "a factors_file"),
+)
+"""Settings the partitioned pipeline does not run yet, with their names for the error."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One task's share of the study.
+
+    Attributes
+    ----------
+    number
+        The part number: the task writes ``<table>/part-<number:05d>.parquet``.
+    tickers
+        Its securities.
+    events
+        Every event of the study that names one of them (study events and
+        confounders, in file order), so masking and confounder flags match a local run.
+    run_ids
+        The ids of the events to run among ``events`` (the selected study events).
+    positions
+        Each run event's position among all selected events (for the order key).
+    n_pairs
+        The (event, security) pairs of ``tickers`` in the run events.
+    """
+
+    number: int
+    tickers: tuple[str, ...]
+    events: tuple[Event, ...]
+    run_ids: tuple[str, ...]
+    positions: dict[str, int]
+    n_pairs: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The partitions of a run and the order-key width they share."""
+
+    partitions: list[Partition]
+    width: int
+    n_pairs: int
+
+
+def check_supported(study: Study) -> None:
+    """Raise a one-line error for a setting the partitioned pipeline cannot run."""
+    settings = study.study
+    for name, what in UNSUPPORTED:
+        value = getattr(settings, name)
+        if value:
+            raise EventStudyError(
+                f"engine 'dask' does not run {what} yet: use --engine local for this study",
+                field="--engine",
+            )
+    if [m for m in settings.measures if m != "return"]:
+        raise EventStudyError(
+            "engine 'dask' measures returns only: drop volume/volatility from measures "
+            "or use --engine local",
+            field="--engine",
+        )
+    models = {study.model_for(e) for e in study.events}
+    if "garch" in models:
+        raise EventStudyError(
+            "engine 'dask' does not fit the garch model (it runs in a local process "
+            "pool): use --engine local",
+            field="--engine",
+        )
+
+
+def plan_partitions(
+    study: Study, event_ids: list[str] | None, partition_pairs: int = PARTITION_PAIRS
+) -> Plan:
+    """Cut the selected events' pairs into partitions by security.
+
+    Parameters
+    ----------
+    study
+        The study.
+    event_ids
+        The events to run (default: every study event).
+    partition_pairs
+        Pairs per partition, at least (a partition closes once it holds this many).
+    """
+    selected = study.select(event_ids)
+    positions = {e.id: i for i, e in enumerate(selected)}
+    width = 1
+    pairs_of: dict[str, int] = {}
+    for event in selected:
+        tickers = study.securities_for(event)
+        width = max(width, len(tickers))
+        for ticker in tickers:
+            pairs_of[ticker] = pairs_of.get(ticker, 0) + 1
+    groups: list[list[str]] = []
+    size = max(1, int(partition_pairs))
+    filled = size
+    for ticker, count in pairs_of.items():
+        if filled >= size:
+            groups.append([])
+            filled = 0
+        groups[-1].append(ticker)
+        filled += count
+    owner = {t: k for k, group in enumerate(groups) for t in group}
+    events: list[list[Event]] = [[] for _ in groups]
+    for event in study.events:  # file order; an event of several partitions goes to each
+        for k in dict.fromkeys(owner[t] for t in study.securities_for(event) if t in owner):
+            events[k].append(event)
+    partitions = []
+    for k, group in enumerate(groups):
+        run = tuple(e.id for e in events[k] if e.id in positions)
+        partitions.append(
+            Partition(
+                number=k,
+                tickers=tuple(group),
+                events=tuple(events[k]),
+                run_ids=run,
+                positions={i: positions[i] for i in run},
+                n_pairs=sum(pairs_of[t] for t in group),
+            )
+        )
+    return Plan(partitions, width, sum(pairs_of.values()))

@@ -1,0 +1,257 @@
+"""The result of a Dask run: partitioned datasets on disk, small summaries in memory.
+
+:class:`DaskStudyResult` holds what the driver kept (the study, the skipped pairs, the
+row counts, the prices' provenance and the gathered test inputs) and reads the large
+tables lazily from the datasets the tasks wrote, ``OUT/<study>/<table>/part-*.parquet``.
+:meth:`DaskStudyResult.save` completes the output folder: ``tests.csv`` and
+``skipped.csv`` always; ``car.csv``, ``models.csv`` and ``abnormal_returns.csv`` as
+single CSV files (in the local engine's row order, byte-identical to a local run)
+when the table has at most :data:`CSV_ROWS` rows; ``manifest.json`` last.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy import output
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
+
+    from eventstudy.config import Study
+    from eventstudy.inference import EventPanel
+
+CSV_ROWS = 2_000_000
+"""A partitioned table with at most this many rows is also written as one CSV file."""
+
+CSV_TABLES = ("car", "models", "abnormal_returns")
+"""The partitioned tables that get a CSV beside their dataset (alignment: dataset only)."""
+
+
+class _Record(dict):  # type: ignore[type-arg]
+    """A JSON-ready dict that answers ``to_dict()`` (as the provenance records do)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
+def _stale(folder: Path, event_ids: list[str]) -> list[Path]:
+    """Files of an earlier (local) run in ``folder`` that a Dask run does not rewrite.
+
+    Only the names the toolkit writes: the figures (study kinds, and each event's of
+    the events file), ``report.html``, ``summary.txt``, the ``--parquet`` and
+    ``--xlsx`` files and the optional tables (:func:`eventstudy.export.stale_files`),
+    and ``tests.csv`` (a run without tests writes none). A folder never mixes runs.
+    """
+    from eventstudy.export import stale_files
+    from eventstudy.plots.jobs import MIME
+    from eventstudy.plots.kinds import EVENT_KINDS, STUDY_KINDS
+
+    if not folder.is_dir():
+        return []
+    folders = {p.name for p in folder.iterdir() if p.is_dir()}
+    names = [*STUDY_KINDS, *(f"{e}/{k}" for e in event_ids if e in folders for k in EVENT_KINDS)]
+    paths = [folder / f"{name}.{fmt}" for name in names for fmt in MIME]
+    paths += [folder / "report.html", folder / "summary.txt", folder / "tests.csv"]
+    paths += stale_files(folder, CSV_TABLES, ("csv",))
+    return [path for path in paths if path.is_file()]
+
+
+@dataclass
+class DaskStudyResult:
+    """What ``study.run(engine="dask")`` returns.
+
+    Attributes
+    ----------
+    study, event_ids, test_names, started, finished
+        As for :class:`~eventstudy.results.StudyResult`.
+    folder
+        ``OUT/<study-name>``: the partitioned datasets the tasks wrote.
+    skipped
+        Pairs not estimated, with the reason (``skipped.csv``); a partition that
+        failed for data reasons lists each of its pairs here.
+    n_pairs, rows, partitions
+        Pairs aligned, rows written per table, number of partitions.
+    provenance, off_session
+        Per-ticker price records for ``manifest.json`` (a ticker read by several
+        partitions: the record of the widest read, with ``partitions``).
+    """
+
+    study: Study
+    event_ids: list[str]
+    folder: Path
+    skipped: pd.DataFrame
+    n_pairs: int
+    rows: dict[str, int]
+    partitions: int
+    started: datetime
+    finished: datetime
+    prices: str
+    test_names: tuple[str, ...] = ()
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    off_session: dict[str, dict[str, Any]] = field(default_factory=dict)
+    panel: EventPanel | None = field(default=None, repr=False)
+    estimates: list[Any] = field(default_factory=list, repr=False)  # study_tests reads it
+    long_horizon: None = None
+    volume: None = None  # returns only (eventstudy.distributed.plan refuses the others)
+    synthetic: bool = False
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def dataset(self, table: str) -> ds.Dataset:
+        """The partitioned dataset of ``table`` (``car``, ``abnormal_returns``, ...), lazily."""
+        import pyarrow.dataset as pads
+
+        return pads.dataset(self.folder / table, format="parquet")
+
+    def table(self, table: str) -> pd.DataFrame:
+        """All rows of ``table`` as one DataFrame, in the local engine's row order."""
+        from eventstudy.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
+
+        if not (self.folder / table).is_dir() or not self.rows.get(table):
+            columns = {"car": CAR_COLUMNS, "models": MODEL_COLUMNS}
+            return pd.DataFrame(columns=columns.get(table, AR_COLUMNS))
+        frame = self.dataset(table).to_table().to_pandas()
+        return frame.iloc[np.argsort(self._order(frame), kind="stable")].reset_index(drop=True)
+
+    def _order(self, frame: pd.DataFrame) -> np.ndarray:
+        """The order key of each row's pair (see :mod:`eventstudy.distributed.plan`)."""
+        position = {e: i for i, e in enumerate(self.event_ids)}
+        keys = pd.MultiIndex.from_arrays([frame["event_id"], frame["ticker"]])
+        codes, pairs = pd.factorize(keys)
+        width = max(
+            (len(self.study.securities_for(self.study.event(e))) for e in position), default=1
+        )
+        pair_keys = np.array(
+            [
+                position[e] * width + self.study.securities_for(self.study.event(e)).index(t)
+                for e, t in pairs
+            ],
+            dtype=np.int64,
+        )
+        return pair_keys[codes]
+
+    @property
+    def car(self) -> pd.DataFrame:
+        """``car.csv`` rows (read from the dataset on first use)."""
+        return self._cached("car")
+
+    @property
+    def models(self) -> pd.DataFrame:
+        """``models.csv`` rows (read from the dataset on first use)."""
+        return self._cached("models")
+
+    @property
+    def abnormal_returns(self) -> pd.DataFrame:
+        """``abnormal_returns.csv`` rows (read from the dataset on first use)."""
+        return self._cached("abnormal_returns")
+
+    def _cached(self, table: str) -> pd.DataFrame:
+        if table not in self._cache:
+            self._cache[table] = self.table(table)
+        return self._cache[table]  # type: ignore[no-any-return]
+
+    @property
+    def n_estimated(self) -> int:
+        """Pairs estimated (rows of ``models``), without reading the dataset."""
+        return int(self.rows.get("models", 0))
+
+    def tests(self) -> pd.DataFrame:
+        """The ``tests.csv`` table, computed once on the driver from the gathered inputs.
+
+        See :mod:`eventstudy.distributed.combine` for what each test needs.
+        """
+        if "tests" not in self._cache:
+            from eventstudy.study_tests import study_tests
+
+            self._cache["tests"] = study_tests(self, self.test_names, panel=self.panel)  # type: ignore[arg-type]
+        return self._cache["tests"]  # type: ignore[no-any-return]
+
+    def save(self, out: str | Path | None = None, **ignored: Any) -> dict[str, Path]:
+        """Complete ``OUT/<study-name>/``: CSVs, ``tests.csv``, ``skipped.csv``, manifest.
+
+        Parameters
+        ----------
+        out
+            The output folder (default: where the run wrote its datasets). Another
+            folder gets a copy of the datasets.
+        **ignored
+            The options of :meth:`eventstudy.results.StudyResult.save` (figures,
+            formats ...): this first version draws no figures and no report.
+
+        Returns
+        -------
+        dict
+            File role to path; the datasets as ``"<table>/"``.
+        """
+        folder = self.folder if out is None else Path(out) / self.study.study.name
+        (folder / "manifest.json").unlink(missing_ok=True)
+        written: dict[str, Path] = {}
+        for path in _stale(folder, [e.id for e in self.study.events]):
+            path.unlink()
+            if path.parent != folder and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        if self.test_names:  # first, then the gathered inputs are let go
+            tests = self.tests()
+            self.panel = None
+            written["tests"] = output.write_csv(folder / "tests.csv", tests)
+        for table in ("abnormal_returns", "car", "models", "alignment"):
+            source = self.folder / table
+            if not source.is_dir():
+                continue
+            if folder.resolve() != self.folder.resolve():
+                shutil.rmtree(folder / table, ignore_errors=True)
+                shutil.copytree(source, folder / table)
+            written[f"{table}/"] = folder / table
+        for table in CSV_TABLES:
+            path = folder / f"{table}.csv"
+            if self.rows.get(table, 0) <= CSV_ROWS:
+                written[table] = output.write_csv(path, self._cached(table))
+                self._cache.pop(table)  # read again (lazily) if asked for
+            else:
+                path.unlink(missing_ok=True)  # a CSV of an earlier, smaller run
+        written["skipped"] = output.write_csv(folder / "skipped.csv", self.skipped)
+        written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
+        return written
+
+    def manifest(self) -> dict[str, Any]:
+        """``manifest.json``: :func:`eventstudy.saving.manifest` plus the Dask layout."""
+        from eventstudy.saving import manifest
+
+        view = SimpleNamespace(
+            synthetic=False,
+            started=self.started,
+            finished=self.finished,
+            study=self.study,
+            event_ids=self.event_ids,
+            prices=SimpleNamespace(
+                source="parquet",
+                provenance={t: _Record(r) for t, r in self.provenance.items()},
+                off_session={t: _Record(r) for t, r in self.off_session.items()},
+            ),
+            alignments=[],
+            models=range(self.n_estimated),
+            skipped=self.skipped,
+        )
+        data = manifest(view)  # type: ignore[arg-type]
+        data["alignment"] = "alignment/ (Parquet dataset: one row per pair)"
+        data["counts"]["pairs"] = self.n_pairs
+        data["engine"] = {
+            "name": "dask",
+            "partitions": self.partitions,
+            "prices": self.prices,
+            "rows": self.rows,
+            "csv_rows": CSV_ROWS,
+            "datasets": {
+                table: sorted(p.name for p in (self.folder / table).glob("part-*.parquet"))
+                for table in ("abnormal_returns", "car", "models", "alignment")
+            },
+        }
+        return data

@@ -1,0 +1,224 @@
+"""The driver of a Dask run: plan, submit one task per partition, gather small results.
+
+:func:`run_distributed` is what ``run_study(engine="dask")`` (``--engine dask``) calls.
+The driver reads the events and plans the partitions
+(:mod:`~eventstudy.distributed.plan`); the cluster's workers read the prices from the
+Parquet dataset, fit, compute ARs, CARs and per-pair statistics, and write the
+partitioned tables (:mod:`~eventstudy.distributed.tasks`); the driver gathers the
+skipped pairs, counts, provenance and per-pair test inputs
+(:mod:`~eventstudy.distributed.combine`). A task on a worker that is lost is run
+again by Dask on another worker (``distributed.scheduler.allowed-failures``, default
+3 retries); parts are written atomically, so a retried task replaces its part whole.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import EventStudyError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from eventstudy.config import Study
+    from eventstudy.data import PriceSource
+    from eventstudy.distributed.combine import PanelStack
+    from eventstudy.distributed.result import DaskStudyResult
+    from eventstudy.distributed.tasks import PartitionOutcome
+
+NEEDS_PARQUET = (
+    "engine 'dask' reads the prices in its tasks from a Parquet dataset: give "
+    "--source parquet --prices PATH|URL (a path or URL every worker can read)"
+)
+
+
+def parquet_location(source: str | PriceSource | None, prices: Any) -> str:
+    """The Parquet dataset of the run (an absolute path or a URL), or a one-line error."""
+    from eventstudy.data.parquet import ParquetSource
+
+    if isinstance(source, ParquetSource):
+        prices, source = source.location, "parquet"
+    named = source is None and isinstance(prices, str | Path) and str(prices).endswith(".parquet")
+    if not (source == "parquet" or named) or not isinstance(prices, str | Path):
+        raise EventStudyError(NEEDS_PARQUET, field="--source")
+    location = str(prices)
+    if "://" in location:
+        return location
+    path = Path(location).resolve()
+    if not path.exists():
+        raise EventStudyError("no such file or folder", file=location, field="--prices")
+    return str(path)
+
+
+def _merge(records: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """One provenance record per ticker: the widest read, and how many partitions read it."""
+    out = {}
+    for ticker, items in sorted(records.items()):
+        best = dict(max(items, key=lambda r: int(r.get("rows") or 0)))
+        if len(items) > 1:
+            best["partitions"] = len(items)
+        out[ticker] = best
+    return out
+
+
+def _clear(folder: Path) -> None:
+    """Remove the parts (and stray temp files) of an earlier run from ``folder``."""
+    from eventstudy.distributed.tasks import PART_TABLES
+
+    (folder / "manifest.json").unlink(missing_ok=True)
+    for table in PART_TABLES:
+        for path in (folder / table).glob("*part-*.parquet*"):
+            path.unlink(missing_ok=True)
+
+
+def _clear_temp(folder: Path) -> None:
+    """Remove the temp files (``.part-*.tmp``) that tasks killed mid-write left behind."""
+    from eventstudy.distributed.tasks import PART_TABLES
+
+    for table in PART_TABLES:
+        for path in (folder / table).glob(".part-*.tmp"):
+            path.unlink(missing_ok=True)
+
+
+def run_distributed(
+    study: Study,
+    *,
+    source: str | PriceSource | None,
+    prices: Any,
+    event_ids: list[str] | None,
+    tests: tuple[str, ...],
+    client: Client | None = None,
+    scheduler: str | None = None,
+    out: str | Path = "outputs",
+    partition_pairs: int | None = None,
+) -> DaskStudyResult:
+    """Run ``study`` on a Dask cluster, partitioned by security (see the module docstring).
+
+    Parameters
+    ----------
+    study, event_ids, tests
+        As for :func:`eventstudy.study.run_study` (``tests`` already checked).
+    source, prices
+        Must name a Parquet dataset (``source="parquet"``) every worker can read.
+    client, scheduler
+        The ``distributed.Client`` to use, else one connected to ``scheduler``
+        (else a local cluster).
+    out
+        ``OUT``: the tasks write ``OUT/<study-name>/<table>/part-NNNNN.parquet``.
+    partition_pairs
+        Pairs per partition (default :data:`~eventstudy.distributed.plan.PARTITION_PAIRS`).
+
+    Raises
+    ------
+    EventStudyError
+        Without a Parquet source, for a setting the pipeline does not run
+        (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
+        would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
+    """
+    from eventstudy.distributed.combine import PanelStack, check_gather, needs_of
+    from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
+    from eventstudy.distributed.result import DaskStudyResult
+    from eventstudy.distributed.tasks import run_partition
+    from eventstudy.study import SKIPPED_COLUMNS
+
+    location = parquet_location(source, prices)
+    check_supported(study)
+    started = datetime.now(UTC)
+    settings = study.study
+    plan = plan_partitions(study, event_ids, partition_pairs or PARTITION_PAIRS)
+    l1 = settings.estimation_window[1] - settings.estimation_window[0] + 1
+    check_gather(tests, plan.n_pairs, l1)
+    folder = Path(out) / settings.name
+    _clear(folder)
+    own = None
+    if client is None:
+        from eventstudy.engine import connect
+
+        client = own = connect(scheduler)
+    needs = needs_of(tests)
+    try:
+        remote_study = (
+            client.scatter(study.model_copy(update={"events": []}), broadcast=True)
+            if plan.partitions
+            else None
+        )
+        futures = [
+            client.submit(
+                run_partition, remote_study, p, location, str(folder.resolve()), plan.width,
+                needs, key=f"eventstudy-partition-{p.number:05d}-{started.timestamp():.0f}",
+                pure=False,
+            )
+            for p in plan.partitions
+        ]  # fmt: skip
+        rel_days = np.arange(settings.event_window[0], settings.event_window[1] + 1)
+        stack = PanelStack(plan.n_pairs, rel_days, l1)
+        outcomes = _gather(client, futures, stack)
+    finally:
+        if own is not None:
+            from eventstudy.engine import disconnect
+
+            disconnect(own)
+    _clear_temp(folder)  # temp files of tasks whose worker was lost mid-write
+    outcomes.sort(key=lambda o: o.number)
+    skipped = pd.DataFrame([row for o in outcomes for row in o.skipped], columns=SKIPPED_COLUMNS)
+    order = np.concatenate([o.skipped_order for o in outcomes] or [np.zeros(0, np.int64)])
+    skipped = skipped.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    rows: dict[str, int] = {}
+    records: dict[str, list[dict[str, Any]]] = {}
+    off: dict[str, list[dict[str, Any]]] = {}
+    for o in outcomes:
+        for table, count in o.rows.items():
+            rows[table] = rows.get(table, 0) + count
+        for ticker, record in o.provenance.items():
+            records.setdefault(ticker, []).append(record)
+        for ticker, record in o.off_session.items():
+            off.setdefault(ticker, []).append(record)
+    panel = stack.panel()
+    return DaskStudyResult(
+        study=study,
+        event_ids=[e.id for e in study.select(event_ids)],
+        folder=folder,
+        skipped=skipped,
+        n_pairs=sum(o.n_pairs for o in outcomes),
+        rows=rows,
+        partitions=len(plan.partitions),
+        started=started,
+        finished=datetime.now(UTC),
+        prices=location,
+        test_names=tests,
+        provenance=_merge(records),
+        off_session={t: items[0] for t, items in off.items()},
+        panel=panel,
+    )
+
+
+def _gather(client: Client, futures: list[Any], stack: PanelStack) -> list[PartitionOutcome]:
+    """The tasks' outcomes as they complete; their test inputs go into ``stack``.
+
+    Each future is released once gathered, and each outcome keeps no test inputs, so
+    the driver holds every gathered column once (in ``stack``).
+    """
+    from concurrent.futures import CancelledError
+    from dataclasses import replace
+
+    from distributed import KilledWorker, as_completed
+
+    outcomes = []
+    for future in as_completed(futures):
+        try:
+            outcome = future.result()
+        except (KilledWorker, CancelledError) as exc:  # the cluster, not the data
+            raise EventStudyError(
+                f"the Dask cluster lost task {future.key} ({type(exc).__name__}: {exc}); "
+                "check the workers (memory, lifetime) and run again",
+                field="--scheduler",
+            ) from None
+        future.release()
+        stack.add(outcome.panel)
+        outcomes.append(replace(outcome, panel=None))
+    return outcomes

@@ -1,0 +1,196 @@
+"""One Dask task: a partition's securities from prices to per-pair tables and test inputs.
+
+:func:`run_partition` is the local pipeline of :func:`eventstudy.study.run_study` on a
+sub-study (the partition's events and securities): the same
+:func:`~eventstudy.pairs.align_study`, :func:`~eventstudy.pairs.plan_prices`,
+:func:`~eventstudy.study.price_returns`, :func:`~eventstudy.estimation.estimate` and
+:func:`~eventstudy.estimation.tables` calls, so every per-pair number equals the local
+engine's. It reads only its tickers' and benchmarks' rows from the Parquet dataset
+(:class:`~eventstudy.data.parquet.ParquetSource` pushes the ticker and date filters
+down), writes its rows of each table as ``<folder>/<table>/part-<NNNNN>.parquet``
+(temp file, then rename) and returns the small things the driver keeps: skipped pairs,
+row counts, provenance, and the per-pair inputs of the cross-sectional tests
+(:mod:`eventstudy.distributed.combine`).
+
+A partition whose prices cannot be read (a bad Parquet row, an unreadable file) does
+not end the run: its pairs go to ``skipped.csv`` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from eventstudy import output
+from eventstudy.errors import EventStudyError
+
+if TYPE_CHECKING:
+    from eventstudy.config import Study
+    from eventstudy.distributed.plan import Partition
+
+PART_TABLES = ("abnormal_returns", "car", "models", "alignment")
+"""The partitioned datasets each task writes (``skipped`` goes to the driver)."""
+
+
+@dataclass(frozen=True)
+class PartitionOutcome:
+    """What a task sends back to the driver (no per-day table rows).
+
+    Attributes
+    ----------
+    number
+        The partition's number.
+    n_pairs
+        Its (event, security) pairs.
+    skipped
+        ``(event_id, ticker, reason)`` of its pairs that were not estimated.
+    skipped_order
+        The sort key of each skipped row (stage, then pair order: the local order).
+    rows
+        Rows written per table.
+    panel
+        The per-pair test inputs (:func:`eventstudy.distributed.combine.panel_part`),
+        with ``order`` (the pairs' order keys); None when no pair was estimated.
+    provenance, off_session
+        The prices' records for ``manifest.json`` (JSON-ready dicts by ticker).
+    """
+
+    number: int
+    n_pairs: int
+    skipped: list[tuple[str, str, str]]
+    rows: dict[str, int]
+    panel: dict[str, np.ndarray] | None
+    skipped_order: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    provenance: dict[str, dict[str, object]] = field(default_factory=dict)
+    off_session: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+def part_path(folder: str | Path, table: str, number: int) -> Path:
+    """``<folder>/<table>/part-<number:05d>.parquet``."""
+    return Path(folder) / table / f"part-{number:05d}.parquet"
+
+
+def write_part(path: Path, frame: pd.DataFrame) -> Path:
+    """Write ``frame`` as one Parquet file, atomically (temp file, then rename)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return output.write_atomic(path, lambda handle: pq.write_table(table, handle))
+
+
+def order_keys(
+    pairs: list[tuple[str, str]], sub: Study, partition: Partition, width: int
+) -> np.ndarray:
+    """The order key of each ``(event_id, ticker)``: event position * ``width`` + security's."""
+    keys = np.empty(len(pairs), dtype=np.int64)
+    for i, (event_id, ticker) in enumerate(pairs):
+        tickers = sub.securities_for(sub.event(event_id))
+        keys[i] = partition.positions[event_id] * width + tickers.index(ticker)
+    return keys
+
+
+def _skipped_order(
+    skipped: list[tuple[str, str, str]],
+    stages: list[int],
+    sub: Study,
+    partition: Partition,
+    width: int,
+) -> np.ndarray:
+    """``stage * 2**48 + order key`` of each skipped row: the local engine's order.
+
+    A local run lists the pairs off the calendar first (stage 0), then those without
+    prices (1), then those the fit screened out (2), each in pair order.
+    """
+    stage = np.repeat(np.arange(len(stages)), np.diff([0, *stages]))
+    keys = order_keys([(e, t) for e, t, _ in skipped], sub, partition, width)
+    return stage.astype(np.int64) * (1 << 48) + keys
+
+
+def run_partition(
+    study: Study,
+    partition: Partition,
+    prices: str,
+    folder: str,
+    width: int,
+    needs: frozenset[str],
+) -> PartitionOutcome:
+    """Run one partition of the study and write its parts.
+
+    Parameters
+    ----------
+    study
+        The study (its settings are used; its events are replaced by the partition's).
+    partition
+        Which securities and events (:func:`eventstudy.distributed.plan.plan_partitions`).
+    prices
+        The Parquet dataset (an absolute path or a URL every worker can read).
+    folder
+        ``OUT/<study-name>``, where the parts go (shared storage on a real cluster).
+    width
+        The order-key width of the plan.
+    needs
+        Which groups of test inputs to return (:data:`eventstudy.distributed.combine.NEEDS`).
+    """
+    from eventstudy.data.parquet import ParquetSource
+    from eventstudy.distributed.combine import panel_part
+    from eventstudy.pairs import align_study, plan_prices
+    from eventstudy.price_checks import flag_off_session
+    from eventstudy.study import _estimate_groups, _result_tables, _runnable, price_returns
+    from eventstudy.study_tests import study_panel
+
+    sub = study.model_copy(update={"events": list(partition.events)})
+    mine = set(partition.tickers)
+    pairs = [p for p in align_study(sub, list(partition.run_ids)) if p.ticker in mine]
+    plan = plan_prices(sub, pairs)
+    skipped = list(plan.skipped)
+    stages = [len(skipped)]  # where each stage's skipped rows end
+    try:
+        source = ParquetSource(prices)
+        table = flag_off_session(source.load(plan.tickers, plan.start, plan.end))
+        returns, stale = price_returns(sub, table)
+        runnable = _runnable(sub, plan.spans, table, skipped)
+        stages.append(len(skipped))
+        groups = _estimate_groups(sub, runnable, returns, stale, skipped)
+        stages.append(len(skipped))
+        ar, car, models = _result_tables(groups, runnable, sub.study)
+    except EventStudyError as exc:
+        reason = f"partition {partition.number:05d} failed: {exc}"
+        done = {(e, t) for e, t, _ in skipped}
+        skipped += [
+            (p.event_id, p.ticker, reason) for p in pairs if (p.event_id, p.ticker) not in done
+        ]
+        stages = [stages[0], len(skipped)]
+        order = _skipped_order(skipped, stages, sub, partition, width)
+        return PartitionOutcome(partition.number, len(pairs), skipped, {}, None, order)
+    frames = {
+        "abnormal_returns": ar,
+        "car": car,
+        "models": models,
+        "alignment": pd.DataFrame([p.alignment.to_dict() for p in pairs]),
+    }
+    rows = {}
+    for name, frame in frames.items():
+        rows[name] = len(frame)
+        if len(frame):  # a partition without rows writes no part
+            write_part(part_path(folder, name, partition.number), frame)
+    panel = None
+    if groups:
+        estimated = [p for g in groups for p in g.pairs]
+        panel = panel_part(study_panel(groups), needs)
+        panel["order"] = order_keys(
+            [(p.event_id, p.ticker) for p in estimated], sub, partition, width
+        )
+    return PartitionOutcome(
+        partition.number,
+        len(pairs),
+        skipped,
+        rows,
+        panel,
+        _skipped_order(skipped, stages, sub, partition, width),
+        {t: p.to_dict() for t, p in table.provenance.items()},
+        {t: r.to_dict() for t, r in table.off_session.items()},
+    )

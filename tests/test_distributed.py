@@ -1,0 +1,284 @@
+"""The Dask pipeline (issue 17) on a real loopback cluster against the local engine.
+
+A scheduler and two workers run as separate ``dask`` processes on 127.0.0.1
+(:class:`eventstudy.distributed.local.ProcessCluster`, torn down even on failure). A
+firm-specific study (30 securities x 10 own-date events, from an events table) reads
+its prices from a Parquet dataset partitioned by ticker; every table of the Dask run
+must equal the local run's: car, abnormal_returns, models and skipped byte for byte,
+tests.csv to 1e-9.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from eventstudy.cli import app
+from eventstudy.config import load_study
+from eventstudy.distributed.combine import GATHER_CELLS, check_gather
+from eventstudy.distributed.plan import plan_partitions
+from eventstudy.errors import EventStudyError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from synthetic import market_prices  # the benchmarks' price generator
+
+N_SEC, N_EV, N_DAYS = 30, 10, 900
+EXACT = ("car.csv", "abnormal_returns.csv", "models.csv", "skipped.csv")
+NAME = "events"  # the events table's file name is the study name
+
+
+def make_study(folder: Path, bad_ticker: str | None = None) -> tuple[Path, Path]:
+    """``events.csv`` (30 x 10 firm-specific events) and ``prices/`` (hive, by ticker).
+
+    S003 has a 300-session gap (some of its pairs are skipped); ``bad_ticker`` gets a
+    negative price inside its windows (its partition fails for data reasons).
+    """
+    rng = np.random.default_rng(11)
+    prices = market_prices(rng, N_SEC, N_DAYS, "2019-01-02", 3)
+    days, tickers = prices.index, list(prices.columns[:-1])
+    prices.iloc[100:400, 3] = np.nan
+    if bad_ticker is not None:
+        prices.loc[prices.index[600], bad_ticker] = -1.0
+    long = prices.reset_index().melt("date", var_name="ticker", value_name="adj_close").dropna()
+    long["date"] = long["date"].dt.date
+    pq.write_to_dataset(
+        pa.Table.from_pandas(long, preserve_index=False), folder / "prices", ["ticker"]
+    )
+    rows = []
+    for i, ticker in enumerate(tickers):
+        for day in sorted(rng.choice(days[300:-30], N_EV, replace=False)):
+            when = pd.Timestamp(day)
+            rows.append(
+                {
+                    "id": f"{ticker.lower()}-{when:%Y%m%d}",
+                    "ticker": ticker,
+                    "date": f"{when:%Y-%m-%d}",
+                    "category": "even" if i % 2 == 0 else "odd",
+                }
+            )
+    pd.DataFrame(rows).to_csv(folder / "events.csv", index=False)
+    return folder / "events.csv", folder / "prices"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A real scheduler and two worker processes on loopback, for this module."""
+    pytest.importorskip("distributed")
+    from eventstudy.distributed.local import ProcessCluster
+
+    with ProcessCluster(2, memory_limit="2GB", cwd=tmp_path_factory.mktemp("dask")) as procs:
+        yield procs
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> tuple[Path, Path]:
+    return make_study(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def local_out(data, tmp_path_factory) -> Path:
+    """The local engine's outputs of the study (every test)."""
+    events, prices = data
+    out = tmp_path_factory.mktemp("local")
+    result = CliRunner().invoke(app, [*_args(events, prices, out), "--engine", "local"])
+    assert result.exit_code == 0, result.output
+    return out / NAME
+
+
+def _args(events: Path, prices: Path, out: Path) -> list[str]:
+    return [
+        "run", str(events), "--benchmark", "SPY", "--source", "parquet", "--prices",
+        str(prices), "--out", str(out), "--no-plots", "--quiet", "--tests", "all",
+    ]  # fmt: skip
+
+
+def _assert_same_outputs(local: Path, remote: Path) -> None:
+    for name in EXACT:
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    pd.testing.assert_frame_equal(
+        pd.read_csv(remote / "tests.csv"), pd.read_csv(local / "tests.csv"), rtol=1e-9, atol=0
+    )
+
+
+def test_cli_dask_equals_local(cluster, data, local_out, tmp_path) -> None:
+    events, prices = data
+    folder = tmp_path / NAME
+    first = str(pd.read_csv(events)["id"].iloc[0])
+    earlier = [folder / "report.html", folder / "caar.png", folder / first / "car.png"]
+    for path in earlier:  # a local run's figures and report: this run does not redraw them
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("old")
+    args = [*_args(events, prices, tmp_path), "--engine", "dask", "--scheduler", cluster.address]
+    result = CliRunner().invoke(app, [*args, "--partition-pairs", "40"])
+    assert result.exit_code == 0, result.output
+    assert not any(path.exists() for path in earlier)
+    assert not (folder / first).exists()
+    _assert_same_outputs(local_out, folder)
+    parts = sorted(p.name for p in (folder / "car").iterdir())
+    assert parts == [f"part-{k:05d}.parquet" for k in range(8)]  # 300 pairs / 40, by security
+    assert len(pd.read_parquet(folder / "abnormal_returns")) == len(
+        pd.read_csv(local_out / "abnormal_returns.csv")
+    )
+    manifest = (folder / "manifest.json").read_text()
+    assert '"partitions": 8' in manifest
+    tests = pd.read_csv(folder / "tests.csv")
+    assert {"all", "category:even", "ticker:S000"} <= set(tests["group"])
+    assert set(tests["test"]) >= {"cs_t", "kp_bmp_t", "corrado_rank_z", "bootstrap", "binder_f"}
+
+
+def _client(address: str):
+    from distributed import Client
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Client(address, timeout="20s")
+
+
+def test_library_result_reads_datasets_lazily(cluster, data, local_out, tmp_path) -> None:
+    from eventstudy.distributed import DaskStudyResult
+
+    events, prices = data
+    study = load_study(events, benchmark="SPY")
+    with _client(cluster.address) as client:
+        result = study.run(
+            engine="dask", client=client, source="parquet", prices=prices, tests="cs_t",
+            out=tmp_path, partition_pairs=100,
+        )  # fmt: skip
+    assert isinstance(result, DaskStudyResult)
+    assert result.partitions == 3
+    local_car = pd.read_csv(local_out / "car.csv")
+    assert result.dataset("car").count_rows() == result.rows["car"] == len(local_car)
+    assert "car" not in result._cache  # nothing read until asked for
+    text = result.car.to_csv(index=False, lineterminator="\n")
+    assert text == (local_out / "car.csv").read_text()  # the frame is the local one
+    assert not (tmp_path / NAME / "manifest.json").exists()  # the run is complete once saved
+    written = result.save()
+    assert (tmp_path / NAME / "manifest.json").exists() and "tests" in written
+
+
+def test_worker_killed_mid_run_gives_identical_results(cluster, data, local_out, tmp_path) -> None:
+    """A third worker joins, takes tasks, and is killed (SIGKILL) while the run goes on."""
+    events, prices = data
+    folder = tmp_path / NAME
+    extra = len(cluster.workers)
+    cluster.start_worker()
+    cluster.wait_for_workers(3)
+    args = [*_args(events, prices, tmp_path), "--engine", "dask", "--scheduler", cluster.address]
+    outcome: dict[str, object] = {}
+    run = threading.Thread(
+        target=lambda: outcome.update(
+            result=CliRunner().invoke(app, [*args, "--partition-pairs", "10"])
+        )
+    )
+    run.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not list((folder / "car").glob("part-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        written_before = len(list((folder / "car").glob("part-*.parquet")))
+        cluster.kill_worker(extra)  # 30 partitions: most are still to run
+    finally:
+        run.join(timeout=120)
+    assert not run.is_alive()
+    assert 0 < written_before < 30
+    result = outcome["result"]
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    _assert_same_outputs(local_out, folder)
+    assert len(list((folder / "car").glob("part-*.parquet"))) == 30
+    assert not list((folder / "car").glob(".*"))  # no temp file left behind
+
+
+def test_partition_with_bad_prices_is_skipped(cluster, local_out, tmp_path) -> None:
+    events, prices = make_study(tmp_path, bad_ticker="S005")
+    args = [*_args(events, prices, tmp_path / "out"), "--engine", "dask"]
+    result = CliRunner().invoke(
+        app, [*args, "--scheduler", cluster.address, "--partition-pairs", "20", "--tests", "cs_t"]
+    )
+    assert result.exit_code == 0, result.output
+    skipped = pd.read_csv(tmp_path / "out" / NAME / "skipped.csv")
+    failed = skipped[skipped["reason"].str.startswith("partition 00002 failed: ")]
+    assert sorted(set(failed["ticker"])) == ["S004", "S005"]  # 20 pairs: S004 and S005
+    assert len(failed) == 20
+    assert "not positive" in failed["reason"].iloc[0] or "price" in failed["reason"].iloc[0]
+    models = pd.read_csv(tmp_path / "out" / NAME / "models.csv")
+    assert not set(models["ticker"]) & {"S004", "S005"}
+    assert len(models) == len(pd.read_csv(local_out / "models.csv")) - 20
+
+
+def test_dask_refuses_what_it_does_not_run(data, tmp_path) -> None:
+    events, prices = data
+    args = [*_args(events, prices, tmp_path), "--engine", "dask", "--bhar", "0,100"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "engine 'dask' does not run long-horizon windows" in result.output
+
+
+def test_plan_keeps_a_security_in_one_partition(data) -> None:
+    events, _ = data
+    study = load_study(events, benchmark="SPY")
+    plan = plan_partitions(study, None, partition_pairs=25)
+    assert plan.n_pairs == 300 and plan.width == 1
+    owners: dict[str, int] = {}
+    for part in plan.partitions:
+        for ticker in part.tickers:
+            assert ticker not in owners
+            owners[ticker] = part.number
+        assert part.n_pairs == 10 * len(part.tickers) >= 25 or part is plan.partitions[-1]
+        assert {e.securities[0] for e in part.events} == set(part.tickers)
+    assert len(owners) == 30 and len(plan.partitions) == 10  # 3 securities (30 pairs) each
+
+
+def test_gather_limit_names_the_tests() -> None:
+    check_gather(("cs_t", "bmp_t"), 10**7, 240)  # event-window tests gather no residuals
+    with pytest.raises(EventStudyError, match="bootstrap, kp_bmp_t need every pair's"):
+        check_gather(("cs_t", "kp_bmp_t", "bootstrap"), GATHER_CELLS // 100, 240)
+
+
+def _part(order: list[int], k: int, l2: int = 3) -> dict[str, np.ndarray]:
+    n = len(order)
+    rng = np.random.default_rng(k)
+    return {
+        "ar": rng.normal(size=(n, l2)),
+        "market_evt": rng.normal(size=(n, l2)),
+        "design_evt": rng.normal(size=(n, l2, k)),
+        "xtx_inv": rng.normal(size=(n, k, k)),
+        "sigma": rng.uniform(0.01, 0.02, n),
+        "n_est": np.full(n, 100),
+        "df": np.full(n, 100 - k),
+        "day0": np.array(["2024-01-02"] * n, dtype="M8[D]"),
+        "event_id": np.array([f"e{i}" for i in order], dtype=object),
+        "ticker": np.array(["T"] * n, dtype=object),
+        "order": np.array(order, dtype=np.int64),
+    }
+
+
+def test_panel_stack_sorts_and_pads_mixed_designs() -> None:
+    """Parts arrive in any order and with designs of different widths (mixed models)."""
+    from eventstudy.distributed.combine import PanelStack
+
+    narrow, wide = _part([3, 0], k=1), _part([1, 2], k=2)
+    stack = PanelStack(capacity=6, rel_days=np.arange(-1, 2), l1=5)
+    stack.add(narrow)
+    stack.add(None)
+    stack.add(wide)
+    panel = stack.panel()
+    assert panel is not None and panel.n_pairs == 4
+    assert list(panel.event_id) == ["e0", "e1", "e2", "e3"]
+    np.testing.assert_array_equal(
+        panel.ar, np.concatenate([narrow["ar"], wide["ar"]])[[1, 2, 3, 0]]
+    )
+    assert panel.xtx_inv.shape == (4, 2, 2) and panel.design_evt.shape == (4, 3, 2)
+    np.testing.assert_array_equal(panel.xtx_inv[0], [[narrow["xtx_inv"][1, 0, 0], 0], [0, 0]])
+    np.testing.assert_array_equal(panel.design_evt[3, :, 1], 0.0)
+    np.testing.assert_array_equal(panel.xtx_inv[1], wide["xtx_inv"][0])
+    assert panel.residuals.shape == (4, 5) and np.isnan(panel.residuals).all()  # not gathered
