@@ -153,5 +153,5 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
     )  # fmt: skip
     from eventstudy.study_tests import study_tests
 
-    tests = study_tests(run, run.test_names, kind="event")  # no all/ticker: groups needed
-    return SameDatePlacebo(securities, tests[tests["group"].str.startswith("event:")])
+    # its event: groups only (the all and ticker: groups are not needed)
+    return SameDatePlacebo(securities, study_tests(run, run.test_names, kind="event"))

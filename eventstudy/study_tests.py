@@ -239,6 +239,8 @@ def study_tests(
     table = _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
     if result.long_horizon is not None:
         table = pd.concat([table, bhar_tests(result)], ignore_index=True)
+    if kind is not None:  # the volatility and bhar rows too (families are per kind)
+        table = table[table["group"].str.startswith(f"{kind}:")].reset_index(drop=True)
     return table
 
 

@@ -10,15 +10,15 @@ and why), ``summary.txt``, ``<event_id>/car.png`` (:mod:`eventstudy.intraday.plo
 
 from __future__ import annotations
 
-import base64
 import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventstudy import output
+from eventstudy.report.figures import Embedder, Images
 from eventstudy.report.markup import esc, num, pvalue, table
-from eventstudy.report.page import CSP, STYLE
+from eventstudy.report.page import document
 from eventstudy.saving import write_contract_tables
 from eventstudy.summary import SYNTHETIC_NOTE
 
@@ -42,7 +42,7 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
         written["tests"] = output.write_csv(folder / "tests.csv", result.tests())
     else:
         (folder / "tests.csv").unlink(missing_ok=True)  # not this run's
-    images: dict[str, bytes] = {}
+    images: Images = {}
     if plots:
         from eventstudy.intraday.plots import event_car_figure
 
@@ -50,18 +50,19 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
             figure = event_car_figure(result, event_id)
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png")
-            images[event_id] = buffer.getvalue()
+            data = buffer.getvalue()
+            images[f"{event_id}/car"] = ("image/png", data)
             path = folder / event_id / "car.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             written[f"{event_id}/car.png"] = output.write_atomic(
-                path, lambda f, data=images[event_id]: f.write(data)
+                path, lambda f, data=data: f.write(data)
             )
     written["report"] = output.write_text(folder / "report.html", render(result, images))
     written["manifest"] = output.write_json(folder / "manifest.json", result.manifest())
     return written
 
 
-def render(result: IntradayResult, images: dict[str, bytes]) -> str:
+def render(result: IntradayResult, images: Images) -> str:
     """The self-contained HTML report of an intraday run."""
     s = result.study.study
     title = s.title or s.name
@@ -93,28 +94,22 @@ def render(result: IntradayResult, images: dict[str, bytes]) -> str:
         if len(result.skipped)
         else "<p>None.</p>"
     )
+    embed = Embedder(images)  # the daily report's figure budget: a link past it
     figures = (
         "".join(
-            f"<figure><img alt='CAR path of {esc(e)}' src='data:image/png;base64,"
-            f"{base64.b64encode(data).decode()}'><figcaption>{esc(e)}: CAR against clock time, "
-            "session breaks dotted, news time dashed</figcaption></figure>"
-            for e, data in images.items()
+            embed.figure(
+                f"{e}/car", f"{e}: CAR against clock time, session breaks dotted, news time dashed"
+            )
+            for e in dict.fromkeys(result.abnormal_returns["event_id"])
         )
-        or "<p>Figures were not drawn for this run.</p>"
+        if images
+        else "<p>Figures were not drawn for this run.</p>"
     )
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     note = " Synthetic demo data: not market data." if result.synthetic else ""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · intraday event study report</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<header>
+    return document(
+        f"{title} · intraday event study report",
+        f"""<header>
 <h1>{esc(title)}</h1>
 <p class=lead>Intraday event study <code>{esc(s.name)}</code>: {esc(s.interval)} bars,
 {esc(s.session)} session, {esc(s.model)} model on the benchmark's bars; CAR standard errors
@@ -126,7 +121,5 @@ same clock time on the estimation window's other sessions.</p>
 <section id=figures><h2>Figures</h2>{figures}</section>
 <section id=alignment><h2>Bar 0 of every pair</h2>{align}</section>
 <section id=skipped><h2>Skipped pairs</h2>{skipped}</section>
-<footer>Generated on {generated}.{note}</footer>
-</body>
-</html>
-"""
+<footer>Generated on {generated}.{note}</footer>""",
+    )

@@ -98,9 +98,11 @@ def figure_names(
     for kind in study_kinds(result):
         yield kind, kind, None
     kinds = event_kinds(result)
+    # events with a volume series, found once (not one scan of the table per event)
+    with_volume = set(result.volume.abnormal_volume["event_id"]) if "volume" in kinds else set()
     for event_id in figure_events(result, figures):
         for kind in kinds:
-            if kind != "volume" or not event_rows(result.volume.abnormal_volume, event_id).empty:
+            if kind != "volume" or event_id in with_volume:
                 yield f"{event_id}/{kind}", kind, event_id
 
 
