@@ -22,7 +22,8 @@ from eventstudy.confounders import neighbours
 from eventstudy.data import PriceSource, PriceTable, ProgressCallback, get_source
 from eventstudy.data.factors import load_factor_returns
 from eventstudy.errors import EventStudyError
-from eventstudy.estimation import Estimates, estimate, stack_pairs, tables
+from eventstudy.estimation import Estimates, estimate, stack_pairs
+from eventstudy.pair_tables import ordered_tables
 from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
 from eventstudy.price_checks import flag_off_session
 from eventstudy.returns import returns_and_stale
@@ -31,7 +32,7 @@ from eventstudy.study_tests import check_test_names
 if TYPE_CHECKING:
     from distributed import Client
 
-    from eventstudy.config import Study, StudySettings
+    from eventstudy.config import Study
     from eventstudy.distributed import DaskStudyResult
     from eventstudy.results import StudyResult
 
@@ -169,7 +170,7 @@ def run_study(
             own_client.close()
             if cluster is not None:
                 cluster.close()
-    ar, car, models = _result_tables(groups, runnable, settings)
+    ar, car, models = ordered_tables(groups, runnable, settings)
     skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
     result = StudyResult(
         study=study,
@@ -322,34 +323,3 @@ def _estimate_groups(
         if group is not None:
             groups.append(group)
     return groups
-
-
-def _result_tables(
-    groups: list[Estimates], pairs: list[Pair], settings: StudySettings
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Concatenate the groups' tables in the order of ``pairs`` (events-file order)."""
-    from eventstudy.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
-
-    parts = [tables(g, settings.car_windows, factor_names(settings)) for g in groups]
-    if not parts:
-        return (
-            pd.DataFrame(columns=AR_COLUMNS),
-            pd.DataFrame(columns=CAR_COLUMNS),
-            pd.DataFrame(columns=MODEL_COLUMNS),
-        )
-    order = {(p.event_id, p.ticker): i for i, p in enumerate(pairs)}
-    ranks: list[list[np.ndarray]] = [[], [], []]
-    for g in groups:  # the rows of tables(g): pair-major ARs, window-major CARs, models
-        pos = np.array([order[(p.event_id, p.ticker)] for p in g.pairs], dtype=np.int64)
-        width = g.event_window[1] - g.event_window[0] + 1
-        ranks[0].append(np.repeat(pos, width))
-        ranks[1].append(np.tile(pos, len(settings.car_windows)))
-        ranks[2].append(pos)
-    out = []
-    for k in range(3):
-        frame = pd.concat([part[k] for part in parts], ignore_index=True)
-        rank = np.concatenate(ranks[k])
-        if len(parts) > 1 or (np.diff(rank) < 0).any():
-            frame = frame.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
-        out.append(frame)
-    return out[0], out[1], out[2]

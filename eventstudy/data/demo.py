@@ -93,7 +93,7 @@ _MISSING_PER_TICKER = 3
 _STALE_SHARE_MPNGY = 0.02
 
 
-def _heavy_tailed(rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+def heavy_tailed(rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
     """Student-t draws scaled to unit variance."""
     return rng.standard_t(_T_DOF, size) / np.sqrt(_T_DOF / (_T_DOF - 2))
 
@@ -114,15 +114,15 @@ def demo_prices() -> tuple[pd.DataFrame, pd.DataFrame]:
     days = days[(days >= FIRST_DAY) & (days <= LAST_DAY)]
     n = len(days)
     rng = np.random.default_rng(SEED)
-    market = _MARKET_DRIFT + _MARKET_VOL * _heavy_tailed(rng, n)
-    china = _CHINA_VOL * _heavy_tailed(rng, n)
+    market = _MARKET_DRIFT + _MARKET_VOL * heavy_tailed(rng, n)
+    china = _CHINA_VOL * heavy_tailed(rng, n)
     returns = {"SPY": market}
     scale = pd.DataFrame(1.0, index=days, columns=list(_LOADINGS))
     for (ticker, day), factor in PLANTED_VARIANCE.items():
         at = days.get_loc(pd.Timestamp(day))
         scale.iloc[at : at + _VARIANCE_DAYS, scale.columns.get_loc(ticker)] = factor
     for ticker, (b_m, b_c, vol, drift, _) in _LOADINGS.items():
-        noise = b_c * china + vol * _heavy_tailed(rng, n)
+        noise = b_c * china + vol * heavy_tailed(rng, n)
         returns[ticker] = drift + b_m * market + scale[ticker].to_numpy() * noise
     ret = pd.DataFrame(returns, index=days)[list(DEMO_TICKERS)]
     for (ticker, day), effect in PLANTED_EFFECTS.items():

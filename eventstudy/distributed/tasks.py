@@ -137,9 +137,10 @@ def run_partition(
     """
     from eventstudy.data.parquet import ParquetSource
     from eventstudy.distributed.combine import panel_part
+    from eventstudy.pair_tables import ordered_tables
     from eventstudy.pairs import align_study, plan_prices
     from eventstudy.price_checks import flag_off_session
-    from eventstudy.study import _estimate_groups, _result_tables, _runnable, price_returns
+    from eventstudy.study import _estimate_groups, _runnable, price_returns
     from eventstudy.study_tests import study_panel
 
     sub = study.model_copy(update={"events": list(partition.events)})
@@ -156,7 +157,7 @@ def run_partition(
         stages.append(len(skipped))
         groups = _estimate_groups(sub, runnable, returns, stale, skipped)
         stages.append(len(skipped))
-        ar, car, models = _result_tables(groups, runnable, sub.study)
+        ar, car, models = ordered_tables(groups, runnable, sub.study)
     except EventStudyError as exc:
         reason = f"partition {partition.number:05d} failed: {exc}"
         done = {(e, t) for e, t, _ in skipped}

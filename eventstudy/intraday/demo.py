@@ -39,7 +39,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.demo import _heavy_tailed
+from eventstudy.data.demo import heavy_tailed
 from eventstudy.errors import EventStudyError
 from eventstudy.intraday.bars import bar_grid
 from eventstudy.intraday.sources import BarTable, bar_table
@@ -77,11 +77,11 @@ def demo_bars() -> pd.DataFrame:
         reg, ext, night = vols
         return np.where(grid.overnight, night, np.where(regular, reg, ext))
 
-    market = scale(_LOADINGS["SPY"][1:4]) * _heavy_tailed(rng, n)
+    market = scale(_LOADINGS["SPY"][1:4]) * heavy_tailed(rng, n)
     returns = {"SPY": market}
     for ticker in ("BABA", "NVDA"):
         beta, *vols, _ = _LOADINGS[ticker]
-        returns[ticker] = beta * market + scale(tuple(vols)) * _heavy_tailed(rng, n)
+        returns[ticker] = beta * market + scale(tuple(vols)) * heavy_tailed(rng, n)
     stamps = pd.DatetimeIndex(grid.starts)
     for (ticker, when), jump in PLANTED_JUMPS.items():
         at = stamps.get_loc(pd.Timestamp(when).tz_convert("UTC").tz_localize(None))

@@ -52,10 +52,10 @@ def intraday_tables(
     from eventstudy.calendar import get_calendar
     from eventstudy.estimation import tables
     from eventstudy.intraday.run import tod_columns
-    from eventstudy.study import _result_tables
+    from eventstudy.pair_tables import ordered_tables
 
     settings = study.study
-    ar, car, models = _result_tables(groups, pairs, settings)
+    ar, car, models = ordered_tables(groups, pairs, settings)
     keys = ["event_id", "ticker"]
     bars, tod, est = [], [], []
     for group, clock, data in zip(groups, clocks, full, strict=True):

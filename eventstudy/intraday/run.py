@@ -12,7 +12,7 @@
 4. the normal-return model fitted for all pairs at once by the daily engine
    (:func:`eventstudy.estimation.estimate`): the same batched OLS and MacKinlay (1997)
    CAR standard errors;
-5. the tables (:func:`eventstudy.study._result_tables`) in bar terms, and the
+5. the tables (:func:`eventstudy.pair_tables.ordered_tables`) in bar terms, and the
    time-of-day placebo p (:mod:`eventstudy.intraday.tod`); ``tests.csv`` comes from the
    daily :func:`eventstudy.study_tests.study_tests` on the same fitted groups.
 
