@@ -228,10 +228,15 @@ def with_placebo_events(study: Study, events: list[Event]) -> Study:
 
     The study's own events all become confounders, so each placebo pair is masked and
     flagged as a real pair on that date would be; the placebo dates do not mask one
-    another (``isolated_events``); the copy asks for no placebo study of its own.
+    another (``isolated_events``). The copy measures abnormal returns only: no placebo
+    study of its own, no volume or volatility measure, no long horizons or second-stage
+    regressions (the placebo p-values are of returns; the rest would be computed and
+    thrown away).
     """
     others = [e.model_copy(update={"role": "confounder"}) for e in study.events]
-    settings = study.study.model_copy(update={"placebo": None})
+    settings = study.study.model_copy(
+        update={"placebo": None, "measures": ["return"], "bhar_windows": [], "regressions": []}
+    )
     return study.model_copy(
         update={"study": settings, "events": others + events, "isolated_events": True}
     )

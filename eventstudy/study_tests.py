@@ -22,6 +22,7 @@ rows of :func:`bhar_tests`. Tests that re-estimate an OLS market model
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ from eventstudy.errors import EventStudyError
 
 if TYPE_CHECKING:
     from eventstudy.estimation import Estimates
-    from eventstudy.inference import EventPanel
+    from eventstudy.inference import EventPanel, TestResult
     from eventstudy.results import StudyResult
 
 TEST_COLUMNS = ["group", "window_start", "window_end", "test", "statistic", "p_value", "n"]
@@ -140,6 +141,10 @@ do not test the GARCH model's abnormal returns."""
 
 MAX_THREADS = 8
 """Groups of pairs tested at once (one thread each, at most one per CPU)."""
+
+GROUPED_MAX_PAIRS = 50
+"""Groups of up to this many pairs are tested together with the other groups of their
+size (:func:`~eventstudy.inference.run_tests_grouped`); larger groups one by one."""
 
 MAX_TICKER_GROUPS = 100
 """Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
@@ -283,7 +288,8 @@ def _adjusted(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ``p_holm`` and ``p_bh`` over each family (measure, group kind, test)."""
     from eventstudy.inference import adjust_pvalues
 
-    family = table["measure"] + "|" + table["group"].str.split(":").str[0] + "|" + table["test"]
+    kinds = [group.partition(":")[0] for group in table["group"]]
+    family = table["measure"] + "|" + pd.Series(kinds, index=table.index) + "|" + table["test"]
     for method in ("holm", "bh"):
         table[f"p_{method}"] = np.nan
         for _, index in table.groupby(family).groups.items():
@@ -321,26 +327,60 @@ def _run_groups(
     kind: str | None = None,
 ) -> pd.DataFrame:
     """One row per group (of ``kind`` only, when given), CAR window and test (without the
-    adjusted p-values)."""
-    from eventstudy.inference import clustering_present, run_tests
+    adjusted p-values).
+
+    Groups of at most :data:`GROUPED_MAX_PAIRS` pairs that share their size with
+    another group are tested together (:func:`~eventstudy.inference.run_tests_grouped`:
+    the same results, without a pass of every test per group); the others one by one,
+    in threads.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from eventstudy.inference import run_tests, run_tests_grouped
     from eventstudy.inference.result import unavailable
 
     garch = np.concatenate(
         [np.full(len(g.pairs), g.fit.model == "garch") for g in estimates]
         or [np.zeros(panel.n_pairs, dtype=bool)]  # a Dask run: no garch pairs
     )
+    windows = [tuple(w) for w in result.study.study.car_windows]
+    groups = [
+        (group, np.flatnonzero(members) if members.dtype == np.bool_ else members)
+        for group, members in groups_of(result, panel)
+        if kind is None or group.startswith(f"{kind}:")
+    ]
+    sizes = Counter(len(rows) for _, rows in groups)
+    together = [sizes[len(rows)] >= 2 and len(rows) <= GROUPED_MAX_PAIRS for _, rows in groups]
+    tested: dict[int, dict[tuple[int, int], list[TestResult]]] = {}
+    for size in {len(rows) for (_, rows), t in zip(groups, together, strict=True) if t}:
+        batch = [k for k, (_, rows) in enumerate(groups) if together[k] and len(rows) == size]
+        matrix = np.stack([groups[k][1] for k in batch])
+        for window in windows:
+            found = run_tests_grouped(panel, matrix, window, names, n_boot=n_boot, seed=seed)
+            for k, results in zip(batch, found, strict=True):
+                tested.setdefault(k, {})[window] = results
 
-    def run_group(group: str, rows: np.ndarray) -> list[dict[str, object]]:
-        sub = panel.subset(rows)
-        clustered = clustering_present(sub)
-        with_garch = bool(garch[rows].any())
-        rows = []
-        for window in result.study.study.car_windows:
-            n_pos, n_neg = signs(_window_cars(sub, tuple(window)))
-            for r in run_tests(sub, tuple(window), names, n_boot=n_boot, seed=seed):
+    def one_by_one(k: int) -> dict[tuple[int, int], list[TestResult]]:
+        sub = panel.subset(groups[k][1])
+        return {w: run_tests(sub, w, names, n_boot=n_boot, seed=seed) for w in windows}
+
+    # Groups run in threads (numpy releases the GIL in array work): 2 cores, 20,000
+    # pairs: 3.8 s -> 2.5 s. The study panel's per-pair values are shared, made once.
+    alone = [k for k in range(len(groups)) if not together[k]]
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, os.cpu_count() or 1)) as pool:
+        tested.update(zip(alone, pool.map(one_by_one, alone), strict=True))
+    cars = {w: _window_cars(panel, w) for w in windows}
+    rows = []
+    for k, (group, members) in enumerate(groups):
+        day0 = panel.day0[members]
+        clustered = bool(len(members) >= 2 and len(np.unique(day0)) < len(members))
+        with_garch = bool(garch[members].any())
+        for window in windows:
+            n_pos, n_neg = signs(cars[window][members])
+            for r in tested[k][window]:
                 if with_garch and r.test in NOT_FOR_GARCH:
-                    why = "not defined for model garch: refits an OLS market model"
-                    r = unavailable(r.test, why, r.n)
+                    r = unavailable(r.test, "not defined for model garch: refits an OLS "
+                                    "market model", r.n)  # fmt: skip
                 rows.append({
                     "group": group,
                     "window_start": window[0],
@@ -357,16 +397,4 @@ def _run_groups(
                     "n_pos": n_pos,
                     "n_neg": n_neg,
                 })  # fmt: skip
-        return rows
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    # Groups run in threads (numpy releases the GIL in array work): 2 cores, 20,000
-    # pairs: 3.8 s -> 2.5 s. The study panel's per-pair values are shared, made once.
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, os.cpu_count() or 1)) as pool:
-        groups = [
-            g for g in groups_of(result, panel) if kind is None or g[0].startswith(f"{kind}:")
-        ]
-        parts = list(pool.map(lambda group: run_group(*group), groups))
-    rows = [row for part in parts for row in part]
     return pd.DataFrame(rows)

@@ -24,6 +24,7 @@ from eventstudy.inference.clustering import (
     kp_patell_factor,
     kp_patell_z,
 )
+from eventstudy.inference.grouped_runner import run_tests_grouped
 from eventstudy.inference.multiple import adjust_pvalues
 from eventstudy.inference.nonparametric import (
     corrado_rank_z,
@@ -80,6 +81,7 @@ __all__ = [
     "mackinlay_j2",
     "patell_z",
     "run_tests",
+    "run_tests_grouped",
     "standardized_ar",
     "wilcoxon",
     "window_view",

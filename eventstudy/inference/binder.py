@@ -233,8 +233,12 @@ def binder_f(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Lancaster, H. O. (1961). The combination of probabilities: an application of
     orthonormal functions. *Australian Journal of Statistics* 3(1), 20-33.
     """
+    return binder_f_of(cluster_tests(panel, window))
+
+
+def binder_f_of(ct: ClusterTests) -> TestResult:
+    """:func:`binder_f` from the clusters' tests (one cluster: its F; several: Lancaster)."""
     name = "binder_f"
-    ct = cluster_tests(panel, window)
     note = _skip_note(ct)
     n = int(ct.size.sum())
     if ct.size.size == 0:
@@ -263,8 +267,12 @@ def binder_caar_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Binder, J. J. (1985). On the use of the multivariate regression model in event
     studies. *Journal of Accounting Research* 23(1), 370-383.
     """
+    return binder_caar_t_of(cluster_tests(panel, window))
+
+
+def binder_caar_t_of(ct: ClusterTests) -> TestResult:
+    """:func:`binder_caar_t` from the clusters' tests."""
     name = "binder_caar_t"
-    ct = cluster_tests(panel, window)
     note = _skip_note(ct)
     n = int(ct.size.sum())
     if ct.size.size == 0:

@@ -72,7 +72,7 @@ def _combined_ranks(panel: EventPanel) -> FloatArray:
     return panel.per_pair("combined_ranks", lambda p: _rank(_combined(p), axis=1))
 
 
-def _window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
+def window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
     """Columns of the combined (estimation + event) series that lie in the window."""
     l1 = panel.residuals.shape[1]
     return np.concatenate([np.zeros(l1, dtype=bool), w.in_window])
@@ -103,37 +103,71 @@ def _time_series_z(
     return float(d[in_w].sum() / (np.sqrt(l2) * s)), ""
 
 
-def _combined_series_z(
-    name: str,
-    panel: EventPanel,
-    window: tuple[int, int],
-    score: Callable[[EventPanel, FloatArray, BoolArray], FloatArray],
-    scale: str,
-) -> TestResult:
-    """Shared frame of the rank and sign tests on the combined estimation+event series.
+def _deviations(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
+    """Corrado (1989) scores: rank deviations ``K_it - (T_i + 1)/2``."""
+    t_i = valid.sum(axis=1)
+    return _combined_ranks(p) - (t_i[:, None] + 1) / 2.0
 
-    ``score(p, x, valid)`` turns the combined ARs of each pair of panel ``p`` (one row
-    per pair) into its daily scores (rank deviations, standardized ranks, signs) that
-    :func:`_time_series_z` cumulates. Scores depend on the pair alone, so they are made
-    once per study panel (:meth:`EventPanel.per_pair`), and their daily sums are kept
-    for each set of pairs used (they do not depend on the window).
+
+def _standardized(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
+    """Corrado & Zivney (1992) scores: standardized ranks ``K_it / (T_i + 1) - 1/2``."""
+    t_i = valid.sum(axis=1)
+    return _combined_ranks(p) / (t_i[:, None] + 1.0) - 0.5
+
+
+def _signs(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
+    """Corrado & Zivney (1992) sign scores ``sign(AR_it - median_i)``."""
+    median = np.full(len(x), np.nan)
+    some = valid.any(axis=1)  # a pair without any AR is never used
+    median[some] = np.nanmedian(x[some], axis=1)
+    return np.sign(x - median[:, None])
+
+
+Score = Callable[[EventPanel, FloatArray, BoolArray], FloatArray]
+
+SERIES_TESTS: dict[str, tuple[Score, str]] = {
+    "corrado_rank_z": (_deviations, "mean"),
+    "corrado_zivney_rank_z": (_standardized, "sqrt"),
+    "corrado_zivney_sign_z": (_signs, "sqrt"),
+}
+"""The tests on the combined estimation+event series: each pair's daily scores and how
+:func:`_time_series_z` weights their daily sums (``"mean"`` or ``"sqrt"``)."""
+
+
+def pair_scores(panel: EventPanel, name: str) -> FloatArray:
+    """Each pair's daily scores of the :data:`SERIES_TESTS` test ``name`` (0 where missing).
+
+    Scores depend on the pair alone, so they are made once per study panel
+    (:meth:`EventPanel.per_pair`).
     """
-    w = window_view(panel, window)
-    use = w.has_car
-    if not use.any():
-        return unavailable(name, "no pair has a CAR in this window", 0)
+    score, _ = SERIES_TESTS[name]
 
     def scores(p: EventPanel) -> FloatArray:
         x = _combined(p)
         valid = _combined_valid(p)
         return np.where(valid, score(p, x, valid), 0.0)
 
+    return panel.per_pair(name, scores)
+
+
+def _combined_series_z(name: str, panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """Shared frame of the rank and sign tests on the combined estimation+event series.
+
+    The daily scores of :func:`pair_scores` are summed over the pairs with a CAR
+    (the sums are kept for each set of pairs used: they do not depend on the window)
+    and cumulated by :func:`_time_series_z` with the test's weighting.
+    """
+    w = window_view(panel, window)
+    use = w.has_car
+    if not use.any():
+        return unavailable(name, "no pair has a CAR in this window", 0)
+
     def daily_sums() -> tuple[FloatArray, np.ndarray]:
         valid = rows_of(_combined_valid(panel), use)
-        return rows_of(panel.per_pair(name, scores), use).sum(axis=0), valid.sum(axis=0)
+        return rows_of(pair_scores(panel, name), use).sum(axis=0), valid.sum(axis=0)
 
     total, n_t = panel.cached((name, use.tobytes()), daily_sums)
-    z, note = _time_series_z(total, n_t, _window_columns(panel, w), scale)
+    z, note = _time_series_z(total, n_t, window_columns(panel, w), SERIES_TESTS[name][1])
     n = int(use.sum())
     if not np.isfinite(z):
         return unavailable(name, note, n)
@@ -158,12 +192,7 @@ def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Campbell, C. J. and Wasley, C. E. (1993). Measuring security price performance
     using daily NASDAQ returns. *Journal of Financial Economics* 33(1), 73-92.
     """
-
-    def deviations(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
-        t_i = valid.sum(axis=1)
-        return _combined_ranks(p) - (t_i[:, None] + 1) / 2.0
-
-    return _combined_series_z("corrado_rank_z", panel, window, deviations, "mean")
+    return _combined_series_z("corrado_rank_z", panel, window)
 
 
 def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -182,12 +211,7 @@ def corrado_zivney_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
     test in event study hypothesis tests using daily stock returns. *Journal of
     Financial and Quantitative Analysis* 27(3), 465-478.
     """
-
-    def standardized(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
-        t_i = valid.sum(axis=1)
-        return _combined_ranks(p) / (t_i[:, None] + 1.0) - 0.5
-
-    return _combined_series_z("corrado_zivney_rank_z", panel, window, standardized, "sqrt")
+    return _combined_series_z("corrado_zivney_rank_z", panel, window)
 
 
 def corrado_zivney_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -205,14 +229,19 @@ def corrado_zivney_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestRes
     test in event study hypothesis tests using daily stock returns. *Journal of
     Financial and Quantitative Analysis* 27(3), 465-478.
     """
+    return _combined_series_z("corrado_zivney_sign_z", panel, window)
 
-    def signs(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
-        median = np.full(len(x), np.nan)
-        some = valid.any(axis=1)  # a pair without any AR is never used
-        median[some] = np.nanmedian(x[some], axis=1)
-        return np.sign(x - median[:, None])
 
-    return _combined_series_z("corrado_zivney_sign_z", panel, window, signs, "sqrt")
+def positive_share(panel: EventPanel) -> FloatArray:
+    """Each pair's share of strictly positive estimation residuals (NaN: none), once
+    per study panel (the generalized sign test's ``p_hat`` input)."""
+
+    def share(p: EventPanel) -> FloatArray:
+        count = np.isfinite(p.residuals).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (np.nan_to_num(p.residuals, nan=0.0) > 0).sum(axis=1) / count
+
+    return panel.per_pair("positive_share", share)
 
 
 def gen_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -231,12 +260,7 @@ def gen_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     name = "gen_sign_z"
     w = window_view(panel, window)
 
-    def positive_share(p: EventPanel) -> FloatArray:
-        count = np.isfinite(p.residuals).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (np.nan_to_num(p.residuals, nan=0.0) > 0).sum(axis=1) / count
-
-    frac = panel.per_pair("positive_share", positive_share)  # NaN: no residuals
+    frac = positive_share(panel)  # NaN: no residuals
     use = w.has_car & np.isfinite(frac)
     n = int(use.sum())
     if n < 1:

@@ -1,0 +1,201 @@
+"""Grouped forms (:mod:`eventstudy.inference.grouped`) of the tests on time series:
+the Corrado-type rank and sign tests, GRANK-T, the date-resampling bootstrap and
+Binder's F test. Each equals its per-group function (the statistics to rounding);
+None marks a group the per-group function must compute (its special cases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+
+import numpy as np
+
+from eventstudy.inference.binder import ClusterTests, cluster_tests
+from eventstudy.inference.grouped import normal_results, p_student_array
+from eventstudy.inference.nonparametric import (
+    SERIES_TESTS,
+    _combined_valid,
+    _rank,
+    pair_scores,
+    window_columns,
+)
+from eventstudy.inference.panel import EventPanel, IntArray, estimation_sar, window_view
+from eventstudy.inference.resampling import _studentized
+from eventstudy.inference.result import TestResult, result
+
+_BOOT_CELLS = 2_000_000  # groups x pairs x replicates summed at once by the bootstrap
+
+
+def series_z(
+    name: str, panel: EventPanel, rows: IntArray, window: tuple[int, int]
+) -> list[TestResult | None]:
+    """The :data:`~eventstudy.inference.nonparametric.SERIES_TESTS` test ``name``
+    (Corrado 1989; Corrado & Zivney 1992) of every group."""
+    w = window_view(panel, window)
+    use = w.has_car[rows]
+    total = np.where(use[:, :, None], pair_scores(panel, name)[rows], 0.0).sum(axis=1)
+    n_t = (_combined_valid(panel)[rows] & use[:, :, None]).sum(axis=1)
+    in_window = window_columns(panel, w)
+    day = n_t > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = n_t if SERIES_TESTS[name][1] == "mean" else np.sqrt(n_t)
+        d = np.where(day, total / scale, 0.0)
+        s = np.sqrt((d**2).sum(axis=1) / day.sum(axis=1))
+        in_w = in_window[None, :] & day
+        l2 = in_w.sum(axis=1)
+        z = np.where(in_w, d, 0.0).sum(axis=1) / (np.sqrt(l2) * s)
+    n = use.sum(axis=1)
+    return normal_results(name, z, n, (n >= 1) & (l2 > 0) & (s > 0))
+
+
+def grank_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[TestResult | None]:
+    """:func:`~eventstudy.inference.nonparametric.grank_t` (Kolari & Pynnönen 2011) of
+    every group, with the cumulated day ranked as in ``_generalized_rank_sums``."""
+    w = window_view(panel, window)
+    use = w.model_ok[rows]
+    n = use.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scar = np.where(use, w.car[rows] / np.sqrt(w.var_car[rows]), 0.0)
+        mean = scar.sum(axis=1) / n
+        sd = np.sqrt((np.where(use, scar - mean[:, None], 0.0) ** 2).sum(axis=1) / (n - 1))
+        c = (scar / sd[:, None])[:, :, None]
+    sar = estimation_sar(panel)[rows]
+    ranks = panel.per_pair("sar_est_ranks", lambda p: _rank(estimation_sar(p), axis=1))[rows]
+    finite = np.isfinite(sar)
+    valid = finite & use[:, :, None]
+    weight = 1.0 / (finite.sum(axis=2) + 2.0)  # 1 / (T_i + 1), T_i = valid SARs + 1
+    wu = np.where(use, weight, 0.0)[:, :, None]
+    above, tied = (sar > c) & use[:, :, None], (sar == c) & use[:, :, None]
+    base = (wu * np.where(valid, ranks, 0.0)).sum(axis=1) - 0.5 * valid.sum(axis=1)
+    sums_est = base + (wu * above).sum(axis=1) + 0.5 * (wu * tied).sum(axis=1)
+    rank_c = (1.0 / weight - 2.0) - above.sum(axis=2) - 0.5 * tied.sum(axis=2) + 1.0
+    sums = np.column_stack([sums_est, (wu[:, :, 0] * rank_c).sum(axis=1) - 0.5 * n])
+    n_t = np.column_stack([valid.sum(axis=1), n])
+    day = n_t > 0
+    t_points = day.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u_bar = np.where(day, sums / n_t, 0.0)
+        s_u = np.sqrt(np.where(day, n_t / n[:, None] * u_bar**2, 0.0).sum(axis=1) / t_points)
+        z = u_bar[:, -1] / s_u
+        t = z * np.sqrt((t_points - 2) / (t_points - 1 - z**2))
+    ok = (n >= 2) & (sd > 0) & (t_points > 2) & (z**2 < t_points - 1)
+    p = p_student_array(t, t_points - 2.0)
+    return [
+        result("grank_t", t[g], p[g], n[g], int(t_points[g]) - 2, f"t({int(t_points[g]) - 2})",
+               f"Z={z[g]:.6g}")
+        if ok[g] else None
+        for g in range(len(rows))
+    ]  # fmt: skip
+
+
+def _replicates(values: np.ndarray, present: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """(G, B) bootstrap statistics of groups whose pools are ``values``/``present``
+    (G, n, D): each replicate sums the drawn days of every pair (as
+    ``resampling._replicates_by_pair``: each drawn day gathered as one contiguous row of
+    the (days, groups x pairs) arrays)."""
+    groups, n, days = values.shape
+    by_day = np.ascontiguousarray(values.transpose(2, 0, 1).reshape(days, groups * n))
+    present_by_day = np.ascontiguousarray(present.transpose(2, 0, 1).reshape(days, groups * n))
+    total = by_day[draws[:, 0]]  # (B, groups x pairs)
+    for j in range(1, draws.shape[1]):
+        total += by_day[draws[:, j]]
+    if present_by_day.all():  # no missing day: every pair has all L drawn days
+        count = np.full(total.shape, float(draws.shape[1]))
+    else:
+        count = present_by_day[draws[:, 0]].astype(np.float64)
+        for j in range(1, draws.shape[1]):
+            count += present_by_day[draws[:, j]]
+    shape = (len(draws), groups, n)  # pairs first for _studentized: (n, B, groups)
+    pairs_first = (2, 0, 1)
+    t = _studentized(
+        total.reshape(shape).transpose(pairs_first), count.reshape(shape).transpose(pairs_first)
+    )
+    return t.T
+
+
+def bootstrap(
+    panel: EventPanel, rows: IntArray, window: tuple[int, int], *, n_boot: int = 999, seed: int = 0
+) -> list[TestResult | None]:
+    """:func:`~eventstudy.inference.resampling.bootstrap` of every group: the same draws
+    (seeded by ``seed``) for every group whose pool has the same number of days."""
+    groups = len(rows)
+    if n_boot < 1:
+        return [None] * groups
+    w = window_view(panel, window)
+    use = w.model_ok[rows]
+    n = use.sum(axis=1)
+    scale = panel.sigma[rows][:, :, None] if panel.ar_var is None else np.sqrt(panel.ar_var[rows])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_evt = np.where(w.included[rows] & use[:, :, None], panel.ar[rows] / scale, 0.0)
+    t_obs = _studentized(z_evt.sum(axis=2).T, np.where(use, w.days[rows], 0).T)
+    sar = estimation_sar(panel)[rows]
+    present = np.isfinite(sar) & use[:, :, None]
+    values = np.where(present, sar, 0.0)
+    pooled = present.any(axis=1)  # (G, L1): the days some used pair has
+    days = pooled.sum(axis=1)
+    ok = (n >= 2) & np.isfinite(t_obs) & (days >= 2)
+    p = np.full(groups, np.nan)
+    finite = np.zeros(groups, dtype=np.int64)
+    length = int(w.in_window.sum())
+    for d in np.unique(days[ok]):
+        chosen = np.flatnonzero(ok & (days == d))
+        draws = np.random.default_rng(seed).integers(0, d, size=(n_boot, length))
+        chunk = max(1, _BOOT_CELLS // (rows.shape[1] * n_boot))
+        for lo in range(0, len(chosen), chunk):
+            part = chosen[lo : lo + chunk]
+            order = np.argsort(~pooled[part], axis=1, kind="stable")[:, :d][:, None, :]
+            t_star = _replicates(
+                np.take_along_axis(values[part], order, axis=2),
+                np.take_along_axis(present[part], order, axis=2),
+                draws,
+            )
+            good = np.isfinite(t_star)
+            finite[part] = good.sum(axis=1)
+            exceed = (good & (np.abs(t_star) >= np.abs(t_obs[part])[:, None])).sum(axis=1)
+            p[part] = (1.0 + exceed) / (1.0 + finite[part])
+    note = f"resampled estimation days with the cross-section kept together; seed={seed}"
+    return [
+        result("bootstrap", t_obs[g], p[g], n[g], None, f"bootstrap({finite[g]} date draws)", note)
+        if ok[g] and finite[g] > 0 else None
+        for g in range(groups)
+    ]  # fmt: skip
+
+
+def binder(
+    of: Callable[[ClusterTests], TestResult],
+    panel: EventPanel,
+    rows: IntArray,
+    window: tuple[int, int],
+) -> list[TestResult | None]:
+    """A Binder (1985) test (``of`` its clusters' tests: ``binder_f_of`` or
+    ``binder_caar_t_of``) of every group that is one event-date cluster (all its used
+    pairs on one day 0). The clusters are fitted together, one batch per cluster size;
+    groups on the same day 0 in separate rounds."""
+    w = window_view(panel, window)
+    use = w.has_car[rows] & np.isfinite(panel.sigma[rows])
+    day0 = panel.day0[rows]
+    first = day0[np.arange(len(rows)), np.argmax(use, axis=1)]
+    single = np.flatnonzero(
+        use.any(axis=1) & np.where(use, day0 == first[:, None], True).all(axis=1)
+    )
+    order = single[np.argsort(first[single], kind="stable")]
+    starts = np.r_[True, first[order][1:] != first[order][:-1]]
+    run_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+    occurrence = np.arange(len(order)) - run_start  # k-th group on its day 0
+    out: list[TestResult | None] = [None] * len(rows)
+    for k in range(int(occurrence.max()) + 1 if len(order) else 0):
+        groups = order[occurrence == k]
+        ct = cluster_tests(panel.subset(rows[groups].ravel()), window)
+        where = {d: c for c, d in enumerate(ct.day0)}
+        for g in groups:
+            c = where.get(first[g])
+            if c is not None:  # else skipped: the per-group function gives the reason
+                out[g] = of(_one_cluster(ct, c))
+    return out
+
+
+def _one_cluster(ct: ClusterTests, k: int) -> ClusterTests:
+    """Cluster ``k`` of ``ct`` alone (nothing skipped)."""
+    arrays = {f.name: getattr(ct, f.name)[k : k + 1] for f in fields(ct) if f.name != "skipped"}
+    return ClusterTests(**arrays, skipped=[])
