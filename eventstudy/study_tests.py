@@ -381,20 +381,15 @@ def _run_groups(
                 if with_garch and r.test in NOT_FOR_GARCH:
                     r = unavailable(r.test, "not defined for model garch: refits an OLS "
                                     "market model", r.n)  # fmt: skip
-                rows.append({
-                    "group": group,
-                    "window_start": window[0],
-                    "window_end": window[1],
-                    "test": r.test,
-                    "statistic": r.statistic,
-                    "p_value": r.p_value,
-                    "n": r.n,
-                    "df": r.df if r.df is None or np.isscalar(r.df) else "/".join(map(str, r.df)),
-                    "distribution": r.distribution,
-                    "clustered": clustered,
-                    "valid_under_clustering": r.valid_under_clustering,
-                    "note": r.note,
-                    "n_pos": n_pos,
-                    "n_neg": n_neg,
-                })  # fmt: skip
-    return pd.DataFrame(rows)
+                df = r.df if r.df is None or np.isscalar(r.df) else "/".join(map(str, r.df))
+                rows.append((
+                    group, window[0], window[1], r.test, r.statistic, r.p_value, r.n, df,
+                    r.distribution, clustered, r.valid_under_clustering, r.note, n_pos, n_neg,
+                ))  # fmt: skip
+    return pd.DataFrame(rows, columns=_GROUP_ROW)
+
+
+_GROUP_ROW = [
+    "group", "window_start", "window_end", "test", "statistic", "p_value", "n", "df",
+    "distribution", "clustered", "valid_under_clustering", "note", "n_pos", "n_neg",
+]  # fmt: skip

@@ -211,6 +211,13 @@ def mean_correlation(x: np.ndarray, use: np.ndarray) -> np.ndarray:
         return np.where(finite, r, 0.0).sum(axis=(1, 2)) / finite.sum(axis=(1, 2))
 
 
+def _rbar(panel: EventPanel, rows: IntArray, use: np.ndarray) -> np.ndarray:
+    """:func:`mean_correlation` of the groups' used pairs, kept on the panel (the same
+    pairs are used in most windows and by both Kolari-Pynnönen tests)."""
+    key = ("grouped rbar", rows.shape, rows.tobytes(), use.tobytes())
+    return panel.cached(key, lambda: mean_correlation(panel.residuals[rows], use))
+
+
 def _kp(
     name: str,
     statistic: np.ndarray,
@@ -231,7 +238,7 @@ def kp_patell_z(
     """:func:`~eventstudy.inference.clustering.kp_patell_z` of every group."""
     z, n, ok = _patell(panel, rows, window)
     use = window_view(panel, window).model_ok[rows] & (panel.df[rows] > 2)  # type: ignore[index]
-    rbar = mean_correlation(panel.residuals[rows], use)
+    rbar = _rbar(panel, rows, use)
     den = 1.0 + (n - 1) * rbar
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(den > 0, 1.0 / np.sqrt(den), np.nan)
@@ -241,7 +248,7 @@ def kp_patell_z(
 def kp_bmp_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[TestResult | None]:
     """:func:`~eventstudy.inference.clustering.kp_bmp_t` of every group."""
     t, n, ok = _bmp(panel, rows, window)
-    rbar = mean_correlation(panel.residuals[rows], window_view(panel, window).model_ok[rows])
+    rbar = _rbar(panel, rows, window_view(panel, window).model_ok[rows])
     den = 1.0 + (n - 1) * rbar
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where((den > 0) & (rbar < 1), np.sqrt((1.0 - rbar) / den), np.nan)

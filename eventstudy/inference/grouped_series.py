@@ -21,7 +21,7 @@ from eventstudy.inference.nonparametric import (
     window_columns,
 )
 from eventstudy.inference.panel import EventPanel, IntArray, estimation_sar, window_view
-from eventstudy.inference.resampling import _studentized
+from eventstudy.inference.resampling import _studentized, replicates_of_groups
 from eventstudy.inference.result import TestResult, result
 
 _BOOT_CELLS = 2_000_000  # groups x pairs x replicates summed at once by the bootstrap
@@ -89,31 +89,6 @@ def grank_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[
     ]  # fmt: skip
 
 
-def _replicates(values: np.ndarray, present: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """(G, B) bootstrap statistics of groups whose pools are ``values``/``present``
-    (G, n, D): each replicate sums the drawn days of every pair (as
-    ``resampling._replicates_by_pair``: each drawn day gathered as one contiguous row of
-    the (days, groups x pairs) arrays)."""
-    groups, n, days = values.shape
-    by_day = np.ascontiguousarray(values.transpose(2, 0, 1).reshape(days, groups * n))
-    present_by_day = np.ascontiguousarray(present.transpose(2, 0, 1).reshape(days, groups * n))
-    total = by_day[draws[:, 0]]  # (B, groups x pairs)
-    for j in range(1, draws.shape[1]):
-        total += by_day[draws[:, j]]
-    if present_by_day.all():  # no missing day: every pair has all L drawn days
-        count = np.full(total.shape, float(draws.shape[1]))
-    else:
-        count = present_by_day[draws[:, 0]].astype(np.float64)
-        for j in range(1, draws.shape[1]):
-            count += present_by_day[draws[:, j]]
-    shape = (len(draws), groups, n)  # pairs first for _studentized: (n, B, groups)
-    pairs_first = (2, 0, 1)
-    t = _studentized(
-        total.reshape(shape).transpose(pairs_first), count.reshape(shape).transpose(pairs_first)
-    )
-    return t.T
-
-
 def bootstrap(
     panel: EventPanel, rows: IntArray, window: tuple[int, int], *, n_boot: int = 999, seed: int = 0
 ) -> list[TestResult | None]:
@@ -145,11 +120,9 @@ def bootstrap(
         for lo in range(0, len(chosen), chunk):
             part = chosen[lo : lo + chunk]
             order = np.argsort(~pooled[part], axis=1, kind="stable")[:, :d][:, None, :]
-            t_star = _replicates(
-                np.take_along_axis(values[part], order, axis=2),
-                np.take_along_axis(present[part], order, axis=2),
-                draws,
-            )
+            pool = np.take_along_axis(values[part], order, axis=2).reshape(-1, d)
+            has = np.take_along_axis(present[part], order, axis=2).reshape(-1, d)
+            t_star = replicates_of_groups(pool, has.view(np.uint8), draws, len(part)).T
             good = np.isfinite(t_star)
             finite[part] = good.sum(axis=1)
             exceed = (good & (np.abs(t_star) >= np.abs(t_obs[part])[:, None])).sum(axis=1)
