@@ -173,8 +173,10 @@ def in_window(near: Neighbours, window: tuple[int, int]) -> list[str]:
     out = [""] * (len(near.start) - 1)
     if not hit.any():
         return out
-    ids = np.array(near.event_ids, dtype=object)[near.event[hit]]
-    joined = pd.Series(ids).groupby(near.rows[hit], sort=True).agg(";".join)
-    for row, text in joined.items():
-        out[int(row)] = text
+    ids = np.array(near.event_ids, dtype=object)[near.event[hit]].tolist()
+    rows = near.rows[hit]  # sorted: each pair's entries are one run, in file order
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    ends = np.r_[starts[1:], len(rows)]
+    for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+        out[row] = ";".join(ids[a:b])
     return out

@@ -22,6 +22,7 @@ rows of :func:`bhar_tests`. Tests that re-estimate an OLS market model
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -360,15 +361,34 @@ def _run_groups(
             for k, results in zip(batch, found, strict=True):
                 tested.setdefault(k, {})[window] = results
 
-    def one_by_one(k: int) -> dict[tuple[int, int], list[TestResult]]:
-        sub = panel.subset(groups[k][1])
-        return {w: run_tests(sub, w, names, n_boot=n_boot, seed=seed) for w in windows}
-
-    # Groups run in threads (numpy releases the GIL in array work): 2 cores, 20,000
-    # pairs: 3.8 s -> 2.5 s. The study panel's per-pair values are shared, made once.
+    # The other groups' (group, window) tests run in threads (numpy releases the GIL in
+    # array work, and the windows of one group share its window-free values, computed
+    # once, EventPanel.cached): 2 cores, 20,000 firm-specific pairs in one group:
+    # 6.0 s -> 4.0 s. A group's panel is cut when its first window starts and dropped
+    # after its last.
     alone = [k for k in range(len(groups)) if not together[k]]
+    tasks = [(k, w) for k in alone for w in windows]
+    subsets: dict[int, tuple[EventPanel, list[int]]] = {}
+    lock = threading.Lock()
+
+    def run(task: tuple[int, tuple[int, int]]) -> list[TestResult]:
+        k, window = task
+        with lock:
+            if k not in subsets:
+                rows = groups[k][1]  # every pair: the panel itself (no copy, cache shared)
+                sub = panel if len(rows) == panel.n_pairs else panel.subset(rows)
+                subsets[k] = (sub, [len(windows)])
+            sub, left = subsets[k]
+        found = run_tests(sub, window, names, n_boot=n_boot, seed=seed)
+        with lock:
+            left[0] -= 1
+            if not left[0]:
+                del subsets[k]
+        return found
+
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, os.cpu_count() or 1)) as pool:
-        tested.update(zip(alone, pool.map(one_by_one, alone), strict=True))
+        for (k, window), found in zip(tasks, pool.map(run, tasks), strict=True):
+            tested.setdefault(k, {})[window] = found
     cars = {w: _window_cars(panel, w) for w in windows}
     rows = []
     for k, (group, members) in enumerate(groups):

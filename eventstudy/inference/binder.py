@@ -97,43 +97,68 @@ def _cluster_index(panel: EventPanel, use: np.ndarray) -> list[np.ndarray]:
     return [rows[starts[sizes == s][:, None] + np.arange(s)[None, :]] for s in np.unique(sizes)]
 
 
+def _estimation(panel: EventPanel, idx: np.ndarray) -> dict[str, np.ndarray]:
+    """The window-free part of the Binder system of G clusters of size s, ``idx`` (G, s):
+    the market-model fit on the balanced estimation days, kept on the panel (every CAR
+    window of the clusters shares it)."""
+
+    def fit() -> dict[str, np.ndarray]:
+        y, x = panel.returns_est[idx], panel.market_est[idx]  # (G, s, L1)
+        est = (np.isfinite(y) & np.isfinite(x)).all(axis=1)  # (G, L1) balanced days
+        e3 = est[:, None, :]
+        m = est.sum(axis=1).astype(np.float64)  # (G,)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mx = np.where(e3, x, 0.0).sum(axis=2) / m[:, None]
+            my = np.where(e3, y, 0.0).sum(axis=2) / m[:, None]
+            dx = np.where(e3, x - mx[:, :, None], 0.0)
+            dy = np.where(e3, y - my[:, :, None], 0.0)
+            sxx = (dx * dx).sum(axis=2)
+            beta = (dx * dy).sum(axis=2) / sxx
+            resid = dy - beta[:, :, None] * dx
+            sigma = resid @ resid.transpose(0, 2, 1) / (m - 2.0)[:, None, None]
+        return {
+            "m": m, "mx": mx, "sxx": sxx, "beta": beta, "alpha": my - beta * mx,
+            "sigma": sigma, "cross": dx @ dx.transpose(0, 2, 1),
+        }  # fmt: skip
+
+    return panel.cached(("binder estimation", idx.shape, idx.tobytes()), fit)
+
+
+def _event_days(panel: EventPanel, idx: np.ndarray, in_window: np.ndarray) -> np.ndarray:
+    """(G, L) the CAR-window days on which every member of each cluster has both returns."""
+    ye = panel.returns_evt[idx][:, :, in_window]
+    xe = panel.market_evt[idx][:, :, in_window]
+    return (np.isfinite(ye) & np.isfinite(xe)).all(axis=1)
+
+
 def _days(
     panel: EventPanel, idx: np.ndarray, in_window: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Balanced estimation days ``M`` and CAR-window days ``L`` of each cluster (as _batch)."""
-    est = (np.isfinite(panel.returns_est[idx]) & np.isfinite(panel.market_est[idx])).all(axis=1)
-    ye = panel.returns_evt[idx][:, :, in_window]
-    xe = panel.market_evt[idx][:, :, in_window]
-    evt = (np.isfinite(ye) & np.isfinite(xe)).all(axis=1)
-    return est.sum(axis=1).astype(np.float64), evt.sum(axis=1).astype(np.float64)
+    evt = _event_days(panel, idx, in_window)
+    return _estimation(panel, idx)["m"], evt.sum(axis=1).astype(np.float64)
 
 
 def _batch(panel: EventPanel, idx: np.ndarray, in_window: np.ndarray) -> dict[str, np.ndarray]:
-    """Binder quantities for G clusters of equal size s, ``idx`` of shape (G, s)."""
-    y, x = panel.returns_est[idx], panel.market_est[idx]  # (G, s, L1)
+    """Binder quantities for G clusters of equal size s, ``idx`` of shape (G, s).
+
+    With ``u_i`` of the module docstring, ``u_i'u_j = L^2/M + k_i k_j sum_t dx_it dx_jt``
+    (``k_i = sum_{s in window} (R_mi,s - mean R_mi) / S_mm,i``, ``dx`` the centred
+    benchmark returns on the estimation days, whose sum is 0): only the CAR-window
+    sums are computed per window.
+    """
+    fit = _estimation(panel, idx)
+    m, mx, sxx, beta = fit["m"], fit["mx"], fit["sxx"], fit["beta"]
     ye = panel.returns_evt[idx][:, :, in_window]  # (G, s, L)
     xe = panel.market_evt[idx][:, :, in_window]
-    est = (np.isfinite(y) & np.isfinite(x)).all(axis=1)  # (G, L1) balanced days
-    evt = (np.isfinite(ye) & np.isfinite(xe)).all(axis=1)  # (G, L)
-    e3, d3 = est[:, None, :], evt[:, None, :]
-    m = est.sum(axis=1).astype(np.float64)  # (G,)
-    length = evt.sum(axis=1).astype(np.float64)
+    d3 = _event_days(panel, idx, in_window)[:, None, :]
+    length = d3[:, 0, :].sum(axis=1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx = np.where(e3, x, 0.0).sum(axis=2) / m[:, None]
-        my = np.where(e3, y, 0.0).sum(axis=2) / m[:, None]
-        dx = np.where(e3, x - mx[:, :, None], 0.0)
-        dy = np.where(e3, y - my[:, :, None], 0.0)
-        sxx = (dx * dx).sum(axis=2)
-        beta = (dx * dy).sum(axis=2) / sxx
-        alpha = my - beta * mx
-        resid = dy - beta[:, :, None] * dx
-        sigma = resid @ resid.transpose(0, 2, 1) / (m - 2.0)[:, None, None]
-        ar = np.where(d3, ye - alpha[:, :, None] - beta[:, :, None] * xe, 0.0)
+        ar = np.where(d3, ye - fit["alpha"][:, :, None] - beta[:, :, None] * xe, 0.0)
         car = ar.sum(axis=2)
-        centred = np.where(d3, xe - mx[:, :, None], 0.0).sum(axis=2)
-        u = np.where(e3, (length / m)[:, None, None] + dx * (centred / sxx)[:, :, None], 0.0)
-        a = length[:, None, None] + u @ u.transpose(0, 2, 1)
-        omega = sigma * a
+        k = np.where(d3, xe - mx[:, :, None], 0.0).sum(axis=2) / sxx
+        uu = (length**2 / m)[:, None, None] + k[:, :, None] * k[:, None, :] * fit["cross"]
+        omega = fit["sigma"] * (length[:, None, None] + uu)
     return {"m": m, "length": length, "sxx": sxx, "car": car, "omega": omega}
 
 

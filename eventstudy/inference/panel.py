@@ -43,6 +43,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 T = TypeVar("T")
 _PER_PAIR_LOCK = threading.RLock()  # per-pair values of a study panel are made once
+_LOCKS_LOCK = threading.Lock()  # guards each panel's table of per-key locks
 
 _PER_PAIR = ("sigma", "n_est", "market_mean", "market_sxx", "day0", "event_id", "ticker")
 _EVENT_WINDOW = ("ar", "market_evt", "returns_evt")
@@ -123,6 +124,9 @@ class EventPanel:
     _root: EventPanel | None = field(default=None, init=False, repr=False, compare=False)
     _rows: IntArray | None = field(default=None, init=False, repr=False, compare=False)
     _cache: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _locks: dict[Hashable, threading.Lock] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         coerce = {
@@ -201,10 +205,17 @@ class EventPanel:
         """``compute()``, computed once per panel and ``key`` and kept on the panel.
 
         The value must not be modified by the caller (arrays are returned read-only
-        where the cache makes them).
+        where the cache makes them). Safe in threads: a value wanted by several at once
+        is computed by one while the others wait for it (the tests of one group's CAR
+        windows run in threads and share the window-free values).
         """
-        if key not in self._cache:
-            self._cache[key] = compute()
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]
+        with _LOCKS_LOCK:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = compute()
         return self._cache[key]  # type: ignore[no-any-return]
 
     def per_pair(self, name: str, compute: Callable[[EventPanel], np.ndarray]) -> np.ndarray:
