@@ -26,7 +26,7 @@ from eventstudy.calendar import exchange_for, sessions
 from eventstudy.confounders import Neighbours, estimation_mask, in_window
 from eventstudy.engine import fit_pairs
 from eventstudy.garch import GarchFit, fit_garch, normal_test
-from eventstudy.inference.sample_quantile import sq_pvalue
+from eventstudy.inference.sample_quantile import RunSums, sq_pvalue
 from eventstudy.models import NormalFit
 from eventstudy.pairs import LAG_PAD
 from eventstudy.returns import trade_to_trade
@@ -348,13 +348,14 @@ def tables(
     day0s = _iso_days(np.array([p.alignment.day0.to_datetime64() for p in pairs], "M8[ns]"))
     benchmarks = _strings([p.benchmark for p in pairs])
     car_rows = []
+    runs = RunSums.of(group.residuals)  # one pass for every window's SQ p-values
     for w_start, w_end in car_windows:
         included = valid & ((rel_days >= w_start) & (rel_days <= w_end))[None, :]
         car = np.where(included, ar, 0.0).sum(axis=1)
         car[~included.any(axis=1)] = np.nan
         se = np.sqrt(car_variance(fit, design, included, day_var))
         t, p = t_test(car, se, fit.df) if day_var is None else normal_test(car, se)
-        p_sq, sq_m = sq_pvalue(car, group.residuals, included.sum(axis=1))
+        p_sq, sq_m = sq_pvalue(car, runs, included.sum(axis=1))
         car_rows.append(
             pd.DataFrame(
                 {

@@ -24,6 +24,8 @@ which widens the quantiles' sampling error but does not bias them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -31,6 +33,47 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 MIN_SQ_SUMS = 20
 """Below this many estimation-window sums the SQ p-value is left empty."""
+
+
+@dataclass(frozen=True)
+class RunSums:
+    """Running sums of each row's residuals and of its present sessions.
+
+    Made once per set of residuals, they give the sums over runs of any length (one
+    subtraction per run): every CAR window of a study shares one pass over the
+    estimation residuals.
+
+    Attributes
+    ----------
+    total, count
+        (N, T + 1) sums of the residuals (0 where missing) and counts of the present
+        ones over sessions ``0 .. j - 1``.
+    """
+
+    total: FloatArray
+    count: NDArray[np.int32]
+
+    @classmethod
+    def of(cls, residuals: FloatArray) -> RunSums:
+        """The running sums of ``residuals`` (N, T), NaN where masked or missing."""
+        present = np.isfinite(residuals)
+        total = np.zeros((len(residuals), residuals.shape[1] + 1))
+        np.cumsum(np.where(present, residuals, 0.0), axis=1, out=total[:, 1:])
+        count = np.zeros(total.shape, dtype=np.int32)
+        np.cumsum(present, axis=1, out=count[:, 1:])
+        return cls(total, count)
+
+    def sums(
+        self, length: int, rows: NDArray[np.intp] | None = None
+    ) -> tuple[FloatArray, NDArray[np.bool_]]:
+        """:func:`window_sums` of the rows (all by default) for runs of ``length``."""
+        total = self.total if rows is None else self.total[rows]
+        count = self.count if rows is None else self.count[rows]
+        if length > total.shape[1] - 1:
+            return np.zeros((len(total), 0)), np.zeros((len(total), 0), dtype=bool)
+        sums = total[:, length:] - total[:, :-length]
+        complete = (count[:, length:] - count[:, :-length]) == length
+        return sums, complete
 
 
 def window_sums(residuals: FloatArray, length: int) -> tuple[FloatArray, NDArray[np.bool_]]:
@@ -49,20 +92,11 @@ def window_sums(residuals: FloatArray, length: int) -> tuple[FloatArray, NDArray
         (N, T - L + 1) arrays (``(N, 0)`` when ``L > T``): the sum over sessions
         ``j .. j + L - 1`` and whether all ``L`` of them have a residual.
     """
-    n, days = residuals.shape
-    if length > days:
-        return np.zeros((n, 0)), np.zeros((n, 0), dtype=bool)
-    present = np.isfinite(residuals)
-    zero = np.zeros((n, 1))
-    total = np.concatenate([zero, np.cumsum(np.where(present, residuals, 0.0), axis=1)], axis=1)
-    count = np.concatenate([zero, np.cumsum(present, axis=1)], axis=1)
-    sums = total[:, length:] - total[:, :-length]
-    complete = (count[:, length:] - count[:, :-length]) == length
-    return sums, complete
+    return RunSums.of(residuals).sums(length)
 
 
 def sq_pvalue(
-    car: FloatArray, residuals: FloatArray, length: NDArray[np.int64] | int
+    car: FloatArray, residuals: FloatArray | RunSums, length: NDArray[np.int64] | int
 ) -> tuple[FloatArray, NDArray[np.int64]]:
     """Gelbach-Helland-Klick (2013) sample-quantile p-value of each row's CAR.
 
@@ -71,7 +105,8 @@ def sq_pvalue(
     car
         (N,) CAR of each pair over its window.
     residuals
-        (N, T) estimation residuals (NaN where masked or missing).
+        (N, T) estimation residuals (NaN where masked or missing), or their
+        :class:`RunSums` (made once for several windows).
     length
         Sessions in each pair's CAR (one number, or one per pair).
 
@@ -82,6 +117,7 @@ def sq_pvalue(
         the CAR is missing; ``m``, the number of complete runs. The smallest attainable
         p is ``2 / m``; no estimation-error correction is made (see the module text).
     """
+    runs = residuals if isinstance(residuals, RunSums) else RunSums.of(residuals)
     car = np.asarray(car, dtype=np.float64)
     lengths = np.broadcast_to(np.asarray(length, dtype=np.int64), car.shape)
     p = np.full(car.shape, np.nan)
@@ -90,7 +126,7 @@ def sq_pvalue(
         rows = np.flatnonzero(lengths == size)
         if size < 1:
             continue
-        sums, complete = window_sums(residuals[rows], int(size))
+        sums, complete = runs.sums(int(size), None if len(rows) == len(car) else rows)
         target = car[rows, None]
         lo = (complete & (sums <= target)).sum(axis=1)
         hi = (complete & (sums >= target)).sum(axis=1)
