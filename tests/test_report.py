@@ -211,6 +211,21 @@ def test_report_shows_the_tests_table_when_the_result_has_one(result: StudyResul
     assert "No cross-sectional tests" not in text
 
 
+def test_tests_table_cells_are_formatted_column_by_column_as_cell_by_cell(
+    result: StudyResult,
+) -> None:
+    """The report formats tests.csv a column at a time (each distinct value once): the
+    same cells as formatting every value on its own, mixed-type columns (df: ints,
+    floats, text, missing) included."""
+    from eventstudy.report.tables import _column_cells, _test_cell
+
+    frame = result.tests()
+    frame = pd.concat([frame, frame.head(3).assign(df=[2.0, "1/3", None])], ignore_index=True)
+    for column in [c for c in frame.columns if c != "group"]:
+        one_by_one = [_test_cell(column, v) for v in frame[column].to_numpy(dtype=object)]
+        assert _column_cells(column, frame[column]) == one_by_one, column
+
+
 def test_report_without_figures(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = CliRunner().invoke(

@@ -169,6 +169,22 @@ def _test_cell(column: str, value: object) -> str:
     return esc(value)
 
 
+def _column_cells(column: str, values: pd.Series) -> list[str]:
+    """:func:`_test_cell` of every value of one column (float and bool columns at once)."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        floats = values.to_numpy(dtype=np.float64).tolist()
+        return (
+            [pvalue(v) for v in floats] if column.startswith("p_") else [num(v, 3) for v in floats]
+        )
+    if pd.api.types.is_bool_dtype(values.dtype) and not values.isna().any():
+        return ["yes" if v else "no" for v in values.tolist()]
+    memo: dict[tuple[type, object], str] = {}  # each distinct value (and type) once
+    return [
+        memo[key] if (key := (type(v), v)) in memo else memo.setdefault(key, _test_cell(column, v))
+        for v in values.to_numpy(dtype=object).tolist()
+    ]
+
+
 def _shown_groups(groups: pd.Index, events: Collection[str]) -> list[str]:
     """At most :data:`TEST_GROUP_LIMIT` groups besides ``all``, in file order: the
     categories first, then the securities, then the events that have a section."""
@@ -193,9 +209,8 @@ def tests_section(frame: pd.DataFrame, events: Collection[str] = ()) -> str:
     labels = [esc(TEST_LABELS.get(c, c)) for c in columns]
 
     def rendered(rows: pd.DataFrame) -> str:
-        values = rows[columns].to_numpy(dtype=object)
-        body = [[_test_cell(c, v) for c, v in zip(columns, r, strict=True)] for r in values]
-        return f"<div class=scroll>{table(labels, body, numeric)}</div>"
+        cells = [_column_cells(c, rows[c]) for c in columns]
+        return f"<div class=scroll>{table(labels, zip(*cells, strict=True), numeric)}</div>"
 
     if "group" not in frame.columns:
         shown, note = capped(frame)
