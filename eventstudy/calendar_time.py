@@ -108,7 +108,7 @@ def calendar_time(
         windows (date, window_start, window_end, portfolio_ret, rf, market_excess,
         n_securities, the factors).
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     spec = study.study.factors_file
     factors = list(spec.columns) if spec is not None else []
@@ -121,10 +121,11 @@ def calendar_time(
         row |= {"window_start": window[0], "window_end": window[1], "model": model,
                 "n_days": len(daily), "cov_type": ""}  # fmt: skip
         if len(daily) > len(factors) + 3:  # more sessions than coefficients + 1
-            x = sm.add_constant(daily[["market_excess", *factors]].to_numpy(), has_constant="add")
+            regressors = daily[["market_excess", *factors]].to_numpy()
+            x = np.column_stack([np.ones(len(regressors)), regressors])  # the intercept first
             y = (daily["portfolio_ret"] - daily["rf"]).to_numpy()
             lags = newey_west_lags(len(daily))
-            fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+            fit = OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
             row |= {"alpha": fit.params[0], "alpha_se": fit.bse[0], "alpha_t": fit.tvalues[0],
                     "alpha_p": fit.pvalues[0], "mean_n_securities": daily["n_securities"].mean(),
                     "cov_type": f"HAC Newey-West {lags} lags"}  # fmt: skip

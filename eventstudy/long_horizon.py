@@ -165,14 +165,14 @@ def _past(inside: bool, end: np.datetime64) -> str:
 
 def _mean_path(parts: list[np.ndarray], window: tuple[int, int]) -> pd.DataFrame:
     """Mean running BHAR per relative day with mean ± t(0.975, n-1)·s/√n."""
-    from scipy import stats
+    from scipy import special
 
     days = np.arange(window[0], window[1] + 1)
     paths = np.vstack(parts) if parts else np.empty((0, len(days)))
     n = len(paths)
     mean = paths.mean(axis=0) if n else np.full(len(days), np.nan)
     half = (
-        stats.t.ppf(0.975, n - 1) * paths.std(axis=0, ddof=1) / np.sqrt(n)
+        special.stdtrit(n - 1, 0.975) * paths.std(axis=0, ddof=1) / np.sqrt(n)
         if n >= 2
         else np.full(len(days), np.nan)
     )

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
-from eventstudy.inference.result import TestResult
+from eventstudy.inference.result import TestResult, p_student
 
 __all__ = ["bhar_t", "bhar_t_sa", "bhar_t_sa_boot", "skewness_adjusted_t"]
 
@@ -59,7 +58,7 @@ def bhar_t(values: ArrayLike) -> TestResult:
     if n < 2 or not x.std(ddof=1) > 0:
         return _result("bhar_t", np.nan, np.nan, n, note="needs two BHARs that differ")
     t = float(x.mean() / (x.std(ddof=1) / np.sqrt(n)))
-    return _result("bhar_t", t, float(2 * stats.t.sf(abs(t), n - 1)), n, n - 1)
+    return _result("bhar_t", t, p_student(t, n - 1), n, n - 1)
 
 
 def bhar_t_sa(values: ArrayLike) -> TestResult:
@@ -73,7 +72,7 @@ def bhar_t_sa(values: ArrayLike) -> TestResult:
     t = skewness_adjusted_t(x)
     if np.isnan(t):
         return _result("bhar_t_sa", np.nan, np.nan, n, note="needs two BHARs that differ")
-    return _result("bhar_t_sa", t, float(2 * stats.t.sf(abs(t), n - 1)), n, n - 1)
+    return _result("bhar_t_sa", t, p_student(t, n - 1), n, n - 1)
 
 
 def bhar_t_sa_boot(values: ArrayLike, n_boot: int = 1000, seed: int = 0) -> TestResult:
