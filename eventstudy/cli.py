@@ -314,7 +314,7 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
             err(str(problem))
         raise typer.Exit(USER_ERROR) from None
     with user_errors():
-        from eventstudy.study import align_study
+        from eventstudy.pairs import align_study
 
         pairs = align_study(study)
     n_sec = len({p.ticker for p in pairs})
