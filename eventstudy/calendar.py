@@ -16,15 +16,12 @@ Calendars come from :mod:`exchange_calendars`: ``XNYS`` for US listings and OTC 
 
 from __future__ import annotations
 
-import os
-import pickle
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -64,56 +61,11 @@ def _quiet() -> Iterator[None]:
 
 @cache
 def get_calendar(mic: str) -> ExchangeCalendar:
-    """The exchange calendar for ``mic`` from :data:`CALENDAR_START` to a year ahead.
-
-    Built once per process, and kept for the day in the cache folder
-    (:func:`calendar_file`): exchange_calendars builds XNYS's 27 years of holiday rules
-    in about 0.8 s, and reads it back in 0.05 s; the same calendar either way.
-    """
+    """The exchange calendar for ``mic``, built once per process."""
     import exchange_calendars as xcals
 
-    path = calendar_file(mic)
-    try:
-        with path.open("rb") as f:
-            kept = pickle.load(f)  # the user's own cache folder, as for the prices
-        if isinstance(kept, xcals.ExchangeCalendar) and kept.name == mic:
-            return kept
-    except Exception:  # missing, unreadable, or written by other versions: build it
-        pass
     with _quiet():
-        cal = xcals.get_calendar(mic, start=CALENDAR_START)
-    _keep(cal, path)
-    return cal
-
-
-def calendar_file(mic: str) -> Path:
-    """Where today's calendar of ``mic`` is kept: the cache folder's ``calendars/``,
-    named by its range and the library versions that built it (a new day, or another
-    exchange_calendars, pandas or numpy, gives another file)."""
-    import exchange_calendars as xcals
-    import numpy as np
-    from exchange_calendars.exchange_calendar import GLOBAL_DEFAULT_END
-
-    from eventstudy.data.cache import default_cache_dir
-
-    versions = f"xcals{xcals.__version__}-pandas{pd.__version__}-numpy{np.__version__}"
-    name = f"{mic}-{CALENDAR_START}-{GLOBAL_DEFAULT_END:%Y-%m-%d}-{versions}.pickle"
-    return default_cache_dir() / "calendars" / name
-
-
-def _keep(cal: ExchangeCalendar, path: Path) -> None:
-    """Write ``cal`` to ``path`` atomically, replacing the exchange's older files; a cache
-    folder that cannot be written is no error (the next process builds it again)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_bytes(pickle.dumps(cal, protocol=pickle.HIGHEST_PROTOCOL))
-        temp.replace(path)
-        for old in path.parent.glob(f"{cal.name}-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass
+        return xcals.get_calendar(mic, start=CALENDAR_START)
 
 
 def sessions(mic: str) -> pd.DatetimeIndex:

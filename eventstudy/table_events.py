@@ -14,7 +14,7 @@ pydantic to validate with the study: its problems are then named exactly as befo
 The checks only ever accept less than the model does (a value of another type than
 the model keeps as given, e.g. a number where a text is expected, goes to the model),
 and each built ``Event`` equals the one validation would give, field for field and with
-the same fields set (``tests/test_events_table.py``).
+the same fields set (``tests/test_table_events.py``).
 """
 
 from __future__ import annotations
@@ -114,7 +114,10 @@ def _column(key: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if key in TEXTS and only_texts:
         return values, np.ones(len(values), dtype=bool)
     if key == "id" and only_texts:
-        texts = pa.array(values, type=pa.string())
+        try:
+            texts = pa.array(values, type=pa.string())
+        except (pa.ArrowException, UnicodeError):  # a text that is no UTF-8 (lone surrogates)
+            return _checked(values, CHECKS[key], required=True)
         pattern = f"^(?:{SLUG.pattern})$"  # RE2's "$": the end of the text, as fullmatch
         good = pc.and_(
             pc.match_substring_regex(texts, pattern),

@@ -17,7 +17,6 @@ holiday schedules, not by calling the code:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -26,12 +25,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pytest
-from exchange_calendars import ExchangeCalendar
 
 from eventstudy.calendar import (
     Alignment,
     align_event,
-    calendar_file,
     exchange_for,
     get_calendar,
     session_span,
@@ -414,60 +411,3 @@ def test_day0_properties_over_random_timestamps(ticker: str) -> None:
     results.sort(key=lambda r: r[0])
     day0s = [d for _, d in results]
     assert all(x <= y for x, y in pairwise(day0s))
-
-
-# ------------------------------------------------------------------- the kept calendars
-@pytest.fixture
-def fresh_calendars() -> Iterator[None]:
-    """``get_calendar`` without this process's calendars (restored to fresh ones after)."""
-    get_calendar.cache_clear()
-    yield
-    get_calendar.cache_clear()
-
-
-def _same_calendar(a: ExchangeCalendar, b: ExchangeCalendar) -> None:
-    assert a.name == b.name and str(a.tz) == str(b.tz)
-    assert a.sessions.equals(b.sessions)
-    assert a.opens.equals(b.opens) and a.closes.equals(b.closes)
-
-
-@pytest.mark.usefixtures("fresh_calendars")
-def test_a_calendar_is_kept_for_the_next_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    import exchange_calendars as xcals
-
-    built = get_calendar("XHKG")
-    path = calendar_file("XHKG")
-    assert path.is_file() and path.parent.name == "calendars"
-    get_calendar.cache_clear()  # as a new process would
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the kept calendar should have been read")
-
-    monkeypatch.setattr(xcals, "get_calendar", refuse)
-    _same_calendar(get_calendar("XHKG"), built)
-    assert get_calendar("XHKG").session_close(pd.Timestamp("2024-12-24")) == built.session_close(
-        pd.Timestamp("2024-12-24")
-    )
-
-
-@pytest.mark.usefixtures("fresh_calendars")
-def test_a_broken_kept_calendar_is_built_again() -> None:
-    path = calendar_file("XNYS")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"not a pickle")
-    older = path.with_name("XNYS-2000-01-01-1999-01-01-old.pickle")
-    older.write_bytes(b"")
-    cal = get_calendar("XNYS")
-    assert cal.first_session == pd.Timestamp("2000-01-03")
-    assert path.stat().st_size > 1000 and not older.exists()  # rewritten; the old one gone
-
-
-@pytest.mark.usefixtures("fresh_calendars")
-def test_an_unwritable_cache_folder_is_no_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(blocker))
-    assert get_calendar("XNYS").is_session(pd.Timestamp("2024-11-29"))
-    assert not calendar_file("XNYS").exists()
