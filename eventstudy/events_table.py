@@ -1,10 +1,12 @@
 """Events from a table: a CSV or Parquet file, or a pandas DataFrame, one row per event.
 
 Firm-specific designs (earnings, M&A, product launches) have thousands of events,
-each with its own date, and keep them in a table. This module turns such a table into
-the raw event mappings that :mod:`eventstudy.config` validates, remembering the line
-(CSV) or row (Parquet, DataFrame) of each event so that every problem is reported as
-``earnings.csv: line 12: column 'date': ...``.
+each with its own date, and keep them in a table. This module reads such a table into
+its event fields, column by column (:class:`EventsTable`; one Python text per distinct
+CSV cell), remembering the line (CSV) or row (Parquet, DataFrame) of each event so that
+every problem is reported as ``earnings.csv: line 12: column 'date': ...``;
+:mod:`eventstudy.table_events` checks the columns and builds the events, and
+:mod:`eventstudy.config` validates what the checks leave to it.
 
 Columns (matched case-insensitively, spaces as underscores):
 
