@@ -236,7 +236,10 @@ def _given(table: EventsTable, n: int) -> list[set[str]]:
 
 def _event(fields: dict[str, Any], given: set[str]) -> Event:
     """An ``Event`` of already checked ``fields`` (all of them, in model order), as
-    :meth:`pydantic.BaseModel.model_construct` builds one, without its per-call cost."""
+    :meth:`pydantic.BaseModel.model_construct` builds one, without its per-call cost.
+
+    ``given`` is shared by the events that give the same fields (200 bytes an event
+    less); pydantic never changes it in place (``model_copy`` copies it first)."""
     event = Event.__new__(Event)
     object.__setattr__(event, "__dict__", fields)
     object.__setattr__(event, "__pydantic_fields_set__", given)
