@@ -314,15 +314,16 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
             err(str(problem))
         raise typer.Exit(USER_ERROR) from None
     with user_errors():
-        from eventstudy.study import align_study
+        from eventstudy.pairs import audience
 
-        pairs = align_study(study)
-    n_sec = len({p.ticker for p in pairs})
-    n_study = len(study.select(None))
+        selected = study.select(None)
+        pairs = audience(study, selected)  # day 0 of every pair (align_study's, unpaired)
+    n_sec = len(set(pairs.ticker))
+    n_study = len(selected)
     typer.echo(
         f"{events_file}: OK: {len(study.events)} events ({n_study} study events, "
         f"{len(study.events) - n_study} confounders), {n_sec} securities, "
-        f"{len(pairs)} (event, security) pairs; day 0 resolved for every pair"
+        f"{len(pairs.ticker)} (event, security) pairs; day 0 resolved for every pair"
     )
     if study.events_table:
         kept = ", ".join(study.event_attributes) or "none"

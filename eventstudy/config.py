@@ -329,7 +329,9 @@ def parse_study(
 
 def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Study:
     """:func:`parse_study` of a study whose events come from ``table``."""
-    raw = {**raw, "events": table.events}
+    from eventstudy.table_events import table_events
+
+    raw = {**raw, "events": table_events(table)}  # Events, and mappings of rows that fail
     problems = list(table.problems)  # repeated ids: the model check would name no line
     study_block = raw.get("study")
     if isinstance(study_block, dict) and not study_block.get("securities"):

@@ -1,10 +1,12 @@
 """Events from a table: a CSV or Parquet file, or a pandas DataFrame, one row per event.
 
 Firm-specific designs (earnings, M&A, product launches) have thousands of events,
-each with its own date, and keep them in a table. This module turns such a table into
-the raw event mappings that :mod:`eventstudy.config` validates, remembering the line
-(CSV) or row (Parquet, DataFrame) of each event so that every problem is reported as
-``earnings.csv: line 12: column 'date': ...``.
+each with its own date, and keep them in a table. This module reads such a table into
+its event fields, column by column (:class:`EventsTable`; one Python text per distinct
+CSV cell), remembering the line (CSV) or row (Parquet, DataFrame) of each event so that
+every problem is reported as ``earnings.csv: line 12: column 'date': ...``;
+:mod:`eventstudy.table_events` checks the columns and builds the events, and
+:mod:`eventstudy.config` validates what the checks leave to it.
 
 Columns (matched case-insensitively, spaces as underscores):
 
@@ -29,14 +31,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.errors import ConfigError, EventStudyError
 from eventstudy.tabular import normalise, read_table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 """File suffixes read as events tables (anything else is read as YAML)."""
@@ -60,17 +66,15 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 @dataclass(frozen=True)
 class EventsTable:
-    """A table's rows as raw event mappings, with where each came from.
+    """A table's rows as event fields, column by column, with where each row came from.
 
     Attributes
     ----------
     file
         The table as named in messages (a path, or ``<DataFrame>``).
-    events
-        One mapping per row: the event fields as ``events.yaml`` spells them, and an
-        ``attributes`` mapping of the extra columns.
-    locations
-        ``"line 12"`` / ``"row 3"`` of each event.
+    unit, numbers
+        What the rows are called in messages (``"line"`` for a CSV file, ``"row"``
+        otherwise) and each row's number: row ``i`` is ``f"{unit} {numbers[i]}"``.
     columns
         Event field name to the table's column header (``securities`` maps to the
         ``ticker`` or ``securities`` column).
@@ -79,28 +83,58 @@ class EventsTable:
     problems
         Problems found across rows (repeated ids, rows without securities), reported
         with the field problems that validation finds.
+    cells
+        Event field name to its (N,) object array as ``events.yaml`` would give it:
+        ``id`` and ``date`` always, ``securities`` (tuples of tickers) and the other
+        fields of the table, ``None`` where empty.
+    attribute_cells
+        Attribute column header to its (N,) values (``None`` where empty).
     """
 
     file: str
-    events: list[dict[str, Any]]
-    locations: list[str]
+    unit: str
+    numbers: np.ndarray
     columns: dict[str, str]
     attributes: list[str]
     problems: list[EventStudyError]
+    cells: dict[str, np.ndarray]
+    attribute_cells: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        """Return the number of rows (events)."""
+        return len(self.numbers)
+
+    def location(self, index: int) -> str:
+        """``"line 12"`` / ``"row 3"``: where event ``index`` is in the table."""
+        return f"{self.unit} {self.numbers[index]}"
+
+    def row(self, index: int) -> dict[str, Any]:
+        """Event ``index`` as the mapping ``events.yaml`` would give (an ``attributes``
+        mapping of its filled extra columns; ``title`` defaults to the id)."""
+        event: dict[str, Any] = {"id": self.cells["id"][index], "date": self.cells["date"][index]}
+        for key, column in self.cells.items():
+            if column[index] is not None and key not in event:
+                value = column[index]
+                event[key] = list(value) if key == "securities" else value
+        event.setdefault("title", event["id"])
+        kept = {name: v[index] for name, v in self.attribute_cells.items() if v[index] is not None}
+        if kept:
+            event["attributes"] = kept
+        return event
 
     def without_securities(self) -> list[EventStudyError]:
         """One problem per event that names no securities (for a study that has none)."""
         column = self.columns.get("securities")
         what = f"empty '{column}'" if column else "no 'ticker' or 'securities' column"
+        securities = self.cells.get("securities", np.full(len(self), None, dtype=object))
         return [
             EventStudyError(
                 f"{what}, and the study names no default securities (study.securities)",
                 file=self.file,
-                location=self.locations[i],
+                location=self.location(i),
                 column=column,
             )
-            for i, event in enumerate(self.events)
-            if "securities" not in event
+            for i in np.flatnonzero(pd.isna(securities))
         ]
 
     def problem(self, index: int, field: str | None, message: str) -> EventStudyError:
@@ -110,7 +144,7 @@ class EventsTable:
         if column is None and name:
             message = f"{name}: {message}"
         return EventStudyError(
-            message, file=self.file, location=self.locations[index], column=column
+            message, file=self.file, location=self.location(index), column=column
         )
 
 
@@ -146,7 +180,7 @@ def read_events_table(path: Path, file: str | None = None) -> EventsTable:
     except EventStudyError as exc:
         exc.file = file
         raise ConfigError([exc]) from None
-    return _from_cells(table.cells, [f"line {n}" for n in table.lines], file, typed=False)
+    return _from_cells(table.cells, ("line", table.lines), file, typed=False)
 
 
 def _read_parquet(path: Path, file: str) -> pd.DataFrame:
@@ -180,13 +214,14 @@ def events_from_frame(frame: pd.DataFrame, *, file: str = "<DataFrame>") -> Even
         )
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
-    return _from_cells(frame, [f"row {i + 1}" for i in range(len(frame))], file, typed=True)
+    return _from_cells(frame, ("row", np.arange(1, len(frame) + 1)), file, typed=True)
 
 
 def _from_cells(
-    cells: pd.DataFrame, locations: list[str], file: str, *, typed: bool
+    cells: pd.DataFrame, where: tuple[str, np.ndarray], file: str, *, typed: bool
 ) -> EventsTable:
-    """The events of a table whose columns are ``cells`` (strings unless ``typed``)."""
+    """The events of a table whose columns are ``cells`` (strings unless ``typed``);
+    ``where`` names the rows (``"line"`` and the file lines, or ``"row"`` and 1..N)."""
 
     def fail(message: str, column: str | None = None) -> ConfigError:
         return ConfigError([EventStudyError(message, file=file, column=column)])
@@ -214,67 +249,69 @@ def _from_cells(
         columns["securities"] = names[security_key]
     attributes = [names[k] for k in names if k not in FIELDS and k not in SECURITY_COLUMNS]
     n = len(cells)
-    dates = _date_texts(values["date"]) if typed else values["date"]  # CSV cells are texts
-    securities = _securities(values[security_key]) if security_key else [None] * n
+    dates = _per_value(values["date"], _date_text) if typed else values["date"]  # CSV: texts
+    securities = _securities(values[security_key]) if security_key else np.full(n, None, object)
     ids = values.get("id", np.full(n, None, dtype=object))
-    generated = np.array([v is None for v in ids])
+    generated = pd.isna(ids)
     if generated.any():
         ids = ids.copy()
-        ids[generated] = _generated_ids(np.asarray(securities, dtype=object)[generated],
-                                        dates[generated])  # fmt: skip
-    problems = _duplicates(ids, generated, locations, file, columns.get("id"))
-    fields = [k for k in FIELDS if k in values and k not in ("id", "date")]
-    attribute_values = [(names[k], _attribute_column(values[k], typed)) for k in names
-                        if names[k] in attributes]  # fmt: skip
-    events = []
-    for i in range(n):
-        event: dict[str, Any] = {"id": ids[i], "date": dates[i]}
-        for key in fields:
-            if values[key][i] is not None:
-                event[key] = values[key][i]
-        if securities[i] is not None:
-            event["securities"] = securities[i]
-        if "title" not in event:
-            event["title"] = ids[i]
-        kept = {name: column[i] for name, column in attribute_values if column[i] is not None}
-        if kept:
-            event["attributes"] = kept
-        events.append(event)
-    return EventsTable(file, events, locations, columns, attributes, problems)
+        ids[generated] = _generated_ids(securities[generated], dates[generated])
+    unit, numbers = where
+    problems = _duplicates(ids, generated, (unit, numbers), file, columns.get("id"))
+    fields = {"id": ids, "date": dates}
+    fields |= {k: values[k] for k in FIELDS if k in values and k not in ("id", "date")}
+    if security_key:
+        fields["securities"] = securities
+    attribute_cells = {names[k]: _attribute_column(values[k], typed) for k in names
+                       if names[k] in attributes}  # fmt: skip
+    return EventsTable(file, unit, numbers, columns, attributes, problems, fields, attribute_cells)
 
 
 def _cells(column: pd.Series, typed: bool) -> np.ndarray:
     """A column's values as an object array, ``None`` where empty or missing."""
+    if not typed:  # stripped texts from the CSV reader: one Python text per distinct cell
+        codes, uniques = pd.factorize(column)
+        texts = np.append(np.asarray(uniques, dtype=object), "")
+        return np.where(texts == "", None, texts)[codes]
     values = column.to_numpy(dtype=object, na_value=None)
-    if not typed:  # stripped texts from the CSV reader
-        return np.where(values == "", None, values)
-    stripped = [v.strip() or None if isinstance(v, str) else v for v in values]
-    return np.array(stripped, dtype=object)
+    return _per_value(values, lambda v: v.strip() or None if isinstance(v, str) else v)
 
 
-def _date_texts(values: np.ndarray) -> np.ndarray:
-    """Dates as ``YYYY-MM-DD`` texts where they are dates or datetimes; others as given."""
-    out = values.copy()
-    for i, v in enumerate(values):
-        if isinstance(v, np.datetime64) or hasattr(v, "isoformat"):  # dates, datetimes
-            stamp = pd.Timestamp(v)
-            if stamp is not pd.NaT and stamp == stamp.normalize():
-                out[i] = stamp.strftime("%Y-%m-%d")
-            elif stamp is not pd.NaT:
-                out[i] = f"{stamp.isoformat()}"  # a time of day: refused by validation
-    return out
+def _per_value(values: np.ndarray, convert: Callable[[Any], Any]) -> np.ndarray:
+    """``convert`` of each value (``None`` stays), once per distinct value where the
+    values are all texts or all dates (where equal values are the same value)."""
+    kinds = set(map(type, values)) - {type(None)}
+    if len(kinds) == 1 and kinds <= {str, date}:
+        codes, uniques = pd.factorize(values)
+    else:
+        codes, uniques = np.arange(len(values)), values
+    converted = np.fromiter(  # one more: the missing cells' (code -1)
+        (None if v is None else convert(v) for v in [*uniques, None]),
+        dtype=object,
+        count=len(uniques) + 1,
+    )
+    return converted[codes]
 
 
-def _securities(values: np.ndarray) -> list[list[str] | None]:
-    """``"BABA"`` or ``"BABA; NVDA"`` as lists of tickers; ``None`` where empty."""
-    out: list[list[str] | None] = []
-    for v in values:
-        if v is None:
-            out.append(None)
-            continue
+def _date_text(value: Any) -> Any:
+    """A date or datetime as ``YYYY-MM-DD`` text; any other value as given."""
+    if isinstance(value, np.datetime64) or hasattr(value, "isoformat"):  # dates, datetimes
+        stamp = pd.Timestamp(value)
+        if stamp is not pd.NaT and stamp == stamp.normalize():
+            return stamp.strftime("%Y-%m-%d")
+        if stamp is not pd.NaT:
+            return f"{stamp.isoformat()}"  # a time of day: refused by validation
+    return value
+
+
+def _securities(values: np.ndarray) -> np.ndarray:
+    """``"BABA"`` or ``"BABA; NVDA"`` as tuples of tickers; ``None`` where empty."""
+
+    def split(v: Any) -> tuple[str, ...] | None:
         parts = [p.strip() for p in str(v).split(";")]
-        out.append([p for p in parts if p] or None)
-    return out
+        return tuple(p for p in parts if p) or None
+
+    return _per_value(values, split)
 
 
 def _slugs(texts: pd.Series) -> pd.Series:
@@ -291,18 +328,23 @@ def _generated_ids(securities: np.ndarray, dates: np.ndarray) -> np.ndarray:
 
 
 def _duplicates(
-    ids: np.ndarray, generated: np.ndarray, locations: list[str], file: str, column: str | None
+    ids: np.ndarray,
+    generated: np.ndarray,
+    where: tuple[str, np.ndarray],
+    file: str,
+    column: str | None,
 ) -> list[EventStudyError]:
     """One error per row whose id another row already has, naming both rows."""
     frame = pd.Series(ids.astype(str))
     repeated = np.flatnonzero(frame.duplicated().to_numpy())
     if not repeated.size:
         return []
+    unit, numbers = where
     first = frame.drop_duplicates()
     first_at = pd.Series(first.index, index=first.to_numpy())
     problems = []
     for row in repeated:
-        earlier = locations[int(first_at[frame.iloc[row]])]
+        earlier = f"{unit} {numbers[int(first_at[frame.iloc[row]])]}"
         how = (
             " (generated from ticker and date: add an 'id' column to tell them apart)"
             if generated[row]
@@ -312,7 +354,7 @@ def _duplicates(
             EventStudyError(
                 f"duplicate event id '{ids[row]}', also on {earlier}{how}",
                 file=file,
-                location=locations[row],
+                location=f"{unit} {numbers[row]}",
                 column=column,
             )
         )

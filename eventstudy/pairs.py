@@ -84,7 +84,8 @@ def audience(study: Study, events: list[Event]) -> Audience:
     EventStudyError
         If a date lies outside an exchange calendar.
     """
-    lists = [study.securities_for(e) for e in events]
+    default = study.study.securities
+    lists = [e.securities or default for e in events]  # read, not copied
     counts = np.fromiter(map(len, lists), dtype=np.intp, count=len(lists))
     event = np.repeat(np.arange(len(events)), counts)
     ticker = np.array([t for tickers in lists for t in tickers], dtype=object)

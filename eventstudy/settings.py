@@ -53,7 +53,9 @@ INTRADAY_KEYS = ("interval", "session", "estimation_skip_overnight")
 NO_SECURITIES = "study.securities is missing and an event names no securities of its own"
 
 
-def _slug(value: str) -> str:
+def check_slug(value: str) -> str:
+    """Return ``value`` if it is a slug of at most :data:`MAX_SLUG` characters, else raise
+    ``ValueError`` (the field's message)."""
     if not SLUG.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a slug: use lower-case letters, digits and '-' "
@@ -64,7 +66,9 @@ def _slug(value: str) -> str:
     return value
 
 
-def _ticker(value: str) -> str:
+def check_ticker(value: str) -> str:
+    """Return ``value`` if it is a ticker symbol (at most :data:`MAX_TICKER` characters),
+    else raise ``ValueError``."""
     if not TICKER.fullmatch(value):
         raise ValueError(f"{value!r} is not a ticker symbol")
     if len(value) > MAX_TICKER:  # it names a cache file
@@ -72,7 +76,8 @@ def _ticker(value: str) -> str:
     return value
 
 
-def _timezone(value: str) -> str:
+def check_timezone(value: str) -> str:
+    """Return ``value`` if it names an IANA time zone, else raise ``ValueError``."""
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -82,7 +87,9 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _clock_time(value: Any) -> Any:
+def clock_time(value: Any) -> Any:
+    """A text ``HH:MM`` or ``HH:MM:SS`` as a :class:`datetime.time`; other values as given
+    (a number raises ``ValueError``: it was written unquoted)."""
     if isinstance(value, int | float):
         raise ValueError('write the time as a quoted string, e.g. "16:30"')
     if isinstance(value, str):
@@ -101,10 +108,10 @@ def _window(value: tuple[int, int]) -> tuple[int, int]:
     return value
 
 
-Slug = Annotated[str, AfterValidator(_slug)]
-Ticker = Annotated[str, AfterValidator(_ticker)]
-TimeZoneName = Annotated[str, AfterValidator(_timezone)]
-ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+Slug = Annotated[str, AfterValidator(check_slug)]
+Ticker = Annotated[str, AfterValidator(check_ticker)]
+TimeZoneName = Annotated[str, AfterValidator(check_timezone)]
+ClockTime = Annotated[time, BeforeValidator(clock_time)]
 Window = Annotated[tuple[int, int], AfterValidator(_window)]
 
 
