@@ -375,9 +375,7 @@ def _run_groups(
         k, window = task
         with lock:
             if k not in subsets:
-                rows = groups[k][1]  # every pair: the panel itself (no copy, cache shared)
-                sub = panel if len(rows) == panel.n_pairs else panel.subset(rows)
-                subsets[k] = (sub, [len(windows)])
+                subsets[k] = (panel.subset(groups[k][1]), [len(windows)])
             sub, left = subsets[k]
         found = run_tests(sub, window, names, n_boot=n_boot, seed=seed)
         with lock:

@@ -140,7 +140,8 @@ def cda_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[Te
 
 def _patell(
     panel: EventPanel, rows: IntArray, window: tuple[int, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's Patell Z and the pairs it uses (model and more than 2 df)."""
     w = window_view(panel, window)
     df = panel.df[rows].astype(np.float64)  # type: ignore[index]
     use = w.model_ok[rows] & (df > 2)
@@ -149,14 +150,14 @@ def _patell(
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.where(use, w.days[rows] * df / (df - 2.0), 0.0).sum(axis=1)
         z = total / np.sqrt(var)
-    n = use.sum(axis=1)
-    return z, n, n >= 1
+    return z, use
 
 
 def patell_z(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[TestResult | None]:
     """:func:`~eventstudy.inference.parametric.patell_z` of every group."""
-    z, n, ok = _patell(panel, rows, window)
-    return normal_results("patell_z", z, n, ok & np.isfinite(z))
+    z, use = _patell(panel, rows, window)
+    n = use.sum(axis=1)
+    return normal_results("patell_z", z, n, (n >= 1) & np.isfinite(z))
 
 
 def mackinlay_j1(
@@ -236,13 +237,13 @@ def kp_patell_z(
     panel: EventPanel, rows: IntArray, window: tuple[int, int]
 ) -> list[TestResult | None]:
     """:func:`~eventstudy.inference.clustering.kp_patell_z` of every group."""
-    z, n, ok = _patell(panel, rows, window)
-    use = window_view(panel, window).model_ok[rows] & (panel.df[rows] > 2)  # type: ignore[index]
+    z, use = _patell(panel, rows, window)
+    n = use.sum(axis=1)
     rbar = _rbar(panel, rows, use)
     den = 1.0 + (n - 1) * rbar
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(den > 0, 1.0 / np.sqrt(den), np.nan)
-    return _kp("kp_patell_z", z, n, ok, rbar, factor)
+    return _kp("kp_patell_z", z, n, n >= 1, rbar, factor)
 
 
 def kp_bmp_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[TestResult | None]:

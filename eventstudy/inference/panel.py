@@ -182,13 +182,14 @@ class EventPanel:
         return int(self.ar.shape[0])
 
     def subset(self, mask: ArrayLike) -> EventPanel:
-        """The panel restricted to the pairs selected by a boolean mask or row indices."""
+        """The panel restricted to the pairs selected by a boolean mask or row indices
+        (every pair, in order: the panel itself, whose cached values are shared)."""
         rows = np.asarray(mask)
         if rows.dtype == np.bool_ and rows.shape != (self.n_pairs,):
             raise ValueError(f"mask has shape {rows.shape}, expected ({self.n_pairs},)")
-        if rows.dtype == np.bool_ and rows.all():
-            return self  # the panel is immutable: every pair selected is the panel itself
         rows = np.flatnonzero(rows) if rows.dtype == np.bool_ else rows
+        if len(rows) == self.n_pairs and np.array_equal(rows, np.arange(self.n_pairs)):
+            return self  # the panel is immutable: every pair selected is the panel itself
         values = {
             f.name: (v if f.name == "rel_days" or v is None else v[rows])
             for f in fields(self)
