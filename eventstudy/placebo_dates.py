@@ -94,14 +94,16 @@ class SameDatePlacebo:
             k: np.sort(g["p_value"].dropna().to_numpy(dtype=np.float64))
             for k, g in self.tests.groupby(keys, sort=False)
         }
-        for i in np.flatnonzero(events.to_numpy()):
-            row = tests.iloc[i]
-            event = study.event(row["group"].removeprefix("event:"))
-            draws = null.get((row["test"], row["window_start"], row["window_end"]))
-            p = row["p_value"]
-            if set(study.securities_for(event)) != mine or draws is None or not len(draws):
-                continue
-            if p == p:  # not NaN
+        rows = np.flatnonzero(events.to_numpy())
+        part = tests.iloc[rows]
+        in_design = {  # does the event concern exactly the placebo dates' securities?
+            group: set(study.securities_for(study.event(group.removeprefix("event:")))) == mine
+            for group in part["group"].unique()
+        }
+        columns = (part[c].to_numpy() for c in ["group", *keys, "p_value"])
+        for i, group, test, w_start, w_end, p in zip(rows, *columns, strict=True):
+            draws = null.get((test, w_start, w_end))
+            if in_design[group] and draws is not None and len(draws) and p == p:  # p not NaN
                 at_least = np.searchsorted(draws, p, side="right")
                 out[i] = (1.0 + at_least) / (1.0 + len(draws))
         return out

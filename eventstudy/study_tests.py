@@ -15,15 +15,13 @@ windows), ``note``, ``measure`` and ``n_pos`` / ``n_neg`` (pairs with a positive
 negative CAR). With ``measures: [..., volatility]`` the volatility rows of
 :func:`eventstudy.volatility.volatility_tests` are added, with ``bhar_windows`` the
 rows of :func:`bhar_tests`. Tests that re-estimate an OLS market model
-(:data:`NOT_FOR_GARCH`) are reported as not defined (NaN, with a note) for groups with
-``model: garch`` pairs.
+(:data:`~eventstudy.group_tests.NOT_FOR_GARCH`) are reported as not defined (NaN, with
+a note) for groups with ``model: garch`` pairs. The tests of each group run in
+:mod:`eventstudy.group_tests`.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -31,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import EventStudyError
+from eventstudy.group_tests import run_groups, signs
 
 if TYPE_CHECKING:
     from eventstudy.estimation import Estimates
-    from eventstudy.inference import EventPanel, TestResult
+    from eventstudy.inference import EventPanel
     from eventstudy.results import StudyResult
 
 TEST_COLUMNS = ["group", "window_start", "window_end", "test", "statistic", "p_value", "n"]
@@ -136,17 +135,6 @@ def study_panel(estimates: list[Estimates]) -> EventPanel | None:
     return EventPanel.concat([_pad(p, k) for p in panels])
 
 
-NOT_FOR_GARCH = frozenset({"binder_f", "binder_caar_t"})
-"""Tests that refit the market model by OLS with homoskedastic errors (Binder 1985): they
-do not test the GARCH model's abnormal returns."""
-
-MAX_THREADS = 8
-"""Groups of pairs tested at once (one thread each, at most one per CPU)."""
-
-GROUPED_MAX_PAIRS = 50
-"""Groups of up to this many pairs are tested together with the other groups of their
-size (:func:`~eventstudy.inference.run_tests_grouped`); larger groups one by one."""
-
 MAX_TICKER_GROUPS = 100
 """Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
 
@@ -224,6 +212,7 @@ def study_tests(
         measured.append(("volume", result.volume.estimates, None))
     from threadpoolctl import threadpool_limits
 
+    windows = [tuple(w) for w in result.study.study.car_windows]
     parts = []
     for measure, estimates, given in measured:
         panel = given if given is not None else study_panel(estimates)
@@ -232,8 +221,17 @@ def study_tests(
         # Many small matrix products: a multi-threaded BLAS spends more time synchronising
         # than computing (20,000 pairs on 2 busy cores: 3.6 s with one BLAS thread, 6-14 s
         # with two).
+        garch = np.concatenate(
+            [np.full(len(g.pairs), g.fit.model == "garch") for g in estimates]
+            or [np.zeros(panel.n_pairs, dtype=bool)]  # a Dask run: no garch pairs
+        )
+        groups = [
+            (group, np.flatnonzero(members) if members.dtype == np.bool_ else members)
+            for group, members in groups_of(result, panel)
+            if kind is None or group.startswith(f"{kind}:")
+        ]
         with threadpool_limits(limits=1, user_api="blas"):
-            part = _run_groups(result, estimates, panel, names, n_boot=n_boot, seed=seed, kind=kind)
+            part = run_groups(panel, groups, windows, names, garch=garch, n_boot=n_boot, seed=seed)
         part["measure"] = measure
         parts.append(part)
         if measure == "return" and "volatility" in result.study.study.measures:
@@ -289,125 +287,15 @@ def _adjusted(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ``p_holm`` and ``p_bh`` over each family (measure, group kind, test)."""
     from eventstudy.inference import adjust_pvalues
 
-    kinds = [group.partition(":")[0] for group in table["group"]]
-    family = table["measure"] + "|" + pd.Series(kinds, index=table.index) + "|" + table["test"]
+    kinds = table["group"].str.partition(":")[0]
+    family = table["measure"] + "|" + kinds + "|" + table["test"]
+    codes = pd.factorize(family)[0]
+    p = table["p_value"].to_numpy(dtype=float)
+    order = np.argsort(codes, kind="stable")
+    members = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(p) else []
     for method in ("holm", "bh"):
-        table[f"p_{method}"] = np.nan
-        for _, index in table.groupby(family).groups.items():
-            p = table.loc[index, "p_value"].to_numpy(dtype=float)
-            table.loc[index, f"p_{method}"] = adjust_pvalues(p, method=method)
+        adjusted = np.full(len(p), np.nan)
+        for index in members:
+            adjusted[index] = adjust_pvalues(p[index], method=method)
+        table[f"p_{method}"] = adjusted
     return table
-
-
-def signs(values: np.ndarray) -> tuple[int, int]:
-    """How many of ``values`` (one per pair: CARs, CAVs, BHARs ...) are > 0 and < 0.
-
-    Missing values count as neither; a value of exactly 0 neither.
-    """
-    return int(np.sum(values > 0)), int(np.sum(values < 0))
-
-
-def _window_cars(panel: EventPanel, window: tuple[int, int]) -> np.ndarray:
-    """Each pair's CAR over ``window`` as in ``car.csv`` (NaN: no AR in the window)."""
-    cols = (panel.rel_days >= window[0]) & (panel.rel_days <= window[1])
-    ar = panel.ar[:, cols]
-    present = ~np.isnan(ar)
-    car = np.where(present, ar, 0.0).sum(axis=1)
-    car[~present.any(axis=1)] = np.nan
-    return car
-
-
-def _run_groups(
-    result: StudyResult,
-    estimates: list[Estimates],
-    panel: EventPanel,
-    names: tuple[str, ...],
-    *,
-    n_boot: int,
-    seed: int,
-    kind: str | None = None,
-) -> pd.DataFrame:
-    """One row per group (of ``kind`` only, when given), CAR window and test (without the
-    adjusted p-values).
-
-    Groups of at most :data:`GROUPED_MAX_PAIRS` pairs that share their size with
-    another group are tested together (:func:`~eventstudy.inference.run_tests_grouped`:
-    the same results, without a pass of every test per group); the others one by one,
-    in threads.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from eventstudy.inference import run_tests, run_tests_grouped
-    from eventstudy.inference.result import unavailable
-
-    garch = np.concatenate(
-        [np.full(len(g.pairs), g.fit.model == "garch") for g in estimates]
-        or [np.zeros(panel.n_pairs, dtype=bool)]  # a Dask run: no garch pairs
-    )
-    windows = [tuple(w) for w in result.study.study.car_windows]
-    groups = [
-        (group, np.flatnonzero(members) if members.dtype == np.bool_ else members)
-        for group, members in groups_of(result, panel)
-        if kind is None or group.startswith(f"{kind}:")
-    ]
-    sizes = Counter(len(rows) for _, rows in groups)
-    together = [sizes[len(rows)] >= 2 and len(rows) <= GROUPED_MAX_PAIRS for _, rows in groups]
-    tested: dict[int, dict[tuple[int, int], list[TestResult]]] = {}
-    for size in {len(rows) for (_, rows), t in zip(groups, together, strict=True) if t}:
-        batch = [k for k, (_, rows) in enumerate(groups) if together[k] and len(rows) == size]
-        matrix = np.stack([groups[k][1] for k in batch])
-        for window in windows:
-            found = run_tests_grouped(panel, matrix, window, names, n_boot=n_boot, seed=seed)
-            for k, results in zip(batch, found, strict=True):
-                tested.setdefault(k, {})[window] = results
-
-    # The other groups' (group, window) tests run in threads (numpy releases the GIL in
-    # array work, and the windows of one group share its window-free values, computed
-    # once, EventPanel.cached): 2 cores, 20,000 firm-specific pairs in one group:
-    # 6.0 s -> 4.0 s. A group's panel is cut when its first window starts and dropped
-    # after its last.
-    alone = [k for k in range(len(groups)) if not together[k]]
-    tasks = [(k, w) for k in alone for w in windows]
-    subsets: dict[int, tuple[EventPanel, list[int]]] = {}
-    lock = threading.Lock()
-
-    def run(task: tuple[int, tuple[int, int]]) -> list[TestResult]:
-        k, window = task
-        with lock:
-            if k not in subsets:
-                subsets[k] = (panel.subset(groups[k][1]), [len(windows)])
-            sub, left = subsets[k]
-        found = run_tests(sub, window, names, n_boot=n_boot, seed=seed)
-        with lock:
-            left[0] -= 1
-            if not left[0]:
-                del subsets[k]
-        return found
-
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, os.cpu_count() or 1)) as pool:
-        for (k, window), found in zip(tasks, pool.map(run, tasks), strict=True):
-            tested.setdefault(k, {})[window] = found
-    cars = {w: _window_cars(panel, w) for w in windows}
-    rows = []
-    for k, (group, members) in enumerate(groups):
-        day0 = panel.day0[members]
-        clustered = bool(len(members) >= 2 and len(np.unique(day0)) < len(members))
-        with_garch = bool(garch[members].any())
-        for window in windows:
-            n_pos, n_neg = signs(cars[window][members])
-            for r in tested[k][window]:
-                if with_garch and r.test in NOT_FOR_GARCH:
-                    r = unavailable(r.test, "not defined for model garch: refits an OLS "
-                                    "market model", r.n)  # fmt: skip
-                df = r.df if r.df is None or np.isscalar(r.df) else "/".join(map(str, r.df))
-                rows.append((
-                    group, window[0], window[1], r.test, r.statistic, r.p_value, r.n, df,
-                    r.distribution, clustered, r.valid_under_clustering, r.note, n_pos, n_neg,
-                ))  # fmt: skip
-    return pd.DataFrame(rows, columns=_GROUP_ROW)
-
-
-_GROUP_ROW = [
-    "group", "window_start", "window_end", "test", "statistic", "p_value", "n", "df",
-    "distribution", "clustered", "valid_under_clustering", "note", "n_pos", "n_neg",
-]  # fmt: skip

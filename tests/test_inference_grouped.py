@@ -128,11 +128,11 @@ def many_small_events() -> es.StudyResult:
 
 def test_a_study_of_many_small_events_gives_the_same_tests_csv(monkeypatch):
     """tests.csv with the small event: groups tested together equals one by one."""
-    from eventstudy import study_tests
+    from eventstudy import group_tests, study_tests
 
     result = many_small_events()
     together = result.tests()
-    monkeypatch.setattr(study_tests, "GROUPED_MAX_PAIRS", 0)
+    monkeypatch.setattr(group_tests, "GROUPED_MAX_PAIRS", 0)
     alone = study_tests.study_tests(result, result.test_names)
     assert together["group"].str.startswith("event:").sum() > 100 * 15
     numbers = ["statistic", "p_value", "p_holm", "p_bh"]

@@ -122,17 +122,17 @@ def test_test_selection(tmp_path):
 
 
 def test_groups_run_in_threads_give_the_sequential_table(monkeypatch):
-    from eventstudy import study_tests
+    from eventstudy import group_tests
 
     study = _returns_only()
     threaded = study.run(source="demo", event_ids=PICK).tests()
-    monkeypatch.setattr(study_tests, "MAX_THREADS", 1)
+    monkeypatch.setattr(group_tests, "MAX_THREADS", 1)
     sequential = study.run(source="demo", event_ids=PICK).tests()
     pd.testing.assert_frame_equal(threaded, sequential, check_exact=True)
     assert set(threaded["test"]) == set(DEFAULT_TESTS)
 
 
-def test_n_pos_and_n_neg_count_the_groups_cars_in_car_csv(result):
+def test_n_pos_n_neg_and_clustered_follow_the_groups_rows_of_car_csv(result):
     table = result.tests()
     car = result.car
     for (group, start, end), rows in table.groupby(["group", "window_start", "window_end"]):
@@ -147,5 +147,6 @@ def test_n_pos_and_n_neg_count_the_groups_cars_in_car_csv(result):
             window = window[window["event_id"].isin(ids)]
         assert (rows["n_pos"] == (window["car"] > 0).sum()).all(), group
         assert (rows["n_neg"] == (window["car"] < 0).sum()).all(), group
+        assert (rows["clustered"] == window["day0"].duplicated().any()).all(), group
     assert table["n_pos"].sum() > 0 and table["n_neg"].sum() > 0
     assert table["measure"].eq("return").all()

@@ -120,8 +120,9 @@ def bootstrap(
         for lo in range(0, len(chosen), chunk):
             part = chosen[lo : lo + chunk]
             order = np.argsort(~pooled[part], axis=1, kind="stable")[:, :d][:, None, :]
-            pool = np.take_along_axis(values[part], order, axis=2).reshape(-1, d)
-            has = np.take_along_axis(present[part], order, axis=2).reshape(-1, d)
+            # member-major rows (member m of group g at m * len(part) + g)
+            pool = np.take_along_axis(values[part], order, axis=2).swapaxes(0, 1).reshape(-1, d)
+            has = np.take_along_axis(present[part], order, axis=2).swapaxes(0, 1).reshape(-1, d)
             t_star = replicates_of_groups(pool, has.view(np.uint8), draws, len(part)).T
             good = np.isfinite(t_star)
             finite[part] = good.sum(axis=1)
