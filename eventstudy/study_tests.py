@@ -287,9 +287,11 @@ def _adjusted(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with ``p_holm`` and ``p_bh`` over each family (measure, group kind, test)."""
     from eventstudy.inference import adjust_pvalues
 
-    kinds = table["group"].str.partition(":")[0]
-    family = table["measure"] + "|" + kinds + "|" + table["test"]
-    codes = pd.factorize(family)[0]
+    group_codes, names = pd.factorize(table["group"])  # each distinct group's kind, once
+    kind = pd.Series([str(name).partition(":")[0] for name in names], dtype=object)
+    kind_codes = pd.factorize(kind)[0][group_codes]
+    codes = table.groupby([table["measure"], kind_codes, table["test"]], sort=False).ngroup()
+    codes = codes.to_numpy()
     p = table["p_value"].to_numpy(dtype=float)
     order = np.argsort(codes, kind="stable")
     members = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(p) else []

@@ -29,7 +29,7 @@ from scipy import special
 
 from eventstudy.inference.nonparametric import _rank, positive_share
 from eventstudy.inference.panel import EventPanel, IntArray, standardized_ar, window_view
-from eventstudy.inference.result import TestResult, result
+from eventstudy.inference.result import CLUSTER_ROBUST, TestResult, result
 
 Grouped = Callable[[EventPanel, IntArray, tuple[int, int]], list[TestResult | None]]
 """A grouped test: one result per group, None where the per-group function must run."""
@@ -63,24 +63,41 @@ def student_results(
 ) -> list[TestResult | None]:
     """Student t(N - 1) results where ``ok`` (None elsewhere)."""
     p = p_student_array(t, n - 1.0)
-    return [
-        result(name, t[g], p[g], n[g], int(n[g]) - 1, f"t({int(n[g]) - 1})",
-               notes[g] if notes is not None else "")
-        if ok[g] else None
-        for g in range(len(t))
-    ]  # fmt: skip
+    df = (np.asarray(n, dtype=np.int64) - 1).tolist()
+    return _results(name, t, p, n, ok, df, [f"t({d})" for d in df], notes)
 
 
 def normal_results(
     name: str, z: np.ndarray, n: np.ndarray, ok: np.ndarray, notes: Sequence[str] | None = None
 ) -> list[TestResult | None]:
     """N(0, 1) results where ``ok`` (None elsewhere)."""
-    p = p_normal_array(z)
+    groups = len(z)
+    return _results(name, z, p_normal_array(z), n, ok, [None] * groups, ["N(0,1)"] * groups, notes)
+
+
+def _results(
+    name: str,
+    statistic: np.ndarray,
+    p: np.ndarray,
+    n: np.ndarray,
+    ok: np.ndarray,
+    df: list[int | None],
+    distribution: list[str],
+    notes: Sequence[str] | None,
+) -> list[TestResult | None]:
+    """One :class:`TestResult` per group where ``ok`` (None elsewhere), as
+    :func:`~eventstudy.inference.result.result` makes them (numbers as Python floats and
+    ints, converted once per array)."""
+    robust = name in CLUSTER_ROBUST
+    notes = [""] * len(statistic) if notes is None else notes
+    columns = zip(
+        np.asarray(statistic, dtype=np.float64).tolist(), np.asarray(p, dtype=np.float64).tolist(),
+        np.asarray(n, dtype=np.int64).tolist(), df, distribution, notes, ok.tolist(), strict=True,
+    )  # fmt: skip
     return [
-        result(name, z[g], p[g], n[g], None, "N(0,1)", notes[g] if notes is not None else "")
-        if ok[g] else None
-        for g in range(len(z))
-    ]  # fmt: skip
+        TestResult(name, s, pv, k, d, dist, robust, note) if good else None
+        for s, pv, k, d, dist, note, good in columns
+    ]
 
 
 def cs_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[TestResult | None]:
