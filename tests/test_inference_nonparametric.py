@@ -238,3 +238,33 @@ def test_degenerate_inputs_give_nan_with_a_note():
         ar=[[1.0], [2.0]], residuals=[[1, 2]] * 2, sigma=[1, 1], n_est=[10, 10], rel_days=[0]
     )
     assert "share of positive" in gen_sign_z(all_up, (0, 0)).note
+
+
+def test_estimation_ranks_from_the_combined_order_equal_sorting_the_sars(panel):
+    """The SAR ranks read off the combined series' sort order equal ranking the SARs,
+    with ties (rounded residuals, ties with event-window ARs) and missing days; pairs
+    with a zero s_i or conditional variances are sorted directly."""
+    from dataclasses import replace
+
+    from eventstudy.inference.nonparametric import _rank, estimation_ranks
+    from eventstudy.inference.panel import estimation_sar
+
+    tied = replace(panel, residuals=np.round(panel.residuals, 3), ar=np.round(panel.ar, 3))
+    assert (tied.residuals[:, 1:] == tied.residuals[:, :-1]).any()
+    zero_sigma = replace(tied, sigma=np.where(np.arange(tied.n_pairs) == 2, 0.0, tied.sigma))
+    garch = replace(
+        tied,
+        resid_var=np.full(tied.residuals.shape, 1e-4) + tied.residuals**2,
+        ar_var=np.full(tied.ar.shape, 1e-4),
+    )
+    for p in (panel, tied, zero_sigma, garch):
+        expected = _rank(estimation_sar(p), axis=1)
+        np.testing.assert_array_equal(estimation_ranks(p), expected)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sar = p.residuals / p.sigma[:, None]
+        np.testing.assert_array_equal(  # scipy's ranks of each row, NaN left out
+            np.isnan(expected), np.isnan(sar) if p.resid_var is None else np.isnan(p.residuals)
+        )
+    row = tied.residuals[0] / tied.sigma[0]
+    ok = np.isfinite(row)
+    np.testing.assert_allclose(estimation_ranks(tied)[0][ok], stats.rankdata(row[ok]))

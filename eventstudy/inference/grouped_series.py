@@ -16,7 +16,7 @@ from eventstudy.inference.grouped import normal_results, p_student_array
 from eventstudy.inference.nonparametric import (
     SERIES_TESTS,
     _combined_valid,
-    _rank,
+    estimation_ranks,
     pair_scores,
     window_columns,
 )
@@ -61,7 +61,7 @@ def grank_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[
         sd = np.sqrt((np.where(use, scar - mean[:, None], 0.0) ** 2).sum(axis=1) / (n - 1))
         c = (scar / sd[:, None])[:, :, None]
     sar = estimation_sar(panel)[rows]
-    ranks = panel.per_pair("sar_est_ranks", lambda p: _rank(estimation_sar(p), axis=1))[rows]
+    ranks = estimation_ranks(panel)[rows]
     finite = np.isfinite(sar)
     valid = finite & use[:, :, None]
     weight = 1.0 / (finite.sum(axis=2) + 2.0)  # 1 / (T_i + 1), T_i = valid SARs + 1

@@ -34,8 +34,14 @@ def _rank(x: np.ndarray, axis: int | None = None) -> np.ndarray:
     valid values of a row take ranks 1..k and NaN stays NaN.
     """
     rows = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    ranks = _ranks_in_order(rows, np.argsort(rows, axis=1))
+    return ranks if axis is not None else ranks[0]
+
+
+def _ranks_in_order(rows: FloatArray, order: np.ndarray) -> FloatArray:
+    """:func:`_rank` of each row of ``rows`` given ``order``, a sort order of each row
+    (NaN last); the average ranks do not depend on which sort order of ties it is."""
     n, m = rows.shape
-    order = np.argsort(rows, axis=1)
     ordered = np.take_along_axis(rows, order, axis=1)
     tied = ordered[:, 1:] == ordered[:, :-1]  # NaN never ties
     position = np.arange(1, m + 1, dtype=np.float64)
@@ -51,7 +57,7 @@ def _rank(x: np.ndarray, axis: int | None = None) -> np.ndarray:
     ranks = np.empty((n, m))
     ranks[np.arange(n)[:, None], order] = average
     ranks[np.isnan(rows)] = np.nan
-    return ranks if axis is not None else ranks[0]
+    return ranks
 
 
 def _combined(panel: EventPanel) -> FloatArray:
@@ -67,9 +73,37 @@ def _combined_valid(panel: EventPanel) -> BoolArray:
     return panel.per_pair("combined_valid", lambda p: np.isfinite(_combined(p)))
 
 
+def _combined_order(panel: EventPanel) -> np.ndarray:
+    """A sort order of each pair's combined series (:func:`_combined`), NaN last."""
+    return panel.per_pair("combined_order", lambda p: np.argsort(_combined(p), axis=1))
+
+
 def _combined_ranks(panel: EventPanel) -> FloatArray:
     """Each pair's average ranks over its combined series (:func:`_combined`), NaN left out."""
-    return panel.per_pair("combined_ranks", lambda p: _rank(_combined(p), axis=1))
+    return panel.per_pair(
+        "combined_ranks", lambda p: _ranks_in_order(_combined(p), _combined_order(p))
+    )
+
+
+def estimation_ranks(panel: EventPanel) -> FloatArray:
+    """Each pair's average ranks of its estimation SARs (:func:`estimation_sar`), NaN left out.
+
+    With one positive ``s_i`` per pair (no conditional variances) ``e_it / s_i`` sorts
+    as ``e_it``: the estimation columns of the combined series' sort order
+    (:func:`_combined_order`, which the Corrado tests make anyway) are a sort order of
+    the SARs, so the rows are not sorted a second time (20,000 pairs: one argsort of
+    0.45 s less). Otherwise the SARs are sorted.
+    """
+
+    def compute(p: EventPanel) -> FloatArray:
+        sar = estimation_sar(p)
+        if p.resid_var is not None or not (p.sigma > 0).all() or not np.isfinite(p.sigma).all():
+            return _rank(sar, axis=1)
+        order = _combined_order(p)
+        l1 = sar.shape[1]
+        return _ranks_in_order(sar, order[order < l1].reshape(order.shape[0], l1))
+
+    return panel.per_pair("sar_est_ranks", compute)
 
 
 def window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
@@ -324,7 +358,7 @@ def _generalized_rank_sums(
     sar = rows_of(estimation_sar(panel), use)
 
     def window_free() -> tuple[FloatArray, FloatArray, np.ndarray]:
-        ranks = panel.per_pair("sar_est_ranks", lambda p: _rank(estimation_sar(p), axis=1))
+        ranks = estimation_ranks(panel)
         valid = np.isfinite(sar)
         weight = 1.0 / (valid.sum(axis=1) + 2.0)  # 1 / (T_i + 1), T_i = valid SARs + 1
         base = weight @ np.where(valid, rows_of(ranks, use), 0.0) - 0.5 * valid.sum(axis=0)

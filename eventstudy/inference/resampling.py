@@ -265,8 +265,13 @@ def bootstrap(
     if pool.days < 2:
         return unavailable(name, "fewer than 2 estimation days with residuals", n)
     length = int(w.in_window.sum())
-    draws = np.random.default_rng(seed).integers(0, pool.days, size=(n_boot, length))
-    t_star = _replicates(pool, draws)
+
+    def replicates() -> np.ndarray:
+        draws = np.random.default_rng(seed).integers(0, pool.days, size=(n_boot, length))
+        return _replicates(pool, draws)
+
+    # the same for every window of this length and these pairs (e.g. [-5,+5], [0,+10])
+    t_star = panel.cached(("bootstrap replicates", use.tobytes(), length, n_boot, seed), replicates)
     ok = np.isfinite(t_star)
     finite = int(ok.sum())
     exceed = int((np.abs(t_star[ok]) >= abs(t_obs)).sum())
