@@ -22,9 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.errors import EventStudyError
@@ -68,9 +70,86 @@ def get_calendar(mic: str) -> ExchangeCalendar:
         return xcals.get_calendar(mic, start=CALENDAR_START)
 
 
+@dataclass(frozen=True)
+class SessionCalendar:
+    """An exchange calendar's sessions and time zone: all that date-only news needs.
+
+    It stands in for an :class:`~exchange_calendars.ExchangeCalendar` where only
+    ``name``, ``tz``, ``sessions``, ``first_session`` and ``last_session`` are read
+    (:func:`check_in_range`, :func:`why_not_a_session`).
+    """
+
+    name: str
+    tz: str
+    sessions: pd.DatetimeIndex
+
+    @property
+    def first_session(self) -> pd.Timestamp:
+        """The calendar's first session."""
+        return self.sessions[0]
+
+    @property
+    def last_session(self) -> pd.Timestamp:
+        """The calendar's last session."""
+        return self.sessions[-1]
+
+
+@cache
+def session_calendar(mic: str) -> SessionCalendar:
+    """The :class:`SessionCalendar` of ``mic``, kept in the cache folder between runs.
+
+    Building an exchange calendar from :data:`CALENDAR_START` evaluates its holiday
+    rules in pandas (about 0.5 s a process on a quiet core, in every ``validate`` and
+    ``run``). The sessions are therefore kept in ``<cache>/calendars/<MIC>.npz``
+    (:func:`~eventstudy.cache_folder.default_cache_dir`; plain arrays, read without
+    pickle), valid on the day they were built by the same exchange_calendars version
+    from the same start: the calendar's end moves with today (a year ahead), so a
+    day's file holds exactly what building the calendar that day gives. A file that
+    cannot be read is built again; a cache folder that cannot be written only means
+    the next process builds the calendar too.
+    """
+    path = _calendar_file(mic)
+    stamp = _calendar_stamp()
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            if [str(stored[key]) for key in _STAMP_KEYS] == stamp:
+                days = pd.DatetimeIndex(stored["sessions"].astype("M8[ns]"))
+                return SessionCalendar(mic, str(stored["tz"]), days)
+    except (OSError, ValueError, KeyError, EOFError):
+        pass  # absent, stale or unreadable: built below
+    cal = get_calendar(mic)
+    made = SessionCalendar(mic, str(cal.tz), cal.sessions)
+    try:
+        from eventstudy.output import write_atomic
+
+        arrays = dict(zip(_STAMP_KEYS, map(np.array, stamp), strict=True))
+        arrays |= {"tz": np.array(made.tz), "sessions": made.sessions.asi8}
+        write_atomic(path, lambda handle: np.savez(handle, **arrays))
+    except OSError:
+        pass  # a read-only cache folder: nothing is lost, the calendar is built again
+    return made
+
+
+_STAMP_KEYS = ("version", "start", "built")
+
+
+def _calendar_file(mic: str) -> Path:
+    from eventstudy.cache_folder import default_cache_dir
+
+    return default_cache_dir() / "calendars" / f"{mic}.npz"
+
+
+def _calendar_stamp() -> list[str]:
+    """exchange_calendars' version, :data:`CALENDAR_START` and today (its end's anchor)."""
+    from importlib import metadata
+
+    today = pd.Timestamp.now().floor("D")  # exchange_calendars' default end: a year on
+    return [metadata.version("exchange_calendars"), CALENDAR_START, f"{today:%Y-%m-%d}"]
+
+
 def sessions(mic: str) -> pd.DatetimeIndex:
-    """All sessions of the exchange's calendar, tz-naive midnights."""
-    return get_calendar(mic).sessions
+    """All sessions of the exchange's calendar, tz-naive midnights (:func:`session_calendar`)."""
+    return session_calendar(mic).sessions
 
 
 @dataclass(frozen=True)
@@ -112,14 +191,16 @@ class Alignment:
         }
 
 
-def why_not_a_session(cal: ExchangeCalendar, day: pd.Timestamp) -> str:
+def why_not_a_session(cal: ExchangeCalendar | SessionCalendar, day: pd.Timestamp) -> str:
     """Why ``day`` is no session of ``cal``: a weekend day or a holiday."""
     if day.weekday() >= 5:
         return f"{day:%Y-%m-%d} is a {day:%A}"
     return f"{day:%Y-%m-%d} is a {cal.name} holiday"
 
 
-def check_in_range(cal: ExchangeCalendar, day: pd.Timestamp, event_id: str) -> None:
+def check_in_range(
+    cal: ExchangeCalendar | SessionCalendar, day: pd.Timestamp, event_id: str
+) -> None:
     """Raise :class:`EventStudyError` (naming ``event_id``) if ``day`` lies outside ``cal``."""
     if not cal.first_session <= day <= cal.last_session:
         raise EventStudyError(

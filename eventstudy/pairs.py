@@ -25,7 +25,7 @@ from eventstudy.calendar import (
     align_event,
     check_in_range,
     exchange_for,
-    get_calendar,
+    session_calendar,
     sessions,
     why_not_a_session,
 )
@@ -126,9 +126,9 @@ def _align_keys(
     Date-only news in the exchange's own time zone is placed by one sorted search of
     the sessions; the rest by :func:`~eventstudy.calendar.align_event` one by one.
     """
-    cal = get_calendar(mic)
+    cal = session_calendar(mic)  # the full calendar only for timed or other-zone news
     out: list[Alignment | None] = [None] * len(news)
-    simple = [i for i, (_, clock, zone) in enumerate(news) if clock is None and zone == str(cal.tz)]
+    simple = [i for i, (_, clock, zone) in enumerate(news) if clock is None and zone == cal.tz]
     for i in sorted(set(range(len(news))) - set(simple)):
         day, clock, zone = news[i]
         out[i] = align_event(*owners[i], day, clock, zone)

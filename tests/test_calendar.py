@@ -411,3 +411,56 @@ def test_day0_properties_over_random_timestamps(ticker: str) -> None:
     results.sort(key=lambda r: r[0])
     day0s = [d for _, d in results]
     assert all(x <= y for x, y in pairwise(day0s))
+
+
+# --- the sessions kept in the cache folder between runs ------------------------------
+
+
+@pytest.mark.parametrize("mic", ["XNYS", "XHKG"])
+def test_cached_sessions_equal_the_exchange_calendar(mic, tmp_path, monkeypatch):
+    """A calendar read back from the cache folder is the exchange calendar's, exactly."""
+    from eventstudy.calendar import session_calendar
+
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path))
+    built = session_calendar.__wrapped__(mic)  # bypass the per-process cache
+    path = tmp_path / "calendars" / f"{mic}.npz"
+    assert path.is_file()
+    assert not list(path.parent.glob(".*.tmp"))  # written atomically, no temp file left
+    monkeypatch.setattr("eventstudy.calendar.get_calendar", _no_calendar_build)
+    again = session_calendar.__wrapped__(mic)  # from the file: no calendar is built
+    cal = get_calendar(mic)
+    for made in (built, again):
+        assert made.sessions.equals(cal.sessions) and made.sessions.dtype == cal.sessions.dtype
+        assert (made.name, made.tz) == (mic, str(cal.tz))
+        assert (made.first_session, made.last_session) == (cal.first_session, cal.last_session)
+
+
+def _no_calendar_build(mic):
+    raise AssertionError(f"the {mic} calendar was built instead of read from the cache")
+
+
+def test_a_stale_or_broken_calendar_file_is_built_again(tmp_path, monkeypatch):
+    from eventstudy.calendar import session_calendar
+
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path))
+    path = tmp_path / "calendars" / "XNYS.npz"
+    session_calendar.__wrapped__("XNYS")
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    yesterday = arrays | {"built": np.array("2000-01-01"), "sessions": arrays["sessions"][:10]}
+    with path.open("wb") as handle:  # another day's file: the calendar's end has moved
+        np.savez(handle, **yesterday)
+    assert session_calendar.__wrapped__("XNYS").sessions.equals(get_calendar("XNYS").sessions)
+    with np.load(path, allow_pickle=False) as stored:
+        assert len(stored["sessions"]) == len(get_calendar("XNYS").sessions)  # rewritten
+    path.write_bytes(b"not an npz file")
+    assert session_calendar.__wrapped__("XNYS").sessions.equals(get_calendar("XNYS").sessions)
+
+
+def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):
+    from eventstudy.calendar import session_calendar
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("the cache folder's place is taken by a file")
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(blocked))
+    assert session_calendar.__wrapped__("XNYS").sessions.equals(get_calendar("XNYS").sessions)

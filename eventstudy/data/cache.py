@@ -30,8 +30,8 @@ from urllib.parse import unquote
 import pandas as pd
 
 from eventstudy import output
+from eventstudy.cache_folder import default_cache_dir
 
-ENV_VAR = "EVENTSTUDY_CACHE_DIR"
 LAYOUT = Path("prices") / "v1" / "1d"
 COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "stock_splits"]
 _META_KEY = b"eventstudy"
@@ -42,16 +42,6 @@ DateRange = tuple[date, date]
 
 class CacheWarning(UserWarning):
     """Something in the cache was wrong and has been repaired (e.g. a corrupt file)."""
-
-
-def default_cache_dir() -> Path:
-    """``$EVENTSTUDY_CACHE_DIR`` if set, else the platform's user cache folder."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("eventstudy", appauthor=False))
 
 
 def merge_ranges(ranges: list[DateRange]) -> list[DateRange]:
