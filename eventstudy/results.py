@@ -160,10 +160,16 @@ class StudyResult:
         :mod:`eventstudy.study_tests` for the columns.
         """
         if "tests" not in self._tests_cache:
+            from concurrent.futures import ThreadPoolExecutor
+
             from eventstudy.study_tests import study_tests
 
-            table = study_tests(self, self.test_names)
-            same_date = self.placebo_dates()
+            # the same-date placebo study runs beside the study's own tests (numpy
+            # releases the GIL in array work: the second core is not left idle)
+            with ThreadPoolExecutor(max_workers=1) as background:
+                placebo = background.submit(self.placebo_dates)
+                table = study_tests(self, self.test_names)
+                same_date = placebo.result()
             if same_date is not None:  # the placebo p-value of each event: group
                 table["p_placebo"] = same_date.p_values(table, self.study)
             self._tests_cache["tests"] = table
