@@ -104,30 +104,41 @@ def bootstrap(
     with np.errstate(invalid="ignore", divide="ignore"):
         z_evt = np.where(w.included[rows] & use[:, :, None], panel.ar[rows] / scale, 0.0)
     t_obs = _studentized(z_evt.sum(axis=2).T, np.where(use, w.days[rows], 0).T)
+    length = int(w.in_window.sum())
     sar = estimation_sar(panel)[rows]
     present = np.isfinite(sar) & use[:, :, None]
-    values = np.where(present, sar, 0.0)
     pooled = present.any(axis=1)  # (G, L1): the days some used pair has
     days = pooled.sum(axis=1)
-    ok = (n >= 2) & np.isfinite(t_obs) & (days >= 2)
-    p = np.full(groups, np.nan)
-    finite = np.zeros(groups, dtype=np.int64)
-    length = int(w.in_window.sum())
-    for d in np.unique(days[ok]):
-        chosen = np.flatnonzero(ok & (days == d))
-        draws = np.random.default_rng(seed).integers(0, d, size=(n_boot, length))
-        chunk = max(1, _BOOT_CELLS // (rows.shape[1] * n_boot))
-        for lo in range(0, len(chosen), chunk):
-            part = chosen[lo : lo + chunk]
-            order = np.argsort(~pooled[part], axis=1, kind="stable")[:, :d][:, None, :]
-            # member-major rows (member m of group g at m * len(part) + g)
-            pool = np.take_along_axis(values[part], order, axis=2).swapaxes(0, 1).reshape(-1, d)
-            has = np.take_along_axis(present[part], order, axis=2).swapaxes(0, 1).reshape(-1, d)
-            t_star = replicates_of_groups(pool, has.view(np.uint8), draws, len(part)).T
-            good = np.isfinite(t_star)
-            finite[part] = good.sum(axis=1)
-            exceed = (good & (np.abs(t_star) >= np.abs(t_obs[part])[:, None])).sum(axis=1)
-            p[part] = (1.0 + exceed) / (1.0 + finite[part])
+    able = (n >= 2) & (days >= 2)
+
+    def replicates() -> np.ndarray:
+        """(G, B) t* of every group with a pool (NaN rows for the others)."""
+        t_star = np.full((groups, n_boot), np.nan)
+        values = np.where(present, sar, 0.0)
+        for d in np.unique(days[able]):
+            chosen = np.flatnonzero(able & (days == d))
+            draws = np.random.default_rng(seed).integers(0, d, size=(n_boot, length))
+            chunk = max(1, _BOOT_CELLS // (rows.shape[1] * n_boot))
+            for lo in range(0, len(chosen), chunk):
+                part = chosen[lo : lo + chunk]
+                order = np.argsort(~pooled[part], axis=1, kind="stable")[:, :d][:, None, :]
+                # member-major rows (member m of group g at m * len(part) + g)
+                pool = np.take_along_axis(values[part], order, axis=2).swapaxes(0, 1)
+                has = np.take_along_axis(present[part], order, axis=2).swapaxes(0, 1)
+                t_star[part] = replicates_of_groups(
+                    pool.reshape(-1, d), has.reshape(-1, d).view(np.uint8), draws, len(part)
+                ).T
+        return t_star
+
+    # windows of one length draw the same days ([-5,+5] and [0,+10]): computed once
+    key = ("grouped bootstrap", rows.shape, rows.tobytes(), use.tobytes(), length, n_boot, seed)
+    t_star = panel.cached(key, replicates) if t_obs.size * n_boot <= _BOOT_CELLS else replicates()
+    ok = able & np.isfinite(t_obs)
+    good = np.isfinite(t_star) & ok[:, None]
+    finite = good.sum(axis=1)
+    exceed = (good & (np.abs(t_star) >= np.abs(t_obs)[:, None])).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = (1.0 + exceed) / (1.0 + finite)
     note = f"resampled estimation days with the cross-section kept together; seed={seed}"
     return [
         result("bootstrap", t_obs[g], p[g], n[g], None, f"bootstrap({finite[g]} date draws)", note)
