@@ -185,7 +185,7 @@ class Alignment:
             "ticker": self.ticker,
             "exchange": self.exchange,
             "news_time": self.news_time,
-            "day0": self.day0.strftime("%Y-%m-%d"),
+            "day0": self.day0.date().isoformat(),  # (strftime: 3x slower)
             "shifted": self.shifted,
             "reason": self.reason,
         }

@@ -138,14 +138,15 @@ def _align_keys(
         if len(outside):
             check_in_range(cal, days[outside[0]], owners[simple[outside[0]]][0])
         day0 = cal.sessions[cal.sessions.searchsorted(days)]
-        for i, day, d0 in zip(simple, days, day0, strict=True):
-            shifted = bool(d0 != day)
+        moved = (day0 != days).tolist()
+        texts = np.datetime_as_string(days.to_numpy(), unit="D").tolist()  # no strftime each
+        for i, day, d0, shifted, text in zip(simple, days, day0, moved, texts, strict=True):
             reason = (
                 f"{why_not_a_session(cal, day)}: next session"
                 if shifted
                 else "date without a time: known before the open"
             )
-            out[i] = Alignment(*owners[i], mic, f"{day:%Y-%m-%d}", d0, shifted, reason)
+            out[i] = Alignment(*owners[i], mic, text, d0, shifted, reason)
     return out  # type: ignore[return-value]
 
 
