@@ -209,14 +209,14 @@ def placebo_study(
         cand = eligible_day0s(study, prices, design, day0s.get(ticker, pd.DatetimeIndex([])))
         take = min(n, len(cand))
         chosen = np.sort(_rng(seed, design).choice(cand, size=take, replace=False))
-        grid = sessions(exchange_for(ticker))
-        for pos in chosen:
-            events.append(
-                Event(
-                    id=f"placebo-{len(events) + 1}", date=grid[pos].date(), title="placebo",
-                    securities=[ticker], benchmark=benchmark, model=model,  # type: ignore[arg-type]
-                )
-            )  # fmt: skip
+        days = sessions(exchange_for(ticker))[chosen].date
+        events += [
+            Event(
+                id=f"placebo-{len(events) + k + 1}", date=day, title="placebo",
+                securities=[ticker], benchmark=benchmark, model=model,  # type: ignore[arg-type]
+            )
+            for k, day in enumerate(days)
+        ]  # fmt: skip
         drawn.append((*design, len(cand), take))
     return with_placebo_events(study, events), pd.DataFrame(
         drawn, columns=[*DESIGN, "eligible", "drawn"]

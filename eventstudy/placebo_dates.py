@@ -146,13 +146,11 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
     chosen = np.sort(rng.choice(dates, size=min(n, len(dates)), replace=False))
     events = [
         Event(
-            id=f"placebo-date-{k + 1}",
-            date=pd.Timestamp(day).date(),
-            title="placebo date",
+            id=f"placebo-date-{k + 1}", date=day, title="placebo date",
             securities=list(securities),
         )
-        for k, day in enumerate(chosen)
-    ]
+        for k, day in enumerate(pd.DatetimeIndex(chosen).date)
+    ]  # fmt: skip
     if not events:
         return SameDatePlacebo(securities, pd.DataFrame(columns=["test", "p_value"]))
     run = run_study(
