@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import EventStudyError
+from eventstudy.test_groups import groups_by, groups_of
 
 if TYPE_CHECKING:
     from eventstudy.estimation import Estimates
@@ -147,58 +148,6 @@ GROUPED_MAX_PAIRS = 50
 """Groups of up to this many pairs are tested together with the other groups of their
 size (:func:`~eventstudy.inference.run_tests_grouped`); larger groups one by one."""
 
-MAX_TICKER_GROUPS = 100
-"""Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
-
-
-_NONE = np.array([], dtype=np.intp)
-
-
-def _members(labels: np.ndarray) -> dict[object, np.ndarray]:
-    """Rows of each distinct label, in order of first appearance (one sort, no scans)."""
-    codes, uniques = pd.factorize(labels)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    return {u: order[bounds[k] : bounds[k + 1]] for k, u in enumerate(uniques)}
-
-
-def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
-    """``(group name, pair mask or rows)`` for all, each event, each category and each ticker.
-
-    ``event:`` groups are made for events with at least two estimated pairs and
-    ``ticker:`` groups for tickers with at least two: a group of one pair would repeat
-    its ``car.csv`` row. A study of more than :data:`MAX_TICKER_GROUPS` securities gets
-    no per-ticker groups: with hundreds of securities they would dominate the run time
-    and the table.
-    """
-    return groups_by(result, panel.event_id, panel.ticker)
-
-
-def groups_by(
-    result: StudyResult, event_id: np.ndarray, ticker: np.ndarray
-) -> list[tuple[str, np.ndarray]]:
-    """:func:`groups_of` for pairs given by their event ids and tickers (one per row)."""
-    out = [("all", np.ones(len(event_id), dtype=bool))]
-    by_event = _members(event_id)
-    for event_id in result.event_ids:
-        rows = by_event.get(event_id)
-        if rows is not None and len(rows) >= 2:
-            out.append((f"event:{event_id}", rows))
-    categories: dict[str, list[np.ndarray]] = {}
-    for event_id in result.event_ids:
-        category = result.study.event(event_id).category
-        if category:
-            categories.setdefault(category, []).append(by_event.get(event_id, _NONE))
-    for category, parts in categories.items():
-        out.append((f"category:{category}", np.sort(np.concatenate(parts))))
-    by_ticker = _members(ticker)
-    if len(by_ticker) > MAX_TICKER_GROUPS:
-        return out
-    for ticker, rows in by_ticker.items():
-        if len(rows) >= 2:
-            out.append((f"ticker:{ticker}", rows))
-    return out
-
 
 def study_tests(
     result: StudyResult,
@@ -233,21 +182,27 @@ def study_tests(
         # than computing (20,000 pairs on 2 busy cores: 3.6 s with one BLAS thread, 6-14 s
         # with two).
         with threadpool_limits(limits=1, user_api="blas"):
-            part = _run_groups(result, estimates, panel, names, n_boot=n_boot, seed=seed, kind=kind)
+            part = run_groups(result, estimates, panel, names, n_boot=n_boot, seed=seed, kind=kind)
         part["measure"] = measure
         parts.append(part)
         if measure == "return" and "volatility" in result.study.study.measures:
             from eventstudy.volatility import volatility_tests
 
             parts.append(volatility_tests(result, panel))
-    if not parts:
-        return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
-    table = _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
+    table = finish(parts)
     if result.long_horizon is not None:
         table = pd.concat([table, bhar_tests(result)], ignore_index=True)
     if kind is not None:  # the volatility and bhar rows too (families are per kind)
         table = table[table["group"].str.startswith(f"{kind}:")].reset_index(drop=True)
     return table
+
+
+def finish(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The ``tests.csv`` table of the groups' rows (with ``measure``): adjusted p-values,
+    the columns in order (an empty table with them when there are no rows)."""
+    if not parts:
+        return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
+    return _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
 
 
 def bhar_tests(result: StudyResult) -> pd.DataFrame:
@@ -307,7 +262,7 @@ def signs(values: np.ndarray) -> tuple[int, int]:
     return int(np.sum(values > 0)), int(np.sum(values < 0))
 
 
-def _window_cars(panel: EventPanel, window: tuple[int, int]) -> np.ndarray:
+def window_cars(panel: EventPanel, window: tuple[int, int]) -> np.ndarray:
     """Each pair's CAR over ``window`` as in ``car.csv`` (NaN: no AR in the window)."""
     cols = (panel.rel_days >= window[0]) & (panel.rel_days <= window[1])
     ar = panel.ar[:, cols]
@@ -317,7 +272,7 @@ def _window_cars(panel: EventPanel, window: tuple[int, int]) -> np.ndarray:
     return car
 
 
-def _run_groups(
+def run_groups(
     result: StudyResult,
     estimates: list[Estimates],
     panel: EventPanel,
@@ -387,11 +342,10 @@ def _run_groups(
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, os.cpu_count() or 1)) as pool:
         for (k, window), found in zip(tasks, pool.map(run, tasks), strict=True):
             tested.setdefault(k, {})[window] = found
-    cars = {w: _window_cars(panel, w) for w in windows}
+    cars = {w: window_cars(panel, w) for w in windows}
     rows = []
     for k, (group, members) in enumerate(groups):
-        day0 = panel.day0[members]
-        clustered = bool(len(members) >= 2 and len(np.unique(day0)) < len(members))
+        clustered = is_clustered(panel.day0[members])
         with_garch = bool(garch[members].any())
         for window in windows:
             n_pos, n_neg = signs(cars[window][members])
@@ -399,15 +353,32 @@ def _run_groups(
                 if with_garch and r.test in NOT_FOR_GARCH:
                     r = unavailable(r.test, "not defined for model garch: refits an OLS "
                                     "market model", r.n)  # fmt: skip
-                df = r.df if r.df is None or np.isscalar(r.df) else "/".join(map(str, r.df))
-                rows.append((
-                    group, window[0], window[1], r.test, r.statistic, r.p_value, r.n, df,
-                    r.distribution, clustered, r.valid_under_clustering, r.note, n_pos, n_neg,
-                ))  # fmt: skip
-    return pd.DataFrame(rows, columns=_GROUP_ROW)
+                rows.append(test_row(group, window, r, clustered, n_pos, n_neg))
+    return pd.DataFrame(rows, columns=GROUP_ROW)
 
 
-_GROUP_ROW = [
+def is_clustered(day0: np.ndarray) -> bool:
+    """Whether some pairs of a group (their calendar days 0) share a day 0."""
+    return bool(len(day0) >= 2 and len(np.unique(day0)) < len(day0))
+
+
+def test_row(
+    group: str,
+    window: tuple[int, int],
+    r: TestResult,
+    clustered: bool,
+    n_pos: int,
+    n_neg: int,
+) -> tuple[object, ...]:
+    """One row of :data:`GROUP_ROW`: a test's result for a group and window."""
+    df = r.df if r.df is None or np.isscalar(r.df) else "/".join(map(str, r.df))
+    return (
+        group, window[0], window[1], r.test, r.statistic, r.p_value, r.n, df,
+        r.distribution, clustered, r.valid_under_clustering, r.note, n_pos, n_neg,
+    )  # fmt: skip
+
+
+GROUP_ROW = [
     "group", "window_start", "window_end", "test", "statistic", "p_value", "n", "df",
     "distribution", "clustered", "valid_under_clustering", "note", "n_pos", "n_neg",
 ]  # fmt: skip

@@ -256,24 +256,25 @@ def _part(order: list[int], k: int, l2: int = 3) -> dict[str, np.ndarray]:
         "n_est": np.full(n, 100),
         "df": np.full(n, 100 - k),
         "day0": np.array(["2024-01-02"] * n, dtype="M8[D]"),
-        "event_id": np.array([f"e{i}" for i in order], dtype=object),
-        "ticker": np.array(["T"] * n, dtype=object),
+        "ticker_code": np.zeros(n, dtype=np.int64),
         "order": np.array(order, dtype=np.int64),
     }
 
 
-def test_panel_stack_sorts_and_pads_mixed_designs() -> None:
+def test_column_stack_sorts_and_pads_mixed_designs() -> None:
     """Parts arrive in any order and with designs of different widths (mixed models)."""
-    from eventstudy.distributed.combine import PanelStack
+    from eventstudy.distributed.combine import ColumnStack, panel_of
 
     narrow, wide = _part([3, 0], k=1), _part([1, 2], k=2)
-    stack = PanelStack(capacity=6, rel_days=np.arange(-1, 2), l1=5)
+    stack = ColumnStack(capacity=6)
     stack.add(narrow)
     stack.add(None)
     stack.add(wide)
-    panel = stack.panel()
-    assert panel is not None and panel.n_pairs == 4
-    assert list(panel.event_id) == ["e0", "e1", "e2", "e3"]
+    columns = stack.take()
+    assert list(columns["order"]) == [0, 1, 2, 3]
+    ids = np.array([f"e{i}" for i in range(4)], dtype=object)
+    panel = panel_of(columns, ids, np.array(["T"] * 4, dtype=object), np.arange(-1, 2), 5)
+    assert panel.n_pairs == 4
     np.testing.assert_array_equal(
         panel.ar, np.concatenate([narrow["ar"], wide["ar"]])[[1, 2, 3, 0]]
     )

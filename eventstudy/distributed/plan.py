@@ -55,6 +55,9 @@ class Partition:
         Each run event's position among all selected events (for the order key).
     n_pairs
         The (event, security) pairs of ``tickers`` in the run events.
+    ticker_offset
+        The position of its first ticker among all partitions' tickers (in partition
+        order): pair labels carry ``ticker_offset + position in tickers``.
     """
 
     number: int
@@ -63,6 +66,7 @@ class Partition:
     run_ids: tuple[str, ...]
     positions: dict[str, int]
     n_pairs: int
+    ticker_offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,10 @@ class Plan:
     partitions: list[Partition]
     width: int
     n_pairs: int
+
+    def tickers(self) -> list[str]:
+        """Every partition's tickers, in partition order (indexed by the pairs' codes)."""
+        return [t for p in self.partitions for t in p.tickers]
 
 
 def check_supported(study: Study) -> None:
@@ -137,6 +145,7 @@ def plan_partitions(
         for k in dict.fromkeys(owner[t] for t in study.securities_for(event) if t in owner):
             events[k].append(event)
     partitions = []
+    offset = 0
     for k, group in enumerate(groups):
         run = tuple(e.id for e in events[k] if e.id in positions)
         partitions.append(
@@ -147,6 +156,8 @@ def plan_partitions(
                 run_ids=run,
                 positions={i: positions[i] for i in run},
                 n_pairs=sum(pairs_of[t] for t in group),
+                ticker_offset=offset,
             )
         )
+        offset += len(group)
     return Plan(partitions, width, sum(pairs_of.values()))

@@ -1,7 +1,7 @@
 """The result of a Dask run: partitioned datasets on disk, small summaries in memory.
 
 :class:`DaskStudyResult` holds what the driver kept (the study, the skipped pairs, the
-row counts, the prices' provenance and the gathered test inputs) and reads the large
+row counts, the prices' provenance and what was gathered for the tests) and reads the large
 tables lazily from the datasets the tasks wrote, ``OUT/<study>/<table>/part-*.parquet``.
 :meth:`DaskStudyResult.save` completes the output folder: ``tests.csv`` and
 ``skipped.csv`` always; ``car.csv``, ``models.csv`` and ``abnormal_returns.csv`` as
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as ds
 
     from eventstudy.config import Study
-    from eventstudy.inference import EventPanel
+    from eventstudy.distributed.tests_table import TestInputs
 
 CSV_ROWS = 2_000_000
 """A partitioned table with at most this many rows is also written as one CSV file."""
@@ -98,8 +98,7 @@ class DaskStudyResult:
     test_names: tuple[str, ...] = ()
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     off_session: dict[str, dict[str, Any]] = field(default_factory=dict)
-    panel: EventPanel | None = field(default=None, repr=False)
-    estimates: list[Any] = field(default_factory=list, repr=False)  # study_tests reads it
+    inputs: TestInputs | None = field(default=None, repr=False)
     long_horizon: None = None
     volume: None = None  # returns only (eventstudy.distributed.plan refuses the others)
     synthetic: bool = False
@@ -164,14 +163,16 @@ class DaskStudyResult:
         return int(self.rows.get("models", 0))
 
     def tests(self) -> pd.DataFrame:
-        """The ``tests.csv`` table, computed once on the driver from the gathered inputs.
+        """The ``tests.csv`` table, computed once on the driver from the pieces and columns
+        the tasks sent (:mod:`eventstudy.distributed.tests_table`).
 
         See :mod:`eventstudy.distributed.combine` for what each test needs.
         """
         if "tests" not in self._cache:
-            from eventstudy.study_tests import study_tests
+            from eventstudy.distributed.tests_table import TestInputs, tests_table
 
-            self._cache["tests"] = study_tests(self, self.test_names, panel=self.panel)  # type: ignore[arg-type]
+            inputs = self.inputs if self.inputs is not None else TestInputs()
+            self._cache["tests"] = tests_table(self, self.test_names, inputs)  # type: ignore[arg-type]
         return self._cache["tests"]  # type: ignore[no-any-return]
 
     def save(self, out: str | Path | None = None, **ignored: Any) -> dict[str, Path]:
@@ -200,7 +201,7 @@ class DaskStudyResult:
                 path.parent.rmdir()
         if self.test_names:  # first, then the gathered inputs are let go
             tests = self.tests()
-            self.panel = None
+            self.inputs = None
             written["tests"] = output.write_csv(folder / "tests.csv", tests)
         for table in ("abnormal_returns", "car", "models", "alignment"):
             source = self.folder / table

@@ -5,7 +5,8 @@ The driver reads the events and plans the partitions
 (:mod:`~eventstudy.distributed.plan`); the cluster's workers read the prices from the
 Parquet dataset, fit, compute ARs, CARs and per-pair statistics, and write the
 partitioned tables (:mod:`~eventstudy.distributed.tasks`); the driver gathers the
-skipped pairs, counts, provenance and per-pair test inputs
+skipped pairs, counts, provenance, the moment tests' pieces
+(:mod:`~eventstudy.distributed.pieces`) and the per-pair columns the other tests need
 (:mod:`~eventstudy.distributed.combine`). A task on a worker that is lost is run
 again by Dask on another worker (``distributed.scheduler.allowed-failures``, default
 3 retries); parts are written atomically, so a retried task replaces its part whole.
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from eventstudy.config import Study
     from eventstudy.data import PriceSource
-    from eventstudy.distributed.combine import PanelStack
+    from eventstudy.distributed.combine import ColumnStack
+    from eventstudy.distributed.pieces import PieceSum
     from eventstudy.distributed.result import DaskStudyResult
     from eventstudy.distributed.tasks import PartitionOutcome
 
@@ -120,10 +122,12 @@ def run_distributed(
         (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
         would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
     """
-    from eventstudy.distributed.combine import PanelStack, check_gather, needs_of
+    from eventstudy.distributed.combine import ColumnStack, check_gather, needs_of
+    from eventstudy.distributed.pieces import PieceSum
     from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
     from eventstudy.distributed.result import DaskStudyResult
     from eventstudy.distributed.tasks import run_partition
+    from eventstudy.distributed.tests_table import TestInputs
     from eventstudy.study import SKIPPED_COLUMNS
 
     location = parquet_location(source, prices)
@@ -140,7 +144,7 @@ def run_distributed(
         from eventstudy.engine import connect
 
         client = own = connect(scheduler)
-    needs = needs_of(tests)
+    needs = needs_of(tests, settings.car_windows)
     try:
         remote_study = (
             client.scatter(study.model_copy(update={"events": []}), broadcast=True)
@@ -155,9 +159,8 @@ def run_distributed(
             )
             for p in plan.partitions
         ]  # fmt: skip
-        rel_days = np.arange(settings.event_window[0], settings.event_window[1] + 1)
-        stack = PanelStack(plan.n_pairs, rel_days, l1)
-        outcomes = _gather(client, futures, stack)
+        stack, pieces = ColumnStack(plan.n_pairs), PieceSum()
+        outcomes = _gather(client, futures, stack, pieces)
     finally:
         if own is not None:
             from eventstudy.engine import disconnect
@@ -178,7 +181,14 @@ def run_distributed(
             records.setdefault(ticker, []).append(record)
         for ticker, record in o.off_session.items():
             off.setdefault(ticker, []).append(record)
-    panel = stack.panel()
+    inputs = TestInputs(
+        columns=stack.take(),
+        combined=pieces.combined() if pieces.parts else None,
+        tickers=plan.tickers(),
+        width=plan.width,
+        rel_days=np.arange(settings.event_window[0], settings.event_window[1] + 1),
+        l1=l1,
+    )
     return DaskStudyResult(
         study=study,
         event_ids=[e.id for e in study.select(event_ids)],
@@ -193,12 +203,15 @@ def run_distributed(
         test_names=tests,
         provenance=_merge(records),
         off_session={t: items[0] for t, items in off.items()},
-        panel=panel,
+        inputs=inputs,
     )
 
 
-def _gather(client: Client, futures: list[Any], stack: PanelStack) -> list[PartitionOutcome]:
-    """The tasks' outcomes as they complete; their test inputs go into ``stack``.
+def _gather(
+    client: Client, futures: list[Any], stack: ColumnStack, pieces: PieceSum
+) -> list[PartitionOutcome]:
+    """The tasks' outcomes as they complete; their columns go into ``stack``, their
+    pieces into ``pieces``.
 
     Each future is released once gathered, and each outcome keeps no test inputs, so
     the driver holds every gathered column once (in ``stack``).
@@ -220,5 +233,6 @@ def _gather(client: Client, futures: list[Any], stack: PanelStack) -> list[Parti
             ) from None
         future.release()
         stack.add(outcome.panel)
-        outcomes.append(replace(outcome, panel=None))
+        pieces.add(outcome.pieces)
+        outcomes.append(replace(outcome, panel=None, pieces=None))
     return outcomes
