@@ -10,6 +10,7 @@ tests.csv to 1e-9.
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import time
@@ -283,3 +284,60 @@ def test_column_stack_sorts_and_pads_mixed_designs() -> None:
     np.testing.assert_array_equal(panel.design_evt[3, :, 1], 0.0)
     np.testing.assert_array_equal(panel.xtx_inv[1], wide["xtx_inv"][0])
     assert panel.residuals.shape == (4, 5) and np.isnan(panel.residuals).all()  # not gathered
+
+
+PIECE_TESTS = "cs_t,patell_z,bmp_t,mackinlay_j1,mackinlay_j2,gen_sign_z,wilcoxon,bmp_t_csar"
+
+
+def make_shared_study(folder: Path) -> Path:
+    """``shared.csv``: 40 events naming 3 of 12 securities each, in 3 categories."""
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2020-03-02", periods=400)
+    tickers = [f"S{k:03d}" for k in range(12)]
+    rows = [
+        {
+            "id": f"news-{k:02d}",
+            "date": f"{days[int(rng.integers(0, 400))]:%Y-%m-%d}",
+            "securities": ";".join(sorted(rng.choice(tickers, 3, replace=False))),
+            "category": ["policy", "earnings", "macro"][k % 3],
+        }
+        for k in range(40)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "shared.csv", index=False)
+    return folder / "shared.csv"
+
+
+def test_groups_across_partitions_from_pieces(cluster, data, tmp_path) -> None:
+    """event: and category: groups of securities in different partitions: tests.csv from
+    the pieces (and, with every test, the gathered panel) equals the local one to 1e-9;
+    with the piece tests alone no event-window column reaches the driver."""
+    _, prices = data
+    events = make_shared_study(tmp_path)
+    base = [
+        "run", str(events), "--benchmark", "SPY", "--source", "parquet", "--prices",
+        str(prices), "--no-plots", "--quiet",
+    ]  # fmt: skip
+    local = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "local"), "--tests", "all"])
+    assert local.exit_code == 0, local.output
+    expected = pd.read_csv(tmp_path / "local" / "shared" / "tests.csv")
+    assert expected["group"].str.startswith("event:").sum() > 0
+    study = load_study(events, benchmark="SPY")
+    with _client(cluster.address) as client:
+        result = study.run(
+            engine="dask", client=client, source="parquet", prices=prices, tests=PIECE_TESTS,
+            out=tmp_path / "pieces", partition_pairs=10,
+        )  # fmt: skip
+        assert result.partitions == 10  # about a security each: every event spans several
+        assert set(result.inputs.columns) == {"order", "ticker_code", "day0", "car"}
+        result.save()
+    chosen = expected[expected["test"].isin(PIECE_TESTS.split(","))]
+    chosen = pd.read_csv(io.StringIO(chosen.to_csv(index=False)))  # the column types of a file
+    got = pd.read_csv(tmp_path / "pieces" / "shared" / "tests.csv")
+    pd.testing.assert_frame_equal(got, chosen, rtol=1e-9, atol=0)
+    args = [*base, "--out", str(tmp_path / "dask"), "--tests", "all", "--engine", "dask"]
+    remote = CliRunner().invoke(
+        app, [*args, "--scheduler", cluster.address, "--partition-pairs", "10"]
+    )
+    assert remote.exit_code == 0, remote.output
+    got = pd.read_csv(tmp_path / "dask" / "shared" / "tests.csv")
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
