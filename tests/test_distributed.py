@@ -11,6 +11,7 @@ tests.csv to 1e-9.
 from __future__ import annotations
 
 import io
+import json
 import sys
 import threading
 import time
@@ -132,6 +133,9 @@ def test_cli_dask_equals_local(cluster, data, local_out, tmp_path) -> None:
     )
     manifest = (folder / "manifest.json").read_text()
     assert '"partitions": 8' in manifest
+    remote, local = json.loads(manifest), json.loads((local_out / "manifest.json").read_text())
+    assert len(remote["config"]["events"]) == 300  # written one by one (over LONG_LIST)
+    assert remote["config"] == local["config"] and remote["events_run"] == local["events_run"]
     tests = pd.read_csv(folder / "tests.csv")
     assert {"all", "category:even", "ticker:S000"} <= set(tests["group"])
     assert set(tests["test"]) >= {"cs_t", "kp_bmp_t", "corrado_rank_z", "bootstrap", "binder_f"}

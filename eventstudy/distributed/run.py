@@ -204,6 +204,7 @@ def run_distributed(
         provenance=_merge(records),
         off_session={t: items[0] for t, items in off.items()},
         inputs=inputs,
+        width=plan.width,
     )
 
 
