@@ -281,9 +281,10 @@ def run_groups(
     n_boot: int,
     seed: int,
     kind: str | None = None,
+    groups: list[tuple[str, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """One row per group (of ``kind`` only, when given), CAR window and test (without the
-    adjusted p-values).
+    adjusted p-values). ``groups``: the groups of :func:`groups_of` (made when not given).
 
     Groups of at most :data:`GROUPED_MAX_PAIRS` pairs that share their size with
     another group are tested together (:func:`~eventstudy.inference.run_tests_grouped`:
@@ -302,7 +303,7 @@ def run_groups(
     windows = [tuple(w) for w in result.study.study.car_windows]
     groups = [
         (group, np.flatnonzero(members) if members.dtype == np.bool_ else members)
-        for group, members in groups_of(result, panel)
+        for group, members in (groups_of(result, panel) if groups is None else groups)
         if kind is None or group.startswith(f"{kind}:")
     ]
     sizes = Counter(len(rows) for _, rows in groups)

@@ -7,6 +7,7 @@ gathers from its partitions alike, so both runs have the same groups in the same
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,21 +45,32 @@ def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndar
 
 
 def groups_by(
-    result: StudyResult, event_id: np.ndarray, ticker: np.ndarray
+    result: StudyResult,
+    event_id: np.ndarray,
+    ticker: np.ndarray,
+    categories: Mapping[str, str] | None = None,
 ) -> list[tuple[str, np.ndarray]]:
-    """:func:`groups_of` for pairs given by their event ids and tickers (one per row)."""
+    """:func:`groups_of` for pairs given by their event ids and tickers (one per row).
+
+    ``categories`` maps the ids of the run's events that have a category to it
+    (default: from ``result.study``'s events).
+    """
     out = [("all", np.ones(len(event_id), dtype=bool))]
     by_event = _members(event_id)
     for event_id in result.event_ids:
         rows = by_event.get(event_id)
         if rows is not None and len(rows) >= 2:
             out.append((f"event:{event_id}", rows))
-    categories: dict[str, list[np.ndarray]] = {}
+    members: dict[str, list[np.ndarray]] = {}
     for event_id in result.event_ids:
-        category = result.study.event(event_id).category
+        category = (
+            result.study.event(event_id).category
+            if categories is None
+            else categories.get(event_id)
+        )
         if category:
-            categories.setdefault(category, []).append(by_event.get(event_id, _NONE))
-    for category, parts in categories.items():
+            members.setdefault(category, []).append(by_event.get(event_id, _NONE))
+    for category, parts in members.items():
         out.append((f"category:{category}", np.sort(np.concatenate(parts))))
     by_ticker = _members(ticker)
     if len(by_ticker) > MAX_TICKER_GROUPS:

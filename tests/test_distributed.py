@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from eventstudy.cli import app
 from eventstudy.config import load_study
 from eventstudy.distributed.combine import GATHER_CELLS, check_gather
+from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
 from eventstudy.errors import EventStudyError
 
@@ -231,7 +232,8 @@ def test_dask_refuses_what_it_does_not_run(data, tmp_path) -> None:
 def test_plan_keeps_a_security_in_one_partition(data) -> None:
     events, _ = data
     study = load_study(events, benchmark="SPY")
-    plan = plan_partitions(study, None, partition_pairs=25)
+    events = EventColumns.of_events(study, study.events)
+    plan = plan_partitions(study, events, None, partition_pairs=25)
     assert plan.n_pairs == 300 and plan.width == 1
     owners: dict[str, int] = {}
     for part in plan.partitions:
@@ -239,7 +241,7 @@ def test_plan_keeps_a_security_in_one_partition(data) -> None:
             assert ticker not in owners
             owners[ticker] = part.number
         assert part.n_pairs == 10 * len(part.tickers) >= 25 or part is plan.partitions[-1]
-        assert {e.securities[0] for e in part.events} == set(part.tickers)
+        assert {e.securities[0] for e in events.events(part.rows)} == set(part.tickers)
     assert len(owners) == 30 and len(plan.partitions) == 10  # 3 securities (30 pairs) each
 
 

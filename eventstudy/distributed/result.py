@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as ds
 
     from eventstudy.config import Study
+    from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.tests_table import TestInputs
 
 CSV_ROWS = 2_000_000
@@ -79,7 +80,9 @@ class DaskStudyResult:
     Attributes
     ----------
     study, event_ids, test_names, started, finished
-        As for :class:`~eventstudy.results.StudyResult`.
+        As for :class:`~eventstudy.results.StudyResult` (``study`` may hold no events).
+    events
+        The study's events as columns.
     folder
         ``OUT/<study-name>``: the partitioned datasets the tasks wrote.
     skipped
@@ -97,6 +100,7 @@ class DaskStudyResult:
     """
 
     study: Study
+    events: EventColumns
     event_ids: list[str]
     folder: Path
     skipped: pd.DataFrame
@@ -156,8 +160,8 @@ class DaskStudyResult:
             return position.astype(np.int64)
         keys = pd.MultiIndex.from_arrays([position, data["ticker"].to_numpy()])
         codes, pairs = pd.factorize(keys)
-        events = self.study.select(self.event_ids)
-        index = [self.study.securities_for(events[e]).index(t) for e, t in pairs]
+        securities = self.events.securities[self.events.selected(self.event_ids)]
+        index = [securities[e].index(t) for e, t in pairs]
         return (pairs.get_level_values(0).to_numpy() * self.width + np.array(index))[codes]
 
     @property
@@ -218,7 +222,7 @@ class DaskStudyResult:
         folder = self.folder if out is None else Path(out) / self.study.study.name
         (folder / "manifest.json").unlink(missing_ok=True)
         written: dict[str, Path] = {}
-        for path in _stale(folder, [e.id for e in self.study.events]):
+        for path in _stale(folder, list(self.events.ids)):
             path.unlink()
             if path.parent != folder and not any(path.parent.iterdir()):
                 path.parent.rmdir()
@@ -255,24 +259,23 @@ class DaskStudyResult:
     def _write_manifest(self, path: Path) -> Path:
         """``manifest.json``, the study's events (``config.events``) dumped one at a time
         when there are many (a million events as dicts would take gigabytes)."""
-        events = self.study.events
-        if len(events) <= output.LONG_LIST:
-            return output.write_json(path, self.manifest())
-        data = self.manifest(events=False)
+        data = self.manifest()
+        if len(self.events) <= output.LONG_LIST:
+            data["config"]["events"] = list(self.events.dumped())
+            return output.write_json(path, data)
         data["config"]["events"] = [_EVENTS]
-        dumped = (event.model_dump(mode="json") for event in events)
-        return output.write_json_list(path, data, _EVENTS, dumped)
+        return output.write_json_list(path, data, _EVENTS, self.events.dumped())
 
-    def manifest(self, events: bool = True) -> dict[str, Any]:
-        """``manifest.json``: :func:`eventstudy.saving.manifest` plus the Dask layout
-        (``events=False``: ``config.events`` empty)."""
+    def manifest(self) -> dict[str, Any]:
+        """``manifest.json``: :func:`eventstudy.saving.manifest` plus the Dask layout; its
+        ``config.events`` is empty (:meth:`save` writes the events one by one)."""
         from eventstudy.saving import manifest
 
         view = SimpleNamespace(
             synthetic=False,
             started=self.started,
             finished=self.finished,
-            study=self.study if events else self.study.model_copy(update={"events": []}),
+            study=self.study.model_copy(update={"events": []}),
             event_ids=self.event_ids,
             prices=SimpleNamespace(
                 source="parquet",

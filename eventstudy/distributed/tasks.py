@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from eventstudy.distributed.combine import Needs
     from eventstudy.distributed.pieces import Pieces
     from eventstudy.distributed.plan import Partition
+    from eventstudy.settings import Event
 
 PART_TABLES = ("abnormal_returns", "car", "models", "alignment")
 """The partitioned datasets each task writes (``skipped`` goes to the driver)."""
@@ -120,6 +121,7 @@ def _skipped_order(
 def run_partition(
     study: Study,
     partition: Partition,
+    events: list[Event],
     prices: str,
     folder: str,
     width: int,
@@ -133,6 +135,8 @@ def run_partition(
         The study (its settings are used; its events are replaced by the partition's).
     partition
         Which securities and events (:func:`eventstudy.distributed.plan.plan_partitions`).
+    events
+        The partition's events (its ``rows``), built by the driver as it submits the task.
     prices
         The Parquet dataset (an absolute path or a URL every worker can read).
     folder
@@ -151,7 +155,7 @@ def run_partition(
     from eventstudy.study import _estimate_groups, _runnable, price_returns
     from eventstudy.study_tests import study_panel
 
-    sub = study.model_copy(update={"events": list(partition.events)})
+    sub = study.model_copy(update={"events": list(events)})
     mine = set(partition.tickers)
     pairs = [p for p in align_study(sub, list(partition.run_ids)) if p.ticker in mine]
     plan = plan_prices(sub, pairs)

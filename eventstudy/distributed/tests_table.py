@@ -42,6 +42,8 @@ class TestInputs:
         The order-key width (``order // width`` is the event's position).
     rel_days, l1
         The event window's relative days and the estimation window's length.
+    categories
+        The run's events' categories, by id (those with one).
     """
 
     __test__ = False  # not a pytest test class
@@ -52,6 +54,7 @@ class TestInputs:
     width: int = 1
     rel_days: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     l1: int = 0
+    categories: dict[str, str] = field(default_factory=dict)
 
 
 def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs) -> pd.DataFrame:
@@ -67,14 +70,14 @@ def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs)
         return finish([])
     event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
     ticker = np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
-    groups = groups_by(result, event_id, ticker)
+    groups = groups_by(result, event_id, ticker, inputs.categories)
     windows = [(int(a), int(b)) for a, b in result.study.study.car_windows]
     needs = needs_of(names, windows)
     rows = _piece_rows(groups, windows, names, inputs)
     if needs.gathered:
         panel = panel_of(columns, event_id, ticker, inputs.rel_days, inputs.l1)
         with threadpool_limits(limits=1, user_api="blas"):  # as study_tests runs them
-            other = run_groups(result, [], panel, needs.gathered, n_boot=999, seed=0)
+            other = run_groups(result, [], panel, needs.gathered, n_boot=999, seed=0, groups=groups)
         rows = _in_local_order(rows + list(other.itertuples(index=False, name=None)),
                                groups, windows, names)  # fmt: skip
     table = pd.DataFrame(rows, columns=GROUP_ROW)  # one frame: the local column types
