@@ -156,7 +156,6 @@ def study_tests(
     n_boot: int = 999,
     seed: int = 0,
     kind: str | None = None,
-    panel: EventPanel | None = None,
 ) -> pd.DataFrame:
     """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table.
 
@@ -164,18 +163,18 @@ def study_tests(
     same-date placebo study needs its ``event:`` groups alone).
 
     With long horizons (``study.bhar_windows``) the :func:`bhar_tests` rows follow.
-    ``panel`` replaces :func:`study_panel` of ``result.estimates`` (a Dask run gathers
-    its pairs' test inputs from the partitions, :mod:`eventstudy.distributed.combine`).
+    (A Dask run makes its table from the partitions' pieces and columns,
+    :mod:`eventstudy.distributed.tests_table`.)
     """
     names = check_test_names(tests)
-    measured = [("return", result.estimates, panel)]
+    measured = [("return", result.estimates)]
     if result.volume is not None:  # the volume measure's log-volume fit, same tests
-        measured.append(("volume", result.volume.estimates, None))
+        measured.append(("volume", result.volume.estimates))
     from threadpoolctl import threadpool_limits
 
     parts = []
-    for measure, estimates, given in measured:
-        panel = given if given is not None else study_panel(estimates)
+    for measure, estimates in measured:
+        panel = study_panel(estimates)
         if panel is None or not names:
             continue
         # Many small matrix products: a multi-threaded BLAS spends more time synchronising
