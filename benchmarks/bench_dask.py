@@ -17,8 +17,9 @@ Reported: wall time; the driver's peak RSS (``wait4`` of the ``eventstudy``
 process); the workers' peak RSS (``VmHWM`` of each worker process, read before it
 stops). Targets: 1,000,000 pairs complete with the driver under 1.5 GB; the
 100,000-pair Dask run within 3x the local engine. Tests: the default set up to
-100,000 pairs; from 1,000,000 pairs the event-window tests only (``EVENT_TESTS``),
-because the estimation-window ones gather every pair's residuals to the driver
+100,000 pairs; from 1,000,000 pairs ``EVENT_TESTS``, tests that come from
+per-partition pieces and the gathered CARs, because the others gather every pair's
+event-window columns and estimation residuals to the driver
 (:mod:`eventstudy.distributed.combine`). The machine this runs on is shared: the
 figures are one run each, noisy.
 """

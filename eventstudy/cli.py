@@ -145,7 +145,18 @@ def run(
             essentials["measures"] = [m.strip() for m in measures.split(",") if m.strip()]
         if bhar:
             essentials["bhar_windows"] = [bhar_window(w) for w in bhar]
-        study = load_study(events_file, **{k: v for k, v in essentials.items() if v is not None})
+        given = {k: v for k, v in essentials.items() if v is not None}
+        if engine == "dask":  # events as columns, tables on disk (eventstudy.distributed)
+            from eventstudy.distributed.cli import finish, run_dask
+
+            dask_result = run_dask(
+                events_file, given, model=model, regress=regress or [], source=source,
+                prices=prices, event_ids=event, tests=tests, scheduler=scheduler, out=out,
+                partition_pairs=partition_pairs,
+            )  # fmt: skip
+            finish(dask_result, out, plots=plots, quiet=quiet, json_output=json_output)
+            return
+        study = load_study(events_file, **given)
         if model is not None:
             study = study.with_model(model)
         if regress:
@@ -165,11 +176,6 @@ def run(
                 out=out,
                 partition_pairs=partition_pairs,
             )
-        if engine == "dask":  # tables on disk, partitioned (eventstudy.distributed)
-            from eventstudy.distributed.cli import finish
-
-            finish(result, out, plots=plots, quiet=quiet, json_output=json_output)  # type: ignore[arg-type]
-            return
         if result.models.empty:
             parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))
             unique = list(dict.fromkeys(parts))

@@ -1,11 +1,14 @@
-"""The tests of many groups of pairs: the per-group rows of ``tests.csv``.
+"""The groups of pairs of ``tests.csv`` and the rows of their tests.
 
-:func:`run_groups` runs the chosen tests for every group of pairs (given as rows of an
-:class:`~eventstudy.inference.EventPanel`) and CAR window: groups of a common small
-size together (:func:`~eventstudy.inference.run_tests_grouped`), the others one by one
-in threads; and says of each group what tests.csv says beside its tests (whether its
-pairs share a day 0, how many CARs are positive and negative).
-:mod:`eventstudy.study_tests` forms the groups and assembles the table.
+:func:`groups_by` makes the groups (``all``, ``event:``, ``category:`` and ``ticker:``)
+from each pair's event id and ticker (one row per pair, in the study's pair order), for
+the local engine's panel and for the labels a Dask run gathers from its partitions
+alike, so both runs have the same groups in the same order. :func:`run_groups` runs the
+chosen tests for every group and CAR window: groups of a common small size together
+(:func:`~eventstudy.inference.run_tests_grouped`), the others one by one in threads;
+and says of each group what tests.csv says beside its tests (whether its pairs share a
+day 0, how many CARs are positive and negative). :mod:`eventstudy.study_tests`
+assembles the table.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +25,71 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from eventstudy.inference import EventPanel, TestResult
+    from eventstudy.results import StudyResult
+
+MAX_TICKER_GROUPS = 100
+"""Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
+
+
+_NONE = np.array([], dtype=np.intp)
+
+
+def _members(labels: np.ndarray) -> dict[object, np.ndarray]:
+    """Rows of each distinct label, in order of first appearance (one sort, no scans)."""
+    codes, uniques = pd.factorize(labels)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {u: order[bounds[k] : bounds[k + 1]] for k, u in enumerate(uniques)}
+
+
+def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
+    """``(group name, pair mask or rows)`` for all, each event, each category and each ticker.
+
+    ``event:`` groups are made for events with at least two estimated pairs and
+    ``ticker:`` groups for tickers with at least two: a group of one pair would repeat
+    its ``car.csv`` row. A study of more than :data:`MAX_TICKER_GROUPS` securities gets
+    no per-ticker groups: with hundreds of securities they would dominate the run time
+    and the table.
+    """
+    return groups_by(result, panel.event_id, panel.ticker)
+
+
+def groups_by(
+    result: StudyResult,
+    event_id: np.ndarray,
+    ticker: np.ndarray,
+    categories: Mapping[str, str] | None = None,
+) -> list[tuple[str, np.ndarray]]:
+    """:func:`groups_of` for pairs given by their event ids and tickers (one per row).
+
+    ``categories`` maps the ids of the run's events that have a category to it
+    (default: from ``result.study``'s events).
+    """
+    out = [("all", np.ones(len(event_id), dtype=bool))]
+    by_event = _members(event_id)
+    for event_id in result.event_ids:
+        rows = by_event.get(event_id)
+        if rows is not None and len(rows) >= 2:
+            out.append((f"event:{event_id}", rows))
+    members: dict[str, list[np.ndarray]] = {}
+    for event_id in result.event_ids:
+        category = (
+            result.study.event(event_id).category
+            if categories is None
+            else categories.get(event_id)
+        )
+        if category:
+            members.setdefault(category, []).append(by_event.get(event_id, _NONE))
+    for category, parts in members.items():
+        out.append((f"category:{category}", np.sort(np.concatenate(parts))))
+    by_ticker = _members(ticker)
+    if len(by_ticker) > MAX_TICKER_GROUPS:
+        return out
+    for ticker, rows in by_ticker.items():
+        if len(rows) >= 2:
+            out.append((f"ticker:{ticker}", rows))
+    return out
+
 
 NOT_FOR_GARCH = frozenset({"binder_f", "binder_caar_t"})
 """Tests that refit the market model by OLS with homoskedastic errors (Binder 1985): they
@@ -64,8 +133,9 @@ def run_groups(
 ) -> pd.DataFrame:
     """One row per group, CAR window and test (without the adjusted p-values).
 
-    ``groups`` are ``(name, pair rows)`` of ``panel``; ``garch`` flags the pairs of
-    the garch model (:data:`NOT_FOR_GARCH` tests are not defined for their groups).
+    ``groups`` are ``(name, pair rows or mask)`` of ``panel``
+    (:func:`groups_of`); ``garch`` flags the pairs of the garch model
+    (:data:`NOT_FOR_GARCH` tests are not defined for their groups).
 
     Groups of at most :data:`GROUPED_MAX_PAIRS` pairs that share their size with
     another group are tested together (:func:`~eventstudy.inference.run_tests_grouped`:
@@ -77,6 +147,10 @@ def run_groups(
     from eventstudy.inference import run_tests, run_tests_grouped
     from eventstudy.inference.result import unavailable
 
+    groups = [
+        (name, np.flatnonzero(members) if members.dtype == np.bool_ else members)
+        for name, members in groups
+    ]
     sizes = Counter(len(rows) for _, rows in groups)
     together = [sizes[len(rows)] >= 2 and len(rows) <= GROUPED_MAX_PAIRS for _, rows in groups]
     tested: dict[int, dict[tuple[int, int], list[TestResult]]] = {}
@@ -145,7 +219,7 @@ def run_groups(
         "note": [r.note for r in found],
         "n_pos": described.n_pos[w_of, k_of], "n_neg": described.n_neg[w_of, k_of],
     }  # fmt: skip
-    return pd.DataFrame(columns, columns=_GROUP_ROW)
+    return pd.DataFrame(columns, columns=GROUP_ROW)
 
 
 @dataclass(frozen=True)
@@ -186,7 +260,29 @@ def _describe(
     )
 
 
-_GROUP_ROW = [
+GROUP_ROW = [
     "group", "window_start", "window_end", "test", "statistic", "p_value", "n", "df",
     "distribution", "clustered", "valid_under_clustering", "note", "n_pos", "n_neg",
 ]  # fmt: skip
+
+
+def is_clustered(day0: np.ndarray) -> bool:
+    """Whether some pairs of a group (their calendar days 0) share a day 0."""
+    return bool(len(day0) >= 2 and len(np.unique(day0)) < len(day0))
+
+
+def test_row(
+    group: str,
+    window: tuple[int, int],
+    r: TestResult,
+    clustered: bool,
+    n_pos: int,
+    n_neg: int,
+) -> tuple[object, ...]:
+    """One row of :data:`GROUP_ROW`: a test's result for a group and window (as the
+    columns :func:`run_groups` makes hold it)."""
+    df = "/".join(map(str, r.df)) if isinstance(r.df, tuple) else r.df
+    return (
+        group, window[0], window[1], r.test, r.statistic, r.p_value, r.n, df,
+        r.distribution, clustered, r.valid_under_clustering, r.note, n_pos, n_neg,
+    )  # fmt: skip

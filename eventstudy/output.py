@@ -16,8 +16,9 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 # Rows converted and written at a time (bounds the memory of the CSV text).
 _CSV_CHUNK_ROWS = 100_000
+_JSON_CHUNK_ITEMS = 10_000  # items of a long list encoded, then written, at once
 # Object cells pandas writes as ``str(cell)`` (``repr`` for floats), or empty if missing.
 _OBJECT_CELL_TYPES = frozenset({str, bool, int, float, type(None)})
 
@@ -98,16 +100,31 @@ def write_csv(path: Path, frame: pd.DataFrame) -> Path:
         ``path``. The bytes equal ``frame.to_csv(index=False, lineterminator="\\n")``
         (UTF-8, full float precision, minimal quoting).
     """
-    columns = _csv_columns(frame)
-    if columns is None:
+    if _csv_columns(frame) is None:
         return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
-    header = frame.iloc[:0].to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return write_csv_frames(path, [frame])
+
+
+def write_csv_frames(path: Path, frames: Iterable[pd.DataFrame]) -> Path:
+    """Write the rows of ``frames``, one after the other, as one CSV file, atomically.
+
+    The bytes equal :func:`write_csv` of their concatenation when the frames have the
+    same columns and dtypes (at least one frame); only one frame is held at a time, so
+    a table too large for memory as one frame can be written from its slices.
+    """
 
     def write(handle: IO[bytes]) -> None:
-        handle.write(header)
-        for start in range(0, len(frame), _CSV_CHUNK_ROWS):
-            stop = start + _CSV_CHUNK_ROWS
-            handle.write(_csv_rows([column[start:stop] for column in columns]))
+        for k, frame in enumerate(frames):
+            if k == 0:
+                handle.write(frame.iloc[:0].to_csv(index=False, lineterminator="\n").encode())
+            columns = _csv_columns(frame)
+            if columns is None:
+                text = frame.to_csv(index=False, header=False, lineterminator="\n")
+                handle.write(text.encode("utf-8"))
+                continue
+            for start in range(0, len(frame), _CSV_CHUNK_ROWS):
+                stop = start + _CSV_CHUNK_ROWS
+                handle.write(_csv_rows([column[start:stop] for column in columns]))
 
     return write_atomic(path, write)
 
@@ -150,6 +167,35 @@ def json_text(data: Any, indent: int = 2) -> str:
 def write_json(path: Path, data: Any) -> Path:
     """Write JSON (indented, UTF-8; see :func:`json_text`) atomically."""
     return write_text(path, json_text(data) + "\n")
+
+
+def write_json_list(path: Path, data: Any, placeholder: str, items: Iterable[Any]) -> Path:
+    """:func:`write_json` of ``data`` in which the list ``[placeholder]`` stands for
+    ``items``, a long list (more than :data:`LONG_LIST` items) written as it comes, one
+    compact item per line as :func:`json_text` writes a long list, never held whole.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` holds no ``[placeholder]`` list.
+    """
+    text = json_text(data) + "\n"
+    mark = _JSON.encode(placeholder)
+    at = text.find(mark)
+    if at < 0 or text.count(mark) != 1:
+        raise ValueError(f"no list [{placeholder!r}] in the document")
+    start = text.rfind("\n", 0, at) + 1
+    pad = text[start:at]
+
+    def write(handle: IO[bytes]) -> None:
+        handle.write(text[:start].encode("utf-8"))
+        rest, sep = iter(items), ""
+        while chunk := list(islice(rest, _JSON_CHUNK_ITEMS)):
+            handle.write((sep + ",\n".join(pad + _JSON.encode(i) for i in chunk)).encode("utf-8"))
+            sep = ",\n"
+        handle.write(text[at + len(mark) :].encode("utf-8"))
+
+    return write_atomic(path, write)
 
 
 def write_figure(path: Path, figure: Figure, **savefig_kwargs: Any) -> Path:

@@ -16,8 +16,8 @@ negative CAR). With ``measures: [..., volatility]`` the volatility rows of
 :func:`eventstudy.volatility.volatility_tests` are added, with ``bhar_windows`` the
 rows of :func:`bhar_tests`. Tests that re-estimate an OLS market model
 (:data:`~eventstudy.group_tests.NOT_FOR_GARCH`) are reported as not defined (NaN, with
-a note) for groups with ``model: garch`` pairs. The tests of each group run in
-:mod:`eventstudy.group_tests`.
+a note) for groups with ``model: garch`` pairs. The groups are formed, and their tests
+run, in :mod:`eventstudy.group_tests`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import EventStudyError
-from eventstudy.group_tests import run_groups, signs
+from eventstudy.group_tests import groups_by, groups_of, run_groups, signs
 
 if TYPE_CHECKING:
     from eventstudy.estimation import Estimates
@@ -135,59 +135,6 @@ def study_panel(estimates: list[Estimates]) -> EventPanel | None:
     return EventPanel.concat([_pad(p, k) for p in panels])
 
 
-MAX_TICKER_GROUPS = 100
-"""Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
-
-
-_NONE = np.array([], dtype=np.intp)
-
-
-def _members(labels: np.ndarray) -> dict[object, np.ndarray]:
-    """Rows of each distinct label, in order of first appearance (one sort, no scans)."""
-    codes, uniques = pd.factorize(labels)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    return {u: order[bounds[k] : bounds[k + 1]] for k, u in enumerate(uniques)}
-
-
-def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
-    """``(group name, pair mask or rows)`` for all, each event, each category and each ticker.
-
-    ``event:`` groups are made for events with at least two estimated pairs and
-    ``ticker:`` groups for tickers with at least two: a group of one pair would repeat
-    its ``car.csv`` row. A study of more than :data:`MAX_TICKER_GROUPS` securities gets
-    no per-ticker groups: with hundreds of securities they would dominate the run time
-    and the table.
-    """
-    return groups_by(result, panel.event_id, panel.ticker)
-
-
-def groups_by(
-    result: StudyResult, event_id: np.ndarray, ticker: np.ndarray
-) -> list[tuple[str, np.ndarray]]:
-    """:func:`groups_of` for pairs given by their event ids and tickers (one per row)."""
-    out = [("all", np.ones(len(event_id), dtype=bool))]
-    by_event = _members(event_id)
-    for event_id in result.event_ids:
-        rows = by_event.get(event_id)
-        if rows is not None and len(rows) >= 2:
-            out.append((f"event:{event_id}", rows))
-    categories: dict[str, list[np.ndarray]] = {}
-    for event_id in result.event_ids:
-        category = result.study.event(event_id).category
-        if category:
-            categories.setdefault(category, []).append(by_event.get(event_id, _NONE))
-    for category, parts in categories.items():
-        out.append((f"category:{category}", np.sort(np.concatenate(parts))))
-    by_ticker = _members(ticker)
-    if len(by_ticker) > MAX_TICKER_GROUPS:
-        return out
-    for ticker, rows in by_ticker.items():
-        if len(rows) >= 2:
-            out.append((f"ticker:{ticker}", rows))
-    return out
-
-
 def study_tests(
     result: StudyResult,
     tests: Sequence[str] | None = None,
@@ -195,7 +142,6 @@ def study_tests(
     n_boot: int = 999,
     seed: int = 0,
     kind: str | None = None,
-    panel: EventPanel | None = None,
 ) -> pd.DataFrame:
     """Run ``tests`` for every group and CAR window of ``result``; the ``tests.csv`` table.
 
@@ -203,32 +149,29 @@ def study_tests(
     same-date placebo study needs its ``event:`` groups alone).
 
     With long horizons (``study.bhar_windows``) the :func:`bhar_tests` rows follow.
-    ``panel`` replaces :func:`study_panel` of ``result.estimates`` (a Dask run gathers
-    its pairs' test inputs from the partitions, :mod:`eventstudy.distributed.combine`).
+    (A Dask run makes its table from the partitions' pieces and columns,
+    :mod:`eventstudy.distributed.tests_table`.)
     """
     names = check_test_names(tests)
-    measured = [("return", result.estimates, panel)]
+    measured = [("return", result.estimates)]
     if result.volume is not None:  # the volume measure's log-volume fit, same tests
-        measured.append(("volume", result.volume.estimates, None))
+        measured.append(("volume", result.volume.estimates))
     from threadpoolctl import threadpool_limits
 
     windows = [tuple(w) for w in result.study.study.car_windows]
     parts = []
-    for measure, estimates, given in measured:
-        panel = given if given is not None else study_panel(estimates)
+    for measure, estimates in measured:
+        panel = study_panel(estimates)
         if panel is None or not names:
             continue
         # Many small matrix products: a multi-threaded BLAS spends more time synchronising
         # than computing (20,000 pairs on 2 busy cores: 3.6 s with one BLAS thread, 6-14 s
         # with two).
-        garch = np.concatenate(
-            [np.full(len(g.pairs), g.fit.model == "garch") for g in estimates]
-            or [np.zeros(panel.n_pairs, dtype=bool)]  # a Dask run: no garch pairs
-        )
+        garch = np.concatenate([np.full(len(g.pairs), g.fit.model == "garch") for g in estimates])
         groups = [
-            (group, np.flatnonzero(members) if members.dtype == np.bool_ else members)
-            for group, members in groups_of(result, panel)
-            if kind is None or group.startswith(f"{kind}:")
+            (g, rows)
+            for g, rows in groups_of(result, panel)
+            if kind is None or g.startswith(f"{kind}:")
         ]
         with threadpool_limits(limits=1, user_api="blas"):
             part = run_groups(panel, groups, windows, names, garch=garch, n_boot=n_boot, seed=seed)
@@ -238,14 +181,20 @@ def study_tests(
             from eventstudy.volatility import volatility_tests
 
             parts.append(volatility_tests(result, panel))
-    if not parts:
-        return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
-    table = _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
+    table = finish(parts)
     if result.long_horizon is not None:
         table = pd.concat([table, bhar_tests(result)], ignore_index=True)
     if kind is not None:  # the volatility and bhar rows too (families are per kind)
         table = table[table["group"].str.startswith(f"{kind}:")].reset_index(drop=True)
     return table
+
+
+def finish(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The ``tests.csv`` table of the groups' rows (with ``measure``): adjusted p-values,
+    the columns in order (an empty table with them when there are no rows)."""
+    if not parts:
+        return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
+    return _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
 
 
 def bhar_tests(result: StudyResult) -> pd.DataFrame:

@@ -274,8 +274,8 @@ def volatility_tests(result: StudyResult, panel: EventPanel) -> pd.DataFrame:
     ``panel`` is the study panel (:func:`eventstudy.study_tests.study_panel`): its pairs
     are those of ``result.estimates`` in order, as are the avol_q values here.
     """
+    from eventstudy.group_tests import groups_of
     from eventstudy.inference import clustering_present
-    from eventstudy.study_tests import groups_of
 
     windows = [tuple(w) for w in result.study.study.car_windows]
     per_group = [group_volatility(g, windows)[1] for g in result.estimates]

@@ -10,6 +10,8 @@ tests.csv to 1e-9.
 
 from __future__ import annotations
 
+import io
+import json
 import sys
 import threading
 import time
@@ -26,6 +28,7 @@ from typer.testing import CliRunner
 from eventstudy.cli import app
 from eventstudy.config import load_study
 from eventstudy.distributed.combine import GATHER_CELLS, check_gather
+from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
 from eventstudy.errors import EventStudyError
 
@@ -131,6 +134,9 @@ def test_cli_dask_equals_local(cluster, data, local_out, tmp_path) -> None:
     )
     manifest = (folder / "manifest.json").read_text()
     assert '"partitions": 8' in manifest
+    remote, local = json.loads(manifest), json.loads((local_out / "manifest.json").read_text())
+    assert len(remote["config"]["events"]) == 300  # written one by one (over LONG_LIST)
+    assert remote["config"] == local["config"] and remote["events_run"] == local["events_run"]
     tests = pd.read_csv(folder / "tests.csv")
     assert {"all", "category:even", "ticker:S000"} <= set(tests["group"])
     assert set(tests["test"]) >= {"cs_t", "kp_bmp_t", "corrado_rank_z", "bootstrap", "binder_f"}
@@ -226,7 +232,8 @@ def test_dask_refuses_what_it_does_not_run(data, tmp_path) -> None:
 def test_plan_keeps_a_security_in_one_partition(data) -> None:
     events, _ = data
     study = load_study(events, benchmark="SPY")
-    plan = plan_partitions(study, None, partition_pairs=25)
+    events = EventColumns.of_events(study, study.events)
+    plan = plan_partitions(study, events, None, partition_pairs=25)
     assert plan.n_pairs == 300 and plan.width == 1
     owners: dict[str, int] = {}
     for part in plan.partitions:
@@ -234,7 +241,7 @@ def test_plan_keeps_a_security_in_one_partition(data) -> None:
             assert ticker not in owners
             owners[ticker] = part.number
         assert part.n_pairs == 10 * len(part.tickers) >= 25 or part is plan.partitions[-1]
-        assert {e.securities[0] for e in part.events} == set(part.tickers)
+        assert {e.securities[0] for e in events.events(part.rows)} == set(part.tickers)
     assert len(owners) == 30 and len(plan.partitions) == 10  # 3 securities (30 pairs) each
 
 
@@ -256,24 +263,25 @@ def _part(order: list[int], k: int, l2: int = 3) -> dict[str, np.ndarray]:
         "n_est": np.full(n, 100),
         "df": np.full(n, 100 - k),
         "day0": np.array(["2024-01-02"] * n, dtype="M8[D]"),
-        "event_id": np.array([f"e{i}" for i in order], dtype=object),
-        "ticker": np.array(["T"] * n, dtype=object),
+        "ticker_code": np.zeros(n, dtype=np.int64),
         "order": np.array(order, dtype=np.int64),
     }
 
 
-def test_panel_stack_sorts_and_pads_mixed_designs() -> None:
+def test_column_stack_sorts_and_pads_mixed_designs() -> None:
     """Parts arrive in any order and with designs of different widths (mixed models)."""
-    from eventstudy.distributed.combine import PanelStack
+    from eventstudy.distributed.combine import ColumnStack, panel_of
 
     narrow, wide = _part([3, 0], k=1), _part([1, 2], k=2)
-    stack = PanelStack(capacity=6, rel_days=np.arange(-1, 2), l1=5)
+    stack = ColumnStack(capacity=6)
     stack.add(narrow)
     stack.add(None)
     stack.add(wide)
-    panel = stack.panel()
-    assert panel is not None and panel.n_pairs == 4
-    assert list(panel.event_id) == ["e0", "e1", "e2", "e3"]
+    columns = stack.take()
+    assert list(columns["order"]) == [0, 1, 2, 3]
+    ids = np.array([f"e{i}" for i in range(4)], dtype=object)
+    panel = panel_of(columns, ids, np.array(["T"] * 4, dtype=object), np.arange(-1, 2), 5)
+    assert panel.n_pairs == 4
     np.testing.assert_array_equal(
         panel.ar, np.concatenate([narrow["ar"], wide["ar"]])[[1, 2, 3, 0]]
     )
@@ -282,3 +290,60 @@ def test_panel_stack_sorts_and_pads_mixed_designs() -> None:
     np.testing.assert_array_equal(panel.design_evt[3, :, 1], 0.0)
     np.testing.assert_array_equal(panel.xtx_inv[1], wide["xtx_inv"][0])
     assert panel.residuals.shape == (4, 5) and np.isnan(panel.residuals).all()  # not gathered
+
+
+PIECE_TESTS = "cs_t,patell_z,bmp_t,mackinlay_j1,mackinlay_j2,gen_sign_z,wilcoxon,bmp_t_csar"
+
+
+def make_shared_study(folder: Path) -> Path:
+    """``shared.csv``: 40 events naming 3 of 12 securities each, in 3 categories."""
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2020-03-02", periods=400)
+    tickers = [f"S{k:03d}" for k in range(12)]
+    rows = [
+        {
+            "id": f"news-{k:02d}",
+            "date": f"{days[int(rng.integers(0, 400))]:%Y-%m-%d}",
+            "securities": ";".join(sorted(rng.choice(tickers, 3, replace=False))),
+            "category": ["policy", "earnings", "macro"][k % 3],
+        }
+        for k in range(40)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "shared.csv", index=False)
+    return folder / "shared.csv"
+
+
+def test_groups_across_partitions_from_pieces(cluster, data, tmp_path) -> None:
+    """event: and category: groups of securities in different partitions: tests.csv from
+    the pieces (and, with every test, the gathered panel) equals the local one to 1e-9;
+    with the piece tests alone no event-window column reaches the driver."""
+    _, prices = data
+    events = make_shared_study(tmp_path)
+    base = [
+        "run", str(events), "--benchmark", "SPY", "--source", "parquet", "--prices",
+        str(prices), "--no-plots", "--quiet",
+    ]  # fmt: skip
+    local = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "local"), "--tests", "all"])
+    assert local.exit_code == 0, local.output
+    expected = pd.read_csv(tmp_path / "local" / "shared" / "tests.csv")
+    assert expected["group"].str.startswith("event:").sum() > 0
+    study = load_study(events, benchmark="SPY")
+    with _client(cluster.address) as client:
+        result = study.run(
+            engine="dask", client=client, source="parquet", prices=prices, tests=PIECE_TESTS,
+            out=tmp_path / "pieces", partition_pairs=10,
+        )  # fmt: skip
+        assert result.partitions == 10  # about a security each: every event spans several
+        assert set(result.inputs.columns) == {"order", "ticker_code", "day0", "car"}
+        result.save()
+    chosen = expected[expected["test"].isin(PIECE_TESTS.split(","))]
+    chosen = pd.read_csv(io.StringIO(chosen.to_csv(index=False)))  # the column types of a file
+    got = pd.read_csv(tmp_path / "pieces" / "shared" / "tests.csv")
+    pd.testing.assert_frame_equal(got, chosen, rtol=1e-9, atol=0)
+    args = [*base, "--out", str(tmp_path / "dask"), "--tests", "all", "--engine", "dask"]
+    remote = CliRunner().invoke(
+        app, [*args, "--scheduler", cluster.address, "--partition-pairs", "10"]
+    )
+    assert remote.exit_code == 0, remote.output
+    got = pd.read_csv(tmp_path / "dask" / "shared" / "tests.csv")
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)

@@ -166,3 +166,12 @@ def test_realistic_study_frame(target):
     assert output._csv_columns(frame) is not None
     with mock.patch.object(output, "_CSV_CHUNK_ROWS", 1_000):
         assert_written_like_pandas(target, frame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(frame=frames(FAST_KINDS + PANDAS_KINDS), cut=st.integers(0, 5))
+def test_frames_written_in_slices_match_the_whole(target, frame, cut):
+    """A table written slice by slice (a Dask run's large CSVs) is the whole frame's text."""
+    cuts = [frame.iloc[:cut], frame.iloc[cut : cut + 2], frame.iloc[cut + 2 :]]
+    assert output.write_csv_frames(target, cuts) == target
+    assert target.read_bytes() == frame.to_csv(index=False, lineterminator="\n").encode()

@@ -32,3 +32,16 @@ def test_long_lists_hold_one_item_per_line_and_round_trip():
     assert len(rows) > LONG_LIST
     assert '    {"event_id": "e7", "day0": "2025-01-27", "shifted": false},' in lines
     assert lines[:3] == ["{", '  "counts": {', '    "pairs": 500']
+
+
+def test_a_long_list_written_as_it_comes_is_the_whole_documents_text(tmp_path):
+    from unittest import mock
+
+    from eventstudy import output
+
+    rows = [{"id": f"e{i}", "title": 'é, "q"', "n": i} for i in range(LONG_LIST + 25)]
+    document = {"config": {"study": {"name": "x"}, "events": rows}, "after": [1, 2]}
+    held = {"config": {"study": {"name": "x"}, "events": ["<rows>"]}, "after": [1, 2]}
+    with mock.patch.object(output, "_JSON_CHUNK_ITEMS", 7):
+        output.write_json_list(tmp_path / "a.json", held, "<rows>", iter(rows))
+    assert (tmp_path / "a.json").read_text() == json_text(document) + "\n"

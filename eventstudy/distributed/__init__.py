@@ -10,8 +10,13 @@
   per-pair statistics with the local pipeline's functions, and writes
   ``OUT/<study>/<table>/part-NNNNN.parquet`` (atomically) for ``abnormal_returns``,
   ``car``, ``models`` and ``alignment``;
-- :mod:`~eventstudy.distributed.combine`: the per-pair test inputs gathered to the
-  driver and ``tests.csv`` computed there with :mod:`eventstudy.inference`;
+- :mod:`~eventstudy.distributed.events`: the driver keeps the events as columns and
+  builds each partition's ``Event`` objects as its task is submitted;
+- :mod:`~eventstudy.distributed.pieces`, :mod:`~eventstudy.distributed.combine` and
+  :mod:`~eventstudy.distributed.tests_table`: ``tests.csv`` from per-partition pieces
+  of the moment tests (counts, sums, sums of squared deviations per group, combined
+  exactly), the gathered CARs (``wilcoxon``) and, for the tests not combined, the
+  gathered per-pair columns they need (``combine`` says which test comes from where);
 - :mod:`~eventstudy.distributed.result`: :class:`DaskStudyResult`, which reads the
   datasets lazily and writes the CSVs (under a row limit), ``tests.csv``,
   ``skipped.csv`` and, last, ``manifest.json``;

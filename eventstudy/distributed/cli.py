@@ -1,7 +1,10 @@
-"""What ``eventstudy run --engine dask`` does after the run: save, then report briefly.
+"""What ``eventstudy run --engine dask`` does: load, run, save, then report briefly.
 
-The figures, ``report.html`` and the rich summary read the whole AR panel, which a
-Dask run keeps on disk; this first version writes the tables and says so instead.
+:func:`run_dask` loads the events file with its events as columns
+(:func:`eventstudy.distributed.events.load_events`: a million-event table never becomes
+a million ``Event`` objects on the driver) and runs it; :func:`finish` saves it. The
+figures, ``report.html`` and the rich summary read the whole AR panel, which a Dask
+run keeps on disk; this first version writes the tables and says so instead.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,6 +25,33 @@ NO_FIGURES = (
     "--engine dask draws no figures and no report.html yet (the tables, tests.csv and "
     "manifest.json are complete); use --no-plots to silence this"
 )
+
+
+def run_dask(
+    events_file: Path,
+    settings: dict[str, Any],
+    *,
+    model: str | None,
+    regress: list[str],
+    tests: str | list[str] | None,
+    event_ids: list[str] | None,
+    **options: Any,
+) -> DaskStudyResult:
+    """Load ``events_file`` (with the command line's ``study:`` settings) and run it on
+    the cluster; ``options`` go to :func:`eventstudy.distributed.run_distributed`."""
+    from eventstudy.cli import with_regressions
+    from eventstudy.distributed.events import load_events
+    from eventstudy.distributed.run import run_distributed
+    from eventstudy.study_tests import check_test_names
+
+    study, events = load_events(events_file, **settings)
+    if model is not None:
+        study, events = study.with_model(model), events.with_model(model)
+    if regress:
+        study = with_regressions(study, regress)
+    return run_distributed(
+        study, events=events, event_ids=event_ids, tests=check_test_names(tests), **options
+    )
 
 
 def finish(

@@ -1,45 +1,58 @@
-"""``tests.csv`` of a Dask run: per-pair test inputs from the tasks, tests on the driver.
+"""``tests.csv`` of a Dask run: what each task sends for the tests, and what is gathered.
 
-This first version gathers, from every partition, the **per-pair** inputs the chosen
-tests read, stacks them into one :class:`~eventstudy.inference.EventPanel` on the
-driver (in the local engine's pair order) and runs the very functions of
-:mod:`eventstudy.study_tests` and :mod:`eventstudy.inference` on it. Every per-pair
-number is the local engine's (the tasks run the same pipeline), so every statistic
-equals the local one up to the order of floating-point sums (well within 1e-9).
+Every test's statistic equals the local engine's to rounding (well within 1e-9): the
+tasks run the local pipeline, so every per-pair number is the local one, and the
+driver applies the local formulas. What travels depends on the test (:func:`needs_of`):
 
-What is gathered, per test (:data:`NEEDS`):
+**From per-partition pieces** (:mod:`eventstudy.distributed.pieces`): ``cs_t``,
+``patell_z``, ``bmp_t``, ``bmp_t_csar``, ``mackinlay_j1``, ``mackinlay_j2`` and
+``gen_sign_z``, the moment tests of :mod:`eventstudy.inference.combinable`. Each task
+computes, for each ``tests.csv`` group among its pairs (``all``, ``category:``,
+``event:``, ``ticker:``) and CAR window, the count, sum and ``M2`` of the per-pair
+values the test reads (CARs, standardized CARs, CAR variances, summed SARs,
+``df/(df - 2)``, each pair's share of positive estimation residuals); the driver
+combines a group's pieces from every partition by the parallel formula
+(:class:`~eventstudy.inference.moments.Moments`) and calls the test's own
+statistic-from-moments function. The ``n_pos`` / ``n_neg`` columns are counts by
+group, summed.
 
-- ``cs_t``, ``patell_z``, ``bmp_t``, ``bmp_t_csar``, ``mackinlay_j1``,
-  ``mackinlay_j2``, ``wilcoxon``: the event-window columns only — ARs, benchmark
-  returns, the model designs and ``(X'X)^{-1}``, ``sigma``, ``n_est``, ``df``, day 0
-  and the labels. Their statistics are functions of per-pair CARs, standardized
-  CARs, CAR variances and counts, so they *could* be combined from per-partition
-  sums, sums of squares and counts (and, for ``wilcoxon``, the per-pair CARs); this
-  version does not do that yet: it gathers the event-window columns (``pairs x L2``
-  numbers each) and runs the functions on the driver.
-- ``cda_t`` (the mean residual per relative day), ``kp_patell_z`` / ``kp_bmp_t``
-  (r-bar from residual cross-products), ``gen_sign_z`` (each pair's share of positive
-  residuals), ``corrado_rank_z`` / ``corrado_zivney_rank_z`` /
-  ``corrado_zivney_sign_z`` and ``grank_t`` (each pair's rank series over the
-  estimation and event windows), ``bootstrap`` (every pair's residuals on the same
-  relative days): also the estimation-window residuals (``residuals``).
-- ``binder_f``, ``binder_caar_t`` (they refit the market model as one system): also
-  the estimation-window returns and benchmark returns and the event-window returns
-  (``returns``).
+**From gathered per-pair columns, small**: ``wilcoxon`` ranks the CARs of the whole
+group, which no sum of parts gives; the tasks send each pair's CAR per window
+(``pairs x windows`` numbers). Every run also gathers each pair's labels: its order key
+(event position and security), ticker code and day 0 (three numbers a pair), from
+which the driver forms the groups exactly as the local engine does
+(:func:`eventstudy.group_tests.groups_by`) and the ``clustered`` column.
 
-Not gathered: ``est_dates`` (only the ``calendar`` alignment of the Kolari-Pynnönen
-r-bar reads them; ``tests.csv`` uses the ``relative`` house convention), and the GARCH
-variances (the garch model is refused by ``--engine dask``).
+**From the gathered event-window panel** (:class:`ColumnStack`, then the local
+functions of :func:`eventstudy.group_tests.run_groups` on it), the tests not combined
+in this version: ``kp_patell_z`` / ``kp_bmp_t`` (r-bar: the mean pairwise correlation
+of the used pairs' residuals over their common days, a sum over pairs of pairs, with a
+pairwise-complete mean and variance per pair of pairs), ``cda_t`` (the portfolio's
+daily mean residual over the pairs with a CAR in the window, then its time-series
+standard deviation: daily sums and counts per group would combine, not yet done),
+``corrado_rank_z`` / ``corrado_zivney_rank_z`` / ``corrado_zivney_sign_z`` and
+``grank_t`` (daily sums of rank scores, for ``grank_t`` re-standardized by the group's
+``sd(SCAR)``, which is known only once every partition is in), ``bootstrap``
+(resamples whole estimation days across all the group's pairs) and ``binder_f`` /
+``binder_caar_t`` (one system fit of all the group's pairs). They gather the
+event-window columns (ARs, benchmark returns, the model designs and ``(X'X)^{-1}``,
+``sigma``, ``n_est``, ``df``: ``pairs x L2`` numbers each), the rank, sign, bootstrap,
+KP and CDA tests also the estimation-window residuals, Binder's also the
+estimation-window and event-window returns. Only when such a test is chosen.
 
 The estimation-window columns are ``pairs x L1`` numbers each: a study whose gathered
 estimation-window columns would exceed :data:`GATHER_CELLS` cells is refused before it
-runs, with a message naming the tests that need them. Columns a test does not read are
+runs, with a message naming the tests that need them. Not gathered: ``est_dates``
+(only the ``calendar`` alignment of the Kolari-Pynnönen r-bar reads them;
+``tests.csv`` uses the ``relative`` house convention), and the GARCH variances (the
+garch model is refused by ``--engine dask``). Columns a test does not read are
 zero-copy placeholders of the right shape (NaN), never data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,51 +62,101 @@ from eventstudy.errors import EventStudyError
 if TYPE_CHECKING:
     from eventstudy.inference import EventPanel
 
-EVENT_FIELDS = (
-    "ar", "market_evt", "design_evt", "xtx_inv", "sigma", "n_est", "df", "day0",
-    "event_id", "ticker",
-)  # fmt: skip
+LABEL_FIELDS = ("ticker_code", "day0")
+"""Gathered for every pair (with its ``order`` key): the groups and ``clustered``."""
+EVENT_FIELDS = ("ar", "market_evt", "design_evt", "xtx_inv", "sigma", "n_est", "df")
 RESIDUAL_FIELDS = ("residuals",)
 RETURN_FIELDS = ("returns_est", "market_est", "returns_evt")
 
-_RESIDUAL_TESTS = ("cda_t", "kp_patell_z", "kp_bmp_t", "gen_sign_z", "corrado_rank_z")
+_RESIDUAL_TESTS = ("cda_t", "kp_patell_z", "kp_bmp_t", "corrado_rank_z")
 _RANK_TESTS = ("corrado_zivney_rank_z", "corrado_zivney_sign_z", "grank_t", "bootstrap")
 NEEDS: dict[str, frozenset[str]] = {
     "residuals": frozenset(_RESIDUAL_TESTS + _RANK_TESTS),
     "returns": frozenset({"binder_f", "binder_caar_t"}),
 }
-"""The tests that need each group of estimation-window inputs beyond the event window."""
+"""The gathered tests that need each group of estimation-window inputs."""
 
 GATHER_CELLS = 100_000_000
 """Most estimation-window numbers (pairs x L1 x arrays) gathered to the driver (~800 MB)."""
 
 
-def needs_of(tests: Iterable[str]) -> frozenset[str]:
-    """Which input groups (``"residuals"``, ``"returns"``) the tests need."""
+@dataclass(frozen=True)
+class Needs:
+    """What the tasks send for the chosen tests.
+
+    Attributes
+    ----------
+    pieces
+        The moment tests computed as per-partition pieces.
+    cars
+        Whether each pair's CAR per window is gathered (``wilcoxon``).
+    gathered
+        The tests run on the gathered panel (empty: no panel columns are gathered).
+    inputs
+        The estimation-window input groups the gathered tests need (:data:`NEEDS`).
+    windows
+        The CAR windows.
+    """
+
+    pieces: tuple[str, ...] = ()
+    cars: bool = False
+    gathered: tuple[str, ...] = ()
+    inputs: frozenset[str] = frozenset()
+    windows: tuple[tuple[int, int], ...] = ()
+
+    def fields(self) -> tuple[str, ...]:
+        """The per-pair columns a task sends (besides ``order``)."""
+        names = LABEL_FIELDS + self.cars * ("car",) + bool(self.gathered) * EVENT_FIELDS
+        names += ("residuals" in self.inputs) * RESIDUAL_FIELDS
+        return names + ("returns" in self.inputs) * RETURN_FIELDS
+
+
+def inputs_of(tests: Iterable[str]) -> frozenset[str]:
+    """Which estimation-window input groups (``"residuals"``, ``"returns"``) tests need."""
     names = set(tests)
     return frozenset(group for group, members in NEEDS.items() if names & members)
 
 
+def needs_of(tests: Sequence[str], windows: Iterable[tuple[int, int]] = ()) -> Needs:
+    """What the tasks must send for ``tests`` over the CAR ``windows``."""
+    from eventstudy.inference.combinable import CAR_TESTS, MOMENT_TESTS
+
+    gathered = tuple(t for t in tests if t not in MOMENT_TESTS and t not in CAR_TESTS)
+    return Needs(
+        pieces=tuple(t for t in tests if t in MOMENT_TESTS),
+        cars=bool(set(tests) & CAR_TESTS),
+        gathered=gathered,
+        inputs=inputs_of(gathered),
+        windows=tuple((int(a), int(b)) for a, b in windows),
+    )
+
+
 def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
     """Refuse, before the run, tests whose gathered inputs would not fit the driver."""
-    needs = needs_of(tests)
+    needs = inputs_of(tests)
     arrays = ("residuals" in needs) * len(RESIDUAL_FIELDS) + ("returns" in needs) * 2
     if arrays and n_pairs * l1 * arrays > GATHER_CELLS:
         heavy = sorted(set(tests) & set().union(*(NEEDS[g] for g in needs)))
         raise EventStudyError(
             f"tests {', '.join(heavy)} need every pair's estimation-window residuals on the "
             f"driver ({n_pairs:,} pairs x {l1} days is over {GATHER_CELLS:,} numbers): "
-            "choose --tests among those of the event window (cs_t, patell_z, bmp_t, "
-            "mackinlay_j1, mackinlay_j2, wilcoxon) for a study this large",
+            "choose --tests among those combined from the partitions (cs_t, patell_z, "
+            "bmp_t, mackinlay_j1, mackinlay_j2, gen_sign_z, wilcoxon) for a study this large",
             field="--tests",
         )
 
 
-def panel_part(panel: EventPanel, needs: frozenset[str]) -> dict[str, np.ndarray]:
-    """The columns of a partition's test panel that the driver needs."""
-    names = EVENT_FIELDS + ("residuals" in needs) * RESIDUAL_FIELDS
-    names += ("returns" in needs) * RETURN_FIELDS
-    return {name: np.asarray(getattr(panel, name)) for name in names}
+def panel_part(panel: EventPanel, needs: Needs, ticker_code: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns of a partition's test panel that the driver needs (:meth:`Needs.fields`)."""
+    from eventstudy.inference.panel import window_view
+
+    part = {"ticker_code": ticker_code}
+    for name in needs.fields():
+        if name == "car":  # the CAR the tests read (NaN: no CAR in the window)
+            part[name] = np.stack([window_view(panel, w).car for w in needs.windows], axis=1)
+        elif name != "ticker_code":
+            part[name] = np.asarray(getattr(panel, name))
+    return part
 
 
 def _padded(part: dict[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
@@ -106,22 +169,18 @@ def _padded(part: dict[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
     return part
 
 
-class PanelStack:
-    """The per-pair test inputs of every partition, copied in as each task completes.
+class ColumnStack:
+    """The per-pair columns of every partition, copied in as each task completes.
 
     The arrays are allocated once, for at most ``capacity`` pairs (the plan's pairs),
     on the first part; each part is copied in and dropped, so the driver holds the
-    gathered columns about once. :meth:`panel` sorts them into order-key order (the
-    local engine's pair order; one column at a time) and makes the panel.
+    gathered columns about once. :meth:`take` sorts them into order-key order (the
+    local engine's pair order; one column at a time).
 
     Parameters
     ----------
     capacity
         Most pairs the parts can hold (the plan's pair count).
-    rel_days
-        The event window's relative days.
-    l1
-        Estimation-window length (of the placeholders for columns not gathered).
 
     Notes
     -----
@@ -129,8 +188,8 @@ class PanelStack:
     columns to the widest, as :func:`eventstudy.study_tests.study_panel` pads them.
     """
 
-    def __init__(self, capacity: int, rel_days: np.ndarray, l1: int) -> None:
-        self.capacity, self.rel_days, self.l1 = capacity, rel_days, l1
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
         self.columns: dict[str, np.ndarray] = {}
         self.k = 0
         self.n = 0
@@ -139,11 +198,12 @@ class PanelStack:
         """Copy one task's part in (None or empty: nothing to add)."""
         if part is None or not len(part["order"]):
             return
-        k = part["xtx_inv"].shape[-1]
-        if self.columns and k > self.k:  # a wider design than so far: widen the buffers
-            self.columns |= _padded(self.columns, k)
-        self.k = max(self.k, k)
-        part = _padded(part, self.k)
+        if "xtx_inv" in part:
+            k = part["xtx_inv"].shape[-1]
+            if self.columns and k > self.k:  # a wider design than so far: widen the buffers
+                self.columns |= _padded(self.columns, k)
+            self.k = max(self.k, k)
+            part = _padded(part, self.k)
         if not self.columns:
             self.columns = {
                 name: np.empty((self.capacity, *value.shape[1:]), dtype=value.dtype)
@@ -154,26 +214,40 @@ class PanelStack:
             self.columns[name][self.n : self.n + size] = value
         self.n += size
 
-    def panel(self) -> EventPanel | None:
-        """The panel of every pair added, in the local pair order (None if none)."""
-        from eventstudy.inference import EventPanel
-
+    def take(self) -> dict[str, np.ndarray]:
+        """Every column of the pairs added, in the local pair order (the stack is emptied)."""
         if not self.n:
-            return None
-        n, l1 = self.n, self.l1
-        rank = np.argsort(self.columns.pop("order")[:n], kind="stable")
+            return {}
+        rank = np.argsort(self.columns["order"][: self.n], kind="stable")
         columns = {}
         for name in list(self.columns):
-            columns[name] = self.columns.pop(name)[:n][rank]  # the full buffer is dropped
-        nan_evt = np.broadcast_to(np.float64(np.nan), (n, len(self.rel_days)))
-        nan_est = np.broadcast_to(np.float64(np.nan), (n, l1))
-        defaults = {
-            "residuals": nan_est,
-            "market_est": nan_est,
-            "returns_est": nan_est,
-            "returns_evt": nan_evt,
-            "est_dates": np.broadcast_to(np.datetime64("NaT", "D"), (n, l1)),
-            "market_mean": np.broadcast_to(np.float64(np.nan), (n,)),
-            "market_sxx": np.broadcast_to(np.float64(np.nan), (n,)),
-        }
-        return EventPanel(**(defaults | columns), rel_days=self.rel_days)
+            columns[name] = self.columns.pop(name)[: self.n][rank]  # the full buffer is dropped
+        return columns
+
+
+def panel_of(
+    columns: dict[str, np.ndarray],
+    event_id: np.ndarray,
+    ticker: np.ndarray,
+    rel_days: np.ndarray,
+    l1: int,
+) -> EventPanel:
+    """The gathered test panel: ``columns`` of :data:`EVENT_FIELDS` (and the
+    estimation-window fields gathered), placeholders for the others."""
+    from eventstudy.inference import EventPanel
+
+    n = len(event_id)
+    nan_evt = np.broadcast_to(np.float64(np.nan), (n, len(rel_days)))
+    nan_est = np.broadcast_to(np.float64(np.nan), (n, l1))
+    defaults = {
+        "residuals": nan_est,
+        "market_est": nan_est,
+        "returns_est": nan_est,
+        "returns_evt": nan_evt,
+        "est_dates": np.broadcast_to(np.datetime64("NaT", "D"), (n, l1)),
+        "market_mean": np.broadcast_to(np.float64(np.nan), (n,)),
+        "market_sxx": np.broadcast_to(np.float64(np.nan), (n,)),
+    }
+    fields = EVENT_FIELDS + RESIDUAL_FIELDS + RETURN_FIELDS + ("day0",)
+    given = {name: columns[name] for name in fields if name in columns}
+    return EventPanel(**(defaults | given), event_id=event_id, ticker=ticker, rel_days=rel_days)

@@ -1,7 +1,7 @@
 """The result of a Dask run: partitioned datasets on disk, small summaries in memory.
 
 :class:`DaskStudyResult` holds what the driver kept (the study, the skipped pairs, the
-row counts, the prices' provenance and the gathered test inputs) and reads the large
+row counts, the prices' provenance and what was gathered for the tests) and reads the large
 tables lazily from the datasets the tasks wrote, ``OUT/<study>/<table>/part-*.parquet``.
 :meth:`DaskStudyResult.save` completes the output folder: ``tests.csv`` and
 ``skipped.csv`` always; ``car.csv``, ``models.csv`` and ``abnormal_returns.csv`` as
@@ -12,6 +12,7 @@ when the table has at most :data:`CSV_ROWS` rows; ``manifest.json`` last.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,16 +25,23 @@ import pandas as pd
 from eventstudy import output
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     import pyarrow.dataset as ds
 
     from eventstudy.config import Study
-    from eventstudy.inference import EventPanel
+    from eventstudy.distributed.events import EventColumns
+    from eventstudy.distributed.tests_table import TestInputs
 
 CSV_ROWS = 2_000_000
 """A partitioned table with at most this many rows is also written as one CSV file."""
 
 CSV_TABLES = ("car", "models", "abnormal_returns")
 """The partitioned tables that get a CSV beside their dataset (alignment: dataset only)."""
+
+SLICE_ROWS = 200_000
+"""Rows of a table converted to pandas at a time when its CSV is written."""
+
+_EVENTS = "<the study's events>"  # where manifest.json's events go, one by one
 
 
 class _Record(dict):  # type: ignore[type-arg]
@@ -72,7 +80,9 @@ class DaskStudyResult:
     Attributes
     ----------
     study, event_ids, test_names, started, finished
-        As for :class:`~eventstudy.results.StudyResult`.
+        As for :class:`~eventstudy.results.StudyResult` (``study`` may hold no events).
+    events
+        The study's events as columns.
     folder
         ``OUT/<study-name>``: the partitioned datasets the tasks wrote.
     skipped
@@ -80,12 +90,17 @@ class DaskStudyResult:
         failed for data reasons lists each of its pairs here.
     n_pairs, rows, partitions
         Pairs aligned, rows written per table, number of partitions.
+    inputs
+        What the tasks sent for ``tests.csv`` (let go once it is written).
+    width
+        The plan's order-key width (the most securities of an event).
     provenance, off_session
         Per-ticker price records for ``manifest.json`` (a ticker read by several
         partitions: the record of the widest read, with ``partitions``).
     """
 
     study: Study
+    events: EventColumns
     event_ids: list[str]
     folder: Path
     skipped: pd.DataFrame
@@ -98,8 +113,8 @@ class DaskStudyResult:
     test_names: tuple[str, ...] = ()
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     off_session: dict[str, dict[str, Any]] = field(default_factory=dict)
-    panel: EventPanel | None = field(default=None, repr=False)
-    estimates: list[Any] = field(default_factory=list, repr=False)  # study_tests reads it
+    inputs: TestInputs | None = field(default=None, repr=False)
+    width: int = 1
     long_horizon: None = None
     volume: None = None  # returns only (eventstudy.distributed.plan refuses the others)
     synthetic: bool = False
@@ -118,25 +133,36 @@ class DaskStudyResult:
         if not (self.folder / table).is_dir() or not self.rows.get(table):
             columns = {"car": CAR_COLUMNS, "models": MODEL_COLUMNS}
             return pd.DataFrame(columns=columns.get(table, AR_COLUMNS))
-        frame = self.dataset(table).to_table().to_pandas()
-        return frame.iloc[np.argsort(self._order(frame), kind="stable")].reset_index(drop=True)
+        return self._sorted(table).to_pandas()
 
-    def _order(self, frame: pd.DataFrame) -> np.ndarray:
+    def _sorted(self, table: str) -> pa.Table:
+        """The rows of ``table``'s dataset (Arrow, compact) in the local engine's row order.
+
+        Integer columns with missing values become float64, as in one ``to_pandas`` of
+        the whole table, so that slices of it convert to the same dtypes.
+        """
+        import pyarrow as pa
+
+        data = self.dataset(table).to_table()
+        for k, column in enumerate(data.columns):
+            if pa.types.is_integer(column.type) and column.null_count:
+                data = data.set_column(k, data.field(k).name, column.cast(pa.float64()))
+        return data.take(np.argsort(self._order(data), kind="stable"))
+
+    def _order(self, data: pa.Table) -> np.ndarray:
         """The order key of each row's pair (see :mod:`eventstudy.distributed.plan`)."""
-        position = {e: i for i, e in enumerate(self.event_ids)}
-        keys = pd.MultiIndex.from_arrays([frame["event_id"], frame["ticker"]])
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids = pa.array(self.event_ids, type=pa.string())
+        position = pc.index_in(data["event_id"].cast(pa.string()), value_set=ids).to_numpy()
+        if self.width == 1:  # one security per event (firm-specific events)
+            return position.astype(np.int64)
+        keys = pd.MultiIndex.from_arrays([position, data["ticker"].to_numpy()])
         codes, pairs = pd.factorize(keys)
-        width = max(
-            (len(self.study.securities_for(self.study.event(e))) for e in position), default=1
-        )
-        pair_keys = np.array(
-            [
-                position[e] * width + self.study.securities_for(self.study.event(e)).index(t)
-                for e, t in pairs
-            ],
-            dtype=np.int64,
-        )
-        return pair_keys[codes]
+        securities = self.events.securities[self.events.selected(self.event_ids)]
+        index = [securities[e].index(t) for e, t in pairs]
+        return (pairs.get_level_values(0).to_numpy() * self.width + np.array(index))[codes]
 
     @property
     def car(self) -> pd.DataFrame:
@@ -164,14 +190,16 @@ class DaskStudyResult:
         return int(self.rows.get("models", 0))
 
     def tests(self) -> pd.DataFrame:
-        """The ``tests.csv`` table, computed once on the driver from the gathered inputs.
+        """The ``tests.csv`` table, computed once on the driver from the pieces and columns
+        the tasks sent (:mod:`eventstudy.distributed.tests_table`).
 
         See :mod:`eventstudy.distributed.combine` for what each test needs.
         """
         if "tests" not in self._cache:
-            from eventstudy.study_tests import study_tests
+            from eventstudy.distributed.tests_table import TestInputs, tests_table
 
-            self._cache["tests"] = study_tests(self, self.test_names, panel=self.panel)  # type: ignore[arg-type]
+            inputs = self.inputs if self.inputs is not None else TestInputs()
+            self._cache["tests"] = tests_table(self, self.test_names, inputs)  # type: ignore[arg-type]
         return self._cache["tests"]  # type: ignore[no-any-return]
 
     def save(self, out: str | Path | None = None, **ignored: Any) -> dict[str, Path]:
@@ -194,13 +222,13 @@ class DaskStudyResult:
         folder = self.folder if out is None else Path(out) / self.study.study.name
         (folder / "manifest.json").unlink(missing_ok=True)
         written: dict[str, Path] = {}
-        for path in _stale(folder, [e.id for e in self.study.events]):
+        for path in _stale(folder, list(self.events.ids)):
             path.unlink()
             if path.parent != folder and not any(path.parent.iterdir()):
                 path.parent.rmdir()
         if self.test_names:  # first, then the gathered inputs are let go
             tests = self.tests()
-            self.panel = None
+            self.inputs = None
             written["tests"] = output.write_csv(folder / "tests.csv", tests)
         for table in ("abnormal_returns", "car", "models", "alignment"):
             source = self.folder / table
@@ -212,24 +240,42 @@ class DaskStudyResult:
             written[f"{table}/"] = folder / table
         for table in CSV_TABLES:
             path = folder / f"{table}.csv"
-            if self.rows.get(table, 0) <= CSV_ROWS:
-                written[table] = output.write_csv(path, self._cached(table))
-                self._cache.pop(table)  # read again (lazily) if asked for
+            if not self.rows.get(table):
+                written[table] = output.write_csv(path, self.table(table))
+            elif self.rows[table] <= CSV_ROWS:  # slice by slice: the table is never one frame
+                written[table] = output.write_csv_frames(path, self._slices(table))
             else:
                 path.unlink(missing_ok=True)  # a CSV of an earlier, smaller run
         written["skipped"] = output.write_csv(folder / "skipped.csv", self.skipped)
-        written["manifest"] = output.write_json(folder / "manifest.json", self.manifest())
+        written["manifest"] = self._write_manifest(folder / "manifest.json")
         return written
 
+    def _slices(self, table: str) -> Iterator[pd.DataFrame]:
+        """``table`` in the local row order, :data:`SLICE_ROWS` rows at a time."""
+        data = self._sorted(table)
+        for start in range(0, len(data), SLICE_ROWS):
+            yield data.slice(start, SLICE_ROWS).to_pandas()
+
+    def _write_manifest(self, path: Path) -> Path:
+        """``manifest.json``, the study's events (``config.events``) dumped one at a time
+        when there are many (a million events as dicts would take gigabytes)."""
+        data = self.manifest()
+        if len(self.events) <= output.LONG_LIST:
+            data["config"]["events"] = list(self.events.dumped())
+            return output.write_json(path, data)
+        data["config"]["events"] = [_EVENTS]
+        return output.write_json_list(path, data, _EVENTS, self.events.dumped())
+
     def manifest(self) -> dict[str, Any]:
-        """``manifest.json``: :func:`eventstudy.saving.manifest` plus the Dask layout."""
+        """``manifest.json``: :func:`eventstudy.saving.manifest` plus the Dask layout; its
+        ``config.events`` is empty (:meth:`save` writes the events one by one)."""
         from eventstudy.saving import manifest
 
         view = SimpleNamespace(
             synthetic=False,
             started=self.started,
             finished=self.finished,
-            study=self.study,
+            study=self.study.model_copy(update={"events": []}),
             event_ids=self.event_ids,
             prices=SimpleNamespace(
                 source="parquet",

@@ -5,7 +5,8 @@ The driver reads the events and plans the partitions
 (:mod:`~eventstudy.distributed.plan`); the cluster's workers read the prices from the
 Parquet dataset, fit, compute ARs, CARs and per-pair statistics, and write the
 partitioned tables (:mod:`~eventstudy.distributed.tasks`); the driver gathers the
-skipped pairs, counts, provenance and per-pair test inputs
+skipped pairs, counts, provenance, the moment tests' pieces
+(:mod:`~eventstudy.distributed.pieces`) and the per-pair columns the other tests need
 (:mod:`~eventstudy.distributed.combine`). A task on a worker that is lost is run
 again by Dask on another worker (``distributed.scheduler.allowed-failures``, default
 3 retries); parts are written atomically, so a retried task replaces its part whole.
@@ -14,6 +15,7 @@ again by Dask on another worker (``distributed.scheduler.allowed-failures``, def
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +25,16 @@ import pandas as pd
 from eventstudy.errors import EventStudyError
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from collections.abc import Callable
+
+    from distributed import Client, Future
 
     from eventstudy.config import Study
     from eventstudy.data import PriceSource
-    from eventstudy.distributed.combine import PanelStack
+    from eventstudy.distributed.combine import ColumnStack
+    from eventstudy.distributed.events import EventColumns
+    from eventstudy.distributed.pieces import PieceSum
+    from eventstudy.distributed.plan import Partition
     from eventstudy.distributed.result import DaskStudyResult
     from eventstudy.distributed.tasks import PartitionOutcome
 
@@ -96,6 +103,7 @@ def run_distributed(
     scheduler: str | None = None,
     out: str | Path = "outputs",
     partition_pairs: int | None = None,
+    events: EventColumns | None = None,
 ) -> DaskStudyResult:
     """Run ``study`` on a Dask cluster, partitioned by security (see the module docstring).
 
@@ -112,6 +120,9 @@ def run_distributed(
         ``OUT``: the tasks write ``OUT/<study-name>/<table>/part-NNNNN.parquet``.
     partition_pairs
         Pairs per partition (default :data:`~eventstudy.distributed.plan.PARTITION_PAIRS`).
+    events
+        The study's events as columns (:func:`eventstudy.distributed.events.load_events`:
+        ``study`` then holds no events); default: ``study.events``' columns.
 
     Raises
     ------
@@ -120,17 +131,22 @@ def run_distributed(
         (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
         would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
     """
-    from eventstudy.distributed.combine import PanelStack, check_gather, needs_of
+    from eventstudy.distributed.combine import ColumnStack, check_gather, needs_of
+    from eventstudy.distributed.events import EventColumns
+    from eventstudy.distributed.pieces import PieceSum
     from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
     from eventstudy.distributed.result import DaskStudyResult
     from eventstudy.distributed.tasks import run_partition
+    from eventstudy.distributed.tests_table import TestInputs
     from eventstudy.study import SKIPPED_COLUMNS
 
     location = parquet_location(source, prices)
-    check_supported(study)
+    if events is None:
+        events = EventColumns.of_events(study, study.events)
+    check_supported(study, events)
     started = datetime.now(UTC)
     settings = study.study
-    plan = plan_partitions(study, event_ids, partition_pairs or PARTITION_PAIRS)
+    plan = plan_partitions(study, events, event_ids, partition_pairs or PARTITION_PAIRS)
     l1 = settings.estimation_window[1] - settings.estimation_window[0] + 1
     check_gather(tests, plan.n_pairs, l1)
     folder = Path(out) / settings.name
@@ -140,24 +156,23 @@ def run_distributed(
         from eventstudy.engine import connect
 
         client = own = connect(scheduler)
-    needs = needs_of(tests)
+    needs = needs_of(tests, settings.car_windows)
     try:
         remote_study = (
             client.scatter(study.model_copy(update={"events": []}), broadcast=True)
             if plan.partitions
             else None
         )
-        futures = [
-            client.submit(
-                run_partition, remote_study, p, location, str(folder.resolve()), plan.width,
-                needs, key=f"eventstudy-partition-{p.number:05d}-{started.timestamp():.0f}",
-                pure=False,
-            )
-            for p in plan.partitions
-        ]  # fmt: skip
-        rel_days = np.arange(settings.event_window[0], settings.event_window[1] + 1)
-        stack = PanelStack(plan.n_pairs, rel_days, l1)
-        outcomes = _gather(client, futures, stack)
+
+        def submit(p: Partition) -> Future:  # the partition's Event objects, for its task
+            return client.submit(
+                run_partition, remote_study, p, events.events(p.rows), location,
+                str(folder.resolve()), plan.width, needs, pure=False,
+                key=f"eventstudy-partition-{p.number:05d}-{started.timestamp():.0f}",
+            )  # fmt: skip
+
+        stack, pieces = ColumnStack(plan.n_pairs), PieceSum()
+        outcomes = _gather(client, submit, plan.partitions, stack, pieces)
     finally:
         if own is not None:
             from eventstudy.engine import disconnect
@@ -178,10 +193,19 @@ def run_distributed(
             records.setdefault(ticker, []).append(record)
         for ticker, record in o.off_session.items():
             off.setdefault(ticker, []).append(record)
-    panel = stack.panel()
+    inputs = TestInputs(
+        columns=stack.take(),
+        combined=pieces.combined() if pieces.parts else None,
+        tickers=plan.tickers(),
+        width=plan.width,
+        rel_days=np.arange(settings.event_window[0], settings.event_window[1] + 1),
+        l1=l1,
+        categories=events.categories(events.selected(event_ids, study.path)),
+    )
     return DaskStudyResult(
         study=study,
-        event_ids=[e.id for e in study.select(event_ids)],
+        events=events,
+        event_ids=list(events.ids[events.selected(event_ids, study.path)]),
         folder=folder,
         skipped=skipped,
         n_pairs=sum(o.n_pairs for o in outcomes),
@@ -193,23 +217,37 @@ def run_distributed(
         test_names=tests,
         provenance=_merge(records),
         off_session={t: items[0] for t, items in off.items()},
-        panel=panel,
+        inputs=inputs,
+        width=plan.width,
     )
 
 
-def _gather(client: Client, futures: list[Any], stack: PanelStack) -> list[PartitionOutcome]:
-    """The tasks' outcomes as they complete; their test inputs go into ``stack``.
+def _gather(
+    client: Client,
+    submit: Callable[[Partition], Future],
+    partitions: list[Partition],
+    stack: ColumnStack,
+    pieces: PieceSum,
+) -> list[PartitionOutcome]:
+    """Submit the partitions' tasks, a few per worker thread ahead of the results, and
+    collect their outcomes as they complete: their columns go into ``stack``, their
+    pieces into ``pieces``.
 
-    Each future is released once gathered, and each outcome keeps no test inputs, so
-    the driver holds every gathered column once (in ``stack``).
+    A task is submitted (and its partition's ``Event`` objects built) only when one
+    completes, so the driver never holds every event as an object; each future is
+    released once gathered, and each outcome keeps no test inputs, so the driver holds
+    every gathered column once (in ``stack``).
     """
     from concurrent.futures import CancelledError
     from dataclasses import replace
 
     from distributed import KilledWorker, as_completed
 
+    ahead = max(4, 2 * sum(client.nthreads().values()))
+    waiting = iter(partitions)
+    running = as_completed([submit(p) for p in islice(waiting, ahead)])
     outcomes = []
-    for future in as_completed(futures):
+    for future in running:
         try:
             outcome = future.result()
         except (KilledWorker, CancelledError) as exc:  # the cluster, not the data
@@ -219,6 +257,10 @@ def _gather(client: Client, futures: list[Any], stack: PanelStack) -> list[Parti
                 field="--scheduler",
             ) from None
         future.release()
+        following = next(waiting, None)
+        if following is not None:
+            running.add(submit(following))
         stack.add(outcome.panel)
-        outcomes.append(replace(outcome, panel=None))
+        pieces.add(outcome.pieces)
+        outcomes.append(replace(outcome, panel=None, pieces=None))
     return outcomes

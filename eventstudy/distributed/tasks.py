@@ -9,7 +9,8 @@ engine's. It reads only its tickers' and benchmarks' rows from the Parquet datas
 (:class:`~eventstudy.data.parquet.ParquetSource` pushes the ticker and date filters
 down), writes its rows of each table as ``<folder>/<table>/part-<NNNNN>.parquet``
 (temp file, then rename) and returns the small things the driver keeps: skipped pairs,
-row counts, provenance, and the per-pair inputs of the cross-sectional tests
+row counts, provenance, the pieces of the moment tests
+(:mod:`eventstudy.distributed.pieces`) and the per-pair columns the other tests need
 (:mod:`eventstudy.distributed.combine`).
 
 A partition whose prices cannot be read (a bad Parquet row, an unreadable file) does
@@ -32,7 +33,10 @@ from eventstudy.errors import EventStudyError
 
 if TYPE_CHECKING:
     from eventstudy.config import Study
+    from eventstudy.distributed.combine import Needs
+    from eventstudy.distributed.pieces import Pieces
     from eventstudy.distributed.plan import Partition
+    from eventstudy.settings import Event
 
 PART_TABLES = ("abnormal_returns", "car", "models", "alignment")
 """The partitioned datasets each task writes (``skipped`` goes to the driver)."""
@@ -55,8 +59,11 @@ class PartitionOutcome:
     rows
         Rows written per table.
     panel
-        The per-pair test inputs (:func:`eventstudy.distributed.combine.panel_part`),
+        The per-pair columns for the tests (:func:`eventstudy.distributed.combine.panel_part`),
         with ``order`` (the pairs' order keys); None when no pair was estimated.
+    pieces
+        The moment tests' pieces (:func:`eventstudy.distributed.pieces.partition_pieces`);
+        None when no pair was estimated or no such test was chosen.
     provenance, off_session
         The prices' records for ``manifest.json`` (JSON-ready dicts by ticker).
     """
@@ -69,6 +76,7 @@ class PartitionOutcome:
     skipped_order: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     provenance: dict[str, dict[str, object]] = field(default_factory=dict)
     off_session: dict[str, dict[str, object]] = field(default_factory=dict)
+    pieces: Pieces | None = None
 
 
 def part_path(folder: str | Path, table: str, number: int) -> Path:
@@ -113,10 +121,11 @@ def _skipped_order(
 def run_partition(
     study: Study,
     partition: Partition,
+    events: list[Event],
     prices: str,
     folder: str,
     width: int,
-    needs: frozenset[str],
+    needs: Needs,
 ) -> PartitionOutcome:
     """Run one partition of the study and write its parts.
 
@@ -126,6 +135,8 @@ def run_partition(
         The study (its settings are used; its events are replaced by the partition's).
     partition
         Which securities and events (:func:`eventstudy.distributed.plan.plan_partitions`).
+    events
+        The partition's events (its ``rows``), built by the driver as it submits the task.
     prices
         The Parquet dataset (an absolute path or a URL every worker can read).
     folder
@@ -133,17 +144,18 @@ def run_partition(
     width
         The order-key width of the plan.
     needs
-        Which groups of test inputs to return (:data:`eventstudy.distributed.combine.NEEDS`).
+        What to return for the tests (:func:`eventstudy.distributed.combine.needs_of`).
     """
     from eventstudy.data.parquet import ParquetSource
     from eventstudy.distributed.combine import panel_part
+    from eventstudy.distributed.pieces import partition_pieces
     from eventstudy.pair_tables import ordered_tables
     from eventstudy.pairs import align_study, plan_prices
     from eventstudy.price_checks import flag_off_session
     from eventstudy.study import _estimate_groups, _runnable, price_returns
     from eventstudy.study_tests import study_panel
 
-    sub = study.model_copy(update={"events": list(partition.events)})
+    sub = study.model_copy(update={"events": list(events)})
     mine = set(partition.tickers)
     pairs = [p for p in align_study(sub, list(partition.run_ids)) if p.ticker in mine]
     plan = plan_prices(sub, pairs)
@@ -178,20 +190,23 @@ def run_partition(
         rows[name] = len(frame)
         if len(frame):  # a partition without rows writes no part
             write_part(part_path(folder, name, partition.number), frame)
-    panel = None
-    if groups:
-        estimated = [p for g in groups for p in g.pairs]
-        panel = panel_part(study_panel(groups), needs)
-        panel["order"] = order_keys(
-            [(p.event_id, p.ticker) for p in estimated], sub, partition, width
-        )
+    part, pieces = None, None
+    panel = study_panel(groups)
+    if panel is not None:
+        code = {t: partition.ticker_offset + i for i, t in enumerate(partition.tickers)}
+        part = panel_part(panel, needs, np.array([code[t] for t in panel.ticker], np.int64))
+        pairs_done = zip(panel.event_id, panel.ticker, strict=True)
+        part["order"] = order_keys(list(pairs_done), sub, partition, width)
+        if needs.pieces or needs.cars:
+            pieces = partition_pieces(panel, sub, needs.pieces, needs.windows)
     return PartitionOutcome(
         partition.number,
         len(pairs),
         skipped,
         rows,
-        panel,
+        part,
         _skipped_order(skipped, stages, sub, partition, width),
         {t: p.to_dict() for t, p in table.provenance.items()},
         {t: r.to_dict() for t, r in table.off_session.items()},
+        pieces,
     )

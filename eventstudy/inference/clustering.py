@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from eventstudy.inference import parametric as par
 from eventstudy.inference.panel import (
     EventPanel,
     FloatArray,
@@ -32,7 +33,6 @@ from eventstudy.inference.panel import (
     row_patterns,
     window_view,
 )
-from eventstudy.inference.parametric import _bmp, _patell
 from eventstudy.inference.result import TestResult, p_student, result, unavailable
 
 Alignment = Literal["relative", "calendar"]
@@ -363,7 +363,7 @@ def kp_patell_z(
     Kolari, J. W. and Pynnönen, S. (2010). Event study testing with cross-sectional
     correlation of abnormal returns. *Review of Financial Studies* 23(11), 3996-4025.
     """
-    z, n, note = _patell(panel, window)
+    z, n, note = par.patell_of(par.moments_of(par.patell_z_values(panel, window)))
     rows = window_view(panel, window).model_ok & (panel.df > 2)  # type: ignore[operator]
     return _kp_adjusted("kp_patell_z", z, n, note, panel, rows, rbar, alignment, kp_patell_factor)
 
@@ -395,6 +395,6 @@ def kp_bmp_t(
     Kolari, J. W. and Pynnönen, S. (2010). Event study testing with cross-sectional
     correlation of abnormal returns. *Review of Financial Studies* 23(11), 3996-4025.
     """
-    t, n, note = _bmp(panel, window)
+    t, n, note = par.bmp_of(par.moments_of(par.bmp_t_values(panel, window)))
     rows = window_view(panel, window).model_ok
     return _kp_adjusted("kp_bmp_t", t, n, note, panel, rows, rbar, alignment, kp_bmp_factor)

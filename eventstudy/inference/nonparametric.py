@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from eventstudy.inference.moments import Moments
 from eventstudy.inference.panel import (
     BoolArray,
     EventPanel,
@@ -23,6 +24,7 @@ from eventstudy.inference.panel import (
     rows_of,
     window_view,
 )
+from eventstudy.inference.parametric import PairValues, moments_of
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 
@@ -291,18 +293,27 @@ def gen_sign_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative
     Finance and Accounting* 2(4), 343-358.
     """
-    name = "gen_sign_z"
-    w = window_view(panel, window)
+    return gen_sign_z_of(moments_of(gen_sign_z_values(panel, window)))
 
+
+def gen_sign_z_values(panel: EventPanel, window: tuple[int, int]) -> PairValues:
+    """:func:`gen_sign_z` reads each pair's share of positive estimation residuals and
+    whether its CAR is positive, over the pairs with both a CAR and residuals."""
+    w = window_view(panel, window)
     frac = positive_share(panel)  # NaN: no residuals
-    use = w.has_car & np.isfinite(frac)
-    n = int(use.sum())
+    return w.has_car & np.isfinite(frac), {"share": frac, "win": (w.car > 0).astype(np.float64)}
+
+
+def gen_sign_z_of(m: dict[str, Moments]) -> TestResult:
+    """:func:`gen_sign_z` from the moments of :func:`gen_sign_z_values`."""
+    name = "gen_sign_z"
+    n, share, _ = m["share"].scalars()
     if n < 1:
         return unavailable(name, "no pair has both a CAR and estimation residuals", 0)
-    p = float(frac[use].mean())
+    p = float(share / n)
     if not 0 < p < 1:
         return unavailable(name, f"estimation-window share of positive ARs is {p}", n)
-    wins = int((w.car[use] > 0).sum())
+    wins = int(m["win"].scalars()[1])
     z = (wins - n * p) / np.sqrt(n * p * (1 - p))
     return result(name, float(z), p_normal(z), n, None, "N(0,1)", f"p_hat={p:.6g}")
 
@@ -322,9 +333,13 @@ def wilcoxon(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Wilcoxon, F. (1945). Individual comparisons by ranking methods. *Biometrics
     Bulletin* 1(6), 80-83.
     """
-    name = "wilcoxon"
     w = window_view(panel, window)
-    car = w.car[w.has_car]
+    return wilcoxon_of(w.car[w.has_car])
+
+
+def wilcoxon_of(car: np.ndarray) -> TestResult:
+    """:func:`wilcoxon` of the CARs of the pairs with a CAR (what a Dask run gathers)."""
+    name = "wilcoxon"
     car = car[car != 0]
     n = car.size
     if n < 2:

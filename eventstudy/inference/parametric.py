@@ -14,28 +14,47 @@ Every function takes an :class:`~eventstudy.inference.panel.EventPanel` and a wi
 :class:`~eventstudy.inference.result.TestResult`; a test that cannot run returns NaN
 with a note instead of raising. Where the literature leaves a choice open the house
 convention (``research/conventions.md``) is followed and named in the docstring.
+
+Every test but ``cda_t`` is a *moment test*: ``<test>_values`` gives the per-pair values
+it reads and ``<test>_of`` its statistic from their count, sum and sum of squared
+deviations (:class:`~eventstudy.inference.moments.Moments`). The test function is the
+one composed with the other, and a Dask run combines the moments of a group's
+partitions and calls the same ``<test>_of`` (:mod:`eventstudy.inference.combinable`):
+one formula either way.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from eventstudy.inference.panel import EventPanel, standardized_ar, window_view
+from eventstudy.inference.moments import Moments
+from eventstudy.inference.panel import EventPanel, WindowView, standardized_ar, window_view
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
+PairValues = tuple[np.ndarray, dict[str, np.ndarray]]
+"""What a moment test reads of each pair: (N,) which pairs it uses, and (N,) per-pair
+values by name; the statistic depends on the used pairs only through the values'
+:class:`~eventstudy.inference.moments.Moments` (see :mod:`eventstudy.inference.combinable`)."""
 
-def _cross_sectional_t(x: np.ndarray, few: str, flat: str) -> tuple[float, int, str]:
+
+def moments_of(values: PairValues) -> dict[str, Moments]:
+    """The moments of each value over the used pairs (one group)."""
+    use, named = values
+    return {name: Moments.of(value[use]) for name, value in named.items()}
+
+
+def _t_of(x: Moments, few: str, flat: str) -> tuple[float, int, str]:
     """``sqrt(N) mean(x) / sd(x)`` (``sd`` on N - 1 df), N, and a note when it is NaN.
 
     ``few`` is the note for fewer than 2 values, ``flat`` for no dispersion.
     """
-    n = x.size
+    n, total, m2 = x.scalars()
     if n < 2:
         return np.nan, n, few
-    sd = float(x.std(ddof=1))
+    sd = float(np.sqrt(m2 / (n - 1)))
     if not sd > 0:
         return np.nan, n, flat
-    return float(np.sqrt(n) * x.mean() / sd), n, ""
+    return float(np.sqrt(n) * (total / n) / sd), n, ""
 
 
 def _t_result(name: str, t: float, n: int, note: str) -> TestResult:
@@ -43,6 +62,23 @@ def _t_result(name: str, t: float, n: int, note: str) -> TestResult:
     if not np.isfinite(t):
         return unavailable(name, note, n)
     return result(name, t, p_student(t, n - 1), n, n - 1, f"t({n - 1})")
+
+
+def _csar(panel: EventPanel, w: WindowView) -> np.ndarray:
+    """Each pair's sum of Patell SARs over the included days of the window."""
+    return np.where(w.included, panel.per_pair("sar", standardized_ar), 0.0).sum(axis=1)
+
+
+def cs_t_values(panel: EventPanel, window: tuple[int, int]) -> PairValues:
+    """:func:`cs_t` reads the CARs of the pairs with a CAR."""
+    w = window_view(panel, window)
+    return w.has_car, {"car": w.car}
+
+
+def cs_t_of(m: dict[str, Moments]) -> TestResult:
+    """:func:`cs_t` from the moments of :func:`cs_t_values`."""
+    few, flat = "needs at least 2 pairs with a CAR", "the CARs have no cross-sectional dispersion"
+    return _t_result("cs_t", *_t_of(m["car"], few, flat))
 
 
 def cs_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -59,15 +95,7 @@ def cs_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Brown, S. J. and Warner, J. B. (1985). Using daily stock returns: The case of event
     studies. *Journal of Financial Economics* 14(1), 3-31.
     """
-    w = window_view(panel, window)
-    return _t_result(
-        "cs_t",
-        *_cross_sectional_t(
-            w.car[w.has_car],
-            "needs at least 2 pairs with a CAR",
-            "the CARs have no cross-sectional dispersion",
-        ),
-    )
+    return cs_t_of(moments_of(cs_t_values(panel, window)))
 
 
 def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -130,24 +158,34 @@ def patell_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price
     behavior: Empirical tests. *Journal of Accounting Research* 14(2), 246-276.
     """
+    return patell_z_of(moments_of(patell_z_values(panel, window)))
+
+
+def patell_z_values(panel: EventPanel, window: tuple[int, int]) -> PairValues:
+    """:func:`patell_z` reads each pair's summed SARs and ``L_i df_i / (df_i - 2)``, over
+    the pairs with a CAR, a model and more than 2 residual degrees of freedom."""
+    w = window_view(panel, window)
+    df = panel.df.astype(np.float64)  # type: ignore[union-attr]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = w.days * df / (df - 2.0)
+    return w.model_ok & (df > 2), {"sar": _csar(panel, w), "var": var}
+
+
+def patell_z_of(m: dict[str, Moments]) -> TestResult:
+    """:func:`patell_z` from the moments of :func:`patell_z_values`."""
     name = "patell_z"
-    z, n, note = _patell(panel, window)
+    z, n, note = patell_of(m)
     if not np.isfinite(z):
         return unavailable(name, note, n)
     return result(name, z, p_normal(z), n, None, "N(0,1)", note)
 
 
-def _patell(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str]:
+def patell_of(m: dict[str, Moments]) -> tuple[float, int, str]:
     """The Patell Z, the pairs it used and a note (shared with the KP-adjusted test)."""
-    w = window_view(panel, window)
-    use = w.model_ok & (panel.df > 2)  # type: ignore[operator]
-    n = int(use.sum())
+    n, sar, _ = m["sar"].scalars()
     if n < 1:
         return np.nan, 0, "no pair has a CAR and more than 2 residual degrees of freedom"
-    sar = np.where(w.included[use], panel.per_pair("sar", standardized_ar)[use], 0.0)
-    df = panel.df[use].astype(np.float64)  # type: ignore[index]
-    var = (w.days[use] * df / (df - 2.0)).sum()
-    return float(sar.sum() / np.sqrt(var)), n, ""
+    return float(sar / np.sqrt(m["var"].scalars()[1])), n, ""
 
 
 def bmp_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
@@ -164,15 +202,24 @@ def bmp_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     conditions of event-induced variance. *Journal of Financial Economics* 30(2),
     253-272.
     """
-    return _t_result("bmp_t", *_bmp(panel, window))
+    return bmp_t_of(moments_of(bmp_t_values(panel, window)))
 
 
-def _bmp(panel: EventPanel, window: tuple[int, int]) -> tuple[float, int, str]:
-    """The BMP t on SCAR_i, the pairs it used and a note."""
+def bmp_t_values(panel: EventPanel, window: tuple[int, int]) -> PairValues:
+    """:func:`bmp_t` reads the standardized CARs ``SCAR_i`` of the pairs with a model."""
     w = window_view(panel, window)
-    scar = w.car[w.model_ok] / np.sqrt(w.var_car[w.model_ok])
-    return _cross_sectional_t(
-        scar,
+    return w.model_ok, {"scar": w.car / np.sqrt(w.var_car)}
+
+
+def bmp_t_of(m: dict[str, Moments]) -> TestResult:
+    """:func:`bmp_t` from the moments of :func:`bmp_t_values`."""
+    return _t_result("bmp_t", *bmp_of(m))
+
+
+def bmp_of(m: dict[str, Moments]) -> tuple[float, int, str]:
+    """The BMP t on SCAR_i, the pairs it used and a note (shared with the KP test)."""
+    return _t_of(
+        m["scar"],
         "needs at least 2 pairs with a CAR and a market model",
         "the standardized CARs have no dispersion",
     )
@@ -192,13 +239,21 @@ def bmp_t_csar(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     conditions of event-induced variance. *Journal of Financial Economics* 30(2),
     253-272.
     """
+    return bmp_t_csar_of(moments_of(bmp_t_csar_values(panel, window)))
+
+
+def bmp_t_csar_values(panel: EventPanel, window: tuple[int, int]) -> PairValues:
+    """:func:`bmp_t_csar` reads the ``CSAR_i`` of the pairs with a model."""
     w = window_view(panel, window)
-    use = w.model_ok
-    csar = np.where(w.included[use], panel.per_pair("sar", standardized_ar)[use], 0.0).sum(axis=1)
+    return w.model_ok, {"csar": _csar(panel, w)}
+
+
+def bmp_t_csar_of(m: dict[str, Moments]) -> TestResult:
+    """:func:`bmp_t_csar` from the moments of :func:`bmp_t_csar_values`."""
     return _t_result(
         "bmp_t_csar",
-        *_cross_sectional_t(
-            csar,
+        *_t_of(
+            m["csar"],
             "needs at least 2 pairs with a CAR and a market model",
             "the CSARs have no dispersion",
         ),
@@ -217,13 +272,22 @@ def mackinlay_j1(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     MacKinlay, A. C. (1997). Event studies in economics and finance. *Journal of
     Economic Literature* 35(1), 13-39, eq. (21)-(22).
     """
-    name = "mackinlay_j1"
+    return mackinlay_j1_of(moments_of(mackinlay_j1_values(panel, window)))
+
+
+def mackinlay_j1_values(panel: EventPanel, window: tuple[int, int]) -> PairValues:
+    """:func:`mackinlay_j1` reads the CARs and their variances of the pairs with a model."""
     w = window_view(panel, window)
-    use = w.model_ok
-    n = int(use.sum())
+    return w.model_ok, {"car": w.car, "var": w.var_car}
+
+
+def mackinlay_j1_of(m: dict[str, Moments]) -> TestResult:
+    """:func:`mackinlay_j1` from the moments of :func:`mackinlay_j1_values`."""
+    name = "mackinlay_j1"
+    n, car, _ = m["car"].scalars()
     if n < 1:
         return unavailable(name, "no pair has a CAR and a market model", 0)
-    j1 = float(w.car[use].mean() / np.sqrt(w.var_car[use].sum() / n**2))
+    j1 = float(car / n / np.sqrt(m["var"].scalars()[1] / n**2))
     return result(name, j1, p_normal(j1), n, None, "N(0,1)")
 
 
@@ -241,15 +305,26 @@ def mackinlay_j2(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     MacKinlay, A. C. (1997). Event studies in economics and finance. *Journal of
     Economic Literature* 35(1), 13-39, eq. (23)-(24).
     """
-    name = "mackinlay_j2"
+    return mackinlay_j2_of(moments_of(mackinlay_j2_values(panel, window)))
+
+
+def mackinlay_j2_values(panel: EventPanel, window: tuple[int, int]) -> PairValues:
+    """:func:`mackinlay_j2` reads ``SCAR_i`` and ``df_i / (df_i - 2)`` of the pairs with a
+    model and more than 2 residual degrees of freedom."""
     w = window_view(panel, window)
-    use = w.model_ok & (panel.df > 2)  # type: ignore[operator]
-    n = int(use.sum())
+    df = panel.df.astype(np.float64)  # type: ignore[union-attr]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = df / (df - 2.0)
+    return w.model_ok & (df > 2), {"scar": w.car / np.sqrt(w.var_car), "var": var}
+
+
+def mackinlay_j2_of(m: dict[str, Moments]) -> TestResult:
+    """:func:`mackinlay_j2` from the moments of :func:`mackinlay_j2_values`."""
+    name = "mackinlay_j2"
+    n, scar, _ = m["scar"].scalars()
     if n < 1:
         return unavailable(name, "no pair has a CAR and more than 2 residual degrees of freedom", 0)
-    scar = w.car[use] / np.sqrt(w.var_car[use])
-    df = panel.df[use].astype(np.float64)  # type: ignore[index]
-    j2 = float(scar.sum() / np.sqrt((df / (df - 2.0)).sum()))
+    j2 = float(scar / np.sqrt(m["var"].scalars()[1]))
     return result(name, j2, p_normal(j2), n, None, "N(0,1)")
 
 

@@ -1,0 +1,60 @@
+"""The tests whose statistic comes from per-pair values' moments, which combine exactly.
+
+A *moment test* reads a few values of each pair it uses (:data:`MOMENT_TESTS`:
+``values(panel, window)``) and its statistic is a function of their count, sum and
+``M2`` alone (``statistic(moments)``). The test function of
+:mod:`~eventstudy.inference.parametric` / :mod:`~eventstudy.inference.nonparametric`
+is ``statistic`` of the moments of ``values`` over its pairs; so the moments of a group
+computed in parts (the partitions of a Dask run, :class:`~eventstudy.inference.moments.Moments`
+combined by the parallel formula) give the same statistic, by the same formula, to
+rounding.
+
+| test | per-pair values (pairs used) |
+|---|---|
+| ``cs_t`` | ``CAR_i`` (pairs with a CAR) |
+| ``bmp_t`` | ``SCAR_i`` (pairs with a model) |
+| ``bmp_t_csar`` | ``CSAR_i`` (pairs with a model) |
+| ``patell_z`` | ``CSAR_i``, ``L_i df_i/(df_i - 2)`` (a model and df > 2) |
+| ``mackinlay_j1`` | ``CAR_i``, ``Var(CAR_i)`` (pairs with a model) |
+| ``mackinlay_j2`` | ``SCAR_i``, ``df_i/(df_i - 2)`` (a model and df > 2) |
+| ``gen_sign_z`` | the share of positive estimation residuals, ``CAR_i > 0`` (a CAR and residuals) |
+
+``wilcoxon`` ranks the group's CARs, so it needs every pair's CAR
+(:func:`~eventstudy.inference.nonparametric.wilcoxon_of`); the other tests need more
+than moments of per-pair values (r-bar from residual cross-products, daily rank
+sums over calendar-aligned windows, resampled days, a joint system fit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eventstudy.inference import nonparametric as nonpar
+from eventstudy.inference import parametric as par
+from eventstudy.inference.moments import Moments
+from eventstudy.inference.panel import EventPanel
+from eventstudy.inference.result import TestResult
+
+
+@dataclass(frozen=True)
+class MomentTest:
+    """A test by its per-pair values and its statistic from their moments."""
+
+    values: Callable[[EventPanel, tuple[int, int]], par.PairValues]
+    statistic: Callable[[dict[str, Moments]], TestResult]
+
+
+MOMENT_TESTS: dict[str, MomentTest] = {
+    "cs_t": MomentTest(par.cs_t_values, par.cs_t_of),
+    "patell_z": MomentTest(par.patell_z_values, par.patell_z_of),
+    "bmp_t": MomentTest(par.bmp_t_values, par.bmp_t_of),
+    "bmp_t_csar": MomentTest(par.bmp_t_csar_values, par.bmp_t_csar_of),
+    "mackinlay_j1": MomentTest(par.mackinlay_j1_values, par.mackinlay_j1_of),
+    "mackinlay_j2": MomentTest(par.mackinlay_j2_values, par.mackinlay_j2_of),
+    "gen_sign_z": MomentTest(nonpar.gen_sign_z_values, nonpar.gen_sign_z_of),
+}
+"""Every moment test by its ``tests.csv`` name."""
+
+CAR_TESTS = frozenset({"wilcoxon"})
+"""Tests that need the group's per-pair CARs (and nothing else)."""
