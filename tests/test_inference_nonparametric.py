@@ -23,7 +23,7 @@ WINDOWS = [(0, 0), (-1, 1), (-3, 3), (2, 3)]
 TOL = {"rel": 1e-10, "abs": 1e-12}
 
 
-def _rank(values, v):
+def rank_of(values, v):
     """Average rank of v among values (1-based)."""
     less = sum(1 for x in values if x < v)
     equal = sum(1 for x in values if x == v)
@@ -69,7 +69,7 @@ def ref_corrado(panel, window):
     for row in _combined_rows(panel, pairs):
         valid = [x for x in row if x is not None]
         k_bar = (len(valid) + 1) / 2
-        scores.append([None if x is None else _rank(valid, x) - k_bar for x in row])
+        scores.append([None if x is None else rank_of(valid, x) - k_bar for x in row])
     return ref_time_series_z(scores, _window_cols(panel, window), "mean")
 
 
@@ -79,7 +79,7 @@ def ref_corrado_zivney(panel, window):
     for row in _combined_rows(panel, pairs):
         valid = [x for x in row if x is not None]
         scores.append(
-            [None if x is None else _rank(valid, x) / (len(valid) + 1) - 0.5 for x in row]
+            [None if x is None else rank_of(valid, x) / (len(valid) + 1) - 0.5 for x in row]
         )
     return ref_time_series_z(scores, _window_cols(panel, window), "sqrt")
 
@@ -110,7 +110,7 @@ def ref_wilcoxon(panel, window):
     d = [car[i] for i in pairs if car[i] != 0]
     n = len(d)
     absd = [abs(x) for x in d]
-    w_plus = sum(_rank(absd, abs(x)) for x in d if x > 0)
+    w_plus = sum(rank_of(absd, abs(x)) for x in d if x > 0)
     ties = [absd.count(v) for v in set(absd)]
     var = n * (n + 1) * (2 * n + 1) / 24 - sum(t**3 - t for t in ties) / 48
     return (w_plus - n * (n + 1) / 4) / math.sqrt(var)
@@ -127,7 +127,9 @@ def ref_grank(panel, window):
         row = [float(e / panel.sigma[i]) if np.isfinite(e) else None for e in panel.residuals[i]]
         row.append(scar[k] / sd)
         valid = [x for x in row if x is not None]
-        rows.append([None if x is None else _rank(valid, x) / (len(valid) + 1) - 0.5 for x in row])
+        rows.append(
+            [None if x is None else rank_of(valid, x) / (len(valid) + 1) - 0.5 for x in row]
+        )
     n = len(rows)
     terms, u_bar = [], {}
     for t in range(len(rows[0])):
@@ -246,8 +248,8 @@ def test_estimation_ranks_from_the_combined_order_equal_sorting_the_sars(panel):
     with a zero s_i or conditional variances are sorted directly."""
     from dataclasses import replace
 
-    from eventstudy.inference.nonparametric import _rank, estimation_ranks
     from eventstudy.inference.panel import estimation_sar
+    from eventstudy.inference.ranks import average_ranks, estimation_ranks
 
     tied = replace(panel, residuals=np.round(panel.residuals, 3), ar=np.round(panel.ar, 3))
     assert (tied.residuals[:, 1:] == tied.residuals[:, :-1]).any()
@@ -258,7 +260,7 @@ def test_estimation_ranks_from_the_combined_order_equal_sorting_the_sars(panel):
         ar_var=np.full(tied.ar.shape, 1e-4),
     )
     for p in (panel, tied, zero_sigma, garch):
-        expected = _rank(estimation_sar(p), axis=1)
+        expected = average_ranks(estimation_sar(p), axis=1)
         np.testing.assert_array_equal(estimation_ranks(p), expected)
         with np.errstate(invalid="ignore", divide="ignore"):
             sar = p.residuals / p.sigma[:, None]

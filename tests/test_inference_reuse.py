@@ -18,8 +18,9 @@ from hypothesis.extra.numpy import arrays
 from scipy.stats import rankdata
 
 from eventstudy.inference import TESTS, EventPanel, run_tests, window_view
-from eventstudy.inference.nonparametric import _generalized_rank_sums, _rank
+from eventstudy.inference.nonparametric import _generalized_rank_sums
 from eventstudy.inference.panel import estimation_sar, row_patterns
+from eventstudy.inference.ranks import average_ranks
 from eventstudy.inference.resampling import (
     _Pool,
     _replicates,
@@ -99,9 +100,9 @@ def test_window_views_are_kept_and_read_only(study_panel):
     )
 )
 def test_rank_equals_scipy_rankdata_with_ties_nan_and_inf(x):
-    np.testing.assert_array_equal(_rank(x, axis=1), rankdata(x, axis=1, nan_policy="omit"))
+    np.testing.assert_array_equal(average_ranks(x, axis=1), rankdata(x, axis=1, nan_policy="omit"))
     finite = x[0][~np.isnan(x[0])]
-    np.testing.assert_array_equal(_rank(finite), rankdata(finite))
+    np.testing.assert_array_equal(average_ranks(finite), rankdata(finite))
 
 
 def test_generalized_ranks_equal_ranking_the_whole_series(study_panel):

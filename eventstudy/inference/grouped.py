@@ -27,8 +27,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import special
 
-from eventstudy.inference.nonparametric import _rank, positive_share
+from eventstudy.inference.nonparametric import positive_share
 from eventstudy.inference.panel import EventPanel, IntArray, standardized_ar, window_view
+from eventstudy.inference.ranks import average_ranks
 from eventstudy.inference.result import CLUSTER_ROBUST, TestResult, result
 
 Grouped = Callable[[EventPanel, IntArray, tuple[int, int]], list[TestResult | None]]
@@ -297,7 +298,7 @@ def wilcoxon(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list
     use = w.has_car[rows] & (car != 0)
     n = use.sum(axis=1).astype(np.float64)
     size = np.where(use, np.abs(car), np.nan)
-    ranks = _rank(size, axis=1)
+    ranks = average_ranks(size, axis=1)
     w_plus = np.where(use & (car > 0), ranks, 0.0).sum(axis=1)
     # sum over tie groups of (t^3 - t) = sum over values of (t^2 - 1), t its group's size
     same = (size[:, :, None] == size[:, None, :]).sum(axis=2)

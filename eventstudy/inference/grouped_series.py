@@ -15,7 +15,7 @@ from eventstudy.inference.binder import ClusterTests, cluster_tests
 from eventstudy.inference.grouped import normal_results, p_student_array
 from eventstudy.inference.nonparametric import (
     SERIES_TESTS,
-    _combined_valid,
+    combined_valid,
     estimation_ranks,
     pair_scores,
     window_columns,
@@ -35,7 +35,7 @@ def series_z(
     w = window_view(panel, window)
     use = w.has_car[rows]
     total = np.where(use[:, :, None], pair_scores(panel, name)[rows], 0.0).sum(axis=1)
-    n_t = (_combined_valid(panel)[rows] & use[:, :, None]).sum(axis=1)
+    n_t = (combined_valid(panel)[rows] & use[:, :, None]).sum(axis=1)
     in_window = window_columns(panel, w)
     day = n_t > 0
     with np.errstate(invalid="ignore", divide="ignore"):

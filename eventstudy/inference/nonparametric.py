@@ -2,7 +2,7 @@
 
 Ranks are computed per pair along its time axis (average ranks for ties, NaN left
 out; the same as :func:`scipy.stats.rankdata`), vectorised over pairs, once per study
-panel (:meth:`~eventstudy.inference.panel.EventPanel.per_pair`). Signs count an AR as
+panel (:mod:`eventstudy.inference.ranks`). Signs count an AR as
 positive only when strictly above zero (house convention). Every function takes an
 :class:`~eventstudy.inference.panel.EventPanel` and a window ``(start, end)`` of
 relative days and returns a :class:`~eventstudy.inference.result.TestResult`.
@@ -19,99 +19,20 @@ from eventstudy.inference.panel import (
     BoolArray,
     EventPanel,
     FloatArray,
-    WindowView,
     estimation_sar,
     rows_of,
     window_view,
 )
 from eventstudy.inference.parametric import PairValues, moments_of
+from eventstudy.inference.ranks import (
+    average_ranks,
+    combined_ranks,
+    combined_series,
+    combined_valid,
+    estimation_ranks,
+    window_columns,
+)
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
-
-
-def _rank(x: np.ndarray, axis: int | None = None) -> np.ndarray:
-    """Average ranks (1-based, ties share their mean rank) along the rows, NaN left out.
-
-    ``axis=1`` ranks each row of a 2-D array; ``axis=None`` ranks a 1-D array. Equal to
-    ``scipy.stats.rankdata(x, axis=axis, nan_policy="omit")``: NaN sort last, so the
-    valid values of a row take ranks 1..k and NaN stays NaN.
-    """
-    rows = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    ranks = _ranks_in_order(rows, np.argsort(rows, axis=1))
-    return ranks if axis is not None else ranks[0]
-
-
-def _ranks_in_order(rows: FloatArray, order: np.ndarray) -> FloatArray:
-    """:func:`_rank` of each row of ``rows`` given ``order``, a sort order of each row
-    (NaN last); the average ranks do not depend on which sort order of ties it is."""
-    n, m = rows.shape
-    ordered = np.take_along_axis(rows, order, axis=1)
-    tied = ordered[:, 1:] == ordered[:, :-1]  # NaN never ties
-    position = np.arange(1, m + 1, dtype=np.float64)
-    average = np.broadcast_to(position, (n, m))
-    if tied.any():  # each run of equal values gets the mean of its first and last position
-        starts = np.ones((n, m), dtype=bool)
-        starts[:, 1:] = ~tied
-        ends = np.ones((n, m), dtype=bool)
-        ends[:, :-1] = ~tied
-        first = np.maximum.accumulate(np.where(starts, position, 0.0), axis=1)
-        last = np.minimum.accumulate(np.where(ends, position, m + 1.0)[:, ::-1], axis=1)
-        average = (first + last[:, ::-1]) / 2.0
-    ranks = np.empty((n, m))
-    ranks[np.arange(n)[:, None], order] = average
-    ranks[np.isnan(rows)] = np.nan
-    return ranks
-
-
-def _combined(panel: EventPanel) -> FloatArray:
-    """Estimation residuals followed by the full event window's ARs, one row per pair.
-
-    Made once per study panel (:meth:`EventPanel.per_pair`), read-only.
-    """
-    return panel.per_pair("combined", lambda p: np.hstack([p.residuals, p.ar]))
-
-
-def _combined_valid(panel: EventPanel) -> BoolArray:
-    """Which days of each pair's combined series (:func:`_combined`) have a value."""
-    return panel.per_pair("combined_valid", lambda p: np.isfinite(_combined(p)))
-
-
-def _combined_order(panel: EventPanel) -> np.ndarray:
-    """A sort order of each pair's combined series (:func:`_combined`), NaN last."""
-    return panel.per_pair("combined_order", lambda p: np.argsort(_combined(p), axis=1))
-
-
-def _combined_ranks(panel: EventPanel) -> FloatArray:
-    """Each pair's average ranks over its combined series (:func:`_combined`), NaN left out."""
-    return panel.per_pair(
-        "combined_ranks", lambda p: _ranks_in_order(_combined(p), _combined_order(p))
-    )
-
-
-def estimation_ranks(panel: EventPanel) -> FloatArray:
-    """Each pair's average ranks of its estimation SARs (:func:`estimation_sar`), NaN left out.
-
-    With one positive ``s_i`` per pair (no conditional variances) ``e_it / s_i`` sorts
-    as ``e_it``: the estimation columns of the combined series' sort order
-    (:func:`_combined_order`, which the Corrado tests make anyway) are a sort order of
-    the SARs, so the rows are not sorted a second time (20,000 pairs: one argsort of
-    0.45 s less). Otherwise the SARs are sorted.
-    """
-
-    def compute(p: EventPanel) -> FloatArray:
-        sar = estimation_sar(p)
-        if p.resid_var is not None or not (p.sigma > 0).all() or not np.isfinite(p.sigma).all():
-            return _rank(sar, axis=1)
-        order = _combined_order(p)
-        l1 = sar.shape[1]
-        return _ranks_in_order(sar, order[order < l1].reshape(order.shape[0], l1))
-
-    return panel.per_pair("sar_est_ranks", compute)
-
-
-def window_columns(panel: EventPanel, w: WindowView) -> np.ndarray:
-    """Columns of the combined (estimation + event) series that lie in the window."""
-    l1 = panel.residuals.shape[1]
-    return np.concatenate([np.zeros(l1, dtype=bool), w.in_window])
 
 
 def _time_series_z(
@@ -142,13 +63,13 @@ def _time_series_z(
 def _deviations(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
     """Corrado (1989) scores: rank deviations ``K_it - (T_i + 1)/2``."""
     t_i = valid.sum(axis=1)
-    return _combined_ranks(p) - (t_i[:, None] + 1) / 2.0
+    return combined_ranks(p) - (t_i[:, None] + 1) / 2.0
 
 
 def _standardized(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
     """Corrado & Zivney (1992) scores: standardized ranks ``K_it / (T_i + 1) - 1/2``."""
     t_i = valid.sum(axis=1)
-    return _combined_ranks(p) / (t_i[:, None] + 1.0) - 0.5
+    return combined_ranks(p) / (t_i[:, None] + 1.0) - 0.5
 
 
 def _signs(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
@@ -179,8 +100,8 @@ def pair_scores(panel: EventPanel, name: str) -> FloatArray:
     score, _ = SERIES_TESTS[name]
 
     def scores(p: EventPanel) -> FloatArray:
-        x = _combined(p)
-        valid = _combined_valid(p)
+        x = combined_series(p)
+        valid = combined_valid(p)
         return np.where(valid, score(p, x, valid), 0.0)
 
     return panel.per_pair(name, scores)
@@ -199,7 +120,7 @@ def _combined_series_z(name: str, panel: EventPanel, window: tuple[int, int]) ->
         return unavailable(name, "no pair has a CAR in this window", 0)
 
     def daily_sums() -> tuple[FloatArray, np.ndarray]:
-        valid = rows_of(_combined_valid(panel), use)
+        valid = rows_of(combined_valid(panel), use)
         return rows_of(pair_scores(panel, name), use).sum(axis=0), valid.sum(axis=0)
 
     total, n_t = panel.cached((name, use.tobytes()), daily_sums)
@@ -344,7 +265,7 @@ def wilcoxon_of(car: np.ndarray) -> TestResult:
     n = car.size
     if n < 2:
         return unavailable(name, "needs at least 2 nonzero CARs", n)
-    ranks = _rank(np.abs(car))
+    ranks = average_ranks(np.abs(car))
     w_plus = float(ranks[car > 0].sum())
     _, ties = np.unique(np.abs(car), return_counts=True)
     var = n * (n + 1) * (2 * n + 1) / 24.0 - (ties**3 - ties).sum() / 48.0
