@@ -128,7 +128,8 @@ class PriceTable:
     @property
     def tickers(self) -> list[str]:
         """Tickers with at least one price."""
-        return [t for t in self.adj_close.columns if self.adj_close[t].notna().any()]
+        priced = self.adj_close.notna().to_numpy().any(axis=0)  # one pass, not per column
+        return list(self.adj_close.columns[priced])
 
     def series(self, ticker: str) -> pd.Series:
         """Adjusted close of one ticker with its missing dates dropped."""
