@@ -156,7 +156,20 @@ def binder(
     """A Binder (1985) test (``of`` its clusters' tests: ``binder_f_of`` or
     ``binder_caar_t_of``) of every group that is one event-date cluster (all its used
     pairs on one day 0). The clusters are fitted together, one batch per cluster size;
-    groups on the same day 0 in separate rounds."""
+    groups on the same day 0 in separate rounds; both tests read the same fits (kept
+    on the panel)."""
+    clusters = panel.cached(
+        ("grouped binder", rows.shape, rows.tobytes(), window),
+        lambda: _group_clusters(panel, rows, window),
+    )
+    return [None if c is None else of(c) for c in clusters]
+
+
+def _group_clusters(
+    panel: EventPanel, rows: IntArray, window: tuple[int, int]
+) -> list[ClusterTests | None]:
+    """Each group's cluster tests (:func:`binder`), None for a group that is not one
+    fitted cluster."""
     w = window_view(panel, window)
     use = w.has_car[rows] & np.isfinite(panel.sigma[rows])
     day0 = panel.day0[rows]
@@ -168,7 +181,7 @@ def binder(
     starts = np.r_[True, first[order][1:] != first[order][:-1]]
     run_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
     occurrence = np.arange(len(order)) - run_start  # k-th group on its day 0
-    out: list[TestResult | None] = [None] * len(rows)
+    out: list[ClusterTests | None] = [None] * len(rows)
     for k in range(int(occurrence.max()) + 1 if len(order) else 0):
         groups = order[occurrence == k]
         ct = cluster_tests(panel.subset(rows[groups].ravel()), window)
@@ -176,7 +189,7 @@ def binder(
         for g in groups:
             c = where.get(first[g])
             if c is not None:  # else skipped: the per-group function gives the reason
-                out[g] = of(_one_cluster(ct, c))
+                out[g] = _one_cluster(ct, c)
     return out
 
 
