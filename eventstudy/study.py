@@ -8,6 +8,7 @@ at once; pairs that cannot be estimated are recorded with a reason, not raised.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -187,14 +188,22 @@ def run_study(
         started=started,
         finished=datetime.now(UTC),
     )
-    if settings.bhar_windows:  # long horizons: BHARs and calendar-time portfolios
-        from eventstudy.long_horizon import with_long_horizon
+    # The placebo study (car.csv's car_p_placebo) runs this pipeline again, on more
+    # history, in a thread beside the long horizons (skipped.csv's rows, long_horizon):
+    # neither reads what the other adds.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        placebo = None
+        if settings.placebo:
+            from eventstudy.placebo import with_placebo
 
-        result = with_long_horizon(result, runnable, returns)
-    if settings.placebo:  # the placebo study runs this pipeline again, on more history
-        from eventstudy.placebo import with_placebo
+            placebo = background.submit(with_placebo, result, price_source)
+        if settings.bhar_windows:  # long horizons: BHARs and calendar-time portfolios
+            from eventstudy.long_horizon import with_long_horizon
 
-        result = with_placebo(result, price_source)
+            result = with_long_horizon(result, runnable, returns)
+        if placebo is not None:
+            placed = placebo.result()
+            result = replace(result, car=placed.car, placebo=placed.placebo)
     return result
 
 
