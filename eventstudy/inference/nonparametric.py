@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from eventstudy.inference.daily import PairRows, ones, sums_of
 from eventstudy.inference.moments import Moments
 from eventstudy.inference.panel import (
     BoolArray,
@@ -107,28 +108,36 @@ def pair_scores(panel: EventPanel, name: str) -> FloatArray:
     return panel.per_pair(name, scores)
 
 
-def _combined_series_z(name: str, panel: EventPanel, window: tuple[int, int]) -> TestResult:
-    """Shared frame of the rank and sign tests on the combined estimation+event series.
+def series_rows(name: str, panel: EventPanel, window: tuple[int, int]) -> PairRows:
+    """What the :data:`SERIES_TESTS` test ``name`` sums over the pairs with a CAR: each
+    pair's daily scores (:func:`pair_scores`), which days have a return, and a 1."""
+    use = window_view(panel, window).has_car
+    return use, {"total": pair_scores(panel, name), "n_t": combined_valid(panel), "n": ones(panel)}
 
-    The daily scores of :func:`pair_scores` are summed over the pairs with a CAR
-    (the sums are kept for each set of pairs used: they do not depend on the window)
-    and cumulated by :func:`_time_series_z` with the test's weighting.
-    """
-    w = window_view(panel, window)
-    use = w.has_car
-    if not use.any():
+
+def series_z_of(name: str, sums: dict[str, np.ndarray], columns: np.ndarray) -> TestResult:
+    """The :data:`SERIES_TESTS` test ``name`` from the sums of :func:`series_rows` over
+    its pairs (``total[t]``, ``n_t[t]`` and ``n``) and the window's ``columns`` of the
+    combined series (:func:`window_columns`): :func:`_time_series_z` with the test's
+    weighting. A Dask run adds the sums of a group's partitions and calls this too."""
+    n = int(sums["n"][0])
+    if n == 0:
         return unavailable(name, "no pair has a CAR in this window", 0)
-
-    def daily_sums() -> tuple[FloatArray, np.ndarray]:
-        valid = rows_of(combined_valid(panel), use)
-        return rows_of(pair_scores(panel, name), use).sum(axis=0), valid.sum(axis=0)
-
-    total, n_t = panel.cached((name, use.tobytes()), daily_sums)
-    z, note = _time_series_z(total, n_t, window_columns(panel, w), SERIES_TESTS[name][1])
-    n = int(use.sum())
+    z, note = _time_series_z(sums["total"], sums["n_t"], columns, SERIES_TESTS[name][1])
     if not np.isfinite(z):
         return unavailable(name, note, n)
     return result(name, z, p_normal(z), n, None, "N(0,1)")
+
+
+def _combined_series_z(name: str, panel: EventPanel, window: tuple[int, int]) -> TestResult:
+    """Shared frame of the rank and sign tests on the combined estimation+event series.
+
+    The sums of :func:`series_rows` over the pairs with a CAR are kept for each set of
+    pairs used (they do not depend on the window) and given to :func:`series_z_of`.
+    """
+    use, rows = series_rows(name, panel, window)
+    sums = panel.cached((name, use.tobytes()), lambda: sums_of((use, rows)))
+    return series_z_of(name, sums, window_columns(panel, window_view(panel, window)))
 
 
 def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:
