@@ -68,10 +68,8 @@ EVENT_FIELDS = ("ar", "market_evt", "design_evt", "xtx_inv", "sigma", "n_est", "
 RESIDUAL_FIELDS = ("residuals",)
 RETURN_FIELDS = ("returns_est", "market_est", "returns_evt")
 
-_RESIDUAL_TESTS = ("cda_t", "kp_patell_z", "kp_bmp_t", "corrado_rank_z")
-_RANK_TESTS = ("corrado_zivney_rank_z", "corrado_zivney_sign_z", "grank_t", "bootstrap")
 NEEDS: dict[str, frozenset[str]] = {
-    "residuals": frozenset(_RESIDUAL_TESTS + _RANK_TESTS),
+    "residuals": frozenset({"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap"}),
     "returns": frozenset({"binder_f", "binder_caar_t"}),
 }
 """The gathered tests that need each group of estimation-window inputs."""
@@ -87,7 +85,7 @@ class Needs:
     Attributes
     ----------
     pieces
-        The moment tests computed as per-partition pieces.
+        The moment and daily-sum tests computed as per-partition pieces.
     cars
         Whether each pair's CAR per window is gathered (``wilcoxon``).
     gathered
@@ -119,11 +117,12 @@ def inputs_of(tests: Iterable[str]) -> frozenset[str]:
 
 def needs_of(tests: Sequence[str], windows: Iterable[tuple[int, int]] = ()) -> Needs:
     """What the tasks must send for ``tests`` over the CAR ``windows``."""
-    from eventstudy.inference.combinable import CAR_TESTS, MOMENT_TESTS
+    from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
 
-    gathered = tuple(t for t in tests if t not in MOMENT_TESTS and t not in CAR_TESTS)
+    pieces = tuple(t for t in tests if t in MOMENT_TESTS or t in DAILY_TESTS)
+    gathered = tuple(t for t in tests if t not in pieces and t not in CAR_TESTS)
     return Needs(
-        pieces=tuple(t for t in tests if t in MOMENT_TESTS),
+        pieces=pieces,
         cars=bool(set(tests) & CAR_TESTS),
         gathered=gathered,
         inputs=inputs_of(gathered),
@@ -141,7 +140,9 @@ def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
             f"tests {', '.join(heavy)} need every pair's estimation-window residuals on the "
             f"driver ({n_pairs:,} pairs x {l1} days is over {GATHER_CELLS:,} numbers): "
             "choose --tests among those combined from the partitions (cs_t, patell_z, "
-            "bmp_t, mackinlay_j1, mackinlay_j2, gen_sign_z, wilcoxon) for a study this large",
+            "bmp_t, bmp_t_csar, mackinlay_j1, mackinlay_j2, gen_sign_z, cda_t, "
+            "corrado_rank_z, corrado_zivney_rank_z, corrado_zivney_sign_z, wilcoxon) "
+            "for a study this large",
             field="--tests",
         )
 

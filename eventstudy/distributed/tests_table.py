@@ -96,10 +96,10 @@ def _piece_rows(
 ) -> list[tuple[object, ...]]:
     """The rows of the tests combined from pieces and of ``wilcoxon`` (from the CARs)."""
     from eventstudy.group_tests import is_clustered, test_row
-    from eventstudy.inference.combinable import CAR_TESTS, MOMENT_TESTS
+    from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.nonparametric import wilcoxon_of
 
-    chosen = [t for t in names if t in MOMENT_TESTS or t in CAR_TESTS]
+    chosen = [t for t in names if t in MOMENT_TESTS or t in DAILY_TESTS or t in CAR_TESTS]
     if not chosen:
         return []
     combined, columns = inputs.combined, inputs.columns
@@ -111,7 +111,7 @@ def _piece_rows(
         for k, window in enumerate(windows):
             n_pos, n_neg = combined.counts(group, window)
             for test in chosen:
-                if test in MOMENT_TESTS:
+                if test not in CAR_TESTS:
                     r = combined.result(group, window, test)
                 else:
                     car = columns["car"][member_rows, k]

@@ -77,6 +77,7 @@ MOMENT_TESTS: dict[str, MomentTest] = {
 }
 """Every moment test by its ``tests.csv`` name."""
 
+
 @dataclass(frozen=True)
 class DailyTest:
     """A test by the per-pair rows it sums and its statistic from their sums."""
