@@ -3,11 +3,12 @@
 :func:`tests_table` forms the groups from the gathered labels with the local engine's
 :func:`~eventstudy.group_tests.groups_by` (same groups, same order), then, for each
 group and CAR window, takes each chosen test's result from where
-:mod:`eventstudy.distributed.combine` says it comes from: the moment tests from the
-combined pieces (:class:`~eventstudy.distributed.pieces.Combined`), ``wilcoxon`` from
-the group's gathered CARs, the others from :func:`eventstudy.group_tests.run_groups`
-on the gathered panel. The rows are laid out in the local order (group, window, the
-tests as named) and finished as the local table is (:func:`eventstudy.study_tests.finish`).
+:mod:`eventstudy.distributed.combine` says it comes from: the moment and daily-sum
+tests from the combined pieces (:class:`~eventstudy.distributed.pieces.Combined`),
+``wilcoxon`` from the group's gathered CARs, the others from
+:func:`eventstudy.group_tests.run_groups` on the gathered panel. The rows are laid out
+in the local order (group, window, the tests as named) and finished as the local table
+is (:func:`eventstudy.study_tests.finish`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class TestInputs:
         ``ticker_code``, ``day0`` always; ``car`` and the panel's columns when the
         chosen tests need them.
     combined
-        The moment tests' merged pieces (None: no such test, or no pair estimated).
+        The combinable tests' merged pieces (None: no such test, or no pair estimated).
     tickers
         The plan's tickers (``ticker_code`` indexes them).
     width
