@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from eventstudy.cli import app
 from eventstudy.config import load_study
-from eventstudy.distributed.combine import GATHER_CELLS, check_gather
+from eventstudy.distributed.combine import GATHER_CELLS, check_gather, needs_of
 from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
 from eventstudy.errors import EventStudyError
@@ -247,6 +247,7 @@ def test_plan_keeps_a_security_in_one_partition(data) -> None:
 
 def test_gather_limit_names_the_tests() -> None:
     check_gather(("cs_t", "bmp_t"), 10**7, 240)  # event-window tests gather no residuals
+    check_gather(PIECE_TESTS.split(","), 10**7, 240)  # nor the daily-sum tests
     with pytest.raises(EventStudyError, match="bootstrap, kp_bmp_t need every pair's"):
         check_gather(("cs_t", "kp_bmp_t", "bootstrap"), GATHER_CELLS // 100, 240)
 
@@ -292,7 +293,10 @@ def test_column_stack_sorts_and_pads_mixed_designs() -> None:
     assert panel.residuals.shape == (4, 5) and np.isnan(panel.residuals).all()  # not gathered
 
 
-PIECE_TESTS = "cs_t,patell_z,bmp_t,mackinlay_j1,mackinlay_j2,gen_sign_z,wilcoxon,bmp_t_csar"
+PIECE_TESTS = (  # in the order of --tests all
+    "cs_t,cda_t,patell_z,bmp_t,mackinlay_j1,mackinlay_j2,corrado_rank_z,"
+    "corrado_zivney_rank_z,gen_sign_z,wilcoxon,bmp_t_csar,corrado_zivney_sign_z"
+)
 
 
 def make_shared_study(folder: Path) -> Path:
@@ -316,7 +320,8 @@ def make_shared_study(folder: Path) -> Path:
 def test_groups_across_partitions_from_pieces(cluster, data, tmp_path) -> None:
     """event: and category: groups of securities in different partitions: tests.csv from
     the pieces (and, with every test, the gathered panel) equals the local one to 1e-9;
-    with the piece tests alone no event-window column reaches the driver."""
+    with the piece tests alone (the Corrado-family and CDA tests among them) no
+    event-window column and no estimation-window residual reaches the driver."""
     _, prices = data
     events = make_shared_study(tmp_path)
     base = [
@@ -335,6 +340,7 @@ def test_groups_across_partitions_from_pieces(cluster, data, tmp_path) -> None:
         )  # fmt: skip
         assert result.partitions == 10  # about a security each: every event spans several
         assert set(result.inputs.columns) == {"order", "ticker_code", "day0", "car"}
+        assert "residuals" not in needs_of(PIECE_TESTS.split(",")).fields()
         result.save()
     chosen = expected[expected["test"].isin(PIECE_TESTS.split(","))]
     chosen = pd.read_csv(io.StringIO(chosen.to_csv(index=False)))  # the column types of a file

@@ -1,8 +1,9 @@
-"""The moment tests' pieces (issue 17): moments combine exactly, whatever the split.
+"""The combinable tests' pieces (issue 17): moments and sums combine exactly, whatever the split.
 
 :class:`~eventstudy.inference.moments.Moments` of parts merged by the parallel formula
-equal the moments of the whole (hand-checked against numpy), and each moment test's
-statistic from merged per-partition pieces equals the local test on the whole panel.
+equal the moments of the whole (hand-checked against numpy), and each moment test's and
+daily-sum test's statistic from merged per-partition pieces equals the local test on
+the whole panel (with missing days, pairs without a CAR in a window, and tied ranks).
 No cluster here: ``tests/test_distributed.py`` runs the pieces through real workers.
 """
 
@@ -15,7 +16,7 @@ import pytest
 
 from eventstudy.distributed.pieces import Combined, PieceSum, partition_pieces
 from eventstudy.inference import TESTS
-from eventstudy.inference.combinable import MOMENT_TESTS
+from eventstudy.inference.combinable import DAILY_TESTS, MOMENT_TESTS
 from eventstudy.inference.moments import Moments
 from eventstudy.inference.simulate import simulate_panel
 
@@ -82,9 +83,10 @@ class _Study:
         return ["A", "B"]  # every event names two securities: event groups are kept
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(4))
 def test_pieces_of_any_partition_give_the_local_statistics(seed: int) -> None:
-    """Every moment test of every group from pieces of random partitions == local test."""
+    """Every combinable test of every group from pieces of random partitions == local
+    test (seeds 2 and 3: returns rounded to 0.1%, so ranks and signs tie)."""
     rng = np.random.default_rng(seed)
     panel = simulate_panel(120, seed=seed, effect=0.01, same_date=seed == 1, missing=0.05)
     # 12 events of 10 pairs each, three categories, 8 tickers; groups span the parts
@@ -93,13 +95,18 @@ def test_pieces_of_any_partition_give_the_local_statistics(seed: int) -> None:
     from dataclasses import replace
 
     panel = replace(panel, event_id=event_id, ticker=ticker)
+    if seed >= 2:
+        panel = replace(panel, ar=np.round(panel.ar, 3), residuals=np.round(panel.residuals, 3))
+        assert (np.diff(np.sort(panel.residuals[0])) == 0).any()  # ties
     study = _Study({f"e{k}": ["x", "y", ""][k % 3] for k in range(12)})
     windows = ((0, 0), (-1, 1), (-5, 5))
-    tests = tuple(MOMENT_TESTS)
+    tests = tuple(MOMENT_TESTS) + tuple(DAILY_TESTS)
     stack = PieceSum()
-    for rows in _splits(rng, 120, 5):
+    part_of = rng.integers(0, 3 + seed, 8)[np.arange(120) % 8]  # a security in one part
+    for part in range(3 + seed):
+        rows = np.flatnonzero(part_of == part)
         if len(rows):
-            stack.add(partition_pieces(panel.subset(np.sort(rows)), study, tests, windows))
+            stack.add(partition_pieces(panel.subset(rows), study, tests, windows))
     combined: Combined = stack.combined()
     groups = {"all": np.arange(120), "event:e3": np.arange(30, 40)}
     groups |= {"category:x": np.flatnonzero(np.isin(event_id, [f"e{k}" for k in (0, 3, 6, 9)]))}
@@ -125,3 +132,18 @@ def test_a_group_without_pieces_is_empty() -> None:
     r = combined.result("category:none", (0, 0), "cs_t")
     assert r.n == 0 and np.isnan(r.statistic) and r.note == "needs at least 2 pairs with a CAR"
     assert combined.counts("category:none", (0, 0)) == (0, 0)
+
+
+def test_a_ticker_group_split_over_partitions_is_refused() -> None:
+    """Daily-sum tests of a ``ticker:`` group are finished in its (one) partition."""
+    panel = simulate_panel(20, seed=4)
+    from dataclasses import replace
+
+    ids = np.array([f"e{i}" for i in range(20)], dtype=object)
+    panel = replace(panel, event_id=ids, ticker=np.array(["T"] * 20, dtype=object))
+    study = _Study({f"e{i}": "" for i in range(20)})
+    stack = PieceSum()
+    for rows in (np.arange(10), np.arange(10, 20)):
+        stack.add(partition_pieces(panel.subset(rows), study, ("cda_t",), ((0, 0),)))
+    with pytest.raises(ValueError, match="ticker: group"):
+        stack.combined()

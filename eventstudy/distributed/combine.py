@@ -4,17 +4,27 @@ Every test's statistic equals the local engine's to rounding (well within 1e-9):
 tasks run the local pipeline, so every per-pair number is the local one, and the
 driver applies the local formulas. What travels depends on the test (:func:`needs_of`):
 
-**From per-partition pieces** (:mod:`eventstudy.distributed.pieces`): ``cs_t``,
-``patell_z``, ``bmp_t``, ``bmp_t_csar``, ``mackinlay_j1``, ``mackinlay_j2`` and
-``gen_sign_z``, the moment tests of :mod:`eventstudy.inference.combinable`. Each task
-computes, for each ``tests.csv`` group among its pairs (``all``, ``category:``,
+**From per-partition pieces** (:mod:`eventstudy.distributed.pieces`), the tests of
+:mod:`eventstudy.inference.combinable`. The moment tests ``cs_t``, ``patell_z``,
+``bmp_t``, ``bmp_t_csar``, ``mackinlay_j1``, ``mackinlay_j2`` and ``gen_sign_z``: each
+task computes, for each ``tests.csv`` group among its pairs (``all``, ``category:``,
 ``event:``, ``ticker:``) and CAR window, the count, sum and ``M2`` of the per-pair
 values the test reads (CARs, standardized CARs, CAR variances, summed SARs,
 ``df/(df - 2)``, each pair's share of positive estimation residuals); the driver
 combines a group's pieces from every partition by the parallel formula
 (:class:`~eventstudy.inference.moments.Moments`) and calls the test's own
-statistic-from-moments function. The ``n_pos`` / ``n_neg`` columns are counts by
-group, summed.
+statistic-from-moments function. The daily-sum tests ``corrado_rank_z``,
+``corrado_zivney_rank_z``, ``corrado_zivney_sign_z`` and ``cda_t``: each pair's rank or
+sign scores depend on the pair alone (its ranks over its own estimation + event
+series), so each task sends, per group, window and test, the column sums over the
+group's pairs with a CAR of the per-pair rows the statistic reads (``total[t]`` of the
+scores and ``N_t`` per day of the L1 + L2 days for the Corrado family; the residual sum
+and count per estimation day, the pairs with an AR per event day, the CAR sum and
+count for ``cda_t``); the driver adds them and calls the test's own
+statistic-from-sums function (:data:`~eventstudy.inference.combinable.DAILY_TESTS`). A
+``ticker:`` group lies in one partition: its daily-sum results are finished in the task
+(a few numbers instead of vectors per security). The ``n_pos`` / ``n_neg`` columns
+are counts by group, summed.
 
 **From gathered per-pair columns, small**: ``wilcoxon`` ranks the CARs of the whole
 group, which no sum of parts gives; the tasks send each pair's CAR per window
@@ -23,22 +33,21 @@ group, which no sum of parts gives; the tasks send each pair's CAR per window
 which the driver forms the groups exactly as the local engine does
 (:func:`eventstudy.group_tests.groups_by`) and the ``clustered`` column.
 
-**From the gathered event-window panel** (:class:`ColumnStack`, then the local
-functions of :func:`eventstudy.group_tests.run_groups` on it), the tests not combined
-in this version: ``kp_patell_z`` / ``kp_bmp_t`` (r-bar: the mean pairwise correlation
-of the used pairs' residuals over their common days, a sum over pairs of pairs, with a
-pairwise-complete mean and variance per pair of pairs), ``cda_t`` (the portfolio's
-daily mean residual over the pairs with a CAR in the window, then its time-series
-standard deviation: daily sums and counts per group would combine, not yet done),
-``corrado_rank_z`` / ``corrado_zivney_rank_z`` / ``corrado_zivney_sign_z`` and
-``grank_t`` (daily sums of rank scores, for ``grank_t`` re-standardized by the group's
-``sd(SCAR)``, which is known only once every partition is in), ``bootstrap``
-(resamples whole estimation days across all the group's pairs) and ``binder_f`` /
-``binder_caar_t`` (one system fit of all the group's pairs). They gather the
-event-window columns (ARs, benchmark returns, the model designs and ``(X'X)^{-1}``,
-``sigma``, ``n_est``, ``df``: ``pairs x L2`` numbers each), the rank, sign, bootstrap,
-KP and CDA tests also the estimation-window residuals, Binder's also the
-estimation-window and event-window returns. Only when such a test is chosen.
+**From the gathered panel** (:class:`ColumnStack`, then the local functions of
+:func:`eventstudy.group_tests.run_groups` on it), the tests that do not combine
+exactly from sums over pairs: ``kp_patell_z`` / ``kp_bmp_t`` (r-bar: the mean pairwise
+correlation of the used pairs' residuals over their common days, with a
+pairwise-complete mean and variance per pair of pairs), ``grank_t`` (each pair's
+cumulated day is ``SCAR_i / sd(SCAR)`` and is ranked against the pair's estimation
+SARs: the ranks depend on the ``sd(SCAR)`` of the whole group, known only once every
+partition is in), ``bootstrap`` (resamples whole estimation days across all the
+group's pairs) and ``binder_f`` / ``binder_caar_t`` (one system fit of all the group's
+pairs). They gather the event-window columns (ARs, benchmark returns, the model
+designs and ``(X'X)^{-1}``, ``sigma``, ``n_est``, ``df``: ``pairs x L2`` numbers each),
+the KP, GRANK and bootstrap tests also the estimation-window residuals, Binder's also
+the estimation-window and event-window returns. Only when such a test is chosen: with
+the combinable tests alone no event-window column and no estimation-window residual
+reaches the driver.
 
 The estimation-window columns are ``pairs x L1`` numbers each: a study whose gathered
 estimation-window columns would exceed :data:`GATHER_CELLS` cells is refused before it
@@ -68,10 +77,8 @@ EVENT_FIELDS = ("ar", "market_evt", "design_evt", "xtx_inv", "sigma", "n_est", "
 RESIDUAL_FIELDS = ("residuals",)
 RETURN_FIELDS = ("returns_est", "market_est", "returns_evt")
 
-_RESIDUAL_TESTS = ("cda_t", "kp_patell_z", "kp_bmp_t", "corrado_rank_z")
-_RANK_TESTS = ("corrado_zivney_rank_z", "corrado_zivney_sign_z", "grank_t", "bootstrap")
 NEEDS: dict[str, frozenset[str]] = {
-    "residuals": frozenset(_RESIDUAL_TESTS + _RANK_TESTS),
+    "residuals": frozenset({"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap"}),
     "returns": frozenset({"binder_f", "binder_caar_t"}),
 }
 """The gathered tests that need each group of estimation-window inputs."""
@@ -87,7 +94,7 @@ class Needs:
     Attributes
     ----------
     pieces
-        The moment tests computed as per-partition pieces.
+        The moment and daily-sum tests computed as per-partition pieces.
     cars
         Whether each pair's CAR per window is gathered (``wilcoxon``).
     gathered
@@ -119,11 +126,12 @@ def inputs_of(tests: Iterable[str]) -> frozenset[str]:
 
 def needs_of(tests: Sequence[str], windows: Iterable[tuple[int, int]] = ()) -> Needs:
     """What the tasks must send for ``tests`` over the CAR ``windows``."""
-    from eventstudy.inference.combinable import CAR_TESTS, MOMENT_TESTS
+    from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
 
-    gathered = tuple(t for t in tests if t not in MOMENT_TESTS and t not in CAR_TESTS)
+    pieces = tuple(t for t in tests if t in MOMENT_TESTS or t in DAILY_TESTS)
+    gathered = tuple(t for t in tests if t not in pieces and t not in CAR_TESTS)
     return Needs(
-        pieces=tuple(t for t in tests if t in MOMENT_TESTS),
+        pieces=pieces,
         cars=bool(set(tests) & CAR_TESTS),
         gathered=gathered,
         inputs=inputs_of(gathered),
@@ -141,7 +149,9 @@ def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
             f"tests {', '.join(heavy)} need every pair's estimation-window residuals on the "
             f"driver ({n_pairs:,} pairs x {l1} days is over {GATHER_CELLS:,} numbers): "
             "choose --tests among those combined from the partitions (cs_t, patell_z, "
-            "bmp_t, mackinlay_j1, mackinlay_j2, gen_sign_z, wilcoxon) for a study this large",
+            "bmp_t, bmp_t_csar, mackinlay_j1, mackinlay_j2, gen_sign_z, cda_t, "
+            "corrado_rank_z, corrado_zivney_rank_z, corrado_zivney_sign_z, wilcoxon) "
+            "for a study this large",
             field="--tests",
         )
 

@@ -5,7 +5,7 @@ The driver reads the events and plans the partitions
 (:mod:`~eventstudy.distributed.plan`); the cluster's workers read the prices from the
 Parquet dataset, fit, compute ARs, CARs and per-pair statistics, and write the
 partitioned tables (:mod:`~eventstudy.distributed.tasks`); the driver gathers the
-skipped pairs, counts, provenance, the moment tests' pieces
+skipped pairs, counts, provenance, the combinable tests' pieces
 (:mod:`~eventstudy.distributed.pieces`) and the per-pair columns the other tests need
 (:mod:`~eventstudy.distributed.combine`). A task on a worker that is lost is run
 again by Dask on another worker (``distributed.scheduler.allowed-failures``, default

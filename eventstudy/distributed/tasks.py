@@ -9,7 +9,7 @@ engine's. It reads only its tickers' and benchmarks' rows from the Parquet datas
 (:class:`~eventstudy.data.parquet.ParquetSource` pushes the ticker and date filters
 down), writes its rows of each table as ``<folder>/<table>/part-<NNNNN>.parquet``
 (temp file, then rename) and returns the small things the driver keeps: skipped pairs,
-row counts, provenance, the pieces of the moment tests
+row counts, provenance, the pieces of the combinable tests
 (:mod:`eventstudy.distributed.pieces`) and the per-pair columns the other tests need
 (:mod:`eventstudy.distributed.combine`).
 
@@ -62,7 +62,7 @@ class PartitionOutcome:
         The per-pair columns for the tests (:func:`eventstudy.distributed.combine.panel_part`),
         with ``order`` (the pairs' order keys); None when no pair was estimated.
     pieces
-        The moment tests' pieces (:func:`eventstudy.distributed.pieces.partition_pieces`);
+        The combinable tests' pieces (:func:`eventstudy.distributed.pieces.partition_pieces`);
         None when no pair was estimated or no such test was chosen.
     provenance, off_session
         The prices' records for ``manifest.json`` (JSON-ready dicts by ticker).

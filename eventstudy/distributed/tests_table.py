@@ -3,11 +3,12 @@
 :func:`tests_table` forms the groups from the gathered labels with the local engine's
 :func:`~eventstudy.group_tests.groups_by` (same groups, same order), then, for each
 group and CAR window, takes each chosen test's result from where
-:mod:`eventstudy.distributed.combine` says it comes from: the moment tests from the
-combined pieces (:class:`~eventstudy.distributed.pieces.Combined`), ``wilcoxon`` from
-the group's gathered CARs, the others from :func:`eventstudy.group_tests.run_groups`
-on the gathered panel. The rows are laid out in the local order (group, window, the
-tests as named) and finished as the local table is (:func:`eventstudy.study_tests.finish`).
+:mod:`eventstudy.distributed.combine` says it comes from: the moment and daily-sum
+tests from the combined pieces (:class:`~eventstudy.distributed.pieces.Combined`),
+``wilcoxon`` from the group's gathered CARs, the others from
+:func:`eventstudy.group_tests.run_groups` on the gathered panel. The rows are laid out
+in the local order (group, window, the tests as named) and finished as the local table
+is (:func:`eventstudy.study_tests.finish`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class TestInputs:
         ``ticker_code``, ``day0`` always; ``car`` and the panel's columns when the
         chosen tests need them.
     combined
-        The moment tests' merged pieces (None: no such test, or no pair estimated).
+        The combinable tests' merged pieces (None: no such test, or no pair estimated).
     tickers
         The plan's tickers (``ticker_code`` indexes them).
     width
@@ -96,10 +97,10 @@ def _piece_rows(
 ) -> list[tuple[object, ...]]:
     """The rows of the tests combined from pieces and of ``wilcoxon`` (from the CARs)."""
     from eventstudy.group_tests import is_clustered, test_row
-    from eventstudy.inference.combinable import CAR_TESTS, MOMENT_TESTS
+    from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.nonparametric import wilcoxon_of
 
-    chosen = [t for t in names if t in MOMENT_TESTS or t in CAR_TESTS]
+    chosen = [t for t in names if t in MOMENT_TESTS or t in DAILY_TESTS or t in CAR_TESTS]
     if not chosen:
         return []
     combined, columns = inputs.combined, inputs.columns
@@ -111,7 +112,7 @@ def _piece_rows(
         for k, window in enumerate(windows):
             n_pos, n_neg = combined.counts(group, window)
             for test in chosen:
-                if test in MOMENT_TESTS:
+                if test not in CAR_TESTS:
                     r = combined.result(group, window, test)
                 else:
                     car = columns["car"][member_rows, k]

@@ -18,6 +18,7 @@ from eventstudy.inference.nonparametric import (
     combined_valid,
     estimation_ranks,
     pair_scores,
+    time_series_z,
     window_columns,
 )
 from eventstudy.inference.panel import EventPanel, IntArray, estimation_sar, window_view
@@ -36,15 +37,7 @@ def series_z(
     use = w.has_car[rows]
     total = np.where(use[:, :, None], pair_scores(panel, name)[rows], 0.0).sum(axis=1)
     n_t = (combined_valid(panel)[rows] & use[:, :, None]).sum(axis=1)
-    in_window = window_columns(panel, w)
-    day = n_t > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = n_t if SERIES_TESTS[name][1] == "mean" else np.sqrt(n_t)
-        d = np.where(day, total / scale, 0.0)
-        s = np.sqrt((d**2).sum(axis=1) / day.sum(axis=1))
-        in_w = in_window[None, :] & day
-        l2 = in_w.sum(axis=1)
-        z = np.where(in_w, d, 0.0).sum(axis=1) / (np.sqrt(l2) * s)
+    z, l2, s = time_series_z(total, n_t, window_columns(panel, w), SERIES_TESTS[name][1])
     n = use.sum(axis=1)
     return normal_results(name, z, n, (n >= 1) & (l2 > 0) & (s > 0))
 

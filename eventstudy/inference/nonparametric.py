@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from eventstudy.inference.daily import PairRows, ones, sums_of
 from eventstudy.inference.moments import Moments
 from eventstudy.inference.panel import (
     BoolArray,
@@ -35,29 +36,34 @@ from eventstudy.inference.ranks import (
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 
-def _time_series_z(
+def time_series_z(
     total: FloatArray, n_t: np.ndarray, in_window: np.ndarray, weight: str
-) -> tuple[float, str]:
-    """Aggregate the daily sums of per-(pair, day) scores into the Corrado-type Z.
+) -> tuple[FloatArray, np.ndarray, FloatArray]:
+    """Aggregate the daily sums of per-(pair, day) scores into the Corrado-type Z, for G
+    groups at once (the rows of ``total`` and ``n_t``).
 
-    ``total[t] = sum_i score_it`` over the ``n_t[t]`` pairs with a return on day t.
+    ``total[g, t] = sum_i score_it`` over the ``n_t[g, t]`` pairs of group g with a
+    return on day t; ``in_window`` (T,) marks the window's days.
     ``weight="mean"``: daily statistic ``D_t = (1/N_t) sum_i score_it`` (Corrado 1989);
     ``weight="sqrt"``: ``D_t = (1/sqrt(N_t)) sum_i score_it`` (Corrado & Zivney 1992).
     ``S = sqrt((1/T) sum_t D_t^2)`` over the T days with ``N_t > 0``, and
     ``Z = sum_{t in window} D_t / (sqrt(L2) S)`` over the ``L2`` window days with
     ``N_t > 0`` (Campbell & Wasley 1993 cumulation).
+
+    Returns
+    -------
+    z, l2, s
+        (G,) each: Z (NaN where ``L2 = 0`` or ``S`` is not positive), ``L2`` and ``S``.
     """
     day = n_t > 0
-    d = np.zeros(total.shape[0])
-    d[day] = total[day] / (n_t[day] if weight == "mean" else np.sqrt(n_t[day]))
-    s = float(np.sqrt(np.mean(d[day] ** 2))) if day.any() else np.nan
-    in_w = in_window & day
-    l2 = int(in_w.sum())
-    if l2 == 0:
-        return np.nan, "no window day has a return"
-    if not s > 0:
-        return np.nan, "the daily statistics have no variation"
-    return float(d[in_w].sum() / (np.sqrt(l2) * s)), ""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = n_t if weight == "mean" else np.sqrt(n_t)
+        d = np.where(day, total / scale, 0.0)
+        s = np.sqrt((d**2).sum(axis=1) / day.sum(axis=1))
+        in_w = in_window[None, :] & day
+        l2 = in_w.sum(axis=1)
+        z = np.where(in_w, d, 0.0).sum(axis=1) / (np.sqrt(l2) * s)
+    return z, l2, s
 
 
 def _deviations(p: EventPanel, x: FloatArray, valid: BoolArray) -> FloatArray:
@@ -88,7 +94,7 @@ SERIES_TESTS: dict[str, tuple[Score, str]] = {
     "corrado_zivney_sign_z": (_signs, "sqrt"),
 }
 """The tests on the combined estimation+event series: each pair's daily scores and how
-:func:`_time_series_z` weights their daily sums (``"mean"`` or ``"sqrt"``)."""
+:func:`time_series_z` weights their daily sums (``"mean"`` or ``"sqrt"``)."""
 
 
 def pair_scores(panel: EventPanel, name: str) -> FloatArray:
@@ -107,28 +113,39 @@ def pair_scores(panel: EventPanel, name: str) -> FloatArray:
     return panel.per_pair(name, scores)
 
 
+def series_rows(name: str, panel: EventPanel, window: tuple[int, int]) -> PairRows:
+    """What the :data:`SERIES_TESTS` test ``name`` sums over the pairs with a CAR: each
+    pair's daily scores (:func:`pair_scores`), which days have a return, and a 1."""
+    use = window_view(panel, window).has_car
+    return use, {"total": pair_scores(panel, name), "n_t": combined_valid(panel), "n": ones(panel)}
+
+
+def series_z_of(name: str, sums: dict[str, np.ndarray], columns: np.ndarray) -> TestResult:
+    """The :data:`SERIES_TESTS` test ``name`` from the sums of :func:`series_rows` over
+    its pairs (``total[t]``, ``n_t[t]`` and ``n``) and the window's ``columns`` of the
+    combined series (:func:`window_columns`): :func:`time_series_z` with the test's
+    weighting. A Dask run adds the sums of a group's partitions and calls this too."""
+    n = int(sums["n"][0])
+    if n == 0:
+        return unavailable(name, "no pair has a CAR in this window", 0)
+    weight = SERIES_TESTS[name][1]
+    z, l2, s = time_series_z(sums["total"][None], sums["n_t"][None], columns, weight)
+    if l2[0] == 0:
+        return unavailable(name, "no window day has a return", n)
+    if not s[0] > 0:
+        return unavailable(name, "the daily statistics have no variation", n)
+    return result(name, float(z[0]), p_normal(z[0]), n, None, "N(0,1)")
+
+
 def _combined_series_z(name: str, panel: EventPanel, window: tuple[int, int]) -> TestResult:
     """Shared frame of the rank and sign tests on the combined estimation+event series.
 
-    The daily scores of :func:`pair_scores` are summed over the pairs with a CAR
-    (the sums are kept for each set of pairs used: they do not depend on the window)
-    and cumulated by :func:`_time_series_z` with the test's weighting.
+    The sums of :func:`series_rows` over the pairs with a CAR are kept for each set of
+    pairs used (they do not depend on the window) and given to :func:`series_z_of`.
     """
-    w = window_view(panel, window)
-    use = w.has_car
-    if not use.any():
-        return unavailable(name, "no pair has a CAR in this window", 0)
-
-    def daily_sums() -> tuple[FloatArray, np.ndarray]:
-        valid = rows_of(combined_valid(panel), use)
-        return rows_of(pair_scores(panel, name), use).sum(axis=0), valid.sum(axis=0)
-
-    total, n_t = panel.cached((name, use.tobytes()), daily_sums)
-    z, note = _time_series_z(total, n_t, window_columns(panel, w), SERIES_TESTS[name][1])
-    n = int(use.sum())
-    if not np.isfinite(z):
-        return unavailable(name, note, n)
-    return result(name, z, p_normal(z), n, None, "N(0,1)")
+    use, rows = series_rows(name, panel, window)
+    sums = panel.cached((name, use.tobytes()), lambda: sums_of((use, rows)))
+    return series_z_of(name, sums, window_columns(panel, window_view(panel, window)))
 
 
 def corrado_rank_z(panel: EventPanel, window: tuple[int, int]) -> TestResult:

@@ -20,15 +20,20 @@ it reads and ``<test>_of`` its statistic from their count, sum and sum of square
 deviations (:class:`~eventstudy.inference.moments.Moments`). The test function is the
 one composed with the other, and a Dask run combines the moments of a group's
 partitions and calls the same ``<test>_of`` (:mod:`eventstudy.inference.combinable`):
-one formula either way.
+one formula either way. ``cda_t`` is a *daily-sum test*: ``cda_t_rows`` gives the
+per-pair rows it sums (residuals by estimation day ...) and ``cda_t_of`` its statistic
+from their sums over the pairs (:mod:`eventstudy.inference.daily`), which a Dask run
+adds over a group's partitions alike.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from eventstudy.inference.daily import PairRows, ones, sums_of
 from eventstudy.inference.moments import Moments
 from eventstudy.inference.panel import EventPanel, WindowView, standardized_ar, window_view
+from eventstudy.inference.ranks import window_columns
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
 
 PairValues = tuple[np.ndarray, dict[str, np.ndarray]]
@@ -117,29 +122,48 @@ def cda_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Brown, S. J. and Warner, J. B. (1985). Using daily stock returns: The case of event
     studies. *Journal of Financial Economics* 14(1), 3-31.
     """
-    name = "cda_t"
+    use, rows = cda_t_rows(panel, window)
+    est = {name: rows.pop(name) for name in ("resid", "resid_n", "evt_n")}
+    # window-free given the pairs used: kept for each set of pairs
+    sums = panel.cached(("cda portfolio", use.tobytes()), lambda: sums_of((use, est)))
+    return cda_t_of(sums | sums_of((use, rows)), window_columns(panel, window_view(panel, window)))
+
+
+def cda_t_rows(panel: EventPanel, window: tuple[int, int]) -> PairRows:
+    """What :func:`cda_t` sums over the pairs with a CAR: each pair's estimation
+    residuals (0 where missing), which estimation days and which event days have a
+    return, its CAR and a 1."""
+
+    resid_n = panel.per_pair("resid valid", lambda p: np.isfinite(p.residuals))
+    resid = panel.per_pair(
+        "resid zeroed", lambda p: np.where(np.isfinite(p.residuals), p.residuals, 0.0)
+    )
+    evt_n = panel.per_pair("event valid", lambda p: np.isfinite(p.ar) & np.isfinite(p.market_evt))
     w = window_view(panel, window)
-    use = w.has_car
-    n = int(use.sum())
+    rows = {"resid": resid, "resid_n": resid_n, "evt_n": evt_n, "car": w.car[:, None]}
+    return w.has_car, rows | {"n": ones(panel)}
+
+
+def cda_t_of(sums: dict[str, np.ndarray], columns: np.ndarray) -> TestResult:
+    """:func:`cda_t` from the sums of :func:`cda_t_rows` over its pairs and the window's
+    ``columns`` of the estimation + event days
+    (:func:`~eventstudy.inference.ranks.window_columns`). A Dask run adds the sums of a
+    group's partitions and calls this too."""
+    name = "cda_t"
+    n = int(sums["n"][0])
     if n < 1:
         return unavailable(name, "no pair has a CAR in this window", 0)
-
-    def portfolio() -> np.ndarray:  # window-free: kept for each set of pairs used
-        resid = panel.residuals[use]
-        valid = np.isfinite(resid)
-        count = valid.sum(axis=0)
-        day = count > 0
-        return np.where(valid, resid, 0.0).sum(axis=0)[day] / count[day]
-
-    aar_est = panel.cached(("cda portfolio", use.tobytes()), portfolio)
+    count = sums["resid_n"]
+    day = count > 0
+    aar_est = sums["resid"][day] / count[day]
     l1 = aar_est.size
     if l1 < 3:
         return unavailable(name, "fewer than 3 estimation days with residuals", n)
     s = float(aar_est.std(ddof=1))
-    l2 = int((w.included[use].any(axis=0)).sum())
+    l2 = int(((sums["evt_n"] > 0) & columns[count.size :]).sum())
     if not s > 0:
         return unavailable(name, "the estimation-window portfolio is constant", n)
-    t = float(w.car[use].mean() / (np.sqrt(l2) * s))
+    t = float(sums["car"][0] / n / (np.sqrt(l2) * s))
     return result(name, t, p_student(t, l1 - 1), n, l1 - 1, f"t({l1 - 1})")
 
 
