@@ -150,8 +150,10 @@ def save(
             path.unlink(missing_ok=True)
             if path.parent != folder and not any(path.parent.iterdir()):
                 path.parent.rmdir()
-        # tests.csv is computed in a thread while the other tables are written
+        # tests.csv is computed in a thread while the other tables are written (and the
+        # manifest's text made: written last, it does not wait for the tests)
         tests = background.submit(result.tests) if result.test_names else None
+        manifest_text = output.json_text(manifest(result) | {"table_formats": list(tables)})
         written = write_contract_tables(folder, result)
         written["summary"] = output.write_text(
             folder / "summary.txt", result.summary().as_text() + "\n"
@@ -177,7 +179,5 @@ def save(
         drawn = job.finish(progress) if job is not None else Figures()
     written.update(drawn.paths)
     written["report"] = write_report(result, folder / "report.html", drawn.images)
-    written["manifest"] = output.write_json(
-        folder / "manifest.json", manifest(result) | {"table_formats": list(tables)}
-    )
+    written["manifest"] = output.write_text(folder / "manifest.json", manifest_text + "\n")
     return written
