@@ -147,7 +147,7 @@ def run_study(
         table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
 
     returns, stale = price_returns(study, table)
-    runnable = _runnable(study, in_calendar, table, skipped)
+    runnable = runnable_pairs(study, in_calendar, table, skipped)
 
     own_client = None
     if engine == "dask" and client is None:
@@ -155,7 +155,7 @@ def run_study(
 
         client = own_client = connect(scheduler)
     try:
-        groups = _estimate_groups(
+        groups = estimate_groups(
             study, runnable, returns, stale, skipped, engine=engine, client=client
         )
         volume_measure = None
@@ -234,7 +234,7 @@ def price_returns(
     return returns, stale
 
 
-def _runnable(
+def runnable_pairs(
     study: Study,
     spans: list[tuple[Pair, date, date]],
     table: PriceTable,
@@ -285,7 +285,7 @@ def _runnable(
     return runnable
 
 
-def _estimate_groups(
+def estimate_groups(
     study: Study,
     pairs: list[Pair],
     returns: dict[str, pd.Series],

@@ -152,7 +152,7 @@ def run_partition(
     from eventstudy.pair_tables import ordered_tables
     from eventstudy.pairs import align_study, plan_prices
     from eventstudy.price_checks import flag_off_session
-    from eventstudy.study import _estimate_groups, _runnable, price_returns
+    from eventstudy.study import estimate_groups, price_returns, runnable_pairs
     from eventstudy.study_tests import study_panel
 
     sub = study.model_copy(update={"events": list(events)})
@@ -165,9 +165,9 @@ def run_partition(
         source = ParquetSource(prices)
         table = flag_off_session(source.load(plan.tickers, plan.start, plan.end))
         returns, stale = price_returns(sub, table)
-        runnable = _runnable(sub, plan.spans, table, skipped)
+        runnable = runnable_pairs(sub, plan.spans, table, skipped)
         stages.append(len(skipped))
-        groups = _estimate_groups(sub, runnable, returns, stale, skipped)
+        groups = estimate_groups(sub, runnable, returns, stale, skipped)
         stages.append(len(skipped))
         ar, car, models = ordered_tables(groups, runnable, sub.study)
     except EventStudyError as exc:
