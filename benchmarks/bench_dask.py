@@ -17,13 +17,11 @@ Reported: wall time; the driver's peak RSS (``wait4`` of the ``eventstudy``
 process); the workers' peak RSS (``VmHWM`` of each worker process, read before it
 stops). Targets: 1,000,000 pairs complete with the driver under 1.5 GB; the
 100,000-pair Dask run within 3x the local engine. Tests: the default set up to
-100,000 pairs; from 1,000,000 pairs ``EVENT_TESTS`` (``cs_t``, ``patell_z``,
-``bmp_t``, ``mackinlay_j1/j2``, ``wilcoxon``), tests that come from per-partition
-pieces and the gathered CARs, because the KP tests, ``grank_t``, ``bootstrap`` and
-Binder's gather every pair's event-window columns and estimation residuals to the
-driver (:mod:`eventstudy.distributed.combine`; ``cda_t`` and the Corrado tests also
-come from pieces now, and are not in the measured set). The machine this runs on is shared: the
-figures are one run each, noisy.
+100,000 pairs; from 1,000,000 pairs ``--tests combinable`` (the default tests that
+come from per-partition pieces and the gathered CARs: all but the KP tests,
+``grank_t``, ``bootstrap`` and ``binder_f``, which gather every pair's event-window
+columns and estimation residuals to the driver, :mod:`eventstudy.distributed.combine`).
+The machine this runs on is shared: the figures are one run each, noisy.
 """
 
 from __future__ import annotations
@@ -44,7 +42,7 @@ import pyarrow.parquet as pq
 
 EXE = str(Path(sys.executable).with_name("eventstudy"))
 N_SEC, N_DAYS = 10_000, 3_000  # N_SEC: --securities
-EVENT_TESTS = "cs_t,patell_z,bmp_t,mackinlay_j1,mackinlay_j2,wilcoxon"
+EVENT_TESTS = "combinable"
 FILE_TICKERS, GROUP_TICKERS = 1_000, 100
 
 

@@ -63,7 +63,8 @@ TestsOption = Annotated[
     typer.Option(
         "--tests",
         help="Tests for tests.csv, comma-separated or repeated (e.g. cs_t,kp_bmp_t,"
-        "bootstrap), 'all' or 'none'; default: the standard set.",
+        "bootstrap), 'all', 'none' or 'combinable' (the default tests --engine dask "
+        "combines from its partitions); default: the standard set.",
     ),
 ]
 

@@ -59,9 +59,13 @@ def check_test_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
     """Validate ``--tests`` names; None means the default set, ``"none"`` no tests.
 
     ``names`` is a list of names (each may hold several, comma-separated) or one
-    string such as ``"cs_t,kp_bmp_t"``, ``"all"`` or ``"none"``.
+    string such as ``"cs_t,kp_bmp_t"``, ``"all"``, ``"none"`` or ``"combinable"``
+    (the default tests that ``--engine dask`` combines from its partitions,
+    :data:`eventstudy.inference.combinable.COMBINABLE_DEFAULTS`; may be given with
+    other names).
     """
     from eventstudy.inference import DEFAULT_TESTS, TESTS
+    from eventstudy.inference.combinable import COMBINABLE_DEFAULTS
 
     if names is None:
         return DEFAULT_TESTS
@@ -72,11 +76,12 @@ def check_test_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
         return ()
     if "all" in flat:
         return tuple(TESTS)
+    flat = [t for n in flat for t in (COMBINABLE_DEFAULTS if n == "combinable" else (n,))]
     unknown = [n for n in flat if n not in TESTS]
     if unknown:
         raise EventStudyError(
             f"unknown test {', '.join(map(repr, unknown))} (choose from {', '.join(TESTS)}, "
-            "'all' or 'none')",
+            "'all', 'none' or 'combinable')",
             field="--tests",
         )
     return tuple(dict.fromkeys(flat))

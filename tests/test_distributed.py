@@ -248,8 +248,21 @@ def test_plan_keeps_a_security_in_one_partition(data) -> None:
 def test_gather_limit_names_the_tests() -> None:
     check_gather(("cs_t", "bmp_t"), 10**7, 240)  # event-window tests gather no residuals
     check_gather(PIECE_TESTS.split(","), 10**7, 240)  # nor the daily-sum tests
-    with pytest.raises(EventStudyError, match="bootstrap, kp_bmp_t need every pair's"):
+    with pytest.raises(EventStudyError, match="bootstrap, kp_bmp_t need every pair's") as raised:
         check_gather(("cs_t", "kp_bmp_t", "bootstrap"), GATHER_CELLS // 100, 240)
+    assert "--tests combinable" in str(raised.value)
+
+
+def test_combinable_is_the_default_tests_that_gather_nothing() -> None:
+    from eventstudy.inference import DEFAULT_TESTS
+    from eventstudy.study_tests import check_test_names
+
+    combinable = check_test_names("combinable")
+    gathered = {"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap", "binder_f"}
+    assert combinable == tuple(t for t in DEFAULT_TESTS if t not in gathered)
+    assert needs_of(combinable, [(0, 1)]).gathered == ()  # no panel column reaches the driver
+    check_gather(combinable, 10**7, 240)  # so no study is too large for it
+    assert check_test_names(["combinable", "bootstrap"]) == (*combinable, "bootstrap")
 
 
 def _part(order: list[int], k: int, l2: int = 3) -> dict[str, np.ndarray]:

@@ -148,10 +148,10 @@ def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
         raise EventStudyError(
             f"tests {', '.join(heavy)} need every pair's estimation-window residuals on the "
             f"driver ({n_pairs:,} pairs x {l1} days is over {GATHER_CELLS:,} numbers): "
-            "choose --tests among those combined from the partitions (cs_t, patell_z, "
-            "bmp_t, bmp_t_csar, mackinlay_j1, mackinlay_j2, gen_sign_z, cda_t, "
-            "corrado_rank_z, corrado_zivney_rank_z, corrado_zivney_sign_z, wilcoxon) "
-            "for a study this large",
+            "for a study this large, choose --tests among those combined from the "
+            "partitions: --tests combinable (the default tests but these), or any of "
+            "cs_t, patell_z, bmp_t, bmp_t_csar, mackinlay_j1, mackinlay_j2, gen_sign_z, "
+            "cda_t, corrado_rank_z, corrado_zivney_rank_z, corrado_zivney_sign_z, wilcoxon",
             field="--tests",
         )
 

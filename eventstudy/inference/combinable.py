@@ -56,6 +56,7 @@ from eventstudy.inference.daily import PairRows
 from eventstudy.inference.moments import Moments
 from eventstudy.inference.panel import EventPanel
 from eventstudy.inference.result import TestResult
+from eventstudy.inference.runner import DEFAULT_TESTS
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,10 @@ DAILY_TESTS: dict[str, DailyTest] = {
 
 CAR_TESTS = frozenset({"wilcoxon"})
 """Tests that need the group's per-pair CARs (and nothing else)."""
+
+COMBINABLE_DEFAULTS: tuple[str, ...] = tuple(
+    t for t in DEFAULT_TESTS if t in MOMENT_TESTS or t in DAILY_TESTS or t in CAR_TESTS
+)
+"""The default tests that ``--engine dask`` computes without gathering any pair's
+estimation-window columns (``--tests combinable``): the moment and daily-sum tests and
+``wilcoxon``; the KP tests, ``grank_t``, ``bootstrap`` and ``binder_f`` are left out."""
