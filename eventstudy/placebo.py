@@ -17,7 +17,7 @@ then run through the same pipeline as the study (:func:`eventstudy.study.run_stu
 on those prices, loaded once): the study's events
 all become confounders, so each placebo pair is masked and estimated exactly as a
 real pair with an event on that date would be; the placebo dates do not mask one
-another (:attr:`eventstudy.config.Study.isolated_events`). A placebo CAR therefore
+another (:attr:`eventstudy.study_model.Study.isolated_events`). A placebo CAR therefore
 equals what ``eventstudy run`` gives for an event on that date.
 
 Outputs: ``placebo.csv`` (one row per placebo pair and CAR window),

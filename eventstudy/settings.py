@@ -5,7 +5,7 @@
 messages; :func:`eventstudy.problems.problems_from` turns pydantic's errors into
 :class:`~eventstudy.errors.EventStudyError` objects naming the file, the event (or the
 table's line and column) and the field. :mod:`eventstudy.config` assembles them into a
-:class:`~eventstudy.config.Study`.
+:class:`~eventstudy.study_model.Study`.
 """
 
 from __future__ import annotations

@@ -96,7 +96,8 @@ class EventColumns:
         return len(self.ids)
 
     def with_model(self, model: str) -> EventColumns:
-        """The columns of :meth:`eventstudy.config.Study.with_model` (every event: ``model``)."""
+        """The columns of :meth:`~eventstudy.study_model.Study.with_model` (every event:
+        ``model``)."""
         return replace(self, model=np.full(len(self), model, dtype=object), no_model=True)
 
     def events(self, rows: np.ndarray) -> list[Event]:
@@ -121,7 +122,7 @@ class EventColumns:
                 yield event.model_dump(mode="json")
 
     def selected(self, event_ids: list[str] | None, path: Path | None = None) -> np.ndarray:
-        """The rows of :meth:`eventstudy.config.Study.select`: the events named (every
+        """The rows of :meth:`eventstudy.study_model.Study.select`: the events named (every
         study event without ids), in file order.
 
         Raises
