@@ -164,9 +164,14 @@ def keep(panel: EventPanel, keys: list[str], rows: np.ndarray, codes: np.ndarray
         scar[window] = np.full(panel.n_pairs, np.nan)
         scar[window][used] = values
     return Kept(
-        np.asarray(panel.residuals), np.asarray(panel.ar), np.asarray(panel.sigma),
-        panel.event_id, panel.ticker, panel.rel_days, tuple(keys), rows, codes, use, scar,
+        _own(panel.residuals), _own(panel.ar), _own(panel.sigma), panel.event_id,
+        panel.ticker, panel.rel_days, tuple(keys), rows, codes, use, scar,
     )  # fmt: skip
+
+
+def _own(x: np.ndarray) -> np.ndarray:
+    """``x`` as an array of its own (a view would keep the whole stacked array alive)."""
+    return x.copy() if x.base is not None else x
 
 
 @dataclass(frozen=True)
