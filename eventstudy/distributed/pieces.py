@@ -60,8 +60,8 @@ class Pieces:
     finished
         ``(group, window, test)`` to the daily-sum tests' results of the ``ticker:`` groups.
     present
-        ``window`` to the (G, L1) counts of used pairs with a residual on each estimation
-        day (the bootstrap's first round, :mod:`eventstudy.distributed.rounds`).
+        ``window`` to the (G, L1) booleans: some used pair has a residual on the
+        estimation day (the bootstrap's first round, :mod:`eventstudy.distributed.rounds`).
     """
 
     keys: tuple[str, ...]
@@ -280,9 +280,9 @@ class PieceSum:
                 sums[cell][name] = np.zeros((len(sum_keys), *value.shape[1:]))
                 np.add.at(sums[cell][name], sum_codes, stacked)
         present = {}
-        for window, counts in first.present.items():
-            present[window] = np.zeros((size, counts.shape[1]))
-            np.add.at(
+        for window, days in first.present.items():
+            present[window] = np.zeros((size, days.shape[1]), dtype=bool)
+            np.logical_or.at(
                 present[window], codes, np.concatenate([p.present[window] for p in self.parts])
             )
         finished = {key: r for p in self.parts for key, r in p.finished.items()}

@@ -112,8 +112,9 @@ def first_pieces(
     tests: tuple[str, ...],
 ) -> tuple[dict[tuple[Window, str], dict[str, Moments]], dict[Window, np.ndarray]]:
     """The first round's moments (by ``(window, test)`` as the moment tests' pieces) and,
-    per window, the (size, L1) counts of used pairs with a residual on each estimation
-    day (the bootstrap's pooled days); pair ``rows[j]`` is in group ``codes[j]``."""
+    per window, whether some used pair of each group has a residual on each estimation
+    day ((size, L1) booleans: the bootstrap's pooled days); pair ``rows[j]`` is in group
+    ``codes[j]``."""
     from eventstudy.inference.nonparametric import grank_scar
     from eventstudy.inference.panel import estimation_sar
     from eventstudy.inference.resampling import bootstrap_scores
@@ -138,7 +139,7 @@ def first_pieces(
                 shape=(size, panel.n_pairs),
             )
             finite = np.isfinite(estimation_sar(panel)).astype(np.float64)
-            present[window] = np.asarray(member @ finite)
+            present[window] = np.asarray(member @ finite) > 0
     return moments, present
 
 
