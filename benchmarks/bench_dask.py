@@ -18,9 +18,9 @@ process); the workers' peak RSS (``VmHWM`` of each worker process, read before i
 stops). Targets: 1,000,000 pairs complete with the driver under 1.5 GB; the
 100,000-pair Dask run within 3x the local engine. Tests: the default set up to
 100,000 pairs; from 1,000,000 pairs ``--tests combinable`` (the default tests that
-come from per-partition pieces and the gathered CARs: all but the KP tests,
-``grank_t``, ``bootstrap`` and ``binder_f``, which gather every pair's event-window
-columns and estimation residuals to the driver, :mod:`eventstudy.distributed.combine`).
+come from per-partition pieces, two rounds of them and the gathered CARs: all but the
+KP tests and ``binder_f``, which gather every pair's event-window columns and
+estimation residuals or returns to the driver, :mod:`eventstudy.distributed.combine`).
 The machine this runs on is shared: the figures are one run each, noisy.
 """
 

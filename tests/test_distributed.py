@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 import threading
 import time
@@ -31,6 +32,7 @@ from eventstudy.distributed.combine import GATHER_CELLS, check_gather, needs_of
 from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
 from eventstudy.errors import EventStudyError
+from eventstudy.study_tests import check_test_names
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from synthetic import market_prices  # the benchmarks' price generator
@@ -255,14 +257,17 @@ def test_gather_limit_names_the_tests() -> None:
 
 def test_combinable_is_the_default_tests_that_gather_nothing() -> None:
     from eventstudy.inference import DEFAULT_TESTS
-    from eventstudy.study_tests import check_test_names
 
     combinable = check_test_names("combinable")
-    gathered = {"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap", "binder_f"}
+    gathered = {"kp_patell_z", "kp_bmp_t", "binder_f"}
     assert combinable == tuple(t for t in DEFAULT_TESTS if t not in gathered)
-    assert needs_of(combinable, [(0, 1)]).gathered == ()  # no panel column reaches the driver
-    check_gather(combinable, 10**7, 240)  # so no study is too large for it
-    assert check_test_names(["combinable", "bootstrap"]) == (*combinable, "bootstrap")
+    needs = needs_of(combinable, [(0, 1)], rounds=True)
+    assert needs.gathered == () and needs.rounds == ("grank_t", "bootstrap")
+    assert needs.fields() == ("ticker_code", "day0", "car")  # no panel column to the driver
+    check_gather(needs.gathered, 10**7, 240)  # so no study is too large for it
+    assert check_test_names(["combinable", "binder_f"]) == (*combinable, "binder_f")
+    # with a test that gathers the residuals anyway, GRANK and the bootstrap read them
+    assert needs_of([*combinable, "kp_bmp_t"], [(0, 1)], rounds=True).rounds == ()
 
 
 def _part(order: list[int], k: int, l2: int = 3) -> dict[str, np.ndarray]:
@@ -366,3 +371,74 @@ def test_groups_across_partitions_from_pieces(cluster, data, tmp_path) -> None:
     assert remote.exit_code == 0, remote.output
     got = pd.read_csv(tmp_path / "dask" / "shared" / "tests.csv")
     pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
+
+
+def test_two_round_tests_equal_local(cluster, data, tmp_path, monkeypatch) -> None:
+    """grank_t and bootstrap from two rounds of pieces (sd(SCAR), the pooled days and
+    draws first; then rank sums and replicate moments) equal the local engine's to 1e-9,
+    for firm-specific pairs and for events spanning partitions, without any residual
+    reaching the driver; with the second round's numbers over the cap the residuals are
+    gathered instead, with the same table."""
+    from eventstudy.distributed import run as dask_run
+
+    events, prices = data
+    shared = make_shared_study(tmp_path)
+    combinable = check_test_names("combinable")
+    assert {"grank_t", "bootstrap"} <= set(combinable)
+    for path, name in ((events, NAME), (shared, "shared")):
+        study = load_study(path, benchmark="SPY")
+        local = study.run(source="parquet", prices=prices, tests=combinable)
+        expected = local.tests()
+        with _client(cluster.address) as client:
+            result = study.run(
+                engine="dask", client=client, source="parquet", prices=prices,
+                tests=combinable, out=tmp_path / f"two-{name}", partition_pairs=10,
+            )  # fmt: skip
+            assert result.inputs.rounds == ("grank_t", "bootstrap")
+            assert "residuals" not in result.inputs.columns
+            got = result.tests()
+            pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
+            assert (got["test"] == "bootstrap").any() and got["p_value"].notna().all()
+            monkeypatch.setattr(dask_run, "ROUND_CELLS", 0)
+            gathered = study.run(
+                engine="dask", client=client, source="parquet", prices=prices,
+                tests=combinable, out=tmp_path / f"gathered-{name}", partition_pairs=10,
+            )  # fmt: skip
+            monkeypatch.undo()
+            assert gathered.inputs.rounds == () and "residuals" in gathered.inputs.columns
+            pd.testing.assert_frame_equal(gathered.tests(), expected, rtol=1e-9, atol=0)
+
+
+def test_worker_killed_between_the_rounds(cluster, data, tmp_path, monkeypatch) -> None:
+    """A worker holding first-round outcomes is killed before the second round: Dask runs
+    those partitions again where the others are, and the tests are unchanged."""
+    from eventstudy.distributed import run as dask_run
+
+    events, prices = data
+    study = load_study(events, benchmark="SPY")
+    tests = ("cs_t", "grank_t", "bootstrap")
+    expected = study.run(source="parquet", prices=prices, tests=tests).tests()
+    live = sum(w.poll() is None for w in cluster.workers)
+    cluster.start_worker()  # the cluster keeps its number of workers
+    cluster.wait_for_workers(live + 1)
+    first_round = dask_run.second_round
+    held: dict[str, int] = {}
+
+    def kill_first(client, kept, *args):
+        holders = [h for hs in client.who_has(kept).values() for h in hs]
+        victim = max(set(holders), key=holders.count)  # the worker holding the most
+        pid = client.run(os.getpid)[victim]
+        held["futures"] = holders.count(victim)
+        cluster.kill_worker(next(k for k, w in enumerate(cluster.workers) if w.pid == pid))
+        return first_round(client, kept, *args)
+
+    monkeypatch.setattr(dask_run, "second_round", kill_first)
+    with _client(cluster.address) as client:
+        result = study.run(
+            engine="dask", client=client, source="parquet", prices=prices, tests=tests,
+            out=tmp_path / "killed", partition_pairs=10,
+        )  # fmt: skip
+        got = result.tests()
+    assert held["futures"] > 0  # the killed worker held some partitions' kept arrays
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
+    assert len(list((tmp_path / "killed" / NAME / "car").glob("part-*.parquet"))) == 30

@@ -147,3 +147,66 @@ def test_a_ticker_group_split_over_partitions_is_refused() -> None:
         stack.add(partition_pieces(panel.subset(rows), study, ("cda_t",), ((0, 0),)))
     with pytest.raises(ValueError, match="ticker: group"):
         stack.combined()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_two_rounds_of_any_partition_give_the_local_grank_and_bootstrap(seed: int) -> None:
+    """grank_t and bootstrap of every group from the two rounds
+    (:mod:`eventstudy.distributed.rounds`) over random partitions == the local tests (the
+    group's sd(SCAR), pooled days and draws from the merged first round; a pair without
+    a residual on some days, ties from rounding with seeds 2 and 3)."""
+    from dataclasses import replace
+
+    from eventstudy.distributed.pieces import group_keys
+    from eventstudy.distributed.rounds import (
+        SecondSum,
+        keep,
+        plan_second_round,
+        second_pieces,
+    )
+    from eventstudy.inference.nonparametric import grank_t
+    from eventstudy.inference.resampling import bootstrap
+
+    rng = np.random.default_rng(seed)
+    panel = simulate_panel(90, seed=seed, effect=0.01, same_date=seed == 1, missing=0.05)
+    event_id = np.array([f"e{i // 10}" for i in range(90)], dtype=object)
+    ticker = np.array([f"T{i % 6}" for i in range(90)], dtype=object)
+    residuals = panel.residuals.copy()
+    residuals[:, 40] = np.nan  # a day no pair has: not among the pooled days
+    panel = replace(panel, event_id=event_id, ticker=ticker, residuals=residuals)
+    if seed >= 2:
+        panel = replace(panel, ar=np.round(panel.ar, 3), residuals=np.round(panel.residuals, 3))
+    study = _Study({f"e{k}": ["x", "y", ""][k % 3] for k in range(9)})
+    windows = ((0, 0), (-1, 1), (-5, 5))
+    rounds = ("grank_t", "bootstrap")
+    first, kept = PieceSum(), []
+    part_of = rng.integers(0, 3 + seed, 6)[np.arange(90) % 6]
+    for part in range(3 + seed):
+        rows = np.flatnonzero(part_of == part)
+        if len(rows):
+            sub = panel.subset(rows)
+            first.add(partition_pieces(sub, study, (), windows, rounds))
+            kept.append(keep(sub, *group_keys(sub.event_id, sub.ticker, study), windows))
+    combined = first.combined()
+    groups = {"all": np.arange(90), "event:e3": np.arange(30, 40)}
+    groups |= {"category:x": np.flatnonzero(np.isin(event_id, ["e0", "e3", "e6"]))}
+    groups |= {"ticker:T5": np.flatnonzero(ticker == "T5")}
+    plan, known, observed = plan_second_round(
+        combined.moments, combined.present, combined.index, list(groups), list(windows), rounds
+    )
+    total = SecondSum()
+    for part in kept:
+        total.add(second_pieces(part, plan))
+    results = total.results(plan, known, observed)
+    for group, rows in groups.items():
+        sub = panel.subset(rows)
+        for window in windows:
+            for test, local in (
+                ("grank_t", grank_t(sub, window)),
+                ("bootstrap", bootstrap(sub, window, n_boot=999, seed=0)),
+            ):
+                got = results[(group, window, test)]
+                assert (got.n, got.df, got.distribution) == (local.n, local.df, local.distribution)
+                assert got.statistic == pytest.approx(local.statistic, rel=1e-10), (group, test)
+                assert got.p_value == pytest.approx(local.p_value, rel=1e-9), (group, test)
+                assert got.note.split("=")[0] == local.note.split("=")[0]

@@ -18,7 +18,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.stats import rankdata
 
 from eventstudy.inference import TESTS, EventPanel, run_tests, window_view
-from eventstudy.inference.nonparametric import _generalized_rank_sums
+from eventstudy.inference.nonparametric import grank_rank_sums
 from eventstudy.inference.panel import estimation_sar, row_patterns
 from eventstudy.inference.ranks import average_ranks
 from eventstudy.inference.resampling import (
@@ -117,7 +117,7 @@ def test_generalized_ranks_equal_ranking_the_whole_series(study_panel):
         valid = np.isfinite(series)
         ranks = rankdata(series, axis=1, nan_policy="omit")
         u = np.where(valid, ranks / (valid.sum(axis=1)[:, None] + 1.0) - 0.5, 0.0)
-        sums, n_t = _generalized_rank_sums(panel, use, cumulated)
+        sums, n_t = grank_rank_sums(panel, use, cumulated)
         np.testing.assert_allclose(sums, u.sum(axis=0), rtol=0, atol=1e-12)
         np.testing.assert_array_equal(n_t, valid.sum(axis=0))
 

@@ -16,8 +16,9 @@
   :mod:`~eventstudy.distributed.tests_table`: ``tests.csv`` from per-partition pieces
   of the moment tests (counts, sums, sums of squared deviations per group) and the
   daily-sum tests (day-by-day sums per group), combined exactly, the gathered CARs
-  (``wilcoxon``) and, for the tests not combined, the gathered per-pair columns they
-  need (``combine`` says which test comes from where);
+  (``wilcoxon``), two rounds of pieces for ``grank_t`` and ``bootstrap``
+  (:mod:`~eventstudy.distributed.rounds`) and, for the tests not combined, the gathered
+  per-pair columns they need (``combine`` says which test comes from where);
 - :mod:`~eventstudy.distributed.result`: :class:`DaskStudyResult`, which reads the
   datasets lazily and writes the CSVs (under a row limit), ``tests.csv``,
   ``skipped.csv`` and, last, ``manifest.json``;

@@ -33,21 +33,26 @@ group, which no sum of parts gives; the tasks send each pair's CAR per window
 which the driver forms the groups exactly as the local engine does
 (:func:`eventstudy.group_tests.groups_by`) and the ``clustered`` column.
 
+**From two rounds of pieces** (:mod:`eventstudy.distributed.rounds`): ``grank_t``
+(each pair's cumulated day is ``SCAR_i / sd(SCAR)``, ranked against the pair's
+estimation SARs: the ranks depend on the ``sd(SCAR)`` of the whole group) and
+``bootstrap`` (resamples the group's pooled estimation days across all its pairs):
+the first round's pieces give the group-wide numbers, the second round's the sums,
+unless the residuals are gathered anyway for another test, or the second round would
+send more than :data:`eventstudy.distributed.run.ROUND_CELLS` numbers.
+
 **From the gathered panel** (:class:`ColumnStack`, then the local functions of
 :func:`eventstudy.group_tests.run_groups` on it), the tests that do not combine
 exactly from sums over pairs: ``kp_patell_z`` / ``kp_bmp_t`` (r-bar: the mean pairwise
 correlation of the used pairs' residuals over their common days, with a
-pairwise-complete mean and variance per pair of pairs), ``grank_t`` (each pair's
-cumulated day is ``SCAR_i / sd(SCAR)`` and is ranked against the pair's estimation
-SARs: the ranks depend on the ``sd(SCAR)`` of the whole group, known only once every
-partition is in), ``bootstrap`` (resamples whole estimation days across all the
-group's pairs) and ``binder_f`` / ``binder_caar_t`` (one system fit of all the group's
-pairs). They gather the event-window columns (ARs, benchmark returns, the model
-designs and ``(X'X)^{-1}``, ``sigma``, ``n_est``, ``df``: ``pairs x L2`` numbers each),
-the KP, GRANK and bootstrap tests also the estimation-window residuals, Binder's also
-the estimation-window and event-window returns. Only when such a test is chosen: with
-the combinable tests alone no event-window column and no estimation-window residual
-reaches the driver.
+pairwise-complete mean and variance per pair of pairs) and ``binder_f`` /
+``binder_caar_t`` (one system fit of all the group's pairs); ``grank_t`` and
+``bootstrap`` when they do not run in two rounds. They gather the event-window columns
+(ARs, benchmark returns, the model designs and ``(X'X)^{-1}``, ``sigma``, ``n_est``,
+``df``: ``pairs x L2`` numbers each), the KP, GRANK and bootstrap tests also the
+estimation-window residuals, Binder's also the estimation-window and event-window
+returns. Only when such a test is chosen: with the combinable tests alone no
+event-window column and no estimation-window residual reaches the driver.
 
 The estimation-window columns are ``pairs x L1`` numbers each: a study whose gathered
 estimation-window columns would exceed :data:`GATHER_CELLS` cells is refused before it
@@ -78,7 +83,7 @@ RESIDUAL_FIELDS = ("residuals",)
 RETURN_FIELDS = ("returns_est", "market_est", "returns_evt")
 
 NEEDS: dict[str, frozenset[str]] = {
-    "residuals": frozenset({"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap"}),
+    "residuals": frozenset({"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap"}),  # gathered
     "returns": frozenset({"binder_f", "binder_caar_t"}),
 }
 """The gathered tests that need each group of estimation-window inputs."""
@@ -99,6 +104,8 @@ class Needs:
         Whether each pair's CAR per window is gathered (``wilcoxon``).
     gathered
         The tests run on the gathered panel (empty: no panel columns are gathered).
+    rounds
+        The tests run in two rounds of pieces (:mod:`eventstudy.distributed.rounds`).
     inputs
         The estimation-window input groups the gathered tests need (:data:`NEEDS`).
     windows
@@ -110,6 +117,7 @@ class Needs:
     gathered: tuple[str, ...] = ()
     inputs: frozenset[str] = frozenset()
     windows: tuple[tuple[int, int], ...] = ()
+    rounds: tuple[str, ...] = ()
 
     def fields(self) -> tuple[str, ...]:
         """The per-pair columns a task sends (besides ``order``)."""
@@ -124,18 +132,35 @@ def inputs_of(tests: Iterable[str]) -> frozenset[str]:
     return frozenset(group for group, members in NEEDS.items() if names & members)
 
 
-def needs_of(tests: Sequence[str], windows: Iterable[tuple[int, int]] = ()) -> Needs:
-    """What the tasks must send for ``tests`` over the CAR ``windows``."""
-    from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
+def needs_of(
+    tests: Sequence[str], windows: Iterable[tuple[int, int]] = (), *, rounds: bool = False
+) -> Needs:
+    """What the tasks must send for ``tests`` over the CAR ``windows``.
+
+    With ``rounds``, ``grank_t`` and ``bootstrap`` run in two rounds of pieces
+    (:mod:`eventstudy.distributed.rounds`) instead of on the gathered residuals, unless
+    another chosen test gathers the residuals anyway (the Kolari-Pynnönen tests).
+    """
+    from eventstudy.inference.combinable import (
+        CAR_TESTS,
+        DAILY_TESTS,
+        MOMENT_TESTS,
+        TWO_ROUND_TESTS,
+    )
 
     pieces = tuple(t for t in tests if t in MOMENT_TESTS or t in DAILY_TESTS)
     gathered = tuple(t for t in tests if t not in pieces and t not in CAR_TESTS)
+    two = tuple(t for t in gathered if t in TWO_ROUND_TESTS)
+    if not rounds or "residuals" in inputs_of(t for t in gathered if t not in two):
+        two = ()
+    gathered = tuple(t for t in gathered if t not in two)
     return Needs(
         pieces=pieces,
         cars=bool(set(tests) & CAR_TESTS),
         gathered=gathered,
         inputs=inputs_of(gathered),
         windows=tuple((int(a), int(b)) for a, b in windows),
+        rounds=two,
     )
 
 
@@ -149,9 +174,10 @@ def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
             f"tests {', '.join(heavy)} need every pair's estimation-window residuals on the "
             f"driver ({n_pairs:,} pairs x {l1} days is over {GATHER_CELLS:,} numbers): "
             "for a study this large, choose --tests among those combined from the "
-            "partitions: --tests combinable (the default tests but these), or any of "
-            "cs_t, patell_z, bmp_t, bmp_t_csar, mackinlay_j1, mackinlay_j2, gen_sign_z, "
-            "cda_t, corrado_rank_z, corrado_zivney_rank_z, corrado_zivney_sign_z, wilcoxon",
+            "partitions: --tests combinable (the default tests but the KP and Binder "
+            "tests), or any of cs_t, patell_z, bmp_t, bmp_t_csar, mackinlay_j1, "
+            "mackinlay_j2, gen_sign_z, cda_t, corrado_rank_z, corrado_zivney_rank_z, "
+            "corrado_zivney_sign_z, wilcoxon, grank_t, bootstrap",
             field="--tests",
         )
 

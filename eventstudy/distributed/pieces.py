@@ -59,6 +59,9 @@ class Pieces:
         (:func:`~eventstudy.inference.ranks.window_columns`; the study's, in every task).
     finished
         ``(group, window, test)`` to the daily-sum tests' results of the ``ticker:`` groups.
+    present
+        ``window`` to the (G, L1) booleans: some used pair has a residual on the
+        estimation day (the bootstrap's first round, :mod:`eventstudy.distributed.rounds`).
     """
 
     keys: tuple[str, ...]
@@ -68,6 +71,7 @@ class Pieces:
     sums: Sums = field(default_factory=dict)
     columns: dict[Window, np.ndarray] = field(default_factory=dict)
     finished: dict[tuple[str, Window, str], TestResult] = field(default_factory=dict)
+    present: dict[Window, np.ndarray] = field(default_factory=dict)
 
 
 def group_keys(
@@ -108,9 +112,16 @@ def group_keys(
 
 
 def partition_pieces(
-    panel: EventPanel, study: Study, tests: tuple[str, ...], windows: tuple[Window, ...]
+    panel: EventPanel,
+    study: Study,
+    tests: tuple[str, ...],
+    windows: tuple[Window, ...],
+    rounds: tuple[str, ...] = (),
 ) -> Pieces:
-    """The pieces of the combinable ``tests`` for every group and window of ``panel``'s pairs."""
+    """The pieces of the combinable ``tests`` for every group and window of ``panel``'s
+    pairs, and the first round of the two-round tests ``rounds``
+    (:func:`eventstudy.distributed.rounds.first_pieces`)."""
+    from eventstudy.distributed.rounds import first_pieces
     from eventstudy.group_tests import window_cars
     from eventstudy.inference.combinable import DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.panel import window_view
@@ -132,9 +143,11 @@ def partition_pieces(
                 name: Moments.by_group(value[rows[used]], codes[used], size)
                 for name, value in values.items()
             }
+    first, present = first_pieces(panel, rows, codes, size, windows, rounds)
+    moments |= first
     daily = tuple(t for t in tests if t in DAILY_TESTS)
     if not daily:
-        return Pieces(tuple(keys), moments, signs)
+        return Pieces(tuple(keys), moments, signs, present=present)
     columns = {w: window_columns(panel, window_view(panel, w)) for w in windows}
     sums = _daily_sums(panel, daily, windows, rows, codes, size)
     ticker = np.array([k.startswith("ticker:") for k in keys])
@@ -150,7 +163,7 @@ def partition_pieces(
         for cell, named in sums.items()
     }
     sum_keys = tuple(k for k, t in zip(keys, ticker, strict=True) if not t)
-    return Pieces(tuple(keys), moments, signs, sum_keys, shared, columns, finished)
+    return Pieces(tuple(keys), moments, signs, sum_keys, shared, columns, finished, present)
 
 
 def _daily_sums(
@@ -193,6 +206,7 @@ class Combined:
     sums: Sums = field(default_factory=dict)
     columns: dict[Window, np.ndarray] = field(default_factory=dict)
     finished: dict[tuple[str, Window, str], TestResult] = field(default_factory=dict)
+    present: dict[Window, np.ndarray] = field(default_factory=dict)
 
     def result(self, group: str, window: Window, test: str) -> TestResult:
         """``test``'s result for ``group`` over ``window`` (a group without pieces: empty)."""
@@ -265,11 +279,17 @@ class PieceSum:
                 stacked = np.concatenate([p.sums[cell][name] for p in self.parts])
                 sums[cell][name] = np.zeros((len(sum_keys), *value.shape[1:]))
                 np.add.at(sums[cell][name], sum_codes, stacked)
+        present = {}
+        for window, days in first.present.items():
+            present[window] = np.zeros((size, days.shape[1]), dtype=bool)
+            np.logical_or.at(
+                present[window], codes, np.concatenate([p.present[window] for p in self.parts])
+            )
         finished = {key: r for p in self.parts for key, r in p.finished.items()}
         if len(finished) < sum(len(p.finished) for p in self.parts):
             raise ValueError("a ticker: group's pairs are in several partitions")
         self.parts = []
         return Combined(
             {k: i for i, k in enumerate(uniques)}, moments, signs,
-            {k: i for i, k in enumerate(sum_keys)}, sums, first.columns, finished,
+            {k: i for i, k in enumerate(sum_keys)}, sums, first.columns, finished, present,
         )  # fmt: skip

@@ -14,6 +14,8 @@ again by Dask on another worker (``distributed.scheduler.allowed-failures``, def
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -31,12 +33,14 @@ if TYPE_CHECKING:
 
     from eventstudy.config import Study
     from eventstudy.data import PriceSource
-    from eventstudy.distributed.combine import ColumnStack
+    from eventstudy.distributed.combine import ColumnStack, Needs
     from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.pieces import PieceSum
-    from eventstudy.distributed.plan import Partition
+    from eventstudy.distributed.plan import Partition, Plan
     from eventstudy.distributed.result import DaskStudyResult
     from eventstudy.distributed.tasks import PartitionOutcome
+    from eventstudy.distributed.tests_table import TestInputs
+    from eventstudy.inference import TestResult
 
 NEEDS_PARQUET = (
     "engine 'dask' reads the prices in its tasks from a Parquet dataset: give "
@@ -131,14 +135,12 @@ def run_distributed(
         (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
         would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
     """
-    from eventstudy.distributed.combine import ColumnStack, check_gather, needs_of
+    from eventstudy.distributed.combine import ColumnStack, check_gather
     from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.pieces import PieceSum
     from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
-    from eventstudy.distributed.result import DaskStudyResult
-    from eventstudy.distributed.tasks import run_partition
+    from eventstudy.distributed.tasks import run_partition, without_kept
     from eventstudy.distributed.tests_table import TestInputs
-    from eventstudy.study import SKIPPED_COLUMNS
 
     location = parquet_location(source, prices)
     if events is None:
@@ -148,7 +150,9 @@ def run_distributed(
     settings = study.study
     plan = plan_partitions(study, events, event_ids, partition_pairs or PARTITION_PAIRS)
     l1 = settings.estimation_window[1] - settings.estimation_window[0] + 1
-    check_gather(tests, plan.n_pairs, l1)
+    selected = events.selected(event_ids, study.path)
+    needs = _needs(tests, settings.car_windows, plan, events, selected, l1)
+    check_gather(needs.gathered, plan.n_pairs, l1)
     folder = Path(out) / settings.name
     _clear(folder)
     own = None
@@ -156,7 +160,7 @@ def run_distributed(
         from eventstudy.engine import connect
 
         client = own = connect(scheduler)
-    needs = needs_of(tests, settings.car_windows)
+    kept: list[Future] = []  # the tasks' full outcomes, held for the second round
     try:
         remote_study = (
             client.scatter(study.model_copy(update={"events": []}), broadcast=True)
@@ -165,21 +169,91 @@ def run_distributed(
         )
 
         def submit(p: Partition) -> Future:  # the partition's Event objects, for its task
-            return client.submit(
+            key = f"eventstudy-partition-{p.number:05d}-{started.timestamp():.0f}"
+            full = client.submit(
                 run_partition, remote_study, p, events.events(p.rows), location,
-                str(folder.resolve()), plan.width, needs, pure=False,
-                key=f"eventstudy-partition-{p.number:05d}-{started.timestamp():.0f}",
+                str(folder.resolve()), plan.width, needs, pure=False, key=key,
             )  # fmt: skip
+            if not needs.rounds:
+                return full
+            kept.append(full)
+            return client.submit(without_kept, full, pure=False, key=f"{key}-outcome")
 
         stack, pieces = ColumnStack(plan.n_pairs), PieceSum()
         outcomes = _gather(client, submit, plan.partitions, stack, pieces)
+        _clear_temp(folder)  # temp files of tasks whose worker was lost mid-write
+        outcomes.sort(key=lambda o: o.number)
+        inputs = TestInputs(
+            columns=stack.take(),
+            combined=pieces.combined() if pieces.parts else None,
+            tickers=plan.tickers(),
+            width=plan.width,
+            rel_days=np.arange(settings.event_window[0], settings.event_window[1] + 1),
+            l1=l1,
+            categories=events.categories(selected),
+            rounds=needs.rounds,
+        )
+        result = _result(study, events, selected, folder, outcomes, location, tests, inputs)
+        result = replace(result, started=started, width=plan.width, partitions=len(plan.partitions))
+        if needs.rounds and inputs.combined is not None:
+            inputs.second = second_round(client, kept, result, inputs, needs)
     finally:
+        kept.clear()
         if own is not None:
             from eventstudy.engine import disconnect
 
             disconnect(own)
-    _clear_temp(folder)  # temp files of tasks whose worker was lost mid-write
-    outcomes.sort(key=lambda o: o.number)
+    return replace(result, finished=datetime.now(UTC))
+
+
+def _needs(
+    tests: tuple[str, ...],
+    windows: list[tuple[int, int]],
+    plan: Plan,
+    events: EventColumns,
+    selected: np.ndarray,
+    l1: int,
+) -> Needs:
+    """What the tasks send: ``grank_t`` and ``bootstrap`` in two rounds of pieces
+    (:mod:`~eventstudy.distributed.rounds`) unless the numbers the tasks would send
+    exceed :data:`ROUND_CELLS` (many small groups spread over many partitions: then
+    the residuals are gathered)."""
+    from eventstudy.distributed.combine import needs_of
+    from eventstudy.distributed.rounds import round_cells
+    from eventstudy.group_tests import MAX_TICKER_GROUPS
+
+    needs = needs_of(tests, windows, rounds=True)
+    if not needs.rounds:
+        return needs
+    parts = len(plan.partitions)
+    sizes = np.fromiter((len(s) for s in events.securities[selected]), np.int64, len(selected))
+    categories = len({c for c in events.category[selected] if c})
+    tickers = len(plan.tickers())
+    spans = parts * (1 + categories) + int(np.minimum(sizes[sizes >= 2], parts).sum())
+    spans += tickers if tickers <= MAX_TICKER_GROUPS else 0
+    if round_cells(spans, len(windows), l1, needs.rounds) > ROUND_CELLS:
+        return needs_of(tests, windows)
+    return needs
+
+
+ROUND_CELLS = 50_000_000
+"""Most numbers the second round's pieces may send to the driver (~400 MB)."""
+
+
+def _result(
+    study: Study,
+    events: EventColumns,
+    selected: np.ndarray,
+    folder: Path,
+    outcomes: list[PartitionOutcome],
+    location: str,
+    tests: tuple[str, ...],
+    inputs: TestInputs,
+) -> DaskStudyResult:
+    """The run's result from the tasks' outcomes (sorted by partition)."""
+    from eventstudy.distributed.result import DaskStudyResult
+    from eventstudy.study import SKIPPED_COLUMNS
+
     skipped = pd.DataFrame([row for o in outcomes for row in o.skipped], columns=SKIPPED_COLUMNS)
     order = np.concatenate([o.skipped_order for o in outcomes] or [np.zeros(0, np.int64)])
     skipped = skipped.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
@@ -193,33 +267,53 @@ def run_distributed(
             records.setdefault(ticker, []).append(record)
         for ticker, record in o.off_session.items():
             off.setdefault(ticker, []).append(record)
-    inputs = TestInputs(
-        columns=stack.take(),
-        combined=pieces.combined() if pieces.parts else None,
-        tickers=plan.tickers(),
-        width=plan.width,
-        rel_days=np.arange(settings.event_window[0], settings.event_window[1] + 1),
-        l1=l1,
-        categories=events.categories(events.selected(event_ids, study.path)),
-    )
+    now = datetime.now(UTC)
     return DaskStudyResult(
         study=study,
         events=events,
-        event_ids=list(events.ids[events.selected(event_ids, study.path)]),
+        event_ids=list(events.ids[selected]),
         folder=folder,
         skipped=skipped,
         n_pairs=sum(o.n_pairs for o in outcomes),
         rows=rows,
-        partitions=len(plan.partitions),
-        started=started,
-        finished=datetime.now(UTC),
+        partitions=0,
+        started=now,
+        finished=now,
         prices=location,
         test_names=tests,
         provenance=_merge(records),
         off_session={t: items[0] for t, items in off.items()},
         inputs=inputs,
-        width=plan.width,
+        width=1,
     )
+
+
+def second_round(
+    client: Client,
+    kept: list[Future],
+    result: DaskStudyResult,
+    inputs: TestInputs,
+    needs: Needs,
+) -> dict[tuple[str, tuple[int, int], str], TestResult]:
+    """The two-round tests' results: plan the second round from the first round's merged
+    pieces, run it on the kept outcomes (one task each, where they are) and finish."""
+    from eventstudy.distributed.rounds import SecondSum, plan_second_round
+    from eventstudy.distributed.tasks import second_round as task
+    from eventstudy.distributed.tests_table import test_groups
+
+    combined = inputs.combined
+    assert combined is not None
+    names = [name for name, _ in test_groups(result, inputs)]
+    plan, known, observed = plan_second_round(
+        combined.moments, combined.present, combined.index, names, list(needs.windows),
+        needs.rounds,
+    )  # fmt: skip
+    remote = client.scatter(plan, broadcast=True)
+    total = SecondSum()
+    for future in _completed([client.submit(task, full, remote, pure=False) for full in kept]):
+        total.add(future.result())
+        future.release()
+    return total.results(plan, known, observed)
 
 
 def _gather(
@@ -238,24 +332,14 @@ def _gather(
     released once gathered, and each outcome keeps no test inputs, so the driver holds
     every gathered column once (in ``stack``).
     """
-    from concurrent.futures import CancelledError
-    from dataclasses import replace
-
-    from distributed import KilledWorker, as_completed
+    from distributed import as_completed
 
     ahead = max(4, 2 * sum(client.nthreads().values()))
     waiting = iter(partitions)
     running = as_completed([submit(p) for p in islice(waiting, ahead)])
     outcomes = []
-    for future in running:
-        try:
-            outcome = future.result()
-        except (KilledWorker, CancelledError) as exc:  # the cluster, not the data
-            raise EventStudyError(
-                f"the Dask cluster lost task {future.key} ({type(exc).__name__}: {exc}); "
-                "check the workers (memory, lifetime) and run again",
-                field="--scheduler",
-            ) from None
+    for future in _completed(running):
+        outcome = future.result()
         future.release()
         following = next(waiting, None)
         if following is not None:
@@ -264,3 +348,22 @@ def _gather(
         pieces.add(outcome.pieces)
         outcomes.append(replace(outcome, panel=None, pieces=None))
     return outcomes
+
+
+def _completed(futures: Iterable[Future]) -> Iterator[Future]:
+    """The ``futures`` as they complete, each finished (its ``result()`` ready); a task
+    the cluster lost for good (a worker killed too often) is a one-line error."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker, as_completed
+
+    for future in futures if isinstance(futures, as_completed) else as_completed(futures):
+        try:
+            future.result()
+        except (KilledWorker, CancelledError) as exc:  # the cluster, not the data
+            raise EventStudyError(
+                f"the Dask cluster lost task {future.key} ({type(exc).__name__}: {exc}); "
+                "check the workers (memory, lifetime) and run again",
+                field="--scheduler",
+            ) from None
+        yield future

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from eventstudy.distributed.combine import Needs
     from eventstudy.distributed.pieces import Pieces
     from eventstudy.distributed.plan import Partition
+    from eventstudy.distributed.rounds import Kept, SecondPieces, SecondPlan
     from eventstudy.settings import Event
 
 PART_TABLES = ("abnormal_returns", "car", "models", "alignment")
@@ -66,6 +67,10 @@ class PartitionOutcome:
         None when no pair was estimated or no such test was chosen.
     provenance, off_session
         The prices' records for ``manifest.json`` (JSON-ready dicts by ticker).
+    kept
+        What the second round of the two-round tests reads
+        (:class:`~eventstudy.distributed.rounds.Kept`); it stays on the worker
+        (:func:`without_kept` is what the driver gathers).
     """
 
     number: int
@@ -77,6 +82,21 @@ class PartitionOutcome:
     provenance: dict[str, dict[str, object]] = field(default_factory=dict)
     off_session: dict[str, dict[str, object]] = field(default_factory=dict)
     pieces: Pieces | None = None
+    kept: Kept | None = None
+
+
+def without_kept(outcome: PartitionOutcome) -> PartitionOutcome:
+    """``outcome`` without what it keeps for the second round (what the driver gathers)."""
+    from dataclasses import replace
+
+    return replace(outcome, kept=None)
+
+
+def second_round(outcome: PartitionOutcome, plan: SecondPlan) -> SecondPieces:
+    """The partition's second-round pieces (:func:`eventstudy.distributed.rounds.second_pieces`)."""
+    from eventstudy.distributed.rounds import second_pieces
+
+    return second_pieces(outcome.kept, plan)
 
 
 def part_path(folder: str | Path, table: str, number: int) -> Path:
@@ -148,7 +168,8 @@ def run_partition(
     """
     from eventstudy.data.parquet import ParquetSource
     from eventstudy.distributed.combine import panel_part
-    from eventstudy.distributed.pieces import partition_pieces
+    from eventstudy.distributed.pieces import group_keys, partition_pieces
+    from eventstudy.distributed.rounds import keep
     from eventstudy.pair_tables import ordered_tables
     from eventstudy.pairs import align_study, plan_prices
     from eventstudy.price_checks import flag_off_session
@@ -190,15 +211,17 @@ def run_partition(
         rows[name] = len(frame)
         if len(frame):  # a partition without rows writes no part
             write_part(part_path(folder, name, partition.number), frame)
-    part, pieces = None, None
+    part, pieces, kept = None, None, None
     panel = study_panel(groups)
     if panel is not None:
         code = {t: partition.ticker_offset + i for i, t in enumerate(partition.tickers)}
         part = panel_part(panel, needs, np.array([code[t] for t in panel.ticker], np.int64))
         pairs_done = zip(panel.event_id, panel.ticker, strict=True)
         part["order"] = order_keys(list(pairs_done), sub, partition, width)
-        if needs.pieces or needs.cars:
-            pieces = partition_pieces(panel, sub, needs.pieces, needs.windows)
+        if needs.pieces or needs.cars or needs.rounds:
+            pieces = partition_pieces(panel, sub, needs.pieces, needs.windows, needs.rounds)
+        if needs.rounds:
+            kept = keep(panel, *group_keys(panel.event_id, panel.ticker, sub), needs.windows)
     return PartitionOutcome(
         partition.number,
         len(pairs),
@@ -209,4 +232,5 @@ def run_partition(
         {t: p.to_dict() for t, p in table.provenance.items()},
         {t: r.to_dict() for t, r in table.off_session.items()},
         pieces,
+        kept,
     )

@@ -21,6 +21,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from eventstudy.distributed.pieces import Combined
+    from eventstudy.inference import TestResult
     from eventstudy.results import StudyResult
 
 
@@ -45,6 +46,9 @@ class TestInputs:
         The event window's relative days and the estimation window's length.
     categories
         The run's events' categories, by id (those with one).
+    rounds, second
+        The tests run in two rounds of pieces (:mod:`eventstudy.distributed.rounds`)
+        and their results by ``(group, window, test)``.
     """
 
     __test__ = False  # not a pytest test class
@@ -56,6 +60,18 @@ class TestInputs:
     rel_days: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     l1: int = 0
     categories: dict[str, str] = field(default_factory=dict)
+    rounds: tuple[str, ...] = ()
+    second: dict[tuple[str, tuple[int, int], str], TestResult] = field(default_factory=dict)
+
+
+def test_groups(result: StudyResult, inputs: TestInputs) -> list[tuple[str, np.ndarray]]:
+    """The ``tests.csv`` groups of the gathered labels (the local engine's groups)."""
+    from eventstudy.group_tests import groups_by
+
+    columns = inputs.columns
+    event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
+    ticker = np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
+    return groups_by(result, event_id, ticker, inputs.categories)
 
 
 def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs) -> pd.DataFrame:
@@ -63,19 +79,19 @@ def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs)
     from threadpoolctl import threadpool_limits
 
     from eventstudy.distributed.combine import needs_of, panel_of
-    from eventstudy.group_tests import GROUP_ROW, groups_by, run_groups
+    from eventstudy.group_tests import GROUP_ROW, run_groups
     from eventstudy.study_tests import finish
 
     columns = inputs.columns
     if not columns or not names:
         return finish([])
-    event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
-    ticker = np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
-    groups = groups_by(result, event_id, ticker, inputs.categories)
+    groups = test_groups(result, inputs)
     windows = [(int(a), int(b)) for a, b in result.study.study.car_windows]
-    needs = needs_of(names, windows)
+    needs = needs_of(names, windows, rounds=bool(inputs.rounds))
     rows = _piece_rows(groups, windows, names, inputs)
     if needs.gathered:
+        event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
+        ticker = np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
         panel = panel_of(columns, event_id, ticker, inputs.rel_days, inputs.l1)
         with threadpool_limits(limits=1, user_api="blas"):  # as study_tests runs them
             other = run_groups(
@@ -100,7 +116,11 @@ def _piece_rows(
     from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.nonparametric import wilcoxon_of
 
-    chosen = [t for t in names if t in MOMENT_TESTS or t in DAILY_TESTS or t in CAR_TESTS]
+    chosen = [
+        t
+        for t in names
+        if t in MOMENT_TESTS or t in DAILY_TESTS or t in CAR_TESTS or t in inputs.rounds
+    ]
     if not chosen:
         return []
     combined, columns = inputs.combined, inputs.columns
@@ -112,7 +132,9 @@ def _piece_rows(
         for k, window in enumerate(windows):
             n_pos, n_neg = combined.counts(group, window)
             for test in chosen:
-                if test not in CAR_TESTS:
+                if test in inputs.rounds:
+                    r = inputs.second[(group, window, test)]
+                elif test not in CAR_TESTS:
                     r = combined.result(group, window, test)
                 else:
                     car = columns["car"][member_rows, k]

@@ -96,9 +96,15 @@ DAILY_TESTS: dict[str, DailyTest] = {
 CAR_TESTS = frozenset({"wilcoxon"})
 """Tests that need the group's per-pair CARs (and nothing else)."""
 
+TWO_ROUND_TESTS = ("grank_t", "bootstrap")
+"""Tests whose pieces need a number of the whole group first (``sd(SCAR)``, the pooled
+estimation days): two rounds of pieces in a Dask run (:mod:`eventstudy.distributed.rounds`)."""
+
 COMBINABLE_DEFAULTS: tuple[str, ...] = tuple(
-    t for t in DEFAULT_TESTS if t in MOMENT_TESTS or t in DAILY_TESTS or t in CAR_TESTS
+    t
+    for t in DEFAULT_TESTS
+    if t in MOMENT_TESTS or t in DAILY_TESTS or t in CAR_TESTS or t in TWO_ROUND_TESTS
 )
 """The default tests that ``--engine dask`` computes without gathering any pair's
-estimation-window columns (``--tests combinable``): the moment and daily-sum tests and
-``wilcoxon``; the KP tests, ``grank_t``, ``bootstrap`` and ``binder_f`` are left out."""
+estimation-window columns (``--tests combinable``): the moment and daily-sum tests,
+``wilcoxon`` and the two-round tests; the KP tests and ``binder_f`` are left out."""

@@ -44,7 +44,8 @@ def series_z(
 
 def grank_t(panel: EventPanel, rows: IntArray, window: tuple[int, int]) -> list[TestResult | None]:
     """:func:`~eventstudy.inference.nonparametric.grank_t` (Kolari & Pynnönen 2011) of
-    every group, with the cumulated day ranked as in ``_generalized_rank_sums``."""
+    every group, with the cumulated day ranked as in
+    :func:`~eventstudy.inference.nonparametric.grank_rank_sums`."""
     w = window_view(panel, window)
     use = w.model_ok[rows]
     n = use.sum(axis=1)

@@ -290,7 +290,7 @@ def wilcoxon_of(car: np.ndarray) -> TestResult:
     return result(name, float(z), p_normal(z), n, None, "N(0,1)", f"W+={w_plus:g}")
 
 
-def _generalized_rank_sums(
+def grank_rank_sums(
     panel: EventPanel, use: BoolArray, cumulated: FloatArray
 ) -> tuple[FloatArray, np.ndarray]:
     """Sums over the used pairs of ``U_it = rank / (T_i + 1) - 1/2``, and ``N_t``.
@@ -302,6 +302,9 @@ def _generalized_rank_sums(
     by 1 and of every SAR equal to it by 1/2, and ``c`` ranks
     ``#{SAR < c} + #{SAR = c}/2 + 1``: the same average ranks as ranking each whole
     series, without a sort per window.
+
+    The sums over the parts of a group add up to the group's (a Dask run's partitions;
+    :func:`grank_t_of` finishes the test from them).
 
     Returns
     -------
@@ -353,17 +356,39 @@ def grank_t(panel: EventPanel, window: tuple[int, int]) -> TestResult:
     Kolari, J. W. and Pynnönen, S. (2011). Nonparametric rank tests for event studies.
     *Journal of Empirical Finance* 18(5), 953-971.
     """
-    name = "grank_t"
+    use, scar = grank_scar(panel, window)
+    n = int(use.sum())
+    sd = float(scar.std(ddof=1)) if n >= 2 else np.nan
+    failed = grank_unscalable(n, sd)
+    if failed is not None:
+        return failed
+    sums, n_t = grank_rank_sums(panel, use, scar / sd)
+    return grank_t_of(sums, n_t, n)
+
+
+def grank_scar(panel: EventPanel, window: tuple[int, int]) -> tuple[BoolArray, FloatArray]:
+    """The pairs :func:`grank_t` uses (a CAR and a market model) and their
+    ``SCAR_i = CAR_i / sqrt(Var(CAR_i))`` (one per used pair)."""
     w = window_view(panel, window)
     use = w.model_ok
-    n = int(use.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return use, w.car[use] / np.sqrt(w.var_car[use])
+
+
+def grank_unscalable(n: int, sd: float) -> TestResult | None:
+    """:func:`grank_t`'s result when ``n`` used pairs whose SCARs have standard deviation
+    ``sd`` (ddof = 1) cannot be re-standardized; None when they can."""
     if n < 2:
-        return unavailable(name, "needs at least 2 pairs with a CAR and a market model", n)
-    scar = w.car[use] / np.sqrt(w.var_car[use])
-    sd = float(scar.std(ddof=1))
+        return unavailable("grank_t", "needs at least 2 pairs with a CAR and a market model", n)
     if not sd > 0:
-        return unavailable(name, "the standardized CARs have no dispersion", n)
-    sums, n_t = _generalized_rank_sums(panel, use, scar / sd)
+        return unavailable("grank_t", "the standardized CARs have no dispersion", n)
+    return None
+
+
+def grank_t_of(sums: FloatArray, n_t: np.ndarray, n: int) -> TestResult:
+    """:func:`grank_t` from the column sums of ``U`` and ``N_t`` of its ``n`` pairs
+    (:func:`grank_rank_sums`, added over the parts of the group)."""
+    name = "grank_t"
     day = n_t > 0
     u_bar = sums[day] / n_t[day]
     t_points = int(day.sum())

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eventstudy.inference.moments import Moments
 from eventstudy.inference.panel import EventPanel, estimation_sar, row_patterns, window_view
 from eventstudy.inference.result import TestResult, result, unavailable
 
@@ -173,6 +174,14 @@ def replicates_of_groups(
     20,000 pairs, 999 draws, the five default windows: 3.8 s -> 2.2 s (busy 2-core
     machine), the same statistics to 1e-12 relative.
     """
+    return _t_of(*_replicate_stats(values, present, draws, groups))
+
+
+def _replicate_stats(
+    values: np.ndarray, present: np.ndarray, draws: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`replicates_of_groups`' (B, groups) count, mean and sum of squared
+    deviations of the ``x*`` of the pairs with a drawn day (NaN mean without any)."""
     n_boot, length = draws.shape
     n_pairs = len(values)
     size = n_pairs // groups
@@ -198,10 +207,41 @@ def replicates_of_groups(
             x -= mean[:, None, :]
             np.square(x, out=x)
             ss = x.sum(axis=1) - (size - n) * mean**2
-            sd = np.sqrt(ss / (n - 1))
-            t = np.sqrt(n) * mean / sd
-        parts.append(np.where((n < 2) | ~(sd > 0), np.nan, t))
-    return np.concatenate(parts)
+        parts.append((n, mean, ss))
+    n, mean, ss = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return n, mean, ss
+
+
+def _t_of(n: np.ndarray, mean: np.ndarray, ss: np.ndarray) -> np.ndarray:
+    """``sqrt(n) mean / sd`` (ddof = 1); NaN where fewer than 2 pairs or no dispersion."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(ss / (n - 1))
+        t = np.sqrt(n) * mean / sd
+    return np.where((n < 2) | ~(sd > 0), np.nan, t)
+
+
+def studentized_of(replicates: Moments) -> np.ndarray:
+    """Each replicate's ``t*`` from the count, sum and ``M2`` of its ``x*``
+    (:func:`replicate_moments`, merged over the parts of the group)."""
+    n = replicates.n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _t_of(n, replicates.total / n, replicates.m2)
+
+
+def replicate_moments(values: np.ndarray, present: np.ndarray, draws: np.ndarray) -> Moments:
+    """The count, sum and ``M2`` of ``x*_i`` in each replicate (G = B ``Moments``).
+
+    ``values`` and ``present`` (N, D) are a part of a group's pool (its pairs' values
+    on the group's pooled days, 0 where missing) and ``draws`` (B, L) the group's
+    drawn days: moments of disjoint parts merge into the group's
+    (:meth:`Moments.merge`), from which :func:`studentized_of` gives each replicate's
+    ``t*`` (a Dask run's partitions).
+    """
+    n, mean, ss = (column[:, 0] for column in _replicate_stats(values, present, draws, 1))
+    with_pairs = n > 0
+    return Moments(
+        n.astype(np.int64), np.where(with_pairs, mean * n, 0.0), np.where(with_pairs, ss, 0.0)
+    )
 
 
 def bootstrap(
@@ -243,35 +283,73 @@ def bootstrap(
     Davison, A. C. and Hinkley, D. V. (1997). *Bootstrap Methods and their
     Application*. Cambridge University Press.
     """
-    name = "bootstrap"
+    use, x, counted = bootstrap_scores(panel, window)
+    n = int(use.sum())
+    t_obs = float(_studentized(x, counted.astype(np.int64))[()]) if n >= 2 else np.nan
+    failed = bootstrap_unavailable(n, n_boot, t_obs)
+    if failed is not None:
+        return failed
+    pool = panel.cached(
+        ("bootstrap pool", use.tobytes()), lambda: _Pool.of(estimation_sar(panel)[use])
+    )
+    failed = bootstrap_unavailable(n, n_boot, t_obs, pool.days)
+    if failed is not None:
+        return failed
+    length = int(window_view(panel, window).in_window.sum())
+
+    def replicates() -> np.ndarray:
+        return _replicates(pool, bootstrap_draws(pool.days, length, n_boot, seed))
+
+    # the same for every window of this length and these pairs (e.g. [-5,+5], [0,+10])
+    t_star = panel.cached(("bootstrap replicates", use.tobytes(), length, n_boot, seed), replicates)
+    return bootstrap_of(t_obs, t_star, n, seed)
+
+
+def bootstrap_scores(
+    panel: EventPanel, window: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs :func:`bootstrap` uses, their ``z_i sqrt(L_i)`` scaled as ``x_i =
+    sum (AR_it / s_i) / sqrt(L_i)`` (one per used pair; 0 without an AR in the window)
+    and which used pairs have an AR in it (``L_i > 0``): the observed statistic is the
+    studentized mean of the ``x_i`` of those pairs."""
     w = window_view(panel, window)
     use = w.model_ok
-    n = int(use.sum())
-    if n < 2:
-        return unavailable(name, "needs at least 2 pairs with a CAR and a market model", n)
-    if n_boot < 1:
-        return unavailable(name, "n_boot must be at least 1", n)
     # a GARCH pair's ARs are scaled by each day's own conditional standard deviation
     scale = panel.sigma[use][:, None] if panel.ar_var is None else np.sqrt(panel.ar_var[use])
     with np.errstate(invalid="ignore", divide="ignore"):
         z_evt = np.where(w.included[use], panel.ar[use] / scale, 0.0)
-    t_obs = float(_studentized(z_evt.sum(axis=1), w.days[use])[()])
+    days = w.days[use]
+    counted = days > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = np.where(counted, z_evt.sum(axis=1) / np.sqrt(np.where(counted, days, 1)), 0.0)
+    return use, x, counted
+
+
+def bootstrap_unavailable(
+    n: int, n_boot: int, t_obs: float, days: int | None = None
+) -> TestResult | None:
+    """:func:`bootstrap`'s result when it cannot run (too few pairs, no replicates asked
+    for, no observed statistic, fewer than 2 pooled estimation ``days``); None if it can."""
+    name = "bootstrap"
+    if n < 2:
+        return unavailable(name, "needs at least 2 pairs with a CAR and a market model", n)
+    if n_boot < 1:
+        return unavailable(name, "n_boot must be at least 1", n)
     if not np.isfinite(t_obs):
         return unavailable(name, "the standardized CARs have no dispersion", n)
-
-    pool = panel.cached(
-        ("bootstrap pool", use.tobytes()), lambda: _Pool.of(estimation_sar(panel)[use])
-    )
-    if pool.days < 2:
+    if days is not None and days < 2:
         return unavailable(name, "fewer than 2 estimation days with residuals", n)
-    length = int(w.in_window.sum())
+    return None
 
-    def replicates() -> np.ndarray:
-        draws = np.random.default_rng(seed).integers(0, pool.days, size=(n_boot, length))
-        return _replicates(pool, draws)
 
-    # the same for every window of this length and these pairs (e.g. [-5,+5], [0,+10])
-    t_star = panel.cached(("bootstrap replicates", use.tobytes(), length, n_boot, seed), replicates)
+def bootstrap_draws(days: int, length: int, n_boot: int, seed: int) -> np.ndarray:
+    """The (n_boot, length) pooled days each replicate draws (with replacement)."""
+    return np.random.default_rng(seed).integers(0, days, size=(n_boot, length))
+
+
+def bootstrap_of(t_obs: float, t_star: np.ndarray, n: int, seed: int) -> TestResult:
+    """:func:`bootstrap`'s result from the observed ``t`` and the replicates' ``t*``."""
+    name = "bootstrap"
     ok = np.isfinite(t_star)
     finite = int(ok.sum())
     exceed = int((np.abs(t_star[ok]) >= abs(t_obs)).sum())
