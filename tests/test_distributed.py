@@ -136,6 +136,9 @@ def test_cli_dask_equals_local(cluster, data, local_out, tmp_path) -> None:
     )
     manifest = (folder / "manifest.json").read_text()
     assert '"partitions": 8' in manifest
+    tests_from = json.loads(manifest)["engine"]["tests_from"]
+    assert tests_from["cs_t"] == "pieces" and tests_from["kp_bmp_t"] == "gathered per-pair columns"
+    assert tests_from["bootstrap"] == "gathered per-pair columns"  # the KP tests gather residuals
     remote, local = json.loads(manifest), json.loads((local_out / "manifest.json").read_text())
     assert len(remote["config"]["events"]) == 300  # written one by one (over LONG_LIST)
     assert remote["config"] == local["config"] and remote["events_run"] == local["events_run"]
@@ -396,6 +399,9 @@ def test_two_round_tests_equal_local(cluster, data, tmp_path, monkeypatch) -> No
             )  # fmt: skip
             assert result.inputs.rounds == ("grank_t", "bootstrap")
             assert "residuals" not in result.inputs.columns
+            sources = result.test_sources
+            assert sources["grank_t"] == sources["bootstrap"] == "two rounds of pieces"
+            assert sources["cs_t"] == "pieces" and sources["wilcoxon"] == "gathered CARs"
             got = result.tests()
             pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
             assert (got["test"] == "bootstrap").any() and got["p_value"].notna().all()
@@ -406,6 +412,7 @@ def test_two_round_tests_equal_local(cluster, data, tmp_path, monkeypatch) -> No
             )  # fmt: skip
             monkeypatch.undo()
             assert gathered.inputs.rounds == () and "residuals" in gathered.inputs.columns
+            assert gathered.test_sources["bootstrap"] == "gathered per-pair columns"
             pd.testing.assert_frame_equal(gathered.tests(), expected, rtol=1e-9, atol=0)
 
 

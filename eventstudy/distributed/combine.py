@@ -119,6 +119,15 @@ class Needs:
     windows: tuple[tuple[int, int], ...] = ()
     rounds: tuple[str, ...] = ()
 
+    def sources(self, tests: Sequence[str]) -> dict[str, str]:
+        """Where each of ``tests`` comes from (``manifest.json``'s ``engine`` block)."""
+        return {
+            t: "pieces" if t in self.pieces else "two rounds of pieces" if t in self.rounds
+            else "gathered CARs" if self.cars and t not in self.gathered
+            else "gathered per-pair columns"
+            for t in tests
+        }  # fmt: skip
+
     def fields(self) -> tuple[str, ...]:
         """The per-pair columns a task sends (besides ``order``)."""
         names = LABEL_FIELDS + self.cars * ("car",) + bool(self.gathered) * EVENT_FIELDS

@@ -94,6 +94,9 @@ class DaskStudyResult:
         What the tasks sent for ``tests.csv`` (let go once it is written).
     width
         The plan's order-key width (the most securities of an event).
+    test_sources
+        Where each test's result comes from (per-partition pieces, two rounds of them,
+        gathered CARs or gathered per-pair columns: :mod:`eventstudy.distributed.combine`).
     provenance, off_session
         Per-ticker price records for ``manifest.json`` (a ticker read by several
         partitions: the record of the widest read, with ``partitions``).
@@ -115,6 +118,7 @@ class DaskStudyResult:
     off_session: dict[str, dict[str, Any]] = field(default_factory=dict)
     inputs: TestInputs | None = field(default=None, repr=False)
     width: int = 1
+    test_sources: dict[str, str] = field(default_factory=dict)
     long_horizon: None = None
     volume: None = None  # returns only (eventstudy.distributed.plan refuses the others)
     synthetic: bool = False
@@ -295,6 +299,7 @@ class DaskStudyResult:
             "prices": self.prices,
             "rows": self.rows,
             "csv_rows": CSV_ROWS,
+            "tests_from": self.test_sources,
             "datasets": {
                 table: sorted(p.name for p in (self.folder / table).glob("part-*.parquet"))
                 for table in ("abnormal_returns", "car", "models", "alignment")

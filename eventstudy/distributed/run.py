@@ -194,7 +194,10 @@ def run_distributed(
             rounds=needs.rounds,
         )
         result = _result(study, events, selected, folder, outcomes, location, tests, inputs)
-        result = replace(result, started=started, width=plan.width, partitions=len(plan.partitions))
+        result = replace(
+            result, started=started, width=plan.width, partitions=len(plan.partitions),
+            test_sources=needs.sources(tests),
+        )  # fmt: skip
         if needs.rounds and inputs.combined is not None:
             inputs.second = second_round(client, kept, result, inputs, needs)
     finally:
