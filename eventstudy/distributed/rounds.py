@@ -121,6 +121,8 @@ def first_pieces(
 
     moments: dict[tuple[Window, str], dict[str, Moments]] = {}
     present = {}
+    if "bootstrap" in tests:  # the days each pair has a residual on (window-free)
+        finite = np.isfinite(estimation_sar(panel)).astype(np.float64)
     for window in windows:
         if "grank_t" in tests:
             use, scar = grank_scar(panel, window)
@@ -138,7 +140,6 @@ def first_pieces(
                 (np.ones(int(used.sum())), (codes[used], rows[used])),
                 shape=(size, panel.n_pairs),
             )
-            finite = np.isfinite(estimation_sar(panel)).astype(np.float64)
             present[window] = np.asarray(member @ finite) > 0
     return moments, present
 
