@@ -248,8 +248,8 @@ def test_estimation_ranks_from_the_combined_order_equal_sorting_the_sars(panel):
     with a zero s_i or conditional variances are sorted directly."""
     from dataclasses import replace
 
-    from eventstudy.inference.panel import estimation_sar
     from eventstudy.inference.ranks import average_ranks, estimation_ranks
+    from eventstudy.inference.views import estimation_sar
 
     tied = replace(panel, residuals=np.round(panel.residuals, 3), ar=np.round(panel.ar, 3))
     assert (tied.residuals[:, 1:] == tied.residuals[:, :-1]).any()

@@ -19,7 +19,7 @@ from scipy.stats import rankdata
 
 from eventstudy.inference import TESTS, EventPanel, run_tests, window_view
 from eventstudy.inference.nonparametric import grank_rank_sums
-from eventstudy.inference.panel import estimation_sar, row_patterns
+from eventstudy.inference.panel import row_patterns
 from eventstudy.inference.ranks import average_ranks
 from eventstudy.inference.resampling import (
     _Pool,
@@ -28,6 +28,7 @@ from eventstudy.inference.resampling import (
     _replicates_by_pattern,
 )
 from eventstudy.inference.simulate import simulate_panel
+from eventstudy.inference.views import estimation_sar
 
 
 def fresh(panel: EventPanel) -> EventPanel:

@@ -193,7 +193,7 @@ def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
 
 def panel_part(panel: EventPanel, needs: Needs, ticker_code: np.ndarray) -> dict[str, np.ndarray]:
     """The columns of a partition's test panel that the driver needs (:meth:`Needs.fields`)."""
-    from eventstudy.inference.panel import window_view
+    from eventstudy.inference.views import window_view
 
     part = {"ticker_code": ticker_code}
     for name in needs.fields():

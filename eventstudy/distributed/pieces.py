@@ -124,8 +124,8 @@ def partition_pieces(
     from eventstudy.distributed.rounds import first_pieces
     from eventstudy.group_tests import window_cars
     from eventstudy.inference.combinable import DAILY_TESTS, MOMENT_TESTS
-    from eventstudy.inference.panel import window_view
     from eventstudy.inference.ranks import window_columns
+    from eventstudy.inference.views import window_view
 
     keys, rows, codes = group_keys(panel.event_id, panel.ticker, study)
     size = len(keys)

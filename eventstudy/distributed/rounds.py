@@ -116,8 +116,8 @@ def first_pieces(
     day ((size, L1) booleans: the bootstrap's pooled days); pair ``rows[j]`` is in group
     ``codes[j]``."""
     from eventstudy.inference.nonparametric import grank_scar
-    from eventstudy.inference.panel import estimation_sar
     from eventstudy.inference.resampling import bootstrap_scores
+    from eventstudy.inference.views import estimation_sar
 
     moments: dict[tuple[Window, str], dict[str, Moments]] = {}
     present = {}
@@ -205,8 +205,8 @@ class SecondPieces:
 def second_pieces(kept: Kept | None, plan: SecondPlan) -> SecondPieces:
     """The partition's part of every planned group's GRANK sums and replicate moments."""
     from eventstudy.inference.nonparametric import grank_rank_sums
-    from eventstudy.inference.panel import estimation_sar
     from eventstudy.inference.resampling import replicate_moments
+    from eventstudy.inference.views import estimation_sar
 
     out = SecondPieces()
     if kept is None:

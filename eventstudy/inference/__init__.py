@@ -34,7 +34,7 @@ from eventstudy.inference.nonparametric import (
     grank_t,
     wilcoxon,
 )
-from eventstudy.inference.panel import EventPanel, WindowView, standardized_ar, window_view
+from eventstudy.inference.panel import EventPanel
 from eventstudy.inference.parametric import (
     bmp_t,
     bmp_t_csar,
@@ -47,6 +47,7 @@ from eventstudy.inference.parametric import (
 from eventstudy.inference.resampling import bootstrap
 from eventstudy.inference.result import CLUSTER_ROBUST, TestResult
 from eventstudy.inference.runner import DEFAULT_TESTS, EXTRA_TESTS, TESTS, run_tests
+from eventstudy.inference.views import WindowView, standardized_ar, window_view
 
 __all__ = [
     "CLUSTER_ROBUST",

@@ -36,8 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from eventstudy.inference.panel import EventPanel, IntArray, window_view
+from eventstudy.inference.panel import EventPanel, IntArray
 from eventstudy.inference.result import TestResult, p_fisher, p_student, result, unavailable
+from eventstudy.inference.views import window_view
 
 
 @dataclass(frozen=True)

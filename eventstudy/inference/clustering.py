@@ -26,14 +26,9 @@ from typing import Literal
 import numpy as np
 
 from eventstudy.inference import parametric as par
-from eventstudy.inference.panel import (
-    EventPanel,
-    FloatArray,
-    IntArray,
-    row_patterns,
-    window_view,
-)
+from eventstudy.inference.panel import EventPanel, FloatArray, IntArray, row_patterns
 from eventstudy.inference.result import TestResult, p_student, result, unavailable
+from eventstudy.inference.views import window_view
 
 Alignment = Literal["relative", "calendar"]
 

@@ -28,9 +28,10 @@ import numpy as np
 from scipy import special
 
 from eventstudy.inference.nonparametric import positive_share
-from eventstudy.inference.panel import EventPanel, IntArray, standardized_ar, window_view
+from eventstudy.inference.panel import EventPanel, IntArray
 from eventstudy.inference.ranks import average_ranks
 from eventstudy.inference.result import CLUSTER_ROBUST, TestResult, result
+from eventstudy.inference.views import standardized_ar, window_view
 
 Grouped = Callable[[EventPanel, IntArray, tuple[int, int]], list[TestResult | None]]
 """A grouped test: one result per group, None where the per-group function must run."""

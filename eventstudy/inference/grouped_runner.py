@@ -9,9 +9,10 @@ import numpy as np
 
 from eventstudy.inference import grouped, grouped_series
 from eventstudy.inference.binder import binder_caar_t_of, binder_f_of
-from eventstudy.inference.panel import EventPanel, IntArray, check_window
+from eventstudy.inference.panel import EventPanel, IntArray
 from eventstudy.inference.result import TestResult
 from eventstudy.inference.runner import run_tests
+from eventstudy.inference.views import check_window
 
 GroupedTest = Callable[[EventPanel, IntArray, tuple[int, int]], list[TestResult | None]]
 

@@ -21,9 +21,10 @@ from eventstudy.inference.nonparametric import (
     time_series_z,
     window_columns,
 )
-from eventstudy.inference.panel import EventPanel, IntArray, estimation_sar, window_view
+from eventstudy.inference.panel import EventPanel, IntArray
 from eventstudy.inference.resampling import _studentized, replicates_of_groups
 from eventstudy.inference.result import TestResult, result
+from eventstudy.inference.views import estimation_sar, window_view
 
 _BOOT_CELLS = 2_000_000  # groups x pairs x replicates summed at once by the bootstrap
 

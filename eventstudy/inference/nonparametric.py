@@ -16,14 +16,7 @@ import numpy as np
 
 from eventstudy.inference.daily import PairRows, ones, sums_of
 from eventstudy.inference.moments import Moments
-from eventstudy.inference.panel import (
-    BoolArray,
-    EventPanel,
-    FloatArray,
-    estimation_sar,
-    rows_of,
-    window_view,
-)
+from eventstudy.inference.panel import BoolArray, EventPanel, FloatArray, rows_of
 from eventstudy.inference.parametric import PairValues, moments_of
 from eventstudy.inference.ranks import (
     average_ranks,
@@ -34,6 +27,7 @@ from eventstudy.inference.ranks import (
     window_columns,
 )
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
+from eventstudy.inference.views import estimation_sar, window_view
 
 
 def time_series_z(

@@ -32,9 +32,10 @@ import numpy as np
 
 from eventstudy.inference.daily import PairRows, ones, sums_of
 from eventstudy.inference.moments import Moments
-from eventstudy.inference.panel import EventPanel, WindowView, standardized_ar, window_view
+from eventstudy.inference.panel import EventPanel
 from eventstudy.inference.ranks import window_columns
 from eventstudy.inference.result import TestResult, p_normal, p_student, result, unavailable
+from eventstudy.inference.views import WindowView, standardized_ar, window_view
 
 PairValues = tuple[np.ndarray, dict[str, np.ndarray]]
 """What a moment test reads of each pair: (N,) which pairs it uses, and (N,) per-pair

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventstudy.inference.panel import (
-    BoolArray,
-    EventPanel,
-    FloatArray,
-    WindowView,
-    estimation_sar,
-)
+from eventstudy.inference.panel import BoolArray, EventPanel, FloatArray
+from eventstudy.inference.views import WindowView, estimation_sar
 
 
 def average_ranks(x: np.ndarray, axis: int | None = None) -> np.ndarray:

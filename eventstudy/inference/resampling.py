@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from eventstudy.inference.moments import Moments
-from eventstudy.inference.panel import EventPanel, estimation_sar, row_patterns, window_view
+from eventstudy.inference.panel import EventPanel, row_patterns
 from eventstudy.inference.result import TestResult, result, unavailable
+from eventstudy.inference.views import estimation_sar, window_view
 
 _BY_PAIR_CELLS = 100_000  # pairs x draws summed at once pair by pair (fits in cache)
 _GRAM_CELLS = 4_000_000  # patterns x days^2 of Gram matrices kept per group (32 MB)

@@ -16,7 +16,7 @@ from eventstudy.inference.nonparametric import (
     grank_t,
     wilcoxon,
 )
-from eventstudy.inference.panel import EventPanel, check_window
+from eventstudy.inference.panel import EventPanel
 from eventstudy.inference.parametric import (
     bmp_t,
     bmp_t_csar,
@@ -28,6 +28,7 @@ from eventstudy.inference.parametric import (
 )
 from eventstudy.inference.resampling import bootstrap
 from eventstudy.inference.result import TestResult, unavailable
+from eventstudy.inference.views import check_window
 
 TestFunction = Callable[[EventPanel, tuple[int, int]], TestResult]
 
