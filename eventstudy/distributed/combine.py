@@ -83,7 +83,7 @@ RESIDUAL_FIELDS = ("residuals",)
 RETURN_FIELDS = ("returns_est", "market_est", "returns_evt")
 
 NEEDS: dict[str, frozenset[str]] = {
-    "residuals": frozenset({"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap"}),  # gathered
+    "residuals": frozenset({"kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap"}),
     "returns": frozenset({"binder_f", "binder_caar_t"}),
 }
 """The gathered tests that need each group of estimation-window inputs."""
@@ -123,8 +123,7 @@ class Needs:
         """Where each of ``tests`` comes from (``manifest.json``'s ``engine`` block)."""
         return {
             t: "pieces" if t in self.pieces else "two rounds of pieces" if t in self.rounds
-            else "gathered CARs" if self.cars and t not in self.gathered
-            else "gathered per-pair columns"
+            else "gathered per-pair columns" if t in self.gathered else "gathered CARs"
             for t in tests
         }  # fmt: skip
 

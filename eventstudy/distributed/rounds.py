@@ -260,7 +260,11 @@ def plan_second_round(
     local test's note.
     """
     from eventstudy.inference.nonparametric import grank_unscalable
-    from eventstudy.inference.resampling import bootstrap_draws, bootstrap_unavailable
+    from eventstudy.inference.resampling import (
+        bootstrap_draws,
+        bootstrap_unavailable,
+        studentized_of,
+    )
 
     plan = SecondPlan()
     known: dict[tuple[str, Window, str], TestResult] = {}
@@ -281,11 +285,7 @@ def plan_second_round(
             if "bootstrap" in tests:
                 parts = combined_moments[(window, "bootstrap")]
                 n = _scalars(parts["used"], g)[0]
-                k, total, m2 = _scalars(parts["x"], g)
-                t_obs = np.nan
-                if n >= 2 and k >= 2:
-                    sd = np.sqrt(m2 / (k - 1))
-                    t_obs = float(np.sqrt(k) * (total / k) / sd) if sd > 0 else np.nan
+                t_obs = np.nan if g is None else float(studentized_of(parts["x"][g])[0])
                 pooled = np.zeros(0, np.int64) if g is None else np.flatnonzero(present[window][g])
                 failed = bootstrap_unavailable(n, N_BOOT, t_obs, len(pooled))
                 if failed is not None:

@@ -14,7 +14,7 @@ again by Dask on another worker (``distributed.scheduler.allowed-failures``, def
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -29,7 +29,7 @@ from eventstudy.errors import EventStudyError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from distributed import Client, Future
+    from distributed import Client, Future, as_completed
 
     from eventstudy.config import Study
     from eventstudy.data import PriceSource
@@ -193,10 +193,9 @@ def run_distributed(
             categories=events.categories(selected),
             rounds=needs.rounds,
         )
-        result = _result(study, events, selected, folder, outcomes, location, tests, inputs)
-        result = replace(
-            result, started=started, width=plan.width, partitions=len(plan.partitions),
-            test_sources=needs.sources(tests),
+        result = _result(
+            study, events, selected, folder, outcomes, location, tests, inputs, plan, started,
+            needs.sources(tests),
         )  # fmt: skip
         if needs.rounds and inputs.combined is not None:
             inputs.second = second_round(client, kept, result, inputs, needs)
@@ -252,8 +251,12 @@ def _result(
     location: str,
     tests: tuple[str, ...],
     inputs: TestInputs,
+    plan: Plan,
+    started: datetime,
+    test_sources: dict[str, str],
 ) -> DaskStudyResult:
-    """The run's result from the tasks' outcomes (sorted by partition)."""
+    """The run's result from the tasks' outcomes (sorted by partition); ``finished`` is
+    set when the second round (if any) is done."""
     from eventstudy.distributed.result import DaskStudyResult
     from eventstudy.study import SKIPPED_COLUMNS
 
@@ -270,7 +273,6 @@ def _result(
             records.setdefault(ticker, []).append(record)
         for ticker, record in o.off_session.items():
             off.setdefault(ticker, []).append(record)
-    now = datetime.now(UTC)
     return DaskStudyResult(
         study=study,
         events=events,
@@ -279,15 +281,16 @@ def _result(
         skipped=skipped,
         n_pairs=sum(o.n_pairs for o in outcomes),
         rows=rows,
-        partitions=0,
-        started=now,
-        finished=now,
+        partitions=len(plan.partitions),
+        started=started,
+        finished=started,
         prices=location,
         test_names=tests,
         provenance=_merge(records),
         off_session={t: items[0] for t, items in off.items()},
         inputs=inputs,
-        width=1,
+        width=plan.width,
+        test_sources=test_sources,
     )
 
 
@@ -311,9 +314,12 @@ def second_round(
         combined.moments, combined.present, combined.index, names, list(needs.windows),
         needs.rounds,
     )  # fmt: skip
+    from distributed import as_completed
+
     remote = client.scatter(plan, broadcast=True)
     total = SecondSum()
-    for future in _completed([client.submit(task, full, remote, pure=False) for full in kept]):
+    running = as_completed([client.submit(task, full, remote, pure=False) for full in kept])
+    for future in _completed(running):
         total.add(future.result())
         future.release()
     return total.results(plan, known, observed)
@@ -353,14 +359,15 @@ def _gather(
     return outcomes
 
 
-def _completed(futures: Iterable[Future]) -> Iterator[Future]:
-    """The ``futures`` as they complete, each finished (its ``result()`` ready); a task
-    the cluster lost for good (a worker killed too often) is a one-line error."""
+def _completed(running: as_completed) -> Iterator[Future]:
+    """The futures of ``running`` as they complete, each finished (its ``result()``
+    ready); a task the cluster lost for good (a worker killed too often) is a one-line
+    error."""
     from concurrent.futures import CancelledError
 
-    from distributed import KilledWorker, as_completed
+    from distributed import KilledWorker
 
-    for future in futures if isinstance(futures, as_completed) else as_completed(futures):
+    for future in running:
         try:
             future.result()
         except (KilledWorker, CancelledError) as exc:  # the cluster, not the data

@@ -64,14 +64,18 @@ class TestInputs:
     second: dict[tuple[str, tuple[int, int], str], TestResult] = field(default_factory=dict)
 
 
+def _labels(result: StudyResult, inputs: TestInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Each gathered pair's event id and ticker (from its order key and ticker code)."""
+    columns = inputs.columns
+    event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
+    return event_id, np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
+
+
 def test_groups(result: StudyResult, inputs: TestInputs) -> list[tuple[str, np.ndarray]]:
     """The ``tests.csv`` groups of the gathered labels (the local engine's groups)."""
     from eventstudy.group_tests import groups_by
 
-    columns = inputs.columns
-    event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
-    ticker = np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
-    return groups_by(result, event_id, ticker, inputs.categories)
+    return groups_by(result, *_labels(result, inputs), inputs.categories)
 
 
 def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs) -> pd.DataFrame:
@@ -79,6 +83,7 @@ def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs)
     from threadpoolctl import threadpool_limits
 
     from eventstudy.distributed.combine import needs_of, panel_of
+    from eventstudy.distributed.rounds import N_BOOT, SEED
     from eventstudy.group_tests import GROUP_ROW, run_groups
     from eventstudy.study_tests import finish
 
@@ -90,13 +95,11 @@ def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs)
     needs = needs_of(names, windows, rounds=bool(inputs.rounds))
     rows = _piece_rows(groups, windows, names, inputs)
     if needs.gathered:
-        event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
-        ticker = np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
-        panel = panel_of(columns, event_id, ticker, inputs.rel_days, inputs.l1)
+        panel = panel_of(columns, *_labels(result, inputs), inputs.rel_days, inputs.l1)
         with threadpool_limits(limits=1, user_api="blas"):  # as study_tests runs them
             other = run_groups(
                 panel, groups, windows, needs.gathered,
-                garch=np.zeros(panel.n_pairs, dtype=bool), n_boot=999, seed=0,
+                garch=np.zeros(panel.n_pairs, dtype=bool), n_boot=N_BOOT, seed=SEED,
             )  # fmt: skip
         rows = _in_local_order(rows + list(other.itertuples(index=False, name=None)),
                                groups, windows, names)  # fmt: skip

@@ -45,9 +45,7 @@ def _studentized(total: np.ndarray, count: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = x.sum(axis=0) / n
         ss = np.where(ok, (x - mean) ** 2, 0.0).sum(axis=0)
-        sd = np.sqrt(ss / (n - 1))
-        t = np.sqrt(n) * mean / sd
-    return np.where((n < 2) | ~(sd > 0), np.nan, t)
+    return _t_of(n, mean, ss)
 
 
 @dataclass
@@ -221,12 +219,13 @@ def _t_of(n: np.ndarray, mean: np.ndarray, ss: np.ndarray) -> np.ndarray:
     return np.where((n < 2) | ~(sd > 0), np.nan, t)
 
 
-def studentized_of(replicates: Moments) -> np.ndarray:
-    """Each replicate's ``t*`` from the count, sum and ``M2`` of its ``x*``
-    (:func:`replicate_moments`, merged over the parts of the group)."""
-    n = replicates.n
+def studentized_of(moments: Moments) -> np.ndarray:
+    """``sqrt(n) mean / sd`` of each of G groups from the count, sum and ``M2`` of its
+    values: each replicate's ``t*`` (:func:`replicate_moments`, merged over the parts of
+    the group) or the observed ``t`` (the moments of the used pairs' ``x_i``)."""
+    n = moments.n
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _t_of(n, replicates.total / n, replicates.m2)
+        return _t_of(n, moments.total / n, moments.m2)
 
 
 def replicate_moments(values: np.ndarray, present: np.ndarray, draws: np.ndarray) -> Moments:
