@@ -48,7 +48,7 @@ FILE_TICKERS, GROUP_TICKERS = 1_000, 100
 
 def write_prices(folder: Path, seed: int = 0) -> tuple[pd.DatetimeIndex, Path]:
     """``prices/``: 10,000 securities and SPY on 3,000 sessions, long layout, by chunks."""
-    from eventstudy.calendar import sessions
+    from eventstudy.sessions.calendar import sessions
 
     rng = np.random.default_rng(seed)
     days = sessions("XNYS")

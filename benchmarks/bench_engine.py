@@ -26,7 +26,7 @@ Peak memory is measured with tracemalloc in a separate run of (a).
 (d) times the GARCH(1,1) fits of ``model: garch`` (``--garch-pairs``), one process and
 the process pool, in ms per pair.
 
-``--volume-pairs N`` times instead the volume measure (:mod:`eventstudy.volume`,
+``--volume-pairs N`` times instead the volume measure (:mod:`eventstudy.measures.volume`,
 mean-adjusted and market volume models, batched like the returns) through the whole
 pipeline on a long DataFrame with volumes, for two shapes of N pairs: firm-specific
 (N securities, each with its own day 0) and shared-date (N securities, one day 0).
@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eventstudy.engine import car_statistics, fit_pairs
+from eventstudy.models.engine import car_statistics, fit_pairs
 from eventstudy.inference import EventPanel, bmp_t, cs_t, patell_z
 
 L_EST, L_EVT, PAD, WINDOW = 250, 21, 5, (-1, 1)
@@ -260,7 +260,7 @@ def main() -> None:
 
 def garch_cost(n: int) -> None:
     """(d) ``model: garch``: per-pair cost of the GARCH(1,1) fits, serial and in the pool."""
-    from eventstudy.garch import fit_garch
+    from eventstudy.models.garch import fit_garch
 
     panel = make_panel(n, seed=2)
     y, m = panel["y_est"], panel["m_pad"][:, PAD : PAD + L_EST]
@@ -282,8 +282,8 @@ def _volume_study(n: int, shared: bool) -> tuple[object, object]:
     """A study of ``n`` securities (one or ``n`` day 0s) and its long price frame."""
     import pandas as pd
 
-    from eventstudy.calendar import sessions
-    from eventstudy.config import parse_study
+    from eventstudy.sessions.calendar import sessions
+    from eventstudy.events.config import parse_study
 
     days = sessions("XNYS")
     days = days[(days >= "2019-01-02") & (days <= "2025-06-30")]
@@ -314,7 +314,7 @@ def _volume_study(n: int, shared: bool) -> tuple[object, object]:
 
 def volume_timing(n: int, repeat: int) -> None:
     """Print the time of the volume measure for the two shapes of ``n`` pairs."""
-    from eventstudy.study import run_study
+    from eventstudy.pipeline.run import run_study
 
     print("| shape | pairs | volume model | returns only (s) | + volume (s) | volume (s) |")
     print("|---|---|---|---|---|---|")

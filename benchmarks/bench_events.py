@@ -49,7 +49,7 @@ def write_prices(path: Path, n_sec: int) -> list[str]:
 
 def event_rows(shape: str, n: int, tickers: list[str]) -> list[tuple[str, str, str | None]]:
     """``(id, date, security or None)`` of the study's events."""
-    from eventstudy.calendar import sessions
+    from eventstudy.sessions.calendar import sessions
 
     days = sessions("XNYS")
     days = days[days >= "2015-01-02"][:N_DAYS][300:-30]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from bench_cli import make_big
 
-from eventstudy import export, load_study
+from eventstudy import load_study
+from eventstudy.outputs import export
 
 
 def timed(write, repeat: int) -> tuple[float, float]:

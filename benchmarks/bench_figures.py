@@ -2,7 +2,7 @@
 
     uv run python benchmarks/bench_figures.py [--tickers 500] [--per-ticker 40]
 
-Times :func:`eventstudy.plots.save_figures` (default workers, and one process) on the
+Times :func:`eventstudy.outputs.plots.save_figures` (default workers, and one process) on the
 demo study and on a synthetic study of ``tickers x per-ticker`` one-security events
 (firm-specific news; default 500 x 40 = 20,000 events), whose default figures are the
 study figures and the 40 most significant events (target: a few seconds; the time
@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 import eventstudy as es
-from eventstudy import plots
-from eventstudy.calendar import sessions
-from eventstudy.config import parse_study
-from eventstudy.data.base import PriceTable, provenance_for
-from eventstudy.results import StudyResult
-from eventstudy.study import run_study
+from eventstudy.outputs import plots
+from eventstudy.sessions.calendar import sessions
+from eventstudy.events.config import parse_study
+from eventstudy.core.prices import PriceTable, provenance_for
+from eventstudy.pipeline.results import StudyResult
+from eventstudy.pipeline.run import run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 

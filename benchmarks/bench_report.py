@@ -6,7 +6,7 @@ For the demo study (run offline) and two firm-specific studies built without the
 pipeline (``tests/big_results.py``): 25 securities x 20 own dates (500 events) and
 500 x 40 (20,000 events, plus 50 securities without prices: 2,000 skipped pairs).
 Each is rendered as ``save`` would with figures (real PNG bytes of the demo's figures
-for the events :func:`eventstudy.selection.figure_events` picks, which is what the
+for the events :func:`eventstudy.outputs.selection.figure_events` picks, which is what the
 plots draw) and without (``--no-plots``). Times are the best of ``--repeat`` renders,
 base64 encoding of the figures included. Targets: under 10 MB at any size; rendering
 20,000 events well under 1 s beyond the figure encoding.
@@ -40,7 +40,7 @@ def demo_figures() -> tuple[bytes, bytes, bytes]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from eventstudy.config import load_study
+    from eventstudy.events.config import load_study
 
     result = load_study(ROOT / "events.yaml").run(source="demo", event_ids=["deepseek-r1"])
 
@@ -63,9 +63,9 @@ def main() -> None:
 
     from big_results import firm_specific_result
 
-    from eventstudy import report
-    from eventstudy.config import load_study
-    from eventstudy.selection import figure_events
+    from eventstudy.outputs import report
+    from eventstudy.events.config import load_study
+    from eventstudy.outputs.selection import figure_events
 
     study, car, ar = demo_figures()
     studies = {

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import eventstudy as es
-from eventstudy.calendar import sessions
+from eventstudy.sessions.calendar import sessions
 
 WINDOWS = [(0, 0), (0, 1), (-5, 5)]
 TESTS = {"car_t": "car_p", "SQ": "car_p_sq", "placebo": "car_p_placebo"}

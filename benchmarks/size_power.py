@@ -15,7 +15,7 @@ estimation window [-250, -11], and runs every test on the CAR window [0, 0]. Cel
                    ``ln(1 + volume)`` (residual sd 0.3-0.8, benchmark sd 0.3); H0 true.
 * ``volume +0.5``  as above with +0.5 in log volume on day 0 (about +65% shares).
 
-The volatility rows (:mod:`eventstudy.volatility`): ``avol_p`` and ``avol_p_sq`` are
+The volatility rows (:mod:`eventstudy.measures.volatility`): ``avol_p`` and ``avol_p_sq`` are
 per-pair tests (the rate is over all pairs of all replications), ``avol_cs_t`` and
 ``avol_wilcoxon`` the cross-sectional tests of the pairs' avol percentiles ``avol_q``.
 
@@ -73,7 +73,7 @@ VOLATILITY = ("avol_p", "avol_p_sq", "avol_cs_t", "avol_wilcoxon")
 
 def _volatility(panel: EventPanel, window: tuple[int, int]) -> np.ndarray:
     """Share of pairs with avol_p, avol_p_sq < 5%, and the avol_cs_t and avol_wilcoxon p."""
-    from eventstudy.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
+    from eventstudy.measures.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
 
     inside = (panel.rel_days >= window[0]) & (panel.rel_days <= window[1])
     s2 = (panel.sigma**2)[:, None]

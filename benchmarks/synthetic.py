@@ -15,7 +15,7 @@ def market_prices(
     Market returns N(0.04%, 1%) a day, betas U(0.5, 1.5), idiosyncratic N(0, 2%), on
     the first ``n_days`` XNYS sessions from ``start``.
     """
-    from eventstudy.calendar import sessions
+    from eventstudy.sessions.calendar import sessions
 
     days = sessions("XNYS")
     days = days[days >= start][:n_days]

@@ -16,32 +16,32 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_study": "eventstudy.config",
-    "parse_study": "eventstudy.config",
-    "Study": "eventstudy.config",
-    "StudySettings": "eventstudy.config",
-    "Event": "eventstudy.config",
-    "run_study": "eventstudy.study",
-    "align_study": "eventstudy.study",
-    "StudyResult": "eventstudy.results",
-    "Summary": "eventstudy.results",
-    "align_event": "eventstudy.calendar",
-    "Alignment": "eventstudy.calendar",
-    "exchange_for": "eventstudy.calendar",
-    "session_span": "eventstudy.calendar",
-    "session_returns": "eventstudy.returns",
-    "fit_market_model": "eventstudy.models",
-    "MarketModelFit": "eventstudy.models",
-    "abnormal_returns": "eventstudy.abnormal",
-    "car_variance": "eventstudy.abnormal",
+    "load_study": "eventstudy.events.config",
+    "parse_study": "eventstudy.events.config",
+    "Study": "eventstudy.events.config",
+    "StudySettings": "eventstudy.events.config",
+    "Event": "eventstudy.events.config",
+    "run_study": "eventstudy.pipeline.run",
+    "align_study": "eventstudy.pipeline.run",
+    "StudyResult": "eventstudy.pipeline.results",
+    "Summary": "eventstudy.pipeline.results",
+    "align_event": "eventstudy.sessions.calendar",
+    "Alignment": "eventstudy.sessions.calendar",
+    "exchange_for": "eventstudy.sessions.calendar",
+    "session_span": "eventstudy.sessions.calendar",
+    "session_returns": "eventstudy.sessions.returns",
+    "fit_market_model": "eventstudy.models.fits",
+    "MarketModelFit": "eventstudy.models.fits",
+    "abnormal_returns": "eventstudy.models.abnormal",
+    "car_variance": "eventstudy.models.abnormal",
     "get_source": "eventstudy.data",
-    "PriceSource": "eventstudy.data.base",
-    "PriceTable": "eventstudy.data.base",
+    "PriceSource": "eventstudy.core.prices",
+    "PriceTable": "eventstudy.core.prices",
     "DemoSource": "eventstudy.data.demo",
     "CsvSource": "eventstudy.data.csv",
-    "EventStudyError": "eventstudy.errors",
-    "ConfigError": "eventstudy.errors",
-    "PriceDataError": "eventstudy.errors",
+    "EventStudyError": "eventstudy.core.errors",
+    "ConfigError": "eventstudy.core.errors",
+    "PriceDataError": "eventstudy.core.errors",
 }
 
 __all__ = [
@@ -75,18 +75,18 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from eventstudy.abnormal import abnormal_returns, car_variance
-    from eventstudy.calendar import Alignment, align_event, exchange_for, session_span
-    from eventstudy.config import Event, Study, StudySettings, load_study, parse_study
+    from eventstudy.models.abnormal import abnormal_returns, car_variance
+    from eventstudy.sessions.calendar import Alignment, align_event, exchange_for, session_span
+    from eventstudy.events.config import Event, Study, StudySettings, load_study, parse_study
     from eventstudy.data import get_source
-    from eventstudy.data.base import PriceSource, PriceTable
+    from eventstudy.core.prices import PriceSource, PriceTable
     from eventstudy.data.csv import CsvSource
     from eventstudy.data.demo import DemoSource
-    from eventstudy.errors import ConfigError, EventStudyError, PriceDataError
-    from eventstudy.models import MarketModelFit, fit_market_model
-    from eventstudy.results import StudyResult, Summary
-    from eventstudy.returns import session_returns
-    from eventstudy.study import align_study, run_study
+    from eventstudy.core.errors import ConfigError, EventStudyError, PriceDataError
+    from eventstudy.models.fits import MarketModelFit, fit_market_model
+    from eventstudy.pipeline.results import StudyResult, Summary
+    from eventstudy.sessions.returns import session_returns
+    from eventstudy.pipeline.run import align_study, run_study
 
 
 def __getattr__(name: str) -> Any:

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import Alignment, sessions
-from eventstudy.config import parse_study
-from eventstudy.data.base import MissingPrices, PriceTable
-from eventstudy.results import StudyResult
+from eventstudy.sessions.calendar import Alignment, sessions
+from eventstudy.events.config import parse_study
+from eventstudy.core.prices import MissingPrices, PriceTable
+from eventstudy.pipeline.results import StudyResult
 
 WINDOWS = [(0, 0), (-1, 1), (0, 1), (-5, 5), (0, 10)]
 

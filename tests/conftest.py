@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.calendar import sessions
-from eventstudy.data.base import PriceTable, provenance_for
+from eventstudy.sessions.calendar import sessions
+from eventstudy.core.prices import PriceTable, provenance_for
 
 matplotlib.use("Agg")
 

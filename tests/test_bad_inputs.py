@@ -29,12 +29,12 @@ import yaml
 from typer.testing import CliRunner, Result
 
 import eventstudy
-from eventstudy.cli import app
-from eventstudy.config import load_study, parse_study
+from eventstudy.cli.app import app
+from eventstudy.events.config import load_study, parse_study
 from eventstudy.data.cache import PriceCache
 from eventstudy.data.demo import demo_prices
 from eventstudy.data.yahoo import YahooSource
-from eventstudy.errors import ConfigError
+from eventstudy.core.errors import ConfigError
 from tests.yahoo_fakes import FakeYahoo
 
 HERE = Path(__file__).resolve().parent / "bad_inputs"
@@ -380,7 +380,7 @@ def test_no_shell_no_eval_no_unsafe_yaml_in_the_package() -> None:
 
 
 def test_the_yaml_loader_is_a_safe_loader() -> None:
-    from eventstudy.yamlsafe import LiteralSafeLoader
+    from eventstudy.events.yamlsafe import LiteralSafeLoader
 
     assert issubclass(LiteralSafeLoader, yaml.SafeLoader)
     assert not issubclass(LiteralSafeLoader, yaml.FullLoader | yaml.UnsafeLoader)

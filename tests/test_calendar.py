@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.calendar import (
+from eventstudy.sessions.calendar import (
     Alignment,
     align_event,
     exchange_for,
@@ -34,8 +34,8 @@ from eventstudy.calendar import (
     session_span,
     sessions,
 )
-from eventstudy.config import load_study
-from eventstudy.errors import EventStudyError
+from eventstudy.events.config import load_study
+from eventstudy.core.errors import EventStudyError
 
 NY = "America/New_York"
 EVENTS_YAML = Path(__file__).resolve().parents[1] / "events.yaml"
@@ -419,14 +419,14 @@ def test_day0_properties_over_random_timestamps(ticker: str) -> None:
 @pytest.mark.parametrize("mic", ["XNYS", "XHKG"])
 def test_cached_sessions_equal_the_exchange_calendar(mic, tmp_path, monkeypatch):
     """A calendar read back from the cache folder is the exchange calendar's, exactly."""
-    from eventstudy.calendar import session_calendar
+    from eventstudy.sessions.calendar import session_calendar
 
     monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path))
     built = session_calendar.__wrapped__(mic)  # bypass the per-process cache
     path = tmp_path / "calendars" / f"{mic}.npz"
     assert path.is_file()
     assert not list(path.parent.glob(".*.tmp"))  # written atomically, no temp file left
-    monkeypatch.setattr("eventstudy.calendar.get_calendar", _no_calendar_build)
+    monkeypatch.setattr("eventstudy.sessions.calendar.get_calendar", _no_calendar_build)
     again = session_calendar.__wrapped__(mic)  # from the file: no calendar is built
     cal = get_calendar(mic)
     for made in (built, again):
@@ -440,7 +440,7 @@ def _no_calendar_build(mic):
 
 
 def test_a_stale_or_broken_calendar_file_is_built_again(tmp_path, monkeypatch):
-    from eventstudy.calendar import session_calendar
+    from eventstudy.sessions.calendar import session_calendar
 
     monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path))
     path = tmp_path / "calendars" / "XNYS.npz"
@@ -458,7 +458,7 @@ def test_a_stale_or_broken_calendar_file_is_built_again(tmp_path, monkeypatch):
 
 
 def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):
-    from eventstudy.calendar import session_calendar
+    from eventstudy.sessions.calendar import session_calendar
 
     blocked = tmp_path / "a-file"
     blocked.write_text("the cache folder's place is taken by a file")

@@ -25,11 +25,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
-from eventstudy.cli import app
-from eventstudy.data.base import frame_sha256
+from eventstudy.cli.app import app
+from eventstudy.core.prices import frame_sha256
 from eventstudy.data.demo import demo_prices
-from eventstudy.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
-from eventstudy.study import SKIPPED_COLUMNS
+from eventstudy.pipeline.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
+from eventstudy.pipeline.run import SKIPPED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"
@@ -701,7 +701,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
-        "from eventstudy.cli import app\n"
+        "from eventstudy.cli.app import app\n"
         "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
         "heavy = ['matplotlib', 'scipy', 'statsmodels', 'yfinance', 'exchange_calendars']\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.data.csv import CsvSource
-from eventstudy.errors import PriceDataError
+from eventstudy.core.errors import PriceDataError
 
 DATES = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"]
 PRICES = {

@@ -26,13 +26,13 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from eventstudy.cli import app
-from eventstudy.config import load_study
+from eventstudy.cli.app import app
+from eventstudy.events.config import load_study
 from eventstudy.distributed.combine import GATHER_CELLS, check_gather, needs_of
 from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
-from eventstudy.errors import EventStudyError
-from eventstudy.study_tests import check_test_names
+from eventstudy.core.errors import EventStudyError
+from eventstudy.pipeline.study_tests import check_test_names
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from synthetic import market_prices  # the benchmarks' price generator

@@ -122,7 +122,7 @@ def test_pieces_of_any_partition_give_the_local_statistics(seed: int) -> None:
                 assert piece.statistic == pytest.approx(local.statistic, rel=1e-10)
                 assert piece.p_value == pytest.approx(local.p_value, rel=1e-9)
                 assert piece.note.split("=")[0] == local.note.split("=")[0]
-            from eventstudy.group_tests import signs, window_cars
+            from eventstudy.measures.group_tests import signs, window_cars
 
             assert combined.counts(group, window) == signs(window_cars(sub, window))
 

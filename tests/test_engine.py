@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.engine import car_statistics, concat_fits, fit_pairs, partitions
-from eventstudy.models import fit_model
+from eventstudy.models.engine import car_statistics, concat_fits, fit_pairs, partitions
+from eventstudy.models.fits import fit_model
 
 N_PAIRS, L_EST, L_EVT, PAD = 300, 120, 11, 5
 
@@ -106,7 +106,7 @@ def test_partitions_give_identical_fits(model: str) -> None:
 
 @pytest.mark.parametrize("model", ["market", "factor", "dimson"])
 def test_threaded_blocks_equal_one_block(model: str, monkeypatch) -> None:
-    from eventstudy import engine
+    from eventstudy.models import engine
 
     y_est, m_pad, f_est, y_evt, m_evt, f_evt = _panel(seed=3, n=103)
     window = np.zeros(L_EVT, dtype=bool)
@@ -156,8 +156,8 @@ def test_dask_study_needs_a_parquet_source(dask_client) -> None:
 
     Equality with the local engine is tested on real processes in test_distributed.py.
     """
-    from eventstudy.config import load_study
-    from eventstudy.errors import EventStudyError
+    from eventstudy.events.config import load_study
+    from eventstudy.core.errors import EventStudyError
 
     study = load_study("events.yaml")
     with pytest.raises(EventStudyError, match="--source parquet --prices PATH"):
@@ -165,7 +165,7 @@ def test_dask_study_needs_a_parquet_source(dask_client) -> None:
 
 
 def test_unknown_engine() -> None:
-    from eventstudy.errors import EventStudyError
+    from eventstudy.core.errors import EventStudyError
 
     y_est, m_pad, f_est, *_ = _panel(n=3)
     with pytest.raises(EventStudyError, match="unknown engine"):
@@ -202,7 +202,7 @@ def test_cli_engine_errors(tmp_path, engine: str, message: str) -> None:
     """An unknown engine, or the Dask pipeline without a Parquet source: one line, code 2."""
     from typer.testing import CliRunner
 
-    from eventstudy.cli import app
+    from eventstudy.cli.app import app
 
     result = CliRunner().invoke(
         app, ["run", "events.yaml", "--source", "demo", "--no-plots", "--engine", engine,

@@ -17,11 +17,11 @@ import yaml
 from typer.testing import CliRunner
 
 import eventstudy as es
-from eventstudy.cli import app
-from eventstudy.config import load_study
+from eventstudy.cli.app import app
+from eventstudy.events.config import load_study
 from eventstudy.data.demo import demo_prices
-from eventstudy.errors import ConfigError, EventStudyError
-from eventstudy.events_table import events_from_frame
+from eventstudy.core.errors import ConfigError, EventStudyError
+from eventstudy.events.events_table import events_from_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("abnormal_returns.csv", "car.csv", "models.csv", "skipped.csv", "tests.csv")
@@ -293,7 +293,7 @@ def test_prices_on_non_sessions_are_named_and_recorded() -> None:
     off = result.manifest()["data"]["off_session"]
     assert off["NVDA"]["rows"] == 13 and "2024-07-04" in off["NVDA"]["dates"]
     # the 13 are exactly the loaded weekdays that are NYSE holidays (exchange_calendars)
-    from eventstudy.calendar import get_calendar
+    from eventstudy.sessions.calendar import get_calendar
 
     loaded = result.prices.adj_close.index
     holidays = loaded[~loaded.isin(get_calendar("XNYS").sessions)]

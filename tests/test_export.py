@@ -1,4 +1,4 @@
-"""Typed copies of the tables: ``<table>.parquet`` and ``results.xlsx`` (eventstudy.export).
+"""Typed copies of the tables: ``<table>.parquet`` and ``results.xlsx`` (eventstudy.outputs.export).
 
 Both are read back and compared with the CSV files cell by cell, for the demo study
 run from the command line and for a study with skipped pairs, missing returns and
@@ -20,11 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from eventstudy import export
-from eventstudy.cli import app
-from eventstudy.config import parse_study
-from eventstudy.results import SYNTHETIC_NOTE, StudyResult
-from eventstudy.study import run_study
+from eventstudy.outputs import export
+from eventstudy.cli.app import app
+from eventstudy.events.config import parse_study
+from eventstudy.pipeline.results import SYNTHETIC_NOTE, StudyResult
+from eventstudy.pipeline.run import run_study
 from tests.conftest import FrameSource, market_model_prices
 
 ROOT = Path(__file__).resolve().parents[1]

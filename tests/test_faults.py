@@ -41,8 +41,8 @@ from curl_cffi.requests.exceptions import DNSError
 from typer.testing import CliRunner, Result
 from yfinance.exceptions import YFRateLimitError
 
-from eventstudy import output
-from eventstudy.cli import app
+from eventstudy.core import atomic
+from eventstudy.cli.app import app
 from eventstudy.data.cache import PriceCache
 from eventstudy.data.demo import demo_prices
 from eventstudy.data.yahoo import YahooSource
@@ -326,7 +326,7 @@ def test_unwritable_output_folder_leaves_earlier_outputs_untouched(
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         real_unlink(path, *args, **kwargs)
 
-    monkeypatch.setattr(output.tempfile, "mkstemp", no_create)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", no_create)
     monkeypatch.setattr(os, "unlink", no_remove)
     for plots in ("--no-plots", "--plots"):
         line = one_line(demo_run(tmp_path, plots), 2)
@@ -382,7 +382,7 @@ def test_disk_full_while_writing_outputs(
             replaced.append(Path(dst))
         real_replace(src, dst, **kwargs)
 
-    monkeypatch.setattr(output.os, "replace", full)
+    monkeypatch.setattr(atomic.os, "replace", full)
     line = one_line(demo_run(tmp_path), 2)
     assert line == f"error: {tmp_path / 'out'}: cannot write the results (No space left on device)"
     monkeypatch.undo()
@@ -441,7 +441,7 @@ def test_interrupt_between_events_keeps_complete_files_and_a_rerun_completes(
     tmp_path: Path, previous: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C while drawing the second event's figures, over an earlier complete run."""
-    import eventstudy.plots as plots
+    import eventstudy.outputs.plots as plots
 
     ids = inodes(previous)
     real_figure = plots.figure

@@ -115,7 +115,7 @@ def test_binder_f_combines_clusters_by_lancaster(panel):
 
 def test_single_pair_binder_is_the_squared_mackinlay_t():
     p = make_panel(43, cluster_sizes=(1,), missing=0.0)
-    from eventstudy.abnormal import t_test
+    from eventstudy.models.abnormal import t_test
     from eventstudy.inference import window_view
 
     w = window_view(p, (-2, 2))

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.calendar import sessions
+from eventstudy.sessions.calendar import sessions
 from eventstudy.inference import TESTS, EventPanel, run_tests, run_tests_grouped
 from eventstudy.inference.simulate import simulate_panels
 
@@ -128,7 +128,8 @@ def many_small_events() -> es.StudyResult:
 
 def test_a_study_of_many_small_events_gives_the_same_tests_csv(monkeypatch):
     """tests.csv with the small event: groups tested together equals one by one."""
-    from eventstudy import group_tests, study_tests
+    from eventstudy.measures import group_tests
+    from eventstudy.pipeline import study_tests
 
     result = many_small_events()
     together = result.tests()

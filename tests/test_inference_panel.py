@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from eventstudy.inference import EventPanel, run_tests, standardized_ar, window_view
-from eventstudy.models import fit_market_model
+from eventstudy.models.fits import fit_market_model
 
 BASE = np.datetime64("2021-01-04")
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from eventstudy.cli import app
+from eventstudy.cli.app import app
 
 runner = CliRunner()
 EVENTS = "examples/intraday.yaml"

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.config import load_study, parse_study
-from eventstudy.errors import ConfigError, EventStudyError, PriceDataError
+from eventstudy.events.config import load_study, parse_study
+from eventstudy.core.errors import ConfigError, EventStudyError, PriceDataError
 from eventstudy.intraday.demo import demo_bars
 from eventstudy.intraday.run import run_intraday
 from eventstudy.intraday.sources import CsvBarSource

@@ -11,11 +11,11 @@ import pandas as pd
 from conftest import FrameSource
 from rich.console import Console
 
-from eventstudy.calendar import sessions
-from eventstudy.config import parse_study
-from eventstudy.report import RICH_TICKERS, rich_table
-from eventstudy.results import SUMMARY_ROWS, SUMMARY_SKIPPED
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import sessions
+from eventstudy.events.config import parse_study
+from eventstudy.outputs.report import RICH_TICKERS, rich_table
+from eventstudy.pipeline.results import SUMMARY_ROWS, SUMMARY_SKIPPED
+from eventstudy.pipeline.run import run_study
 
 N_SECURITIES, N_EVENTS = 70, 4
 
@@ -76,7 +76,7 @@ def test_terminal_table_has_one_row_per_event_for_many_securities():
 
 
 def test_heatmap_shows_the_most_significant_securities_of_a_wide_study():
-    from eventstudy.plots import HEATMAP_SECURITIES
+    from eventstudy.outputs.plots import HEATMAP_SECURITIES
 
     result = wide_study()
     fig = result.plot("heatmap")
@@ -95,7 +95,7 @@ def test_heatmap_shows_the_most_significant_securities_of_a_wide_study():
 
 
 def test_report_lists_the_most_significant_rows_of_a_wide_study():
-    from eventstudy.report import EVENT_ROW_LIMIT, ROW_LIMIT, render_report
+    from eventstudy.outputs.report import EVENT_ROW_LIMIT, ROW_LIMIT, render_report
 
     result = wide_study()
     page = render_report(result, {})

@@ -9,8 +9,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 import eventstudy as es
-from eventstudy.calendar import sessions
-from eventstudy.calendar_time import newey_west_lags
+from eventstudy.sessions.calendar import sessions
+from eventstudy.measures.calendar_time import newey_west_lags
 from eventstudy.inference.skewness import bhar_t, bhar_t_sa, bhar_t_sa_boot, skewness_adjusted_t
 from tests.conftest import FrameSource
 
@@ -153,7 +153,7 @@ def test_cli_bhar_runs_the_demo_with_a_long_window(tmp_path):
 
     from typer.testing import CliRunner
 
-    from eventstudy.cli import app
+    from eventstudy.cli.app import app
 
     events = Path(__file__).resolve().parents[1] / "events.yaml"
     args = ["run", str(events), "--source", "demo", "--no-plots", "--tests", "cs_t"]

@@ -1,4 +1,4 @@
-"""``output.write_csv`` writes exactly the bytes of pandas' ``to_csv``.
+"""``atomic.write_csv`` writes exactly the bytes of pandas' ``to_csv``.
 
 Property tests over random frames of every dtype the fast writer handles (float64 with
 NaN/inf/-0.0/huge/tiny values, integers, bools, ``str`` and nullable string dtypes,
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventstudy import output
+from eventstudy.core import atomic
 
 TRICKY_STRINGS = ["", " ", ",", '"', '""', "\n", "\r", "\r\n", "a,b", 'say "hi"', "x\ny", "\0"]
 TRICKY_FLOATS = [
@@ -94,7 +94,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def assert_written_like_pandas(target: Path, frame: pd.DataFrame) -> None:
-    assert output.write_csv(target, frame) == target
+    assert atomic.write_csv(target, frame) == target
     expected = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
     assert target.read_bytes() == expected
 
@@ -102,7 +102,7 @@ def assert_written_like_pandas(target: Path, frame: pd.DataFrame) -> None:
 @settings(max_examples=200, deadline=None)
 @given(frame=frames(FAST_KINDS), chunk_rows=st.integers(1, 4))
 def test_fast_dtypes_match_pandas(target, frame, chunk_rows):
-    assert (output._csv_columns(frame) is None) == (frame.shape[1] == 0)
+    assert (atomic._csv_columns(frame) is None) == (frame.shape[1] == 0)
     with mock.patch.object(output, "_CSV_CHUNK_ROWS", chunk_rows):
         assert_written_like_pandas(target, frame)
 
@@ -163,7 +163,7 @@ def test_realistic_study_frame(target):
         },
         index=rng.permutation(n),
     )
-    assert output._csv_columns(frame) is not None
+    assert atomic._csv_columns(frame) is not None
     with mock.patch.object(output, "_CSV_CHUNK_ROWS", 1_000):
         assert_written_like_pandas(target, frame)
 
@@ -173,5 +173,5 @@ def test_realistic_study_frame(target):
 def test_frames_written_in_slices_match_the_whole(target, frame, cut):
     """A table written slice by slice (a Dask run's large CSVs) is the whole frame's text."""
     cuts = [frame.iloc[:cut], frame.iloc[cut : cut + 2], frame.iloc[cut + 2 :]]
-    assert output.write_csv_frames(target, cuts) == target
+    assert atomic.write_csv_frames(target, cuts) == target
     assert target.read_bytes() == frame.to_csv(index=False, lineterminator="\n").encode()

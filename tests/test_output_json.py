@@ -7,7 +7,7 @@ import json
 import hypothesis.strategies as st
 from hypothesis import given, settings
 
-from eventstudy.output import LONG_LIST, json_text
+from eventstudy.core.atomic import LONG_LIST, json_text
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 documents = st.recursive(
@@ -37,11 +37,11 @@ def test_long_lists_hold_one_item_per_line_and_round_trip():
 def test_a_long_list_written_as_it_comes_is_the_whole_documents_text(tmp_path):
     from unittest import mock
 
-    from eventstudy import output
+    from eventstudy.core import atomic
 
     rows = [{"id": f"e{i}", "title": 'é, "q"', "n": i} for i in range(LONG_LIST + 25)]
     document = {"config": {"study": {"name": "x"}, "events": rows}, "after": [1, 2]}
     held = {"config": {"study": {"name": "x"}, "events": ["<rows>"]}, "after": [1, 2]}
     with mock.patch.object(output, "_JSON_CHUNK_ITEMS", 7):
-        output.write_json_list(tmp_path / "a.json", held, "<rows>", iter(rows))
+        atomic.write_json_list(tmp_path / "a.json", held, "<rows>", iter(rows))
     assert (tmp_path / "a.json").read_text() == json_text(document) + "\n"

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import eventstudy as es
-from eventstudy.errors import EventStudyError
+from eventstudy.core.errors import EventStudyError
 
 EVENTS = Path(__file__).resolve().parents[1] / "events.yaml"
 
@@ -25,7 +25,7 @@ def test_every_public_name_resolves():
 
 def test_cli_import_does_not_load_the_heavy_stack():
     code = (
-        "import sys, eventstudy.cli; "
+        "import sys, eventstudy.cli.app; "
         "heavy = [m for m in ('pandas', 'matplotlib', 'scipy', 'exchange_calendars') "
         "if m in sys.modules]; print(','.join(heavy))"
     )

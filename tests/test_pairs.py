@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eventstudy.calendar import align_event, sessions
-from eventstudy.config import parse_study
-from eventstudy.confounders import neighbours, reach_of
-from eventstudy.errors import EventStudyError
-from eventstudy.pairs import align_study, plan_prices
+from eventstudy.sessions.calendar import align_event, sessions
+from eventstudy.events.config import parse_study
+from eventstudy.sessions.confounders import neighbours, reach_of
+from eventstudy.core.errors import EventStudyError
+from eventstudy.sessions.pairs import align_study, plan_prices
 
 
 def _mixed_study():

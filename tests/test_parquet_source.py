@@ -21,11 +21,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import eventstudy as es
-from eventstudy.calendar import sessions
+from eventstudy.sessions.calendar import sessions
 from eventstudy.data import get_source
 from eventstudy.data.csv import CsvSource
 from eventstudy.data.parquet import ParquetSource
-from eventstudy.errors import EventStudyError, PriceDataError
+from eventstudy.core.errors import EventStudyError, PriceDataError
 
 DATES = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"])
 PRICES = {
@@ -482,7 +482,7 @@ def test_a_study_from_parquet_equals_the_long_csv(firm_study, layout: str) -> No
 def test_cli_runs_a_parquet_dataset_given_as_a_url(firm_study) -> None:
     from typer.testing import CliRunner
 
-    from eventstudy.cli import app
+    from eventstudy.cli.app import app
 
     tmp, long, study = firm_study
     table = pa.Table.from_pandas(long, preserve_index=False)

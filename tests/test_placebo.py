@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.calendar import sessions
-from eventstudy.cli import optional_placebo_value
-from eventstudy.config import parse_study
+from eventstudy.sessions.calendar import sessions
+from eventstudy.cli.app import optional_placebo_value
+from eventstudy.events.config import parse_study
 from tests.conftest import FrameSource, market_model_prices
 
 EVENTS = [
@@ -130,7 +130,7 @@ def test_cli_placebo_without_a_number_means_500() -> None:
 def test_cli_run_with_placebo_writes_the_placebo_tables(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from eventstudy.cli import app
+    from eventstudy.cli.app import app
 
     events = Path(__file__).resolve().parents[1] / "events.yaml"
     args = ["run", str(events), "--source", "demo", "--no-plots", "--tests", "none"]

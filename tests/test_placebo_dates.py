@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.calendar import sessions
-from eventstudy.config import parse_study
+from eventstudy.sessions.calendar import sessions
+from eventstudy.events.config import parse_study
 from tests.conftest import FrameSource, market_model_prices
 
 

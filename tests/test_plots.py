@@ -18,12 +18,12 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from scipy import stats
 
-from eventstudy import plots
-from eventstudy.calendar import sessions
-from eventstudy.config import load_study, parse_study
-from eventstudy.errors import EventStudyError
-from eventstudy.results import StudyResult, stars
-from eventstudy.study import run_study
+from eventstudy.outputs import plots
+from eventstudy.sessions.calendar import sessions
+from eventstudy.events.config import load_study, parse_study
+from eventstudy.core.errors import EventStudyError
+from eventstudy.pipeline.results import StudyResult, stars
+from eventstudy.pipeline.run import run_study
 from tests.conftest import FrameSource
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from eventstudy import plots
-from eventstudy.config import load_study
-from eventstudy.results import StudyResult
+from eventstudy.outputs import plots
+from eventstudy.events.config import load_study
+from eventstudy.pipeline.results import StudyResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSET = ["tariff-60pct-wapo", "kyc-iaas-nprm", "election-2024", "liberation-day"]
@@ -160,7 +160,7 @@ def test_a_worker_exits_when_its_parent_dies() -> None:
     """A forked child waiting for work must not outlive its parent."""
     code = (
         "import os\n"
-        "from eventstudy.plots.jobs import _exit_with_parent\n"
+        "from eventstudy.outputs.plots.jobs import _exit_with_parent\n"
         "parent = os.getpid()\n"
         "if os.fork() == 0:\n"
         "    _exit_with_parent(parent, every=0.05)\n"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from eventstudy.config import load_study, parse_study
-from eventstudy.study import run_study
-from eventstudy.yamlsafe import load_yaml
+from eventstudy.events.config import load_study, parse_study
+from eventstudy.pipeline.run import run_study
+from eventstudy.events.yamlsafe import load_yaml
 
 EVENTS = Path(__file__).resolve().parents[1] / "events.yaml"
 SECURITIES = ["BABA", "3690.HK", "NVDA"]

@@ -11,10 +11,10 @@ import statsmodels.formula.api as smf
 from typer.testing import CliRunner
 
 import eventstudy as es
-from eventstudy.calendar import sessions
-from eventstudy.cli import app
-from eventstudy.errors import ConfigError, EventStudyError
-from eventstudy.regression import RowsDroppedWarning, placebo_cars
+from eventstudy.sessions.calendar import sessions
+from eventstudy.cli.app import app
+from eventstudy.core.errors import ConfigError, EventStudyError
+from eventstudy.pipeline.regression import RowsDroppedWarning, placebo_cars
 from tests.conftest import FrameSource
 
 EVENTS_YAML = Path(__file__).resolve().parents[1] / "events.yaml"
@@ -154,7 +154,7 @@ def test_characteristics_in_force_at_day0(firm_result):
         "date": [(day0 - pd.Timedelta(days=d)).date().isoformat() for d in (400, 10, -1)],
         "size_usd": [1.0, 2.0, 3.0],
     })  # fmt: skip
-    from eventstudy.regression_data import check_characteristics, regression_frame
+    from eventstudy.measures.regression_data import check_characteristics, regression_frame
 
     frame = regression_frame(firm_result, (0, 1), check_characteristics(chars))
     mine = frame[(frame["event_id"] == first["event_id"]) & (frame["ticker"] == first["ticker"])]
@@ -193,7 +193,7 @@ def test_user_mistakes_are_named(firm_result, tmp_path):
     bad = pd.DataFrame({"ticker": ["F00"], "date": ["soon"], "v": [1]})
     with pytest.raises(EventStudyError, match="'soon' is not a date"):
         firm_result.regress("car ~ v", data=bad)
-    from eventstudy.regression_data import load_characteristics
+    from eventstudy.measures.regression_data import load_characteristics
 
     with pytest.raises(EventStudyError, match="characteristics file not found"):
         load_characteristics(tmp_path / "none.csv")
@@ -211,7 +211,7 @@ def test_regressions_key_accepts_formulas_and_mappings():
         },
         "events": [{"id": "a", "date": "2024-01-02", "title": "a"}],
     }
-    from eventstudy.config import parse_study
+    from eventstudy.events.config import parse_study
 
     specs = parse_study(raw).study.regressions
     assert specs[0].formula == "car ~ beta" and specs[0].cov == "HC1"
@@ -242,7 +242,7 @@ def test_cli_regress_writes_regression_csv_and_the_report_shows_it(tmp_path):
     assert bad.exit_code == 2 and "is not a formula" in bad.output
 
 
-@pytest.mark.filterwarnings("always::eventstudy.regression.RegressionLeftOutWarning")
+@pytest.mark.filterwarnings("always::eventstudy.pipeline.regression.RegressionLeftOutWarning")
 def test_a_study_regression_the_run_cannot_estimate_is_left_out_with_a_warning(tmp_path):
     # one event: its three pairs share one day 0 (one cluster for cluster:day0), and
     # C(ticker) needs three coefficients for three pairs; car ~ beta can be fitted
@@ -263,7 +263,7 @@ def test_a_study_regression_the_run_cannot_estimate_is_left_out_with_a_warning(t
 
 
 def test_no_estimable_study_regression_writes_an_empty_table(tmp_path):
-    from eventstudy.regression import REGRESSION_COLUMNS, RegressionLeftOutWarning
+    from eventstudy.pipeline.regression import REGRESSION_COLUMNS, RegressionLeftOutWarning
 
     study = es.load_study(EVENTS_YAML)
     raw = study.study.model_dump()

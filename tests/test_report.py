@@ -32,10 +32,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from eventstudy import report
-from eventstudy.cli import app
-from eventstudy.config import load_study, parse_study
-from eventstudy.results import StudyResult
+from eventstudy.outputs import report
+from eventstudy.cli.app import app
+from eventstudy.events.config import load_study, parse_study
+from eventstudy.pipeline.results import StudyResult
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"
@@ -217,7 +217,7 @@ def test_tests_table_cells_are_formatted_column_by_column_as_cell_by_cell(
     """The report formats tests.csv a column at a time (each distinct value once): the
     same cells as formatting every value on its own, mixed-type columns (df: ints,
     floats, text, missing) included."""
-    from eventstudy.report.tables import _column_cells, _test_cell
+    from eventstudy.outputs.report.tables import _column_cells, _test_cell
 
     frame = result.tests()
     frame = pd.concat([frame, frame.head(3).assign(df=[2.0, "1/3", None])], ignore_index=True)

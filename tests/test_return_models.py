@@ -7,19 +7,19 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.abnormal import car_variance
-from eventstudy.calendar import session_span, sessions
-from eventstudy.config import parse_study
-from eventstudy.confounders import Neighbours, estimation_mask
-from eventstudy.models import (
+from eventstudy.models.abnormal import car_variance
+from eventstudy.sessions.calendar import session_span, sessions
+from eventstudy.events.config import parse_study
+from eventstudy.sessions.confounders import Neighbours, estimation_mask
+from eventstudy.models.fits import (
     fit_constant_mean,
     fit_dimson,
     fit_factor_model,
     fit_market_adjusted,
     fit_scholes_williams,
 )
-from eventstudy.returns import returns_and_stale, session_returns, stale_days, trade_to_trade
-from eventstudy.study import run_study
+from eventstudy.sessions.returns import returns_and_stale, session_returns, stale_days, trade_to_trade
+from eventstudy.pipeline.run import run_study
 from tests.conftest import FrameSource, market_model_prices
 
 RNG = np.random.default_rng(42)
@@ -110,7 +110,7 @@ def test_thin_trading_betas_remove_the_nonsynchronous_bias():
     market = rng.normal(0, 0.01, (pairs, L + 2 * P))
     now, lag = market[:, P : P + L], market[:, P - 1 : P - 1 + L]
     y = true_beta * (0.5 * now + 0.5 * lag) + rng.normal(0, 0.004, (pairs, L))
-    from eventstudy.models import fit_market_model
+    from eventstudy.models.fits import fit_market_model
 
     ols_beta = fit_market_model(y, now).beta.mean()
     assert ols_beta == pytest.approx(0.5, abs=0.03)  # the bias
@@ -262,7 +262,7 @@ def test_factor_model_from_a_fama_french_style_csv(tmp_path):
 
 
 def test_factor_model_without_factors_is_a_user_error():
-    from eventstudy.errors import ConfigError, EventStudyError
+    from eventstudy.core.errors import ConfigError, EventStudyError
 
     with pytest.raises(ConfigError, match="factor model needs"):
         _study(model="factor")

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
-from eventstudy.inference.sample_quantile import MIN_SQ_SUMS, sq_pvalue
+from eventstudy.models.sample_quantile import MIN_SQ_SUMS, sq_pvalue
 from tests.conftest import FrameSource, market_model_prices
 
 

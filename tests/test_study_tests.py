@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.errors import EventStudyError
+from eventstudy.core.errors import EventStudyError
 from eventstudy.inference import DEFAULT_TESTS
 
 EVENTS = Path(__file__).resolve().parents[1] / "events.yaml"
@@ -91,7 +91,7 @@ def test_one_pair_groups_are_left_out_and_the_others_kept():
         {"id": "n1", "date": "2024-03-11", "title": "N", "securities": ["NVDA"]},
         {"id": "both", "date": "2024-09-03", "title": "B", "securities": ["NVDA", "MPNGY"]},
     ]
-    from eventstudy.config import parse_study
+    from eventstudy.events.config import parse_study
 
     study = parse_study({"study": raw["study"], "events": events})
     table = study.run(source="demo", tests=["cs_t"]).tests()
@@ -122,7 +122,7 @@ def test_test_selection(tmp_path):
 
 
 def test_groups_run_in_threads_give_the_sequential_table(monkeypatch):
-    from eventstudy import group_tests
+    from eventstudy.measures import group_tests
 
     study = _returns_only()
     threaded = study.run(source="demo", event_ids=PICK).tests()

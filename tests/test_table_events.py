@@ -1,4 +1,4 @@
-"""Events of a table built column by column (:mod:`eventstudy.table_events`).
+"""Events of a table built column by column (:mod:`eventstudy.events.table_events`).
 
 A row whose cells all pass the column checks becomes an ``Event`` without a pydantic
 validation: it must equal the validated one field for field (same fields set, same
@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import eventstudy.table_events as table_events_module
-from eventstudy.config import Study, load_study
-from eventstudy.errors import ConfigError
-from eventstudy.events_table import EventsTable, events_from_frame, read_events_table
-from eventstudy.settings import Event
-from eventstudy.table_events import table_events
+import eventstudy.events.table_events as table_events_module
+from eventstudy.events.config import Study, load_study
+from eventstudy.core.errors import ConfigError
+from eventstudy.events.events_table import EventsTable, events_from_frame, read_events_table
+from eventstudy.core.settings import Event
+from eventstudy.events.table_events import table_events
 
 EVERY_FIELD = (
     "id,date,time,timezone,title,category,source,notes,ticker,benchmark,model,role,eps,sector\n"

@@ -1,4 +1,4 @@
-"""Beaver's U / avol (eventstudy.volatility) and the GARCH(1,1) market model (eventstudy.garch)."""
+"""Beaver's U / avol (eventstudy.measures.volatility) and the GARCH(1,1) market model (eventstudy.models.garch)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
-from eventstudy import garch
-from eventstudy.garch import fit_garch, fit_one
+from eventstudy.models import garch
+from eventstudy.models.garch import fit_garch, fit_one
 from eventstudy.inference.simulate import simulate_panels
-from eventstudy.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
+from eventstudy.measures.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
 
 
 def _simulate_garch(rng: np.random.Generator, n: int, omega=2e-5, a=0.08, b=0.85):
@@ -162,7 +162,7 @@ def test_garch_failure_skips_the_pair(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_garch_volatility_study_runs_end_to_end(tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from eventstudy.cli import app
+    from eventstudy.cli.app import app
 
     out = tmp_path / "out"
     run = CliRunner().invoke(

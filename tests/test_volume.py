@@ -1,4 +1,4 @@
-"""The volume measure (eventstudy.volume) against direct computations and statsmodels."""
+"""The volume measure (eventstudy.measures.volume) against direct computations and statsmodels."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import statsmodels.api as sm
 from scipy import stats
 from typer.testing import CliRunner
 
-from eventstudy.calendar import session_span
-from eventstudy.cli import app
-from eventstudy.config import parse_study
-from eventstudy.data.base import PriceTable, provenance_for
-from eventstudy.errors import EventStudyError
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import session_span
+from eventstudy.cli.app import app
+from eventstudy.events.config import parse_study
+from eventstudy.core.prices import PriceTable, provenance_for
+from eventstudy.core.errors import EventStudyError
+from eventstudy.pipeline.run import run_study
 from tests.conftest import FrameSource, market_model_prices
 
 DAY0 = pd.Timestamp("2024-11-18")
@@ -186,7 +186,7 @@ def test_cli_measures_return_volume_writes_the_tables(tmp_path: Path):
 
 
 def test_the_demo_run_recovers_the_planted_volume_jumps():
-    from eventstudy.config import load_study
+    from eventstudy.events.config import load_study
     from eventstudy.data.demo import PLANTED_VOLUME
 
     study = load_study(Path(__file__).resolve().parents[1] / "events.yaml", measures=["volume"])
@@ -199,7 +199,7 @@ def test_the_demo_run_recovers_the_planted_volume_jumps():
 
 
 def test_volume_figures_are_drawn_only_when_volume_is_measured():
-    from eventstudy.plots.kinds import figure_names
+    from eventstudy.outputs.plots.kinds import figure_names
 
     result, _ = _run(spike=1.0)
     names = [name for name, _, _ in figure_names(result, "all")]
@@ -212,7 +212,7 @@ def test_volume_figures_are_drawn_only_when_volume_is_measured():
 
 
 def test_the_report_has_a_volume_section_only_when_volume_is_measured():
-    from eventstudy.report.volume import volume_section
+    from eventstudy.outputs.report.volume import volume_section
 
     result, _ = _run(spike=1.0)
     html = volume_section(result, result.tests(), None)

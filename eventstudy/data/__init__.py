@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventstudy.data.base import MissingPrices, PriceSource, PriceTable, TickerProvenance
-from eventstudy.errors import EventStudyError
+from eventstudy.core.prices import MissingPrices, PriceSource, PriceTable, TickerProvenance
+from eventstudy.core.errors import EventStudyError
 
 ProgressCallback = Callable[[str, int, int], None]
 SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo", "frame", "parquet")

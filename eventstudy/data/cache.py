@@ -29,8 +29,8 @@ from urllib.parse import unquote
 
 import pandas as pd
 
-from eventstudy import output
-from eventstudy.cache_folder import default_cache_dir
+from eventstudy.core import atomic
+from eventstudy.core.cache_folder import default_cache_dir
 
 LAYOUT = Path("prices") / "v1" / "1d"
 COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "stock_splits"]
@@ -230,7 +230,7 @@ def _write_entry(path: Path, entry: CacheEntry) -> None:
     }
     schema_meta = dict(table.schema.metadata or {}) | {_META_KEY: json.dumps(meta).encode()}
     table = table.replace_schema_metadata(schema_meta)
-    output.write_atomic(path, lambda f: pq.write_table(table, f))
+    atomic.write_atomic(path, lambda f: pq.write_table(table, f))
 
 
 def _read_entry(path: Path, ticker: str) -> CacheEntry:

@@ -18,7 +18,7 @@ Column names are matched case-insensitively, with spaces treated as underscores
 (``2025-01-27``, also ``2025/01/27`` and ``20250127``); a time of day or UTC offset
 after the date, as in a ``yfinance`` export, is ignored: the date as written is the
 session date. Empty cells are missing values. Every problem in a file raises a
-:class:`~eventstudy.errors.PriceDataError` naming the file, the column, the line and
+:class:`~eventstudy.core.errors.PriceDataError` naming the file, the column, the line and
 date, and what is wrong.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.base import PriceTable
+from eventstudy.core.prices import PriceTable
 from eventstudy.data.layouts import (
     MISSING,
     PRICE_COLUMNS,
@@ -46,8 +46,8 @@ from eventstudy.data.layouts import (
     vouched_long,
     vouched_wide,
 )
-from eventstudy.errors import PriceDataError
-from eventstudy.tabular import normalise, read_table
+from eventstudy.core.errors import PriceDataError
+from eventstudy.core.tabular import normalise, read_table
 
 
 def _fast_text(path: Path) -> tuple[str, list[str], list[str]] | None:

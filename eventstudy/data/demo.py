@@ -41,7 +41,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.base import PriceTable, provenance_for
+from eventstudy.core.prices import PriceTable, provenance_for
 
 SEED = 20241118
 FIRST_DAY = "2021-01-04"
@@ -108,7 +108,7 @@ def demo_prices() -> tuple[pd.DataFrame, pd.DataFrame]:
         Wide frames on New York sessions, one column per ticker in
         :data:`DEMO_TICKERS`; NaN where a price is missing.
     """
-    from eventstudy.calendar import sessions
+    from eventstudy.sessions.calendar import sessions
 
     days = sessions("XNYS")
     days = days[(days >= FIRST_DAY) & (days <= LAST_DAY)]

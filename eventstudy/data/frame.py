@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.base import PriceTable
+from eventstudy.core.prices import PriceTable
 from eventstudy.data.layouts import (
     PRICE_COLUMNS,
     Found,
@@ -36,8 +36,8 @@ from eventstudy.data.layouts import (
     vouched_long,
     vouched_wide,
 )
-from eventstudy.errors import PriceDataError
-from eventstudy.tabular import Table, normalise
+from eventstudy.core.errors import PriceDataError
+from eventstudy.core.tabular import Table, normalise
 
 FRAME_NAME = "<prices DataFrame>"
 """How messages and the manifest name the frame."""

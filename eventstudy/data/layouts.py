@@ -1,11 +1,11 @@
 """Price layouts read and checked cell by cell: wide and long tables, dates, numbers.
 
 The csv source (:mod:`eventstudy.data.csv`) and the DataFrame source
-(:mod:`eventstudy.data.frame`) read their data into a :class:`~eventstudy.tabular.Table`
+(:mod:`eventstudy.data.frame`) read their data into a :class:`~eventstudy.core.tabular.Table`
 of text cells when it needs checking, and these functions turn it into per-ticker
-series, raising a :class:`~eventstudy.errors.PriceDataError` that names the file, the
+series, raising a :class:`~eventstudy.core.errors.PriceDataError` that names the file, the
 line (or row), the column, the date and what is wrong. :func:`assemble` joins the
-tickers into the wide frames of a :class:`~eventstudy.data.base.PriceTable`.
+tickers into the wide frames of a :class:`~eventstudy.core.prices.PriceTable`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.base import PriceTable, provenance_for
-from eventstudy.errors import PriceDataError
-from eventstudy.tabular import Table
+from eventstudy.core.prices import PriceTable, provenance_for
+from eventstudy.core.errors import PriceDataError
+from eventstudy.core.tabular import Table
 
 DATE = re.compile(
     r"(\d{4})([-/]?)(\d{2})\2(\d{2})"

@@ -25,7 +25,7 @@ underscores, ``adjclose`` too). Dates may be Arrow dates, timestamps (a time of 
 ignored; a tz-aware timestamp counts as its local date) or ISO text. Prices and volumes
 are numbers (integers, floats or decimals). The rows read get the csv source's checks
 and messages: a missing or bad date, a repeated (date, ticker), a price that is not
-positive, a negative volume raise a :class:`~eventstudy.errors.PriceDataError` naming
+positive, a negative volume raise a :class:`~eventstudy.core.errors.PriceDataError` naming
 the file, the row (1-based, within that file), the date and the column; tickers not in
 the data are absent from the table (the study skips their pairs); rows on dates that
 are not sessions are flagged by the study as for every source.
@@ -46,7 +46,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.types as pat
 
-from eventstudy.data.base import PriceTable
+from eventstudy.core.prices import PriceTable
 from eventstudy.data.layouts import (
     PRICE_COLUMNS,
     Found,
@@ -56,8 +56,8 @@ from eventstudy.data.layouts import (
     price_table,
     vouched_long,
 )
-from eventstudy.errors import PriceDataError
-from eventstudy.tabular import Table, normalise
+from eventstudy.core.errors import PriceDataError
+from eventstudy.core.tabular import Table, normalise
 
 NEEDS = "a long Parquet dataset needs 'date', 'ticker' and 'adj_close' columns"
 

@@ -31,7 +31,7 @@ group, which no sum of parts gives; the tasks send each pair's CAR per window
 (``pairs x windows`` numbers). Every run also gathers each pair's labels: its order key
 (event position and security), ticker code and day 0 (three numbers a pair), from
 which the driver forms the groups exactly as the local engine does
-(:func:`eventstudy.group_tests.groups_by`) and the ``clustered`` column.
+(:func:`eventstudy.measures.group_tests.groups_by`) and the ``clustered`` column.
 
 **From two rounds of pieces** (:mod:`eventstudy.distributed.rounds`): ``grank_t``
 (each pair's cumulated day is ``SCAR_i / sd(SCAR)``, ranked against the pair's
@@ -42,7 +42,7 @@ unless the residuals are gathered anyway for another test, or the second round w
 send more than :data:`eventstudy.distributed.run.ROUND_CELLS` numbers.
 
 **From the gathered panel** (:class:`ColumnStack`, then the local functions of
-:func:`eventstudy.group_tests.run_groups` on it), the tests that do not combine
+:func:`eventstudy.measures.group_tests.run_groups` on it), the tests that do not combine
 exactly from sums over pairs: ``kp_patell_z`` / ``kp_bmp_t`` (r-bar: the mean pairwise
 correlation of the used pairs' residuals over their common days, with a
 pairwise-complete mean and variance per pair of pairs) and ``binder_f`` /
@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from eventstudy.errors import EventStudyError
+from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
     from eventstudy.inference import EventPanel
@@ -229,7 +229,7 @@ class ColumnStack:
     Notes
     -----
     Model designs of different widths (a study mixing models) are padded with zero
-    columns to the widest, as :func:`eventstudy.study_tests.study_panel` pads them.
+    columns to the widest, as :func:`eventstudy.pipeline.study_tests.study_panel` pads them.
     """
 
     def __init__(self, capacity: int) -> None:

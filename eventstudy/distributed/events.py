@@ -1,6 +1,6 @@
 """A study's events as columns: what the driver of a Dask run keeps of them.
 
-A million :class:`~eventstudy.settings.Event` objects take about 0.75 GB (a pydantic
+A million :class:`~eventstudy.core.settings.Event` objects take about 0.75 GB (a pydantic
 model, its 13-field ``__dict__``, a list of securities, an attributes mapping: ~770
 bytes each). The driver needs far less of each event: its id, securities, category,
 role and model, to plan the partitions (:mod:`~eventstudy.distributed.plan`), form
@@ -10,9 +10,9 @@ only when its task is submitted (:meth:`EventColumns.events`), and dumps them on
 one into ``manifest.json`` (:meth:`EventColumns.dumped`).
 
 :func:`load_events` reads an events table (``.csv``, ``.parquet``) this way: the table
-is read column by column (:func:`~eventstudy.events_table.read_events_table`) and
+is read column by column (:func:`~eventstudy.events.events_table.read_events_table`) and
 validated :data:`CHUNK_EVENTS` rows at a time with the study (the same checks as
-:func:`~eventstudy.config.load_study`: each row's fields, every event has securities,
+:func:`~eventstudy.events.config.load_study`: each row's fields, every event has securities,
 the factor model has factors, and the table's repeated ids), keeping only the columns.
 Where any problem is found the whole file is loaded by ``load_study``, which raises
 the complete list of problems, exactly as a local run names them. Other events files
@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from eventstudy.config import Study
-    from eventstudy.events_table import EventsTable
-    from eventstudy.settings import Event
+    from eventstudy.events.config import Study
+    from eventstudy.events.events_table import EventsTable
+    from eventstudy.core.settings import Event
 
 CHUNK_EVENTS = 50_000
 """Rows of an events table validated (as ``Event`` objects) at a time."""
@@ -96,14 +96,14 @@ class EventColumns:
         return len(self.ids)
 
     def with_model(self, model: str) -> EventColumns:
-        """The columns of :meth:`~eventstudy.study_model.Study.with_model` (every event:
+        """The columns of :meth:`~eventstudy.core.study.Study.with_model` (every event:
         ``model``)."""
         return replace(self, model=np.full(len(self), model, dtype=object), no_model=True)
 
     def events(self, rows: np.ndarray) -> list[Event]:
         """The ``Event`` objects of ``rows`` (positions in file order)."""
-        from eventstudy.settings import Event
-        from eventstudy.table_events import table_events
+        from eventstudy.core.settings import Event
+        from eventstudy.events.table_events import table_events
 
         if isinstance(self.source, list):
             built = [self.source[int(r)] for r in rows]
@@ -122,7 +122,7 @@ class EventColumns:
                 yield event.model_dump(mode="json")
 
     def selected(self, event_ids: list[str] | None, path: Path | None = None) -> np.ndarray:
-        """The rows of :meth:`eventstudy.study_model.Study.select`: the events named (every
+        """The rows of :meth:`eventstudy.core.study.Study.select`: the events named (every
         study event without ids), in file order.
 
         Raises
@@ -136,7 +136,7 @@ class EventColumns:
         rows = np.flatnonzero([i in known for i in self.ids])
         missing = known - set(self.ids[rows])
         if missing:
-            from eventstudy.errors import UnknownEventError
+            from eventstudy.core.errors import UnknownEventError
 
             first = next(i for i in event_ids if i in missing)
             shown = ", ".join(self.ids[:20])
@@ -168,7 +168,7 @@ def load_events(path: str | Path, **settings: Any) -> tuple[Study, EventColumns]
     Parameters
     ----------
     path, **settings
-        As for :func:`eventstudy.config.load_study`.
+        As for :func:`eventstudy.events.config.load_study`.
 
     Returns
     -------
@@ -180,11 +180,11 @@ def load_events(path: str | Path, **settings: Any) -> tuple[Study, EventColumns]
     Raises
     ------
     ConfigError
-        Every problem of the file, as :func:`~eventstudy.config.load_study` raises them.
+        Every problem of the file, as :func:`~eventstudy.events.config.load_study` raises them.
     """
-    from eventstudy.config import _name_from, load_study, parse_study
-    from eventstudy.errors import ConfigError
-    from eventstudy.events_table import is_table, read_events_table
+    from eventstudy.events.config import _name_from, load_study, parse_study
+    from eventstudy.core.errors import ConfigError
+    from eventstudy.events.events_table import is_table, read_events_table
 
     path = Path(path)
     if not is_table(path):

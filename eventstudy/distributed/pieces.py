@@ -28,7 +28,7 @@ from scipy import sparse
 from eventstudy.inference.moments import Moments
 
 if TYPE_CHECKING:
-    from eventstudy.config import Study
+    from eventstudy.events.config import Study
     from eventstudy.inference import EventPanel, TestResult
 
 Window = tuple[int, int]
@@ -82,7 +82,7 @@ def group_keys(
     Every pair is in ``all``, ``ticker:<T>``, its event's ``category:<name>`` (if it
     has one) and ``event:<id>`` (if the event names at least two securities: only such
     an event can make a group of two estimated pairs). The driver decides which groups
-    ``tests.csv`` has (:func:`eventstudy.group_tests.groups_by`); pieces of groups it
+    ``tests.csv`` has (:func:`eventstudy.measures.group_tests.groups_by`); pieces of groups it
     does not keep are ignored.
 
     Returns
@@ -122,7 +122,7 @@ def partition_pieces(
     pairs, and the first round of the two-round tests ``rounds``
     (:func:`eventstudy.distributed.rounds.first_pieces`)."""
     from eventstudy.distributed.rounds import first_pieces
-    from eventstudy.group_tests import window_cars
+    from eventstudy.measures.group_tests import window_cars
     from eventstudy.inference.combinable import DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.ranks import window_columns
     from eventstudy.inference.views import window_view

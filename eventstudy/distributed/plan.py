@@ -11,8 +11,8 @@ holds at least ``partition_pairs`` pairs; a security with more pairs than that g
 a partition of its own.
 
 Every pair also gets an order key, ``event position * width + security position``
-(positions among the selected events, :meth:`~eventstudy.study_model.Study.select`, and in
-the event's securities, :meth:`~eventstudy.study_model.Study.securities_for`), which sorts
+(positions among the selected events, :meth:`~eventstudy.core.study.Study.select`, and in
+the event's securities, :meth:`~eventstudy.core.study.Study.securities_for`), which sorts
 the pairs of all partitions back into the local engine's order (events-file order,
 then securities).
 """
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from eventstudy.errors import EventStudyError
+from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
-    from eventstudy.config import Study
+    from eventstudy.events.config import Study
     from eventstudy.distributed.events import EventColumns
 
 PARTITION_PAIRS = 5_000

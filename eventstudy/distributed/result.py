@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy import output
+from eventstudy.core import atomic
 
 if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    from eventstudy.config import Study
+    from eventstudy.events.config import Study
     from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.tests_table import TestInputs
 
@@ -56,12 +56,12 @@ def _stale(folder: Path, event_ids: list[str]) -> list[Path]:
 
     Only the names the toolkit writes: the figures (study kinds, and each event's of
     the events file), ``report.html``, ``summary.txt``, the ``--parquet`` and
-    ``--xlsx`` files and the optional tables (:func:`eventstudy.export.stale_files`),
+    ``--xlsx`` files and the optional tables (:func:`eventstudy.outputs.export.stale_files`),
     and ``tests.csv`` (a run without tests writes none). A folder never mixes runs.
     """
-    from eventstudy.export import stale_files
-    from eventstudy.plots.jobs import MIME
-    from eventstudy.plots.kinds import EVENT_KINDS, STUDY_KINDS
+    from eventstudy.outputs.export import stale_files
+    from eventstudy.outputs.plots.jobs import MIME
+    from eventstudy.outputs.plots.kinds import EVENT_KINDS, STUDY_KINDS
 
     if not folder.is_dir():
         return []
@@ -80,7 +80,7 @@ class DaskStudyResult:
     Attributes
     ----------
     study, event_ids, test_names, started, finished
-        As for :class:`~eventstudy.results.StudyResult` (``study`` may hold no events).
+        As for :class:`~eventstudy.pipeline.results.StudyResult` (``study`` may hold no events).
     events
         The study's events as columns.
     folder
@@ -132,7 +132,7 @@ class DaskStudyResult:
 
     def table(self, table: str) -> pd.DataFrame:
         """All rows of ``table`` as one DataFrame, in the local engine's row order."""
-        from eventstudy.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
+        from eventstudy.pipeline.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
 
         if not (self.folder / table).is_dir() or not self.rows.get(table):
             columns = {"car": CAR_COLUMNS, "models": MODEL_COLUMNS}
@@ -215,7 +215,7 @@ class DaskStudyResult:
             The output folder (default: where the run wrote its datasets). Another
             folder gets a copy of the datasets.
         **ignored
-            The options of :meth:`eventstudy.results.StudyResult.save` (figures,
+            The options of :meth:`eventstudy.pipeline.results.StudyResult.save` (figures,
             formats ...): this first version draws no figures and no report.
 
         Returns
@@ -233,7 +233,7 @@ class DaskStudyResult:
         if self.test_names:  # first, then the gathered inputs are let go
             tests = self.tests()
             self.inputs = None
-            written["tests"] = output.write_csv(folder / "tests.csv", tests)
+            written["tests"] = atomic.write_csv(folder / "tests.csv", tests)
         for table in ("abnormal_returns", "car", "models", "alignment"):
             source = self.folder / table
             if not source.is_dir():
@@ -245,12 +245,12 @@ class DaskStudyResult:
         for table in CSV_TABLES:
             path = folder / f"{table}.csv"
             if not self.rows.get(table):
-                written[table] = output.write_csv(path, self.table(table))
+                written[table] = atomic.write_csv(path, self.table(table))
             elif self.rows[table] <= CSV_ROWS:  # slice by slice: the table is never one frame
-                written[table] = output.write_csv_frames(path, self._slices(table))
+                written[table] = atomic.write_csv_frames(path, self._slices(table))
             else:
                 path.unlink(missing_ok=True)  # a CSV of an earlier, smaller run
-        written["skipped"] = output.write_csv(folder / "skipped.csv", self.skipped)
+        written["skipped"] = atomic.write_csv(folder / "skipped.csv", self.skipped)
         written["manifest"] = self._write_manifest(folder / "manifest.json")
         return written
 
@@ -264,16 +264,16 @@ class DaskStudyResult:
         """``manifest.json``, the study's events (``config.events``) dumped one at a time
         when there are many (a million events as dicts would take gigabytes)."""
         data = self.manifest()
-        if len(self.events) <= output.LONG_LIST:
+        if len(self.events) <= atomic.LONG_LIST:
             data["config"]["events"] = list(self.events.dumped())
-            return output.write_json(path, data)
+            return atomic.write_json(path, data)
         data["config"]["events"] = [_EVENTS]
-        return output.write_json_list(path, data, _EVENTS, self.events.dumped())
+        return atomic.write_json_list(path, data, _EVENTS, self.events.dumped())
 
     def manifest(self) -> dict[str, Any]:
-        """``manifest.json``: :func:`eventstudy.saving.manifest` plus the Dask layout; its
+        """``manifest.json``: :func:`eventstudy.outputs.saving.manifest` plus the Dask layout; its
         ``config.events`` is empty (:meth:`save` writes the events one by one)."""
-        from eventstudy.saving import manifest
+        from eventstudy.outputs.saving import manifest
 
         view = SimpleNamespace(
             synthetic=False,

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.errors import EventStudyError
+from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from distributed import Client, Future, as_completed
 
-    from eventstudy.config import Study
+    from eventstudy.events.config import Study
     from eventstudy.data import PriceSource
     from eventstudy.distributed.combine import ColumnStack, Needs
     from eventstudy.distributed.events import EventColumns
@@ -114,7 +114,7 @@ def run_distributed(
     Parameters
     ----------
     study, event_ids, tests
-        As for :func:`eventstudy.study.run_study` (``tests`` already checked).
+        As for :func:`eventstudy.pipeline.run.run_study` (``tests`` already checked).
     source, prices
         Must name a Parquet dataset (``source="parquet"``) every worker can read.
     client, scheduler
@@ -157,7 +157,7 @@ def run_distributed(
     _clear(folder)
     own = None
     if client is None:
-        from eventstudy.engine import connect
+        from eventstudy.models.engine import connect
 
         client = own = connect(scheduler)
     kept: list[Future] = []  # the tasks' full outcomes, held for the second round
@@ -202,7 +202,7 @@ def run_distributed(
     finally:
         kept.clear()
         if own is not None:
-            from eventstudy.engine import disconnect
+            from eventstudy.models.engine import disconnect
 
             disconnect(own)
     return replace(result, finished=datetime.now(UTC))
@@ -222,7 +222,7 @@ def _needs(
     the residuals are gathered)."""
     from eventstudy.distributed.combine import needs_of
     from eventstudy.distributed.rounds import round_cells
-    from eventstudy.group_tests import MAX_TICKER_GROUPS
+    from eventstudy.measures.group_tests import MAX_TICKER_GROUPS
 
     needs = needs_of(tests, windows, rounds=True)
     if not needs.rounds:
@@ -258,7 +258,7 @@ def _result(
     """The run's result from the tasks' outcomes (sorted by partition); ``finished`` is
     set when the second round (if any) is done."""
     from eventstudy.distributed.result import DaskStudyResult
-    from eventstudy.study import SKIPPED_COLUMNS
+    from eventstudy.pipeline.run import SKIPPED_COLUMNS
 
     skipped = pd.DataFrame([row for o in outcomes for row in o.skipped], columns=SKIPPED_COLUMNS)
     order = np.concatenate([o.skipped_order for o in outcomes] or [np.zeros(0, np.int64)])

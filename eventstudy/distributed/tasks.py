@@ -1,10 +1,10 @@
 """One Dask task: a partition's securities from prices to per-pair tables and test inputs.
 
-:func:`run_partition` is the local pipeline of :func:`eventstudy.study.run_study` on a
+:func:`run_partition` is the local pipeline of :func:`eventstudy.pipeline.run.run_study` on a
 sub-study (the partition's events and securities): the same
-:func:`~eventstudy.pairs.align_study`, :func:`~eventstudy.pairs.plan_prices`,
-:func:`~eventstudy.study.price_returns`, :func:`~eventstudy.estimation.estimate` and
-:func:`~eventstudy.estimation.tables` calls, so every per-pair number equals the local
+:func:`~eventstudy.sessions.pairs.align_study`, :func:`~eventstudy.sessions.pairs.plan_prices`,
+:func:`~eventstudy.pipeline.run.price_returns`, :func:`~eventstudy.models.estimation.estimate` and
+:func:`~eventstudy.models.estimation.tables` calls, so every per-pair number equals the local
 engine's. It reads only its tickers' and benchmarks' rows from the Parquet dataset
 (:class:`~eventstudy.data.parquet.ParquetSource` pushes the ticker and date filters
 down), writes its rows of each table as ``<folder>/<table>/part-<NNNNN>.parquet``
@@ -28,16 +28,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy import output
-from eventstudy.errors import EventStudyError
+from eventstudy.core import atomic
+from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
-    from eventstudy.config import Study
+    from eventstudy.events.config import Study
     from eventstudy.distributed.combine import Needs
     from eventstudy.distributed.pieces import Pieces
     from eventstudy.distributed.plan import Partition
     from eventstudy.distributed.rounds import Kept, SecondPieces, SecondPlan
-    from eventstudy.settings import Event
+    from eventstudy.core.settings import Event
 
 PART_TABLES = ("abnormal_returns", "car", "models", "alignment")
 """The partitioned datasets each task writes (``skipped`` goes to the driver)."""
@@ -107,7 +107,7 @@ def part_path(folder: str | Path, table: str, number: int) -> Path:
 def write_part(path: Path, frame: pd.DataFrame) -> Path:
     """Write ``frame`` as one Parquet file, atomically (temp file, then rename)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    return output.write_atomic(path, lambda handle: pq.write_table(table, handle))
+    return atomic.write_atomic(path, lambda handle: pq.write_table(table, handle))
 
 
 def order_keys(
@@ -170,11 +170,11 @@ def run_partition(
     from eventstudy.distributed.combine import panel_part
     from eventstudy.distributed.pieces import group_keys, partition_pieces
     from eventstudy.distributed.rounds import keep
-    from eventstudy.pair_tables import ordered_tables
-    from eventstudy.pairs import align_study, plan_prices
-    from eventstudy.price_checks import flag_off_session
-    from eventstudy.study import estimate_groups, price_returns, runnable_pairs
-    from eventstudy.study_tests import study_panel
+    from eventstudy.pipeline.pair_tables import ordered_tables
+    from eventstudy.sessions.pairs import align_study, plan_prices
+    from eventstudy.sessions.price_checks import flag_off_session
+    from eventstudy.pipeline.run import estimate_groups, price_returns, runnable_pairs
+    from eventstudy.pipeline.study_tests import study_panel
 
     sub = study.model_copy(update={"events": list(events)})
     mine = set(partition.tickers)

@@ -1,14 +1,14 @@
 """``tests.csv`` of a Dask run on the driver: combined pieces, gathered CARs, gathered panel.
 
 :func:`tests_table` forms the groups from the gathered labels with the local engine's
-:func:`~eventstudy.group_tests.groups_by` (same groups, same order), then, for each
+:func:`~eventstudy.measures.group_tests.groups_by` (same groups, same order), then, for each
 group and CAR window, takes each chosen test's result from where
 :mod:`eventstudy.distributed.combine` says it comes from: the moment and daily-sum
 tests from the combined pieces (:class:`~eventstudy.distributed.pieces.Combined`),
 ``wilcoxon`` from the group's gathered CARs, the others from
-:func:`eventstudy.group_tests.run_groups` on the gathered panel. The rows are laid out
+:func:`eventstudy.measures.group_tests.run_groups` on the gathered panel. The rows are laid out
 in the local order (group, window, the tests as named) and finished as the local table
-is (:func:`eventstudy.study_tests.finish`).
+is (:func:`eventstudy.pipeline.study_tests.finish`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from eventstudy.distributed.pieces import Combined
     from eventstudy.inference import TestResult
-    from eventstudy.results import StudyResult
+    from eventstudy.pipeline.results import StudyResult
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _labels(result: StudyResult, inputs: TestInputs) -> tuple[np.ndarray, np.nda
 
 def test_groups(result: StudyResult, inputs: TestInputs) -> list[tuple[str, np.ndarray]]:
     """The ``tests.csv`` groups of the gathered labels (the local engine's groups)."""
-    from eventstudy.group_tests import groups_by
+    from eventstudy.measures.group_tests import groups_by
 
     return groups_by(result, *_labels(result, inputs), inputs.categories)
 
@@ -84,8 +84,8 @@ def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs)
 
     from eventstudy.distributed.combine import needs_of, panel_of
     from eventstudy.distributed.rounds import N_BOOT, SEED
-    from eventstudy.group_tests import GROUP_ROW, run_groups
-    from eventstudy.study_tests import finish
+    from eventstudy.measures.group_tests import GROUP_ROW, run_groups
+    from eventstudy.pipeline.study_tests import finish
 
     columns = inputs.columns
     if not columns or not names:
@@ -115,7 +115,7 @@ def _piece_rows(
     inputs: TestInputs,
 ) -> list[tuple[object, ...]]:
     """The rows of the tests combined from pieces and of ``wilcoxon`` (from the CARs)."""
-    from eventstudy.group_tests import is_clustered, test_row
+    from eventstudy.measures.group_tests import is_clustered, test_row
     from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.nonparametric import wilcoxon_of
 
@@ -152,7 +152,7 @@ def _in_local_order(
     windows: list[tuple[int, int]],
     names: tuple[str, ...],
 ) -> list[tuple[object, ...]]:
-    """``rows`` (of :data:`~eventstudy.group_tests.GROUP_ROW`) sorted by group (in
+    """``rows`` (of :data:`~eventstudy.measures.group_tests.GROUP_ROW`) sorted by group (in
     ``groups`` order), window and test (as named)."""
     group = {name: k for k, (name, _) in enumerate(groups)}
     window = {w: k for k, w in enumerate(windows)}

@@ -15,7 +15,7 @@ estimation ``(X'X)^{-1}`` as ``xtx_inv`` (N, k, k) and the residual ``df``
 design rows of the included days (MacKinlay 1997, eqs. 9-12).
 
 A model with conditional variances (the GARCH(1,1) market model,
-:mod:`eventstudy.garch`) passes them as ``ar_var`` (event days: the forecasts) and
+:mod:`eventstudy.models.garch`) passes them as ``ar_var`` (event days: the forecasts) and
 ``resid_var`` (estimation days: the fitted variances). They replace ``s^2`` day by
 day wherever the tests standardize: ``Var(CAR) = sum_t h_t + s^2 a' (X'X)^{-1} a``,
 ``SAR_t = AR_t / sqrt(h_t + s^2 x_t' (X'X)^{-1} x_t)`` and estimation residuals
@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:
-    from eventstudy.models import MarketModelFit
+    from eventstudy.models.fits import MarketModelFit
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from eventstudy.inference.panel import EventPanel
-from eventstudy.models import fit_market_model
+from eventstudy.models.fits import fit_market_model
 
 _BASE = np.datetime64("2000-01-03")
 

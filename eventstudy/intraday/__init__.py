@@ -12,7 +12,7 @@ A study with ``interval:`` other than ``1d`` runs on bars (``1h``, ``30m``, ``15
     Bar returns on the grid; each session's first bar carries the overnight gap.
 :mod:`~eventstudy.intraday.stacking`
     Returns of every pair in bar time, in the arrays the daily engine
-    (:mod:`eventstudy.estimation`) fits.
+    (:mod:`eventstudy.models.estimation`) fits.
 :mod:`~eventstudy.intraday.tod`
     The time-of-day placebo p-value ``car_p_tod``.
 :mod:`~eventstudy.intraday.sources`, :mod:`~eventstudy.intraday.yahoo`,

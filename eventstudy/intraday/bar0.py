@@ -11,7 +11,7 @@ Bars are labelled by their start and cover ``[start, end)`` (:mod:`eventstudy.in
 
 A news time at the close (16:00 in New York) is in no bar, the last one ending at 16:00,
 so it moves to the next session's first bar, as in the daily study
-(:mod:`eventstudy.calendar`).
+(:mod:`eventstudy.sessions.calendar`).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import Alignment, get_calendar, why_not_a_session
-from eventstudy.errors import EventStudyError
+from eventstudy.sessions.calendar import Alignment, get_calendar, why_not_a_session
+from eventstudy.core.errors import EventStudyError
 from eventstudy.intraday.bars import BarGrid
 
 
 @dataclass(frozen=True)
 class BarAlignment(Alignment):
-    """An :class:`~eventstudy.calendar.Alignment` in bar time.
+    """An :class:`~eventstudy.sessions.calendar.Alignment` in bar time.
 
     ``day0`` is the session of bar 0 (a tz-naive midnight); ``bar0`` is bar 0's start,
     exchange-local and tz-aware.

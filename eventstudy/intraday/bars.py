@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from eventstudy.calendar import get_calendar
+from eventstudy.sessions.calendar import get_calendar
 
 INTERVAL_MINUTES: dict[str, int] = {"1h": 60, "30m": 30, "15m": 15, "5m": 5, "1m": 1}
 """Minutes per bar of each intraday interval."""

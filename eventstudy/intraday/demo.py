@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.demo import heavy_tailed
-from eventstudy.errors import EventStudyError
+from eventstudy.core.errors import EventStudyError
 from eventstudy.intraday.bars import bar_grid
 from eventstudy.intraday.sources import BarTable, bar_table
 

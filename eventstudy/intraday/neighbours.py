@@ -1,6 +1,6 @@
 """Other events near a pair's bar 0, in bars: masked out of its fit, flagged in its CARs.
 
-The daily :class:`~eventstudy.confounders.Neighbours` table holds, for each pair, the
+The daily :class:`~eventstudy.sessions.confounders.Neighbours` table holds, for each pair, the
 other events of the same security with their offset from the pair's day 0; the daily
 engine masks ``mask_window`` around each of them in the estimation window
 (``mask_other_events``) and lists those inside a CAR window in ``car.csv``'s
@@ -8,7 +8,7 @@ engine masks ``mask_window`` around each of them in the estimation window
 bars: every event of the study (confounders included) that lies on the security's bar
 grid gets its bar 0 there, and the offsets are bar-position differences. An intraday
 study's default ``mask_window`` is its interval's event window
-(:data:`~eventstudy.intraday.defaults.INTRADAY_DEFAULTS`).
+(:data:`~eventstudy.core.intraday_windows.INTRADAY_DEFAULTS`).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import exchange_for
-from eventstudy.confounders import Neighbours, reach_of
+from eventstudy.sessions.calendar import exchange_for
+from eventstudy.sessions.confounders import Neighbours, reach_of
 from eventstudy.intraday.bar0 import locate_bar0, news_timestamp
 from eventstudy.intraday.stacking import bar0_position
 
 if TYPE_CHECKING:
-    from eventstudy.config import Study
+    from eventstudy.events.config import Study
     from eventstudy.intraday.bars import BarGrid
-    from eventstudy.pairs import Pair
+    from eventstudy.sessions.pairs import Pair
 
 
 def bar_neighbours(study: Study, pairs: list[Pair], grids: dict[str, BarGrid]) -> Neighbours:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.plots.style import (
+from eventstudy.outputs.plots.style import (
     COLORS,
     EVENT_SIZE,
     INK,

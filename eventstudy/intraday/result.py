@@ -1,6 +1,6 @@
 """Results of an intraday run: the tables in bar terms, a summary, and saving them.
 
-The tables are those of a daily run (:mod:`eventstudy.estimation`), with the
+The tables are those of a daily run (:mod:`eventstudy.models.estimation`), with the
 intraday names of the output contract: ``rel_bar`` and ``timestamp`` (the bar's start,
 ISO 8601 in the exchange's time with its UTC offset) in place of ``rel_day`` and
 ``date`` in ``abnormal_returns.csv``, plus ``overnight``; ``bar0`` in place of ``day0``
@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.summary import SYNTHETIC_NOTE
+from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
-    from eventstudy.calendar import Alignment
-    from eventstudy.config import Study
-    from eventstudy.estimation import Estimates, Stacked
+    from eventstudy.sessions.calendar import Alignment
+    from eventstudy.events.config import Study
+    from eventstudy.models.estimation import Estimates, Stacked
     from eventstudy.intraday.sources import BarTable
     from eventstudy.intraday.tod import BarClock
-    from eventstudy.pairs import Pair
+    from eventstudy.sessions.pairs import Pair
 
 RENAMED_AR = {"rel_day": "rel_bar", "date": "timestamp"}
 RENAMED_CAR = {"day0": "bar0", "n_days": "n_bars"}
@@ -49,10 +49,10 @@ def intraday_tables(
     full: list[Stacked],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """The ``abnormal_returns``, ``car`` and ``models`` tables of an intraday run."""
-    from eventstudy.calendar import get_calendar
-    from eventstudy.estimation import tables
+    from eventstudy.sessions.calendar import get_calendar
+    from eventstudy.models.estimation import tables
     from eventstudy.intraday.run import tod_columns
-    from eventstudy.pair_tables import ordered_tables
+    from eventstudy.pipeline.pair_tables import ordered_tables
 
     settings = study.study
     ar, car, models = ordered_tables(groups, pairs, settings)
@@ -113,7 +113,7 @@ def intraday_tables(
 @dataclass(frozen=True)
 class IntradayResult:
     """Everything an intraday run produced (the intraday twin of
-    :class:`~eventstudy.results.StudyResult`).
+    :class:`~eventstudy.pipeline.results.StudyResult`).
 
     Attributes
     ----------
@@ -151,19 +151,19 @@ class IntradayResult:
     _tests_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     long_horizon = None
-    """Long horizons are a daily-study feature (:mod:`eventstudy.study_tests` asks)."""
+    """Long horizons are a daily-study feature (:mod:`eventstudy.pipeline.study_tests` asks)."""
     volume = None
-    """No volume measure on bars (main's :mod:`eventstudy.study_tests` asks for it)."""
+    """No volume measure on bars (main's :mod:`eventstudy.pipeline.study_tests` asks for it)."""
 
     def tests(self) -> pd.DataFrame:
-        """The ``tests.csv`` table of the daily engine (:func:`eventstudy.study_tests.study_tests`)
+        """The ``tests.csv`` table of the daily engine (:func:`eventstudy.pipeline.study_tests.study_tests`)
         over the intraday pairs and CAR windows in bars (computed once).
 
         The parametric tests use one residual variance for every bar of a pair, as
         ``car_t`` does; where bar 0 is an overnight bar prefer ``car_p_tod``.
         """
         if "tests" not in self._tests_cache:
-            from eventstudy.study_tests import study_tests
+            from eventstudy.pipeline.study_tests import study_tests
 
             self._tests_cache["tests"] = study_tests(self, self.test_names)  # type: ignore[arg-type]
         return self._tests_cache["tests"]
@@ -213,7 +213,7 @@ class IntradayResult:
 
     def manifest(self) -> dict[str, Any]:
         """``manifest.json``: as for a daily run, plus interval, session and off-grid counts."""
-        from eventstudy.saving import manifest
+        from eventstudy.outputs.saving import manifest
 
         record = manifest(self)  # type: ignore[arg-type]
         record["interval"] = self.study.study.interval

@@ -2,7 +2,7 @@
 
 On a bar that is not the first of its session the return is ``P_t / P_{t-1} - 1`` with
 ``t - 1`` the previous bar of the grid; a missing close makes both returns that touch it
-missing (as for days, :mod:`eventstudy.returns`: no two-bar return is passed off as a
+missing (as for days, :mod:`eventstudy.sessions.returns`: no two-bar return is passed off as a
 one-bar return). The first bar of a session (its *overnight* bar) is measured from the
 previous session's last close: the last bar of that session with a price, so a thin
 post-market does not lose the gap. It is flagged (``overnight``) because its variance

@@ -1,6 +1,6 @@
 """Run an intraday study: bar 0, bar returns, the daily engine's fit, CARs and ``car_p_tod``.
 
-:func:`run_intraday` is what :func:`eventstudy.study.run_study` calls for a study whose
+:func:`run_intraday` is what :func:`eventstudy.pipeline.run.run_study` calls for a study whose
 ``interval`` is not ``1d``. The steps mirror the daily pipeline, on bars:
 
 1. a bar grid per exchange (:func:`~eventstudy.intraday.stacking.build_grids`) and bar 0
@@ -10,11 +10,11 @@
 3. bar returns stacked in bar time, overnight bars left out of the estimation window
    (``estimation_skip_overnight``);
 4. the normal-return model fitted for all pairs at once by the daily engine
-   (:func:`eventstudy.estimation.estimate`): the same batched OLS and MacKinlay (1997)
+   (:func:`eventstudy.models.estimation.estimate`): the same batched OLS and MacKinlay (1997)
    CAR standard errors;
-5. the tables (:func:`eventstudy.pair_tables.ordered_tables`) in bar terms, and the
+5. the tables (:func:`eventstudy.pipeline.pair_tables.ordered_tables`) in bar terms, and the
    time-of-day placebo p (:mod:`eventstudy.intraday.tod`); ``tests.csv`` comes from the
-   daily :func:`eventstudy.study_tests.study_tests` on the same fitted groups.
+   daily :func:`eventstudy.pipeline.study_tests.study_tests` on the same fitted groups.
 
 Other events of the same security are masked out of the estimation window and listed
 in ``car.csv``'s ``confounders`` as for days, with offsets in bars
@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.errors import EventStudyError
-from eventstudy.estimation import Estimates, estimate
-from eventstudy.intraday.defaults import INTRADAY_MODELS
+from eventstudy.core.errors import EventStudyError
+from eventstudy.models.estimation import Estimates, estimate
+from eventstudy.core.intraday_windows import INTRADAY_MODELS
 from eventstudy.intraday.neighbours import bar_neighbours
 from eventstudy.intraday.sources import BarSource, BarTable
 from eventstudy.intraday.stacking import (
@@ -48,10 +48,10 @@ from eventstudy.intraday.stacking import (
 from eventstudy.intraday.tod import BarClock, tod_pvalues
 
 if TYPE_CHECKING:
-    from eventstudy.config import Study
+    from eventstudy.events.config import Study
     from eventstudy.data import ProgressCallback
     from eventstudy.intraday.result import IntradayResult
-    from eventstudy.pairs import Pair
+    from eventstudy.sessions.pairs import Pair
 
 
 def get_bar_source(
@@ -175,14 +175,14 @@ def run_intraday(
 ) -> IntradayResult:
     """Run the intraday study and return its results (see the module docstring).
 
-    Parameters are those of :func:`eventstudy.study.run_study` (an ``engine`` other than
+    Parameters are those of :func:`eventstudy.pipeline.run.run_study` (an ``engine`` other than
     ``local`` only raises a warning: intraday runs fit locally); ``today`` (default: the
     UTC date) is the reference of Yahoo's intraday limits, injected by tests.
     """
     from eventstudy.intraday.result import IntradayResult, intraday_tables
 
     started = datetime.now(UTC)
-    from eventstudy.study_tests import check_test_names
+    from eventstudy.pipeline.study_tests import check_test_names
 
     test_names = check_test_names(tests)
     if engine != "local":

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventstudy import output
-from eventstudy.report.figures import Embedder, Images
-from eventstudy.report.markup import esc, num, pvalue, table
-from eventstudy.report.page import document
-from eventstudy.saving import write_contract_tables
-from eventstudy.summary import SYNTHETIC_NOTE
+from eventstudy.core import atomic
+from eventstudy.outputs.report.figures import Embedder, Images
+from eventstudy.outputs.report.markup import esc, num, pvalue, table
+from eventstudy.outputs.report.page import document
+from eventstudy.outputs.saving import write_contract_tables
+from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
     from eventstudy.intraday.result import IntradayResult
@@ -35,11 +35,11 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
     (folder / "manifest.json").unlink(missing_ok=True)  # written last: a complete run
     written = write_contract_tables(folder, result)
     written |= {
-        "alignment": output.write_csv(folder / "alignment.csv", result.alignment()),
-        "summary": output.write_text(folder / "summary.txt", result.summary_text() + "\n"),
+        "alignment": atomic.write_csv(folder / "alignment.csv", result.alignment()),
+        "summary": atomic.write_text(folder / "summary.txt", result.summary_text() + "\n"),
     }
     if result.test_names:
-        written["tests"] = output.write_csv(folder / "tests.csv", result.tests())
+        written["tests"] = atomic.write_csv(folder / "tests.csv", result.tests())
     else:
         (folder / "tests.csv").unlink(missing_ok=True)  # not this run's
     images: Images = {}
@@ -54,11 +54,11 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
             images[f"{event_id}/car"] = ("image/png", data)
             path = folder / event_id / "car.png"
             path.parent.mkdir(parents=True, exist_ok=True)
-            written[f"{event_id}/car.png"] = output.write_atomic(
+            written[f"{event_id}/car.png"] = atomic.write_atomic(
                 path, lambda f, data=data: f.write(data)
             )
-    written["report"] = output.write_text(folder / "report.html", render(result, images))
-    written["manifest"] = output.write_json(folder / "manifest.json", result.manifest())
+    written["report"] = atomic.write_text(folder / "report.html", render(result, images))
+    written["manifest"] = atomic.write_json(folder / "manifest.json", result.manifest())
     return written
 
 

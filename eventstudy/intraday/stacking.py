@@ -1,7 +1,7 @@
 """Pairs in bar time: their bar grids, bar 0 and returns stacked for the daily engine.
 
-The daily engine (:func:`eventstudy.estimation.estimate` and
-:func:`~eventstudy.estimation.tables`) works on :class:`~eventstudy.estimation.Stacked`
+The daily engine (:func:`eventstudy.models.estimation.estimate` and
+:func:`~eventstudy.models.estimation.tables`) works on :class:`~eventstudy.models.estimation.Stacked`
 arrays, one row per pair and one column per relative *period*; nothing in it assumes
 the periods are days. This module fills those arrays with bar returns, the columns
 being bars relative to bar 0, so the intraday study fits with the same batched OLS,
@@ -19,17 +19,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from eventstudy.calendar import check_in_range, exchange_for, get_calendar
-from eventstudy.errors import EventStudyError
-from eventstudy.estimation import Stacked
+from eventstudy.sessions.calendar import check_in_range, exchange_for, get_calendar
+from eventstudy.core.errors import EventStudyError
+from eventstudy.models.estimation import Stacked
 from eventstudy.intraday.bar0 import BarAlignment, locate_bar0, news_timestamp
 from eventstudy.intraday.bars import INTERVAL_MINUTES, SHORTEST_SESSION_MINUTES, BarGrid, bar_grid
 from eventstudy.intraday.returns import bar_returns, place_on_grid
 from eventstudy.intraday.tod import BarClock
-from eventstudy.pairs import LAG_PAD, Pair
+from eventstudy.sessions.pairs import LAG_PAD, Pair
 
 if TYPE_CHECKING:
-    from eventstudy.config import Event, Study
+    from eventstudy.events.config import Event, Study
 
 FloatArray = NDArray[np.float64]
 
@@ -193,7 +193,7 @@ def stack_bars(
     Returns
     -------
     tuple
-        The :class:`~eventstudy.estimation.Stacked` arrays (``dates``: bar starts, UTC)
+        The :class:`~eventstudy.models.estimation.Stacked` arrays (``dates``: bar starts, UTC)
         and each bar's session, clock time and overnight flag
         (:class:`~eventstudy.intraday.tod.BarClock`).
     """

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from eventstudy.abnormal import abnormal_returns
-from eventstudy.estimation import Stacked
-from eventstudy.models import NormalFit
+from eventstudy.models.abnormal import abnormal_returns
+from eventstudy.models.estimation import Stacked
+from eventstudy.models.fits import NormalFit
 
 FloatArray = NDArray[np.float64]
 

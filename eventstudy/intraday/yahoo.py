@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.base import TickerProvenance, frame_sha256
+from eventstudy.core.prices import TickerProvenance, frame_sha256
 from eventstudy.data.cache import COLUMNS, PriceCache
 from eventstudy.data.yahoo import _RENAME, YahooSource, _NoData, call_history
 from eventstudy.intraday.sources import BarTable

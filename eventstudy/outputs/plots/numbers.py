@@ -1,0 +1,196 @@
+"""The numbers behind the figures (also what the tests compare with the CSV files).
+
+Everything here is vectorised over the study's tables: a study of 20,000 events costs
+a few group-bys, never a Python loop over its events.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from eventstudy.outputs.plots.style import CONFIDENCE, QUANTILES
+
+if TYPE_CHECKING:
+    from eventstudy.pipeline.results import StudyResult
+
+_GROUPS: dict[int, tuple[pd.DataFrame, dict[str, np.ndarray]]] = {}
+"""Row positions per event of the last tables asked about (see :func:`event_rows`)."""
+
+
+def event_rows(table: pd.DataFrame, event_id: str) -> pd.DataFrame:
+    """The rows of ``table`` (``abnormal_returns`` or ``car``) that belong to one event.
+
+    The positions of every event are found in one group-by per table and kept for the
+    next call (the figures of a run ask for one event at a time; forked figure workers
+    inherit them), instead of comparing every row's id for every figure.
+    """
+    cached = _GROUPS.get(id(table))
+    if cached is None or cached[0] is not table:
+        if len(_GROUPS) >= 4:
+            _GROUPS.clear()
+        cached = (table, table.groupby("event_id", sort=False).indices)
+        _GROUPS[id(table)] = cached
+    return table.iloc[cached[1].get(event_id, np.empty(0, dtype="int64"))]
+
+
+def _critical(frame: pd.DataFrame, result: StudyResult) -> np.ndarray:
+    """Two-sided t critical values per row, df = n_est - 2 of the row's pair."""
+    n_est = result.models.set_index(["event_id", "ticker"])["n_est"]
+    keys = pd.MultiIndex.from_arrays([frame["event_id"], frame["ticker"]])
+    df = n_est.reindex(keys).to_numpy(dtype="float64") - 2
+    return special.stdtrit(df, 0.5 + CONFIDENCE / 2)
+
+
+def cross_section(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Cross-sectional mean of ``column`` per relative day, with a 95% band.
+
+    Parameters
+    ----------
+    frame
+        Rows of ``abnormal_returns.csv`` (any subset of pairs).
+    column
+        ``"car"`` (gives the CAAR) or ``"ar"`` (gives the AAR).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``rel_day``: ``n`` (pairs with a value that day), ``mean``, ``sd``,
+        ``se``, ``lower``, ``upper`` (the 95% band) and the quantiles ``q10``, ``q90``.
+
+    Notes
+    -----
+    The pairs are equally weighted. With :math:`N_\\tau` pairs that have a value on
+    day :math:`\\tau`,
+
+    .. math::
+
+        \\overline{X}_\\tau = \\frac{1}{N_\\tau}\\sum_i X_{i\\tau}, \\qquad
+        s_\\tau^2 = \\frac{1}{N_\\tau - 1}\\sum_i (X_{i\\tau} - \\overline{X}_\\tau)^2,
+
+    and the band is :math:`\\overline{X}_\\tau \\pm t_{0.975,\\,N_\\tau-1}\\,
+    s_\\tau/\\sqrt{N_\\tau}` (the cross-sectional standard error, which needs no
+    model of each pair's variance but assumes independent pairs: pairs that share a
+    calendar day 0 are correlated and make the band too narrow).
+    """
+    grouped = frame.groupby("rel_day", sort=True)[column]
+    stats = pd.DataFrame(
+        {
+            "n": grouped.count(),
+            "mean": grouped.mean(),
+            "sd": grouped.std(ddof=1),
+            "q10": grouped.quantile(QUANTILES[0]),
+            "q90": grouped.quantile(QUANTILES[1]),
+        }
+    )
+    n = stats["n"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stats["se"] = stats["sd"] / np.sqrt(n)
+        crit = special.stdtrit(np.where(n > 1, n - 1, np.nan), 0.5 + CONFIDENCE / 2)
+    stats["lower"] = stats["mean"] - crit * stats["se"]
+    stats["upper"] = stats["mean"] + crit * stats["se"]
+    return stats
+
+
+def caar(result: StudyResult) -> pd.DataFrame:
+    """The CAAR path of the study: :func:`cross_section` of ``car`` over all pairs."""
+    return cross_section(result.abnormal_returns, "car")
+
+
+UNCATEGORISED = "(no category)"
+"""The group of events without a ``category`` in :func:`caar_by_category`."""
+
+
+def event_categories(result: StudyResult) -> pd.Series:
+    """Each run event's category (``UNCATEGORISED`` when it has none), by event id."""
+    return pd.Series(
+        [e.category or UNCATEGORISED for e in _run_events(result)],
+        index=pd.Index(result.event_ids, name="event_id"),
+        name="category",
+    )
+
+
+def _run_events(result: StudyResult) -> list:
+    wanted = set(result.event_ids)
+    return [e for e in result.study.events if e.id in wanted]
+
+
+def caar_by_category(result: StudyResult) -> tuple[pd.DataFrame, pd.Series]:
+    """The CAAR of each event category: mean CAR of its pairs per relative day.
+
+    Returns
+    -------
+    tuple
+        A frame indexed by ``rel_day`` with one column per category, and the number of
+        estimated events per category (most events first; ties in file order).
+    """
+    frame = result.abnormal_returns
+    categories = event_categories(result)
+    category = frame["event_id"].map(categories)
+    paths = frame.groupby([category, frame["rel_day"]], sort=False)["car"].mean().unstack(0)
+    counts = frame.drop_duplicates("event_id")["event_id"].map(categories).value_counts(sort=False)
+    order = counts.sort_values(ascending=False, kind="stable")
+    return paths.sort_index()[order.index], order
+
+
+def default_window(result: StudyResult) -> tuple[int, int]:
+    """``(0, 1)`` if the study has that CAR window, else its first window."""
+    windows = [(int(a), int(b)) for a, b in result.study.study.car_windows]
+    return (0, 1) if (0, 1) in windows else windows[0]
+
+
+def smallest_p(p: pd.Series, order: list[str], limit: int) -> list[str]:
+    """The ``limit`` keys of ``order`` with the smallest ``p`` (NaN last), in that order."""
+    if len(order) <= limit:
+        return list(order)
+    values = p.reindex(order).fillna(2.0).to_numpy()
+    keep = np.sort(np.argsort(values, kind="stable")[:limit])  # ties: the given order
+    return [order[i] for i in keep]
+
+
+def car_matrix(
+    result: StudyResult,
+    window: tuple[int, int] | None = None,
+    events: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CAR (in %) and p-values of one window as event x security frames.
+
+    Rows are the events run (file order; ``events``: only those), columns the
+    securities (first appearance) of those events' pairs, estimated or skipped; NaN
+    where a pair was skipped or is not part of the event.
+    """
+    start, end = window or default_window(result)
+    car = result.car_window(start, end)
+    events = list(result.event_ids) if events is None else events
+    alignment = pd.DataFrame(
+        {"event_id": [a.event_id for a in result.alignments]},
+    ).assign(ticker=[a.ticker for a in result.alignments])
+    if len(events) < len(result.event_ids):
+        car = car[car["event_id"].isin(events)]
+        alignment = alignment[alignment["event_id"].isin(events)]
+    tickers = list(dict.fromkeys(alignment["ticker"]))
+    values = car.pivot(index="event_id", columns="ticker", values="car") * 100
+    pvalues = car.pivot(index="event_id", columns="ticker", values="car_p")
+    return values.reindex(index=events, columns=tickers), pvalues.reindex(
+        index=events, columns=tickers
+    )
+
+
+def normalised_prices(result: StudyResult) -> tuple[pd.DataFrame, list[str]]:
+    """Adjusted closes of the study's securities and benchmarks, first price = 100.
+
+    Returns the frame (one column per ticker, securities first) and the benchmarks'
+    names. Each series is divided by its own first price in the table.
+    """
+    prices = result.prices.adj_close
+    securities = list(dict.fromkeys(a.ticker for a in result.alignments))
+    benchmarks = list(dict.fromkeys(result.models["benchmark"]))
+    columns = [t for t in [*securities, *benchmarks] if t in prices.columns]
+    columns = list(dict.fromkeys(columns))
+    frame = prices[columns]
+    first = frame.bfill().iloc[0] if len(frame) else pd.Series(np.nan, index=columns)
+    bench = [b for b in benchmarks if b in columns and b not in securities]
+    return frame / first * 100, bench

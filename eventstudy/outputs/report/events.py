@@ -1,0 +1,123 @@
+"""The report's per-event sections: title, time, source, day 0 per security, CARs.
+
+Only the events of :func:`eventstudy.outputs.report.figures.section_events` get a section; the
+rows they need are picked from the study tables once, for all of them together.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from eventstudy.outputs.report.figures import SECTION_LIMIT
+from eventstudy.outputs.report.markup import DASH, count, esc, table, url_link
+from eventstudy.outputs.report.tables import EVENT_ROW_LIMIT, car_table
+
+if TYPE_CHECKING:
+    from eventstudy.sessions.calendar import Alignment
+    from eventstudy.events.config import Event
+    from eventstudy.outputs.report.figures import Embedder
+    from eventstudy.pipeline.results import StudyResult
+
+
+EVENT_FIGURES = (
+    ("car", "CAR paths with 95% bands"),
+    ("ar", "daily abnormal returns"),
+    ("volume", "abnormal log volume with the 95% bound and the CAV"),
+    ("volatility", "Beaver's U per day against 1"),
+)
+"""The figures of an event's section, in order (those the run drew)."""
+
+
+def _when(result: StudyResult, event: Event) -> str:
+    when = f"{event.date:%Y-%m-%d}"
+    if event.time is not None:
+        return when + f" {event.time:%H:%M} ({result.study.timezone_for(event)})"
+    return when + " (no time given: treated as known before the open)"
+
+
+def _alignment_table(mine: list[Alignment], estimated: set[str], skipped: dict[str, str]) -> str:
+    rows = []
+    for a in mine[:EVENT_ROW_LIMIT]:
+        if a.ticker in estimated:
+            status = "estimated"
+        elif a.ticker in skipped:
+            status = f"<span class=sig>skipped</span>: {esc(skipped[a.ticker])}"
+        else:
+            status = "not run"
+        rows.append(
+            [
+                esc(a.ticker),
+                esc(a.exchange),
+                esc(a.news_time),
+                f"<b>{a.day0:%Y-%m-%d}</b>",
+                "yes" if a.shifted else "no",
+                esc(a.reason),
+                status,
+            ]
+        )
+    html = table(["Security", "Exchange", "News time", "Day 0", "Shifted", "Why", "Status"], rows)
+    if len(mine) > EVENT_ROW_LIMIT:
+        html += (
+            f"<p class=meta>Showing {EVENT_ROW_LIMIT} of {count(len(mine))} securities; "
+            "manifest.json records every day 0.</p>"
+        )
+    return html
+
+
+def event_sections(result: StudyResult, events: list[str], figures: Embedder) -> str:
+    """The sections of ``events``, in the given order."""
+    chosen = set(events)
+    by_id = {e.id: e for e in result.study.events if e.id in chosen}
+    alignments: dict[str, list[Alignment]] = {e: [] for e in events}
+    for a in result.alignments:  # alignments and events are lists of objects: one pass each
+        if a.event_id in chosen:
+            alignments[a.event_id].append(a)
+    skipped = result.skipped[result.skipped["event_id"].isin(events)]
+    models = result.models[result.models["event_id"].isin(events)]
+    car = result.car[result.car["event_id"].isin(events)]
+    skipped_by = {
+        e: dict(zip(g["ticker"], g["reason"], strict=True)) for e, g in skipped.groupby("event_id")
+    }
+    estimated_by = {e: set(g) for e, g in models.groupby("event_id")["ticker"]}
+    car_by = dict(tuple(car.groupby("event_id", sort=False)))
+    parts = []
+    for event_id in events:
+        event = by_id[event_id]
+        rows = car_by.get(event_id)
+        cars = (
+            car_table(rows, limit=EVENT_ROW_LIMIT)
+            if rows is not None
+            else "<p>No estimated pair.</p>"
+        )
+        notes = f"<p class=notes>{esc(event.notes)}</p>" if event.notes else ""
+        drawn = "".join(
+            figures.figure(f"{event_id}/{kind}", f"{event_id}: {caption}")
+            for kind, caption in EVENT_FIGURES
+        )
+        alignment = _alignment_table(
+            alignments[event_id], estimated_by.get(event_id, set()), skipped_by.get(event_id, {})
+        )
+        parts.append(
+            f"<section class=event id='event-{esc(event_id)}'>"
+            f"<h3>{esc(event.title)}</h3>"
+            f"<p class=meta><code>{esc(event_id)}</code> · {esc(_when(result, event))}"
+            f" · category: {esc(event.category) or DASH} · source: {url_link(event.source)}</p>"
+            f"{notes}<h4>Day 0 per security</h4>{alignment}"
+            f"<h4>CAR per window</h4>{cars}{drawn}</section>"
+        )
+    return "".join(parts)
+
+
+def events_note(result: StudyResult, events: list[str], drawn: bool) -> str:
+    """What the Events part holds: "N of M events have a section here; ..."."""
+    which = (
+        "the events drawn as figures"
+        if drawn
+        else "the events figures would be drawn for (eventstudy.outputs.selection.figure_events)"
+    )
+    return (
+        f"<p class=meta>{count(len(events))} of {count(len(result.event_ids))} events have a "
+        f"section here ({which}, at most the {SECTION_LIMIT} with the smallest CAR p); every "
+        "pair is in "
+        "car.csv, every day 0 in manifest.json.</p>"
+    )

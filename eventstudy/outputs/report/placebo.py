@@ -1,0 +1,67 @@
+"""The report section "How unusual is this move?" (placebo and sample-quantile p-values).
+
+:func:`placebo_section` returns one HTML ``<section>``: per pair, its CAR with the
+t-test, sample-quantile (:mod:`eventstudy.models.sample_quantile`) and placebo
+(:mod:`eventstudy.measures.placebo`) p-values, then the placebo size table, with the rows whose
+5% rejection rate lies outside 2-8% highlighted (the t-test's size on this security is
+then not what it says).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from eventstudy.outputs.report.markup import esc, table
+
+if TYPE_CHECKING:
+    from eventstudy.pipeline.results import StudyResult
+
+SIZE_BAND = (0.02, 0.08)
+"""A 5% test whose placebo rejection rate lies outside this band is highlighted."""
+MAX_ROWS = 200
+
+
+def _cell(value: object, digits: int = 4) -> str:
+    if isinstance(value, float | int) and value == value:
+        return f"{float(value):.{digits}f}"
+    return "" if value is None or value != value else esc(value)
+
+
+def _table(frame: pd.DataFrame, highlight: pd.Series | None = None) -> str:
+    rows = ([_cell(v) for v in row] for row in frame.itertuples(index=False))
+    marked = None if highlight is None else [bool(x) for x in highlight]
+    return table([esc(c) for c in frame.columns], rows, marked=marked)
+
+
+def placebo_section(result: StudyResult, window: tuple[int, int] = (0, 1)) -> str:
+    """HTML of the section (empty string when the run has no placebo study)."""
+    if result.placebo is None:
+        return ""
+    rows = result.car_window(*window)
+    pairs = pd.DataFrame(
+        {
+            "event": rows["event_id"],
+            "ticker": rows["ticker"],
+            "CAR %": (rows["car"] * 100).round(2),
+            "t-test p": rows["car_p"],
+            "SQ p": rows.get("car_p_sq"),
+            "placebo p": rows.get("car_p_placebo"),
+        }
+    ).head(MAX_ROWS)
+    size = result.placebo_size()
+    at5 = size[size["level"] == 0.05].reset_index(drop=True)
+    outside = (at5["rejection_rate"] < SIZE_BAND[0]) | (at5["rejection_rate"] > SIZE_BAND[1])
+    capped = f" (first {MAX_ROWS} of {len(rows)})" if len(rows) > MAX_ROWS else ""
+    return (
+        "<section id=placebo><h2>How unusual is this move?</h2>"
+        f"<p>CAR[{window[0]:+d},{window[1]:+d}] per pair{capped}: the t-test p (normal "
+        "theory), the sample-quantile p (Gelbach, Helland &amp; Klick 2013: the CAR against "
+        "the estimation window's own sums) and the placebo p (the CAR against the same "
+        "security's CARs on random days without study news).</p>"
+        f"{_table(pairs)}"
+        "<h3>Placebo size: how often each test rejects on days without news (5%)</h3>"
+        f"<p>Highlighted: rejection rates outside {SIZE_BAND[0]:.0%}-{SIZE_BAND[1]:.0%}.</p>"
+        f"{_table(at5, outside)}</section>"
+    )

@@ -1,0 +1,56 @@
+"""The report section "What explains the CARs?": the study's second-stage regressions.
+
+:func:`regressions_section` returns one HTML ``<section>`` with a table per regression
+of ``study.regressions`` (:mod:`eventstudy.pipeline.regression`): each term's estimate, standard
+error, t, p-value and, when asked for, the CJLW placebo p-value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from eventstudy.outputs.report.markup import esc, num, table
+
+if TYPE_CHECKING:
+    from eventstudy.pipeline.regression import RegressionResult
+    from eventstudy.pipeline.results import StudyResult
+
+
+def _regression_html(reg: RegressionResult) -> str:
+    frame = reg.to_frame()
+    placebo = reg.p_placebo is not None
+    header = ["term", "estimate", "std. error", "t", "p"] + (["placebo p"] if placebo else [])
+    rows = (
+        [esc(r.term), num(r.estimate, 4), num(r.std_error, 4), num(r.t, 2), num(r.p_value, 3)]
+        + ([num(r.p_placebo, 3)] if placebo else [])
+        for r in frame.itertuples(index=False)
+    )
+    numeric = [False] + [True] * (len(header) - 1)
+    fit = reg.model_result
+    caption = (
+        f"<h3>{esc(reg.formula)}</h3><p>CAR[{reg.window[0]:+d},{reg.window[1]:+d}], "
+        f"{int(fit.nobs)} pairs, R² {num(fit.rsquared, 3)}, covariance "
+        f"{esc(frame['cov_type'].iloc[0])}"
+        + (
+            f"; placebo p over {reg.n_placebo} estimation-window days (Cohn, Johnson, Liu "
+            "&amp; Wardlaw 2023)"
+            if placebo
+            else ""
+        )
+        + ".</p>"
+    )
+    return caption + table(header, rows, numeric=numeric)
+
+
+def regressions_section(result: StudyResult) -> str:
+    """HTML of the section (empty string when the study has no regressions)."""
+    if not result.study.study.regressions:
+        return ""
+    body = "".join(_regression_html(r) for r in result.regressions())
+    return (
+        "<section id=regressions><h2>What explains the CARs?</h2>"
+        "<p>Cross-sectional regressions of the pairs' CARs (regression.csv). With pairs "
+        "that share a day 0 the usual standard errors understate the uncertainty; the "
+        "placebo p-value does not.</p>"
+        f"{body}</section>"
+    )
