@@ -283,7 +283,7 @@ def _volume_study(n: int, shared: bool) -> tuple[object, object]:
     import pandas as pd
 
     from eventstudy.sessions.calendar import sessions
-    from eventstudy.events.config import parse_study
+    from eventstudy.study import parse_study
 
     days = sessions("XNYS")
     days = days[(days >= "2019-01-02") & (days <= "2025-06-30")]
@@ -314,7 +314,7 @@ def _volume_study(n: int, shared: bool) -> tuple[object, object]:
 
 def volume_timing(n: int, repeat: int) -> None:
     """Print the time of the volume measure for the two shapes of ``n`` pairs."""
-    from eventstudy.pipeline.run import run_study
+    from eventstudy.study import run_study
 
     print("| shape | pairs | volume model | returns only (s) | + volume (s) | volume (s) |")
     print("|---|---|---|---|---|---|")

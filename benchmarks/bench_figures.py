@@ -22,10 +22,10 @@ import pandas as pd
 import eventstudy as es
 from eventstudy.outputs import plots
 from eventstudy.sessions.calendar import sessions
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.core.prices import PriceTable, provenance_for
-from eventstudy.pipeline.results import StudyResult
-from eventstudy.pipeline.run import run_study
+from eventstudy.outputs.result import StudyResult
+from eventstudy.study import run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 

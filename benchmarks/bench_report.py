@@ -40,7 +40,7 @@ def demo_figures() -> tuple[bytes, bytes, bytes]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from eventstudy.events.config import load_study
+    from eventstudy.study import load_study
 
     result = load_study(ROOT / "events.yaml").run(source="demo", event_ids=["deepseek-r1"])
 
@@ -64,7 +64,7 @@ def main() -> None:
     from big_results import firm_specific_result
 
     from eventstudy.outputs import report
-    from eventstudy.events.config import load_study
+    from eventstudy.study import load_study
     from eventstudy.outputs.selection import figure_events
 
     study, car, ar = demo_figures()

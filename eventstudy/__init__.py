@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_study": "eventstudy.events.config",
-    "parse_study": "eventstudy.events.config",
-    "Study": "eventstudy.events.config",
-    "StudySettings": "eventstudy.events.config",
-    "Event": "eventstudy.events.config",
-    "run_study": "eventstudy.pipeline.run",
-    "align_study": "eventstudy.pipeline.run",
-    "StudyResult": "eventstudy.pipeline.results",
-    "Summary": "eventstudy.pipeline.results",
+    "load_study": "eventstudy.study",
+    "parse_study": "eventstudy.study",
+    "Study": "eventstudy.study",
+    "StudySettings": "eventstudy.core.settings",
+    "Event": "eventstudy.core.settings",
+    "run_study": "eventstudy.study",
+    "align_study": "eventstudy.sessions.pairs",
+    "StudyResult": "eventstudy.outputs.result",
+    "Summary": "eventstudy.pipeline.summary",
     "align_event": "eventstudy.sessions.calendar",
     "Alignment": "eventstudy.sessions.calendar",
     "exchange_for": "eventstudy.sessions.calendar",
@@ -75,18 +75,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from eventstudy.models.abnormal import abnormal_returns, car_variance
-    from eventstudy.sessions.calendar import Alignment, align_event, exchange_for, session_span
-    from eventstudy.events.config import Event, Study, StudySettings, load_study, parse_study
-    from eventstudy.data import get_source
+    from eventstudy.core.errors import ConfigError, EventStudyError, PriceDataError
     from eventstudy.core.prices import PriceSource, PriceTable
+    from eventstudy.core.settings import Event, StudySettings
+    from eventstudy.data import get_source
     from eventstudy.data.csv import CsvSource
     from eventstudy.data.demo import DemoSource
-    from eventstudy.core.errors import ConfigError, EventStudyError, PriceDataError
+    from eventstudy.models.abnormal import abnormal_returns, car_variance
     from eventstudy.models.fits import MarketModelFit, fit_market_model
-    from eventstudy.pipeline.results import StudyResult, Summary
+    from eventstudy.outputs.result import StudyResult
+    from eventstudy.pipeline.summary import Summary
+    from eventstudy.sessions.calendar import Alignment, align_event, exchange_for, session_span
+    from eventstudy.sessions.pairs import align_study
     from eventstudy.sessions.returns import session_returns
-    from eventstudy.pipeline.run import align_study, run_study
+    from eventstudy.study import Study, load_study, parse_study, run_study
 
 
 def __getattr__(name: str) -> Any:

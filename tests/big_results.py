@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.sessions.calendar import Alignment, sessions
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.core.prices import MissingPrices, PriceTable
-from eventstudy.pipeline.results import StudyResult
+from eventstudy.outputs.result import StudyResult
 
 WINDOWS = [(0, 0), (-1, 1), (0, 1), (-5, 5), (0, 10)]
 

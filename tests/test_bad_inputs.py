@@ -30,7 +30,7 @@ from typer.testing import CliRunner, Result
 
 import eventstudy
 from eventstudy.cli.app import app
-from eventstudy.events.config import load_study, parse_study
+from eventstudy.study import load_study, parse_study
 from eventstudy.data.cache import PriceCache
 from eventstudy.data.demo import demo_prices
 from eventstudy.data.yahoo import YahooSource

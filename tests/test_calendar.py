@@ -34,7 +34,7 @@ from eventstudy.sessions.calendar import (
     session_span,
     sessions,
 )
-from eventstudy.events.config import load_study
+from eventstudy.study import load_study
 from eventstudy.core.errors import EventStudyError
 
 NY = "America/New_York"

@@ -28,8 +28,8 @@ from typer.testing import CliRunner, Result
 from eventstudy.cli.app import app
 from eventstudy.core.prices import frame_sha256
 from eventstudy.data.demo import demo_prices
-from eventstudy.pipeline.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
-from eventstudy.pipeline.run import SKIPPED_COLUMNS
+from eventstudy.measures.record import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
+from eventstudy.pipeline.estimate import SKIPPED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"

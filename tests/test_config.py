@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from eventstudy.events.config import Study, load_study, parse_study
+from eventstudy.study import Study, load_study, parse_study
 from eventstudy.core.errors import ConfigError, EventStudyError, UnknownEventError
 
 EVENTS_YAML = Path(__file__).resolve().parents[1] / "events.yaml"

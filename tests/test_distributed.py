@@ -27,7 +27,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eventstudy.cli.app import app
-from eventstudy.events.config import load_study
+from eventstudy.study import load_study
 from eventstudy.distributed.combine import GATHER_CELLS, check_gather, needs_of
 from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions

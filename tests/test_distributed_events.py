@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.events.config import load_study
+from eventstudy.study import load_study
 from eventstudy.distributed import events as columns_module
 from eventstudy.distributed.events import EventColumns, load_events
 from eventstudy.core.errors import ConfigError, EventStudyError

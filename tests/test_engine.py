@@ -156,7 +156,7 @@ def test_dask_study_needs_a_parquet_source(dask_client) -> None:
 
     Equality with the local engine is tested on real processes in test_distributed.py.
     """
-    from eventstudy.events.config import load_study
+    from eventstudy.study import load_study
     from eventstudy.core.errors import EventStudyError
 
     study = load_study("events.yaml")

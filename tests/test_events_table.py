@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import eventstudy as es
 from eventstudy.cli.app import app
-from eventstudy.events.config import load_study
+from eventstudy.study import load_study
 from eventstudy.data.demo import demo_prices
 from eventstudy.core.errors import ConfigError, EventStudyError
 from eventstudy.events.events_table import events_from_frame

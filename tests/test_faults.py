@@ -441,7 +441,7 @@ def test_interrupt_between_events_keeps_complete_files_and_a_rerun_completes(
     tmp_path: Path, previous: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C while drawing the second event's figures, over an earlier complete run."""
-    import eventstudy.outputs.plots as plots
+    import eventstudy.outputs.plots.kinds as plots
 
     ids = inodes(previous)
     real_figure = plots.figure

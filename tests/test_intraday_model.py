@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.models.estimation import Stacked
 from eventstudy.intraday.demo import PLANTED_JUMPS
 from eventstudy.intraday.run import run_intraday
@@ -179,7 +179,7 @@ def test_time_of_day_placebo_by_hand():
 
 @pytest.fixture(scope="module")
 def demo_study():
-    from eventstudy.events.config import load_study
+    from eventstudy.study import load_study
 
     return load_study("examples/intraday.yaml")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.events.config import load_study, parse_study
+from eventstudy.study import load_study, parse_study
 from eventstudy.core.errors import ConfigError, EventStudyError, PriceDataError
 from eventstudy.intraday.demo import demo_bars
 from eventstudy.intraday.run import run_intraday

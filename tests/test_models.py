@@ -10,9 +10,9 @@ from scipy import stats
 
 from eventstudy.models.abnormal import abnormal_returns, ar_variance, car_variance, t_test
 from eventstudy.sessions.calendar import session_span
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.models.fits import fit_market_model
-from eventstudy.pipeline.run import run_study
+from eventstudy.study import run_study
 from tests.conftest import FrameSource, market_model_prices
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from eventstudy.sessions.calendar import align_event, sessions
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.sessions.confounders import neighbours, reach_of
 from eventstudy.core.errors import EventStudyError
 from eventstudy.sessions.pairs import align_study, plan_prices

@@ -11,7 +11,7 @@ import pytest
 import eventstudy as es
 from eventstudy.sessions.calendar import sessions
 from eventstudy.cli.app import optional_placebo_value
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from tests.conftest import FrameSource, market_model_prices
 
 EVENTS = [

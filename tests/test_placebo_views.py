@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import eventstudy as es
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.outputs.plots.placebo import plot_placebo
 from eventstudy.outputs.report.placebo import placebo_section
 from tests.conftest import FrameSource, market_model_prices

@@ -20,10 +20,11 @@ from scipy import stats
 
 from eventstudy.outputs import plots
 from eventstudy.sessions.calendar import sessions
-from eventstudy.events.config import load_study, parse_study
+from eventstudy.study import load_study, parse_study
 from eventstudy.core.errors import EventStudyError
-from eventstudy.pipeline.results import StudyResult, stars
-from eventstudy.pipeline.run import run_study
+from eventstudy.outputs.result import StudyResult
+from eventstudy.pipeline.summary import stars
+from eventstudy.study import run_study
 from tests.conftest import FrameSource
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from eventstudy.outputs import plots
-from eventstudy.events.config import load_study
-from eventstudy.pipeline.results import StudyResult
+from eventstudy.study import load_study
+from eventstudy.outputs.result import StudyResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSET = ["tariff-60pct-wapo", "kyc-iaas-nprm", "election-2024", "liberation-day"]
@@ -121,7 +121,7 @@ def test_a_worker_error_stops_the_run_after_the_figures_before_it(
             raise RuntimeError("cannot draw")
         return real_figure(result, kind, event_id)
 
-    monkeypatch.setattr(plots, "figure", broken)
+    monkeypatch.setattr(plots.kinds, "figure", broken)
     with pytest.raises(RuntimeError, match="cannot draw"):
         save(result, tmp_path, workers=2)
     written = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")}
@@ -139,7 +139,7 @@ def test_worker_warnings_are_shown_by_this_process(
         warnings.warn("Glyph 27700 missing from font(s) DejaVu Sans.", UserWarning, stacklevel=1)
         return real_figure(result, kind, event_id)
 
-    monkeypatch.setattr(plots, "figure", warned)
+    monkeypatch.setattr(plots.kinds, "figure", warned)
     shown: dict[int, list[str]] = {1: [], 2: []}
     for workers, messages in shown.items():
         with warnings.catch_warnings():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from eventstudy.events.config import load_study, parse_study
-from eventstudy.pipeline.run import run_study
+from eventstudy.study import load_study, parse_study
+from eventstudy.study import run_study
 from eventstudy.events.yamlsafe import load_yaml
 
 EVENTS = Path(__file__).resolve().parents[1] / "events.yaml"

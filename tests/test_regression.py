@@ -14,7 +14,7 @@ import eventstudy as es
 from eventstudy.sessions.calendar import sessions
 from eventstudy.cli.app import app
 from eventstudy.core.errors import ConfigError, EventStudyError
-from eventstudy.pipeline.regression import RowsDroppedWarning, placebo_cars
+from eventstudy.measures.regression import RowsDroppedWarning, placebo_cars
 from tests.conftest import FrameSource
 
 EVENTS_YAML = Path(__file__).resolve().parents[1] / "events.yaml"
@@ -211,7 +211,7 @@ def test_regressions_key_accepts_formulas_and_mappings():
         },
         "events": [{"id": "a", "date": "2024-01-02", "title": "a"}],
     }
-    from eventstudy.events.config import parse_study
+    from eventstudy.study import parse_study
 
     specs = parse_study(raw).study.regressions
     assert specs[0].formula == "car ~ beta" and specs[0].cov == "HC1"
@@ -242,7 +242,7 @@ def test_cli_regress_writes_regression_csv_and_the_report_shows_it(tmp_path):
     assert bad.exit_code == 2 and "is not a formula" in bad.output
 
 
-@pytest.mark.filterwarnings("always::eventstudy.pipeline.regression.RegressionLeftOutWarning")
+@pytest.mark.filterwarnings("always::eventstudy.measures.regression.RegressionLeftOutWarning")
 def test_a_study_regression_the_run_cannot_estimate_is_left_out_with_a_warning(tmp_path):
     # one event: its three pairs share one day 0 (one cluster for cluster:day0), and
     # C(ticker) needs three coefficients for three pairs; car ~ beta can be fitted
@@ -263,7 +263,7 @@ def test_a_study_regression_the_run_cannot_estimate_is_left_out_with_a_warning(t
 
 
 def test_no_estimable_study_regression_writes_an_empty_table(tmp_path):
-    from eventstudy.pipeline.regression import REGRESSION_COLUMNS, RegressionLeftOutWarning
+    from eventstudy.measures.regression import REGRESSION_COLUMNS, RegressionLeftOutWarning
 
     study = es.load_study(EVENTS_YAML)
     raw = study.study.model_dump()

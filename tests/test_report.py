@@ -34,8 +34,8 @@ from typer.testing import CliRunner
 
 from eventstudy.outputs import report
 from eventstudy.cli.app import app
-from eventstudy.events.config import load_study, parse_study
-from eventstudy.pipeline.results import StudyResult
+from eventstudy.study import load_study, parse_study
+from eventstudy.outputs.result import StudyResult
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"

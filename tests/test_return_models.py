@@ -9,7 +9,7 @@ import statsmodels.api as sm
 
 from eventstudy.models.abnormal import car_variance
 from eventstudy.sessions.calendar import session_span, sessions
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.sessions.confounders import Neighbours, estimation_mask
 from eventstudy.models.fits import (
     fit_constant_mean,
@@ -19,7 +19,7 @@ from eventstudy.models.fits import (
     fit_scholes_williams,
 )
 from eventstudy.sessions.returns import returns_and_stale, session_returns, stale_days, trade_to_trade
-from eventstudy.pipeline.run import run_study
+from eventstudy.study import run_study
 from tests.conftest import FrameSource, market_model_prices
 
 RNG = np.random.default_rng(42)

@@ -91,7 +91,7 @@ def test_one_pair_groups_are_left_out_and_the_others_kept():
         {"id": "n1", "date": "2024-03-11", "title": "N", "securities": ["NVDA"]},
         {"id": "both", "date": "2024-09-03", "title": "B", "securities": ["NVDA", "MPNGY"]},
     ]
-    from eventstudy.events.config import parse_study
+    from eventstudy.study import parse_study
 
     study = parse_study({"study": raw["study"], "events": events})
     table = study.run(source="demo", tests=["cs_t"]).tests()

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import eventstudy.events.table_events as table_events_module
-from eventstudy.events.config import Study, load_study
+from eventstudy.study import Study, load_study
 from eventstudy.core.errors import ConfigError
 from eventstudy.events.events_table import EventsTable, events_from_frame, read_events_table
 from eventstudy.core.settings import Event

@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from eventstudy.sessions.calendar import session_span
 from eventstudy.cli.app import app
-from eventstudy.events.config import parse_study
+from eventstudy.study import parse_study
 from eventstudy.core.prices import PriceTable, provenance_for
 from eventstudy.core.errors import EventStudyError
-from eventstudy.pipeline.run import run_study
+from eventstudy.study import run_study
 from tests.conftest import FrameSource, market_model_prices
 
 DAY0 = pd.Timestamp("2024-11-18")
@@ -186,7 +186,7 @@ def test_cli_measures_return_volume_writes_the_tables(tmp_path: Path):
 
 
 def test_the_demo_run_recovers_the_planted_volume_jumps():
-    from eventstudy.events.config import load_study
+    from eventstudy.study import load_study
     from eventstudy.data.demo import PLANTED_VOLUME
 
     study = load_study(Path(__file__).resolve().parents[1] / "events.yaml", measures=["volume"])

@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from eventstudy.cli.console import (
+    USER_ERROR,
+    err,
+    print_summary,
+    progress_bar,
+    user_errors,
+)
+from eventstudy.cli.listing import describe
 from eventstudy.cli.options import (
     BenchmarkOption,
     BharOption,
@@ -39,17 +47,10 @@ from eventstudy.cli.options import (
     TestsOption,
     XlsxOption,
 )
-from eventstudy.cli.console import (
-    USER_ERROR,
-    describe,
-    err,
-    print_summary,
-    progress_bar,
-    user_errors,
-)
+from eventstudy.cli.overrides import bhar_window, with_regressions
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    pass
 
 app = typer.Typer(
     name="eventstudy",
@@ -129,8 +130,8 @@ def run(
       eventstudy run --offline --quiet       # cached Yahoo prices only
     """  # noqa: E501
     with user_errors(quiet):
-        from eventstudy.events.config import load_study
         from eventstudy.core.errors import EventStudyError
+        from eventstudy.study import load_study
         from eventstudy.outputs.plots import check_figures
 
         choice = check_figures(figures)
@@ -205,7 +206,7 @@ def run(
                 ) from None
     folder = out / study.study.name
     if study.study.interval != "1d":  # an intraday run (eventstudy.intraday)
-        from eventstudy.cli.intraday_listing import json_summary
+        from eventstudy.cli.intraday_json import json_summary
 
         if json_output:
             import json
@@ -239,10 +240,10 @@ def fetch(
 ) -> None:
     """Download (or refresh) into the cache every price a study needs from Yahoo."""
     with user_errors(), progress_bar(not offline) as progress:
-        from eventstudy.events.config import load_study
         from eventstudy.data.cache import PriceCache
         from eventstudy.data.yahoo import YahooSource
-        from eventstudy.pipeline.run import align_study, plan_prices
+        from eventstudy.study import load_study
+        from eventstudy.sessions.pairs import align_study, plan_prices
 
         study = load_study(events_file)
         if study.study.interval != "1d":
@@ -310,8 +311,8 @@ def list_events(events_file: EventsFile = Path("events.yaml")) -> None:
 @app.command()
 def validate(events_file: EventsFile = Path("events.yaml")) -> None:
     """Check the events file and say what is wrong (every problem, one per line)."""
-    from eventstudy.events.config import load_study
     from eventstudy.core.errors import ConfigError
+    from eventstudy.study import load_study
 
     try:
         study = load_study(events_file)
@@ -334,37 +335,6 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
     if study.events_table:
         kept = ", ".join(study.event_attributes) or "none"
         typer.echo(f"events from {study.events_table}; columns kept as attributes: {kept}")
-
-
-def bhar_window(text: str) -> list[int]:
-    """``--bhar 0,250`` as ``[0, 250]``; anything else is a user error naming the option."""
-    from eventstudy.core.errors import EventStudyError
-
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        start, end = (int(p) for p in parts)
-    except ValueError:
-        raise EventStudyError(
-            f"'{text}' is not a window START,END in sessions (e.g. 0,250)", field="--bhar"
-        ) from None
-    return [start, end]
-
-
-def with_regressions(study: Study, formulas: list[str]) -> Study:
-    """``study`` with the ``--regress`` formulas added to its ``regressions`` (CAR[0,+1])."""
-    from pydantic import ValidationError
-
-    from eventstudy.core.errors import ConfigError
-    from eventstudy.events.problems import problems_from
-    from eventstudy.core.settings import StudySettings
-
-    raw = study.study.model_dump() | {"regressions": [*study.study.regressions, *formulas]}
-    try:
-        settings = StudySettings.model_validate(raw)
-    except ValidationError as exc:
-        problems = problems_from(exc, {"study": raw}, "--regress")
-        raise ConfigError(problems) from None
-    return study.model_copy(update={"study": settings})
 
 
 PLACEBO_DEFAULT = "500"

@@ -2,8 +2,8 @@
 
 :func:`user_errors` turns the toolkit's errors into one ``error:`` line and an exit
 code (2 for a user mistake, 1 for a data-source failure, 130 on Ctrl-C);
-:func:`progress_bar` is a rich progress bar on a terminal; :func:`print_summary` and
-:func:`describe` print what ``run`` and ``list`` show. :mod:`eventstudy.cli.app` holds the
+:func:`progress_bar` is a rich progress bar on a terminal; :func:`print_summary` prints
+what ``run`` shows (:mod:`eventstudy.cli.listing` what ``list`` shows). :mod:`eventstudy.cli.app` holds the
 commands and their options.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Event, Study
     from eventstudy.data import ProgressCallback
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.outputs.result import StudyResult
 
 USER_ERROR = 2
 
@@ -107,49 +106,3 @@ def print_summary(result: StudyResult, folder: Path, written: dict[str, Path]) -
             (str(report), "bold"),
         )
     )
-
-
-def describe(study_path: Path, show: Callable[[str], None]) -> None:
-    from eventstudy.events.config import load_study
-    from eventstudy.sessions.confounders import neighbours
-    from eventstudy.pipeline.run import align_study
-
-    study = load_study(study_path)
-    if study.study.interval != "1d":  # bar 0 of an intraday study
-        from eventstudy.cli.intraday_listing import describe_bars
-
-        describe_bars(study, show)
-        return
-    pairs = align_study(study, [e.id for e in study.events])
-    window = study.study.event_window
-    by_event: dict[str, list[str]] = {}
-    near = neighbours(study, pairs)
-    for row, p in enumerate(pairs):
-        a = p.alignment
-        mark = " (shifted)" if a.shifted else ""
-        overlaps = [f"{other} ({offset:+d})" for other, offset in near.near(row, window)]
-        by_event.setdefault(p.event_id, []).append(
-            f"    {p.ticker:<8} {a.exchange}  day 0 {a.day0:%Y-%m-%d}{mark}: {a.reason}"
-            + (f"  [benchmark {p.benchmark}]" if p.benchmark != study.study.benchmark else "")
-            + (
-                f"\n      overlaps in [{window[0]}, {window[1]}]: {', '.join(overlaps)}"
-                if overlaps
-                else ""
-            )
-        )
-    show_events(study, study.events, by_event, show)
-
-
-def show_events(
-    study: Study, events: list[Event], lines: dict[str, list[str]], show: Callable[[str], None]
-) -> None:
-    """Each event's header (id, role, category, date and time, title), then its ``lines``."""
-    for event in events:
-        when = f"{event.date:%Y-%m-%d}"
-        if event.time is not None:
-            when += f" {event.time:%H:%M} {study.timezone_for(event)}"
-        role = " (confounder)" if event.role == "confounder" else ""
-        show(f"{event.id}{role}  [{event.category or '-'}]  {when}")
-        show(f"  {event.title}")
-        for line in lines.get(event.id, []):
-            show(line)

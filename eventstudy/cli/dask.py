@@ -39,7 +39,7 @@ def run_dask(
 ) -> DaskStudyResult:
     """Load ``events_file`` (with the command line's ``study:`` settings) and run it on
     the cluster; ``options`` go to :func:`eventstudy.distributed.run_distributed`."""
-    from eventstudy.cli.app import with_regressions
+    from eventstudy.cli.overrides import with_regressions
     from eventstudy.distributed.events import load_events
     from eventstudy.distributed.run import run_distributed
     from eventstudy.pipeline.study_tests import check_test_names

@@ -30,10 +30,8 @@ bars for the last 30 days only (:data:`eventstudy.intraday.yahoo.LOOKBACK`). Wit
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from eventstudy.core.settings import StudySettings
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 INTRADAY_DEFAULTS: dict[str, dict[str, Any]] = {
     "1m": {
@@ -78,7 +76,21 @@ INTRADAY_MODELS = ("market", "constant-mean", "market-adjusted")
 """The normal-return models an intraday study fits (bar returns on the benchmark's)."""
 
 
-def intraday_problems(settings: StudySettings) -> list[str]:
+class IntradayChoices(Protocol):
+    """The study settings that :func:`intraday_problems` reads (a ``StudySettings``)."""
+
+    interval: str
+    model: str
+    bhar_windows: Sequence[Any]
+    placebo: int | None
+    regressions: Sequence[Any]
+    measures: Sequence[str]
+    factors: Sequence[str]
+    factors_file: object
+    returns: str
+
+
+def intraday_problems(settings: IntradayChoices) -> list[str]:
     """What an intraday study asks for that intraday runs do not do (empty: fine).
 
     Daily-only features (long horizons, placebo dates, regressions, volume and

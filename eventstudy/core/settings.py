@@ -5,7 +5,7 @@
 messages; :func:`eventstudy.events.problems.problems_from` turns pydantic's errors into
 :class:`~eventstudy.core.errors.EventStudyError` objects naming the file, the event (or the
 table's line and column) and the field. :mod:`eventstudy.events.config` assembles them into a
-:class:`~eventstudy.core.study.Study`.
+:class:`~eventstudy.core.study.StudySpec`.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _formula(value: str) -> str:
 
 
 class RegressionSpec(BaseModel):
-    """One entry of ``study.regressions`` (:func:`eventstudy.pipeline.regression.regress`)."""
+    """One entry of ``study.regressions`` (:func:`eventstudy.measures.regression.regress`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -209,7 +209,7 @@ class StudySettings(BaseModel):
     regressions: list[RegressionSpec] = Field(
         default_factory=list,
         description="Second-stage regressions of CARs: formulas, or mappings with formula, "
-        "window, cov, weights, placebo (eventstudy.pipeline.regression).",
+        "window, cov, weights, placebo (eventstudy.measures.regression).",
     )
     characteristics: str | None = Field(
         default=None,

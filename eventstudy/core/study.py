@@ -1,34 +1,23 @@
-"""The study: its settings and its events, validated, with what the pipeline asks of it.
+"""The study as declared: its settings and its events, validated; plain data.
 
-:class:`Study` is what :func:`eventstudy.events.config.load_study` (a YAML file or an events
-table) and :meth:`Study.from_frame` (a DataFrame) return: the ``study:`` block
+:class:`StudySpec` holds the ``study:`` block
 (:class:`~eventstudy.core.settings.StudySettings`) and the events, with the lookups the
-pipeline uses (an event by id, its securities, benchmark, model and time zone) and
-:meth:`Study.run`.
+pipeline uses (an event by id, its securities, benchmark, model and time zone). Every
+layer reads it; it needs nothing above :mod:`eventstudy.core`. The public
+:class:`eventstudy.study.Study` adds the ways in and out (``from_frame``, ``run``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from eventstudy.core.errors import EventStudyError
 from eventstudy.core.settings import NO_SECURITIES, Event, ModelName, StudySettings, factor_names
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
 
-    import pandas as pd
-    from distributed import Client
-
-    from eventstudy.data import PriceSource
-    from eventstudy.distributed import DaskStudyResult
-    from eventstudy.pipeline.results import StudyResult
-
-
-class Study(BaseModel):
+class StudySpec(BaseModel):
     """A whole events file: the study settings and its events.
 
     Use :func:`load_study` to read one; :meth:`run` runs it.
@@ -49,20 +38,20 @@ class Study(BaseModel):
     _by_id: tuple[list[Event], dict[str, Event]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _every_event_has_securities(self) -> Study:
+    def _every_event_has_securities(self) -> StudySpec:
         if not self.study.securities and any(not e.securities for e in self.events):
             raise ValueError(NO_SECURITIES)
         return self
 
     @model_validator(mode="after")
-    def _factor_model_has_factors(self) -> Study:
+    def _factor_model_has_factors(self) -> StudySpec:
         uses = self.study.model == "factor" or any(e.model == "factor" for e in self.events)
         if uses and not factor_names(self.study):
             raise ValueError("the factor model needs study.factors (tickers) or study.factors_file")
         return self
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> Study:
+    def _unique_ids(self) -> StudySpec:
         seen: set[str] = set()
         for event in self.events:
             if event.id in seen:
@@ -74,39 +63,6 @@ class Study(BaseModel):
     def settings(self) -> StudySettings:
         """Alias of :attr:`study`, the ``study:`` block."""
         return self.study
-
-    @classmethod
-    def from_frame(cls, events: Any, **settings: Any) -> Study:
-        """A study of the events in a DataFrame (one row per event).
-
-        Parameters
-        ----------
-        events
-            A pandas DataFrame with the columns of an events table (``date``; ``ticker``
-            or ``securities``; optional ``id``, ``time``, ``title``, ``category`` ...;
-            any other column is kept as an event attribute). See
-            :mod:`eventstudy.events.events_table`.
-        **settings
-            The ``study:`` keys (``name``, default ``"study"``; ``securities``,
-            ``benchmark``, ``model``, ``estimation_window``, ``event_window``,
-            ``car_windows``, ...).
-
-        Raises
-        ------
-        ConfigError
-            Listing every problem, each naming the row and the column (or the setting).
-
-        Examples
-        --------
-        >>> events = pd.DataFrame({"ticker": ["NVDA"], "date": ["2025-01-27"]})  # doctest: +SKIP
-        >>> study = es.Study.from_frame(events, benchmark="SPY")                 # doctest: +SKIP
-        """
-        from eventstudy.events.config import parse_study
-        from eventstudy.events.events_table import events_from_frame
-
-        table = events_from_frame(events, file="<events DataFrame>")
-        raw = {"study": {"name": "study", **settings}}
-        return parse_study(raw, "<events DataFrame>", table=table)
 
     def event(self, event_id: str) -> Event:
         """Return the event with this id."""
@@ -148,7 +104,7 @@ class Study(BaseModel):
         """Time zone the event's clock time is read in."""
         return event.timezone or self.study.timezone
 
-    def with_model(self, model: str) -> Study:
+    def with_model(self, model: str) -> StudySpec:
         """A copy that uses ``model`` for every event (per-event choices dropped)."""
         from typing import get_args
 
@@ -178,75 +134,3 @@ class Study(BaseModel):
             return [e for e in self.events if e.role == "study"]
         wanted = {self.event(i).id for i in event_ids}
         return [e for e in self.events if e.id in wanted]
-
-    def run(
-        self,
-        *,
-        source: str | PriceSource | None = None,
-        prices: str | Path | pd.DataFrame | None = None,
-        event_ids: list[str] | None = None,
-        tests: str | Sequence[str] | None = None,
-        engine: str = "local",
-        client: Client | None = None,
-        scheduler: str | None = None,
-        cache_dir: str | Path | None = None,
-        offline: bool = False,
-        refresh: bool = False,
-        progress: Callable[[str, int, int], None] | None = None,
-        out: str | Path = "outputs",
-        partition_pairs: int | None = None,
-    ) -> StudyResult | DaskStudyResult:
-        """Run the study and return its :class:`~eventstudy.pipeline.results.StudyResult`.
-
-        Parameters
-        ----------
-        source
-            ``"yahoo"``, ``"csv"``, ``"parquet"``, ``"frame"`` or ``"demo"``, or a
-            :class:`~eventstudy.data.PriceSource`; default: the source of ``prices``
-            (a DataFrame: ``frame``; a path ending in ``.parquet``: ``parquet``;
-            another path: ``csv``), else ``"yahoo"``.
-        prices
-            A prices file or folder, or a DataFrame (wide: a DatetimeIndex or ``date``
-            column and one column per ticker; long: ``date, ticker, adj_close[,
-            volume]``), checked like a CSV file; for ``source="parquet"`` a long
-            Parquet file, folder or URL (:mod:`eventstudy.data.parquet`).
-        event_ids
-            Run only these events (default: every study event).
-        tests
-            Tests for ``tests.csv``: names, ``"all"`` or ``"none"`` (default: the
-            standard set).
-        engine, client, scheduler
-            ``"local"`` (default) or ``"dask"`` with a ``distributed.Client`` or a
-            scheduler address.
-        cache_dir, offline, refresh, progress
-            Options of the yahoo source (cache folder, no network, download again, a
-            ``progress(ticker, i, n)`` callback).
-        out, partition_pairs
-            For ``engine="dask"``: where the tasks write the partitioned tables, and
-            the pairs per partition (:mod:`eventstudy.distributed`).
-
-        Examples
-        --------
-        >>> result = study.run(source="demo")          # doctest: +SKIP
-        >>> result = study.run(prices=prices_df)       # doctest: +SKIP
-
-        See :func:`eventstudy.pipeline.run.run_study`, which this calls.
-        """
-        from eventstudy.pipeline.run import run_study
-
-        return run_study(
-            self,
-            source=source,
-            prices=prices,
-            event_ids=event_ids,
-            tests=tests,
-            engine=engine,
-            client=client,
-            scheduler=scheduler,
-            cache_dir=cache_dir,
-            offline=offline,
-            refresh=refresh,
-            progress=progress,
-            out=out,
-            partition_pairs=partition_pairs,
-        )

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.events.events_table import EventsTable
     from eventstudy.core.settings import Event
 
@@ -67,7 +67,7 @@ class EventColumns:
 
     @classmethod
     def of_events(
-        cls, study: Study, events: list[Event], source: list[Event] | EventsTable | None = None
+        cls, study: StudySpec, events: list[Event], source: list[Event] | EventsTable | None = None
     ) -> EventColumns:
         """The columns of ``events`` (of ``study``); built again from ``source`` (default:
         the events themselves)."""
@@ -96,7 +96,7 @@ class EventColumns:
         return len(self.ids)
 
     def with_model(self, model: str) -> EventColumns:
-        """The columns of :meth:`~eventstudy.core.study.Study.with_model` (every event:
+        """The columns of :meth:`~eventstudy.core.study.StudySpec.with_model` (every event:
         ``model``)."""
         return replace(self, model=np.full(len(self), model, dtype=object), no_model=True)
 
@@ -115,20 +115,20 @@ class EventColumns:
         return [e.model_copy(update={"model": None}) for e in built] if self.no_model else built
 
     def dumped(self) -> Iterator[dict[str, Any]]:
-        """Every event as ``Study.model_dump(mode="json")`` dumps it, one at a time."""
+        """Every event as ``StudySpec.model_dump(mode="json")`` dumps it, one at a time."""
         for start in range(0, len(self), CHUNK_EVENTS):
             rows = np.arange(start, min(start + CHUNK_EVENTS, len(self)))
             for event in self.events(rows):
                 yield event.model_dump(mode="json")
 
     def selected(self, event_ids: list[str] | None, path: Path | None = None) -> np.ndarray:
-        """The rows of :meth:`eventstudy.core.study.Study.select`: the events named (every
+        """The rows of :meth:`eventstudy.core.study.StudySpec.select`: the events named (every
         study event without ids), in file order.
 
         Raises
         ------
         UnknownEventError
-            For an id that is no event's (the message of ``Study.event``).
+            For an id that is no event's (the message of ``StudySpec.event``).
         """
         if not event_ids:
             return np.flatnonzero(self.role == "study")
@@ -162,7 +162,7 @@ def _rows_of(table: EventsTable, rows: np.ndarray) -> EventsTable:
     )
 
 
-def load_events(path: str | Path, **settings: Any) -> tuple[Study, EventColumns]:
+def load_events(path: str | Path, **settings: Any) -> tuple[StudySpec, EventColumns]:
     """The study of an events file without its events, and its events as columns.
 
     Parameters

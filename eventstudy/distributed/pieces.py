@@ -28,7 +28,7 @@ from scipy import sparse
 from eventstudy.inference.moments import Moments
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.inference import EventPanel, TestResult
 
 Window = tuple[int, int]
@@ -75,7 +75,7 @@ class Pieces:
 
 
 def group_keys(
-    event_id: np.ndarray, ticker: np.ndarray, study: Study
+    event_id: np.ndarray, ticker: np.ndarray, study: StudySpec
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The groups of the pairs (``event_id``, ``ticker`` per pair) and who is in which.
 
@@ -113,7 +113,7 @@ def group_keys(
 
 def partition_pieces(
     panel: EventPanel,
-    study: Study,
+    study: StudySpec,
     tests: tuple[str, ...],
     windows: tuple[Window, ...],
     rounds: tuple[str, ...] = (),

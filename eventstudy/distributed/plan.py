@@ -11,8 +11,8 @@ holds at least ``partition_pairs`` pairs; a security with more pairs than that g
 a partition of its own.
 
 Every pair also gets an order key, ``event position * width + security position``
-(positions among the selected events, :meth:`~eventstudy.core.study.Study.select`, and in
-the event's securities, :meth:`~eventstudy.core.study.Study.securities_for`), which sorts
+(positions among the selected events, :meth:`~eventstudy.core.study.StudySpec.select`, and in
+the event's securities, :meth:`~eventstudy.core.study.StudySpec.securities_for`), which sorts
 the pairs of all partitions back into the local engine's order (events-file order,
 then securities).
 """
@@ -27,7 +27,7 @@ import numpy as np
 from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.distributed.events import EventColumns
 
 PARTITION_PAIRS = 5_000
@@ -89,7 +89,7 @@ class Plan:
         return [t for p in self.partitions for t in p.tickers]
 
 
-def check_supported(study: Study, events: EventColumns) -> None:
+def check_supported(study: StudySpec, events: EventColumns) -> None:
     """Raise a one-line error for a setting the partitioned pipeline cannot run."""
     settings = study.study
     for name, what in UNSUPPORTED:
@@ -114,7 +114,7 @@ def check_supported(study: Study, events: EventColumns) -> None:
 
 
 def plan_partitions(
-    study: Study,
+    study: StudySpec,
     events: EventColumns,
     event_ids: list[str] | None,
     partition_pairs: int = PARTITION_PAIRS,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.tests_table import TestInputs
 
@@ -80,7 +80,7 @@ class DaskStudyResult:
     Attributes
     ----------
     study, event_ids, test_names, started, finished
-        As for :class:`~eventstudy.pipeline.results.StudyResult` (``study`` may hold no events).
+        As for :class:`~eventstudy.outputs.result.StudyResult` (``study`` may hold no events).
     events
         The study's events as columns.
     folder
@@ -102,7 +102,7 @@ class DaskStudyResult:
         partitions: the record of the widest read, with ``partitions``).
     """
 
-    study: Study
+    study: StudySpec
     events: EventColumns
     event_ids: list[str]
     folder: Path
@@ -132,7 +132,7 @@ class DaskStudyResult:
 
     def table(self, table: str) -> pd.DataFrame:
         """All rows of ``table`` as one DataFrame, in the local engine's row order."""
-        from eventstudy.pipeline.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
+        from eventstudy.measures.record import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
 
         if not (self.folder / table).is_dir() or not self.rows.get(table):
             columns = {"car": CAR_COLUMNS, "models": MODEL_COLUMNS}
@@ -215,7 +215,7 @@ class DaskStudyResult:
             The output folder (default: where the run wrote its datasets). Another
             folder gets a copy of the datasets.
         **ignored
-            The options of :meth:`eventstudy.pipeline.results.StudyResult.save` (figures,
+            The options of :meth:`eventstudy.outputs.result.StudyResult.save` (figures,
             formats ...): this first version draws no figures and no report.
 
         Returns

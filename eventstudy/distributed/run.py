@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from distributed import Client, Future, as_completed
 
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.data import PriceSource
     from eventstudy.distributed.combine import ColumnStack, Needs
     from eventstudy.distributed.events import EventColumns
@@ -97,7 +97,7 @@ def _clear_temp(folder: Path) -> None:
 
 
 def run_distributed(
-    study: Study,
+    study: StudySpec,
     *,
     source: str | PriceSource | None,
     prices: Any,
@@ -243,7 +243,7 @@ ROUND_CELLS = 50_000_000
 
 
 def _result(
-    study: Study,
+    study: StudySpec,
     events: EventColumns,
     selected: np.ndarray,
     folder: Path,
@@ -258,7 +258,7 @@ def _result(
     """The run's result from the tasks' outcomes (sorted by partition); ``finished`` is
     set when the second round (if any) is done."""
     from eventstudy.distributed.result import DaskStudyResult
-    from eventstudy.pipeline.run import SKIPPED_COLUMNS
+    from eventstudy.pipeline.estimate import SKIPPED_COLUMNS
 
     skipped = pd.DataFrame([row for o in outcomes for row in o.skipped], columns=SKIPPED_COLUMNS)
     order = np.concatenate([o.skipped_order for o in outcomes] or [np.zeros(0, np.int64)])

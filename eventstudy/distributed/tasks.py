@@ -32,7 +32,7 @@ from eventstudy.core import atomic
 from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.distributed.combine import Needs
     from eventstudy.distributed.pieces import Pieces
     from eventstudy.distributed.plan import Partition
@@ -111,7 +111,7 @@ def write_part(path: Path, frame: pd.DataFrame) -> Path:
 
 
 def order_keys(
-    pairs: list[tuple[str, str]], sub: Study, partition: Partition, width: int
+    pairs: list[tuple[str, str]], sub: StudySpec, partition: Partition, width: int
 ) -> np.ndarray:
     """The order key of each ``(event_id, ticker)``: event position * ``width`` + security's."""
     keys = np.empty(len(pairs), dtype=np.int64)
@@ -124,7 +124,7 @@ def order_keys(
 def _skipped_order(
     skipped: list[tuple[str, str, str]],
     stages: list[int],
-    sub: Study,
+    sub: StudySpec,
     partition: Partition,
     width: int,
 ) -> np.ndarray:
@@ -139,7 +139,7 @@ def _skipped_order(
 
 
 def run_partition(
-    study: Study,
+    study: StudySpec,
     partition: Partition,
     events: list[Event],
     prices: str,
@@ -173,7 +173,7 @@ def run_partition(
     from eventstudy.pipeline.pair_tables import ordered_tables
     from eventstudy.sessions.pairs import align_study, plan_prices
     from eventstudy.sessions.price_checks import flag_off_session
-    from eventstudy.pipeline.run import estimate_groups, price_returns, runnable_pairs
+    from eventstudy.pipeline.estimate import estimate_groups, price_returns, runnable_pairs
     from eventstudy.pipeline.study_tests import study_panel
 
     sub = study.model_copy(update={"events": list(events)})

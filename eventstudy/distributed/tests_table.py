@@ -22,7 +22,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from eventstudy.distributed.pieces import Combined
     from eventstudy.inference import TestResult
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 
 @dataclass
@@ -64,21 +64,21 @@ class TestInputs:
     second: dict[tuple[str, tuple[int, int], str], TestResult] = field(default_factory=dict)
 
 
-def _labels(result: StudyResult, inputs: TestInputs) -> tuple[np.ndarray, np.ndarray]:
+def _labels(result: RunResult, inputs: TestInputs) -> tuple[np.ndarray, np.ndarray]:
     """Each gathered pair's event id and ticker (from its order key and ticker code)."""
     columns = inputs.columns
     event_id = np.array(result.event_ids, dtype=object)[columns["order"] // inputs.width]
     return event_id, np.array(inputs.tickers, dtype=object)[columns["ticker_code"]]
 
 
-def test_groups(result: StudyResult, inputs: TestInputs) -> list[tuple[str, np.ndarray]]:
+def test_groups(result: RunResult, inputs: TestInputs) -> list[tuple[str, np.ndarray]]:
     """The ``tests.csv`` groups of the gathered labels (the local engine's groups)."""
     from eventstudy.measures.group_tests import groups_by
 
     return groups_by(result, *_labels(result, inputs), inputs.categories)
 
 
-def tests_table(result: StudyResult, names: tuple[str, ...], inputs: TestInputs) -> pd.DataFrame:
+def tests_table(result: RunResult, names: tuple[str, ...], inputs: TestInputs) -> pd.DataFrame:
     """The ``tests.csv`` table of a Dask run (see the module docstring)."""
     from threadpoolctl import threadpool_limits
 

@@ -1,4 +1,4 @@
-"""Reading a study: ``events.yaml`` or an events table, validated into a :class:`Study`.
+"""Reading a study: ``events.yaml`` or an events table, validated into a :class:`StudySpec`.
 
 The file has a ``study:`` block (what to measure and how) and an ``events:`` list
 (what happened, when). :func:`load_study` parses it with a safe YAML loader, validates
@@ -10,24 +10,31 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from eventstudy.core.errors import ConfigError, EventStudyError
+from eventstudy.core.settings import MAX_SLUG
+from eventstudy.core.study import StudySpec
 from eventstudy.events.events_table import EventsTable, is_table, read_events_table
 from eventstudy.events.problems import duplicate_ids, problems_from
-from eventstudy.core.settings import MAX_SLUG, Event, StudySettings, factor_names
-from eventstudy.core.study import Study
 from eventstudy.events.yamlsafe import load_yaml
 
 MAX_FILE_BYTES = 5_000_000
-__all__ = ["Event", "Study", "StudySettings", "factor_names", "load_study", "parse_study"]
+__all__ = ["load_study", "parse_study"]
+
+S = TypeVar("S", bound=StudySpec)
 
 
 def parse_study(
-    raw: Any, file: str = "<events>", base: Path | None = None, table: EventsTable | None = None
-) -> Study:
+    raw: Any,
+    file: str = "<events>",
+    base: Path | None = None,
+    table: EventsTable | None = None,
+    *,
+    study_type: type[S] = StudySpec,  # type: ignore[assignment]
+) -> S:
     """Validate an already-parsed events document.
 
     Parameters
@@ -42,6 +49,9 @@ def parse_study(
         The folder relative paths are read from (default: the working directory).
     table
         Events already read from a table (``raw["events"]`` is then ignored).
+    study_type
+        The class to build: :class:`~eventstudy.core.study.StudySpec` or a subclass
+        (the public :class:`eventstudy.study.Study`).
 
     Raises
     ------
@@ -79,7 +89,7 @@ def parse_study(
         table = read_events_table(path)
     if table is None:
         try:
-            return Study.model_validate(raw)
+            return study_type.model_validate(raw)
         except ValidationError as exc:
             problems = problems_from(exc, raw, file)
         # A model-level check (duplicate ids) only runs once every field is valid: report
@@ -87,10 +97,12 @@ def parse_study(
         known = {p.message for p in problems}
         problems += [p for p in duplicate_ids(raw, file) if p.message not in known]
         raise ConfigError(problems)
-    return _parse_with_table(raw, file, table)
+    return _parse_with_table(raw, file, table, study_type)
 
 
-def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Study:
+def _parse_with_table(
+    raw: dict[str, Any], file: str, table: EventsTable, study_type: type[S]
+) -> S:
     """:func:`parse_study` of a study whose events come from ``table``."""
     from eventstudy.events.table_events import table_events
 
@@ -100,7 +112,7 @@ def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable) -> Stu
     if isinstance(study_block, dict) and not study_block.get("securities"):
         problems += table.without_securities()
     try:
-        study = Study.model_validate(raw)
+        study = study_type.model_validate(raw)
     except ValidationError as exc:
         # the table named repeated ids and rows without securities line by line: the
         # study-level versions of those two checks would only repeat them
@@ -128,7 +140,12 @@ def _line_number(location: str | None) -> int:
     return int(location.split()[-1]) if location else 0
 
 
-def load_study(path: str | Path = "events.yaml", **settings: Any) -> Study:
+def load_study(
+    path: str | Path = "events.yaml",
+    *,
+    study_type: type[S] = StudySpec,  # type: ignore[assignment]
+    **settings: Any,
+) -> S:
     """Read and validate an events file.
 
     Parameters
@@ -145,7 +162,7 @@ def load_study(path: str | Path = "events.yaml", **settings: Any) -> Study:
 
     Returns
     -------
-    Study
+    StudySpec
         The validated study; ``study.run(source="demo")`` runs it.
 
     Raises
@@ -160,7 +177,7 @@ def load_study(path: str | Path = "events.yaml", **settings: Any) -> Study:
     if is_table(path):
         table = read_events_table(path)
         raw = {"study": {"name": _name_from(path), **settings}}
-        study = parse_study(raw, file, table=table)
+        study = parse_study(raw, file, table=table, study_type=study_type)
         return study.model_copy(update={"path": path})
 
     def fail(message: str) -> ConfigError:
@@ -195,7 +212,7 @@ def load_study(path: str | Path = "events.yaml", **settings: Any) -> Study:
         raise fail(f"not valid YAML{where}: {problem}") from None
     if settings and isinstance(raw, dict) and isinstance(raw.get("study"), dict):
         raw = {**raw, "study": {**raw["study"], **settings}}
-    study = parse_study(raw, file, base=path.parent)
+    study = parse_study(raw, file, base=path.parent, study_type=study_type)
     return study.model_copy(update={"path": path})
 
 

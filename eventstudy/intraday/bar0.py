@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from eventstudy.sessions.calendar import Alignment, get_calendar, why_not_a_session
 from eventstudy.core.errors import EventStudyError
 from eventstudy.intraday.bars import BarGrid
+from eventstudy.sessions.calendar import Alignment, get_calendar, why_not_a_session
 
 
 @dataclass(frozen=True)

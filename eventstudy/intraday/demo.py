@@ -39,8 +39,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from eventstudy.data.demo import heavy_tailed
 from eventstudy.core.errors import EventStudyError
+from eventstudy.data.demo import heavy_tailed
 from eventstudy.intraday.bars import bar_grid
 from eventstudy.intraday.sources import BarTable, bar_table
 

@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.sessions.calendar import exchange_for
-from eventstudy.sessions.confounders import Neighbours, reach_of
 from eventstudy.intraday.bar0 import locate_bar0, news_timestamp
 from eventstudy.intraday.stacking import bar0_position
+from eventstudy.sessions.calendar import exchange_for
+from eventstudy.sessions.confounders import Neighbours, reach_of
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.intraday.bars import BarGrid
     from eventstudy.sessions.pairs import Pair
 
 
-def bar_neighbours(study: Study, pairs: list[Pair], grids: dict[str, BarGrid]) -> Neighbours:
+def bar_neighbours(study: StudySpec, pairs: list[Pair], grids: dict[str, BarGrid]) -> Neighbours:
     """Other events of ``study`` within reach of each pair's bar 0, offsets in bars."""
     lo, hi = reach_of(study.study)
     ids = [e.id for e in study.events]

@@ -29,12 +29,12 @@ from eventstudy.outputs.plots.style import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.intraday.result import IntradayResult
+    from eventstudy.intraday.record import IntradayRecord
 
 Z95 = 1.959963984540054
 
 
-def news_offset(result: IntradayResult, event_id: str) -> float:
+def news_offset(result: IntradayRecord, event_id: str) -> float:
     """Where the news falls, in bars from bar 0's start (0 when outside the bars)."""
     for a in result.alignments:
         if (
@@ -49,7 +49,7 @@ def news_offset(result: IntradayResult, event_id: str) -> float:
     return 0.0
 
 
-def event_car_figure(result: IntradayResult, event_id: str) -> Figure:
+def event_car_figure(result: IntradayRecord, event_id: str) -> Figure:
     """CAR paths (%) of the event's securities against bar clock time."""
     rows = result.abnormal_returns[result.abnormal_returns["event_id"] == event_id]
     event = result.study.event(event_id)

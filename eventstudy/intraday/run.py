@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.core.errors import EventStudyError
-from eventstudy.models.estimation import Estimates, estimate
 from eventstudy.core.intraday_windows import INTRADAY_MODELS
 from eventstudy.intraday.neighbours import bar_neighbours
 from eventstudy.intraday.sources import BarSource, BarTable
@@ -45,17 +44,18 @@ from eventstudy.intraday.stacking import (
     stack_bars,
     without_overnight,
 )
-from eventstudy.intraday.tod import BarClock, tod_pvalues
+from eventstudy.intraday.tod import BarClock
+from eventstudy.models.estimation import Estimates, estimate
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.data import ProgressCallback
     from eventstudy.intraday.result import IntradayResult
     from eventstudy.sessions.pairs import Pair
 
 
 def get_bar_source(
-    study: Study,
+    study: StudySpec,
     source: str | BarSource | None,
     prices: str | Path | pd.DataFrame | None,
     *,
@@ -107,7 +107,7 @@ def get_bar_source(
     )
 
 
-def _check_models(study: Study, event_ids: list[str]) -> None:
+def _check_models(study: StudySpec, event_ids: list[str]) -> None:
     for event in study.events:
         if event.id in event_ids and study.model_for(event) not in INTRADAY_MODELS:
             raise EventStudyError(
@@ -120,7 +120,7 @@ def _check_models(study: Study, event_ids: list[str]) -> None:
 
 
 def _yahoo_limits(
-    study: Study, pairs: list[Pair], grids: dict, today: date | None
+    study: StudySpec, pairs: list[Pair], grids: dict, today: date | None
 ) -> dict[tuple[str, str], str]:
     """Pairs whose bars start before Yahoo's intraday limit, with the reason."""
     from eventstudy.intraday.yahoo import lookback_problem, today_utc
@@ -160,7 +160,7 @@ def _unpriced(table: BarTable, pair: Pair) -> str | None:
 
 
 def run_intraday(
-    study: Study,
+    study: StudySpec,
     *,
     source: str | BarSource | None = None,
     prices: str | Path | pd.DataFrame | None = None,
@@ -179,7 +179,8 @@ def run_intraday(
     ``local`` only raises a warning: intraday runs fit locally); ``today`` (default: the
     UTC date) is the reference of Yahoo's intraday limits, injected by tests.
     """
-    from eventstudy.intraday.result import IntradayResult, intraday_tables
+    from eventstudy.intraday.result import IntradayResult
+    from eventstudy.intraday.tables import intraday_tables
 
     started = datetime.now(UTC)
     from eventstudy.pipeline.study_tests import check_test_names
@@ -253,7 +254,7 @@ def run_intraday(
 
 
 def _estimate(
-    study: Study, pairs: list[Pair], bars: BarReturns, skipped: list[tuple[str, str, str]]
+    study: StudySpec, pairs: list[Pair], bars: BarReturns, skipped: list[tuple[str, str, str]]
 ) -> tuple[list[Estimates], list[BarClock], list]:
     """Fit each model on its pairs; per group also the bar clock and unmasked returns."""
     settings = study.study
@@ -287,19 +288,3 @@ def _estimate(
         clocks.append(clock.take(kept))
         full.append(data.take(kept))
     return groups, clocks, full
-
-
-def tod_columns(
-    group: Estimates, clock: BarClock, full, windows: list[tuple[int, int]], car: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """``car_p_tod`` and ``n_tod`` of one group's rows of ``car`` (window-major, pair order)."""
-    p_all, n_all = [], []
-    for k, window in enumerate(windows):
-        rows = slice(k * len(group.pairs), (k + 1) * len(group.pairs))
-        values = car["car"].to_numpy(dtype="float64")[rows]
-        p, n = tod_pvalues(
-            group.fit, full, clock, group.estimation_window, window, values, group.masked
-        )
-        p_all.append(p)
-        n_all.append(n)
-    return np.concatenate(p_all), np.concatenate(n_all)

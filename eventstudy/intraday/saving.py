@@ -23,13 +23,13 @@ from eventstudy.outputs.saving import write_contract_tables
 from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
-    from eventstudy.intraday.result import IntradayResult
+    from eventstudy.intraday.record import IntradayRecord
 
 CAR_SHOWN = ("event_id", "ticker", "bar0", "window_start", "window_end", "car", "car_se",
              "car_t", "car_p", "car_p_tod", "n_tod")  # fmt: skip
 
 
-def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> dict[str, Path]:
+def save_intraday(result: IntradayRecord, out: Path, *, plots: bool = True) -> dict[str, Path]:
     """Write the run's files (see the module docstring); returns role -> path."""
     folder = out / result.study.study.name
     (folder / "manifest.json").unlink(missing_ok=True)  # written last: a complete run
@@ -62,7 +62,7 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
     return written
 
 
-def render(result: IntradayResult, images: Images) -> str:
+def render(result: IntradayRecord, images: Images) -> str:
     """The self-contained HTML report of an intraday run."""
     s = result.study.study
     title = s.title or s.name

@@ -30,8 +30,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from eventstudy.core.prices import MissingPrices, TickerProvenance, provenance_for
 from eventstudy.core.errors import PriceDataError
+from eventstudy.core.prices import MissingPrices, TickerProvenance, provenance_for
 
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 TIME_COLUMNS = ("timestamp", "datetime")

@@ -19,28 +19,29 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from eventstudy.sessions.calendar import check_in_range, exchange_for, get_calendar
 from eventstudy.core.errors import EventStudyError
-from eventstudy.models.estimation import Stacked
 from eventstudy.intraday.bar0 import BarAlignment, locate_bar0, news_timestamp
 from eventstudy.intraday.bars import INTERVAL_MINUTES, SHORTEST_SESSION_MINUTES, BarGrid, bar_grid
 from eventstudy.intraday.returns import bar_returns, place_on_grid
 from eventstudy.intraday.tod import BarClock
+from eventstudy.models.estimation import Stacked
+from eventstudy.sessions.calendar import check_in_range, exchange_for, get_calendar
 from eventstudy.sessions.pairs import LAG_PAD, Pair
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Event, Study
+    from eventstudy.core.settings import Event
+    from eventstudy.core.study import StudySpec
 
 FloatArray = NDArray[np.float64]
 
 
-def grid_reach(study: Study) -> tuple[int, int]:
+def grid_reach(study: StudySpec) -> tuple[int, int]:
     """First and last bar relative to bar 0 that a pair needs (lag padding included)."""
     settings = study.study
     return settings.estimation_window[0] - LAG_PAD, settings.event_window[1]
 
 
-def build_grids(study: Study, events: list[Event]) -> dict[str, BarGrid]:
+def build_grids(study: StudySpec, events: list[Event]) -> dict[str, BarGrid]:
     """One bar grid per exchange, wide enough for every pair of ``events``.
 
     The grid spans from enough sessions before the earliest news date to hold the
@@ -70,7 +71,7 @@ def build_grids(study: Study, events: list[Event]) -> dict[str, BarGrid]:
     return grids
 
 
-def align_bars(study: Study, events: list[Event], grids: dict[str, BarGrid]) -> list[Pair]:
+def align_bars(study: StudySpec, events: list[Event], grids: dict[str, BarGrid]) -> list[Pair]:
     """Bar 0 of every (event, security) pair of ``events`` (file order, securities order)."""
     settings = study.study
     pairs = []

@@ -27,7 +27,7 @@ import pandas as pd
 from eventstudy.sessions.calendar import sessions
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.sessions.pairs import Pair
 
 __all__ = ["CALENDAR_TIME_COLUMNS", "calendar_time", "newey_west_lags"]
@@ -53,7 +53,7 @@ def newey_west_lags(n: int) -> int:
 
 
 def portfolio_series(
-    study: Study, pairs: list[Pair], returns: dict[str, pd.Series], window: tuple[int, int]
+    study: StudySpec, pairs: list[Pair], returns: dict[str, pd.Series], window: tuple[int, int]
 ) -> pd.DataFrame:
     """The daily portfolio of one window: date, portfolio_ret, n_securities, rf, factors."""
     settings = study.study
@@ -97,7 +97,7 @@ def portfolio_series(
 
 
 def calendar_time(
-    study: Study, pairs: list[Pair], returns: dict[str, pd.Series], windows: list[tuple[int, int]]
+    study: StudySpec, pairs: list[Pair], returns: dict[str, pd.Series], windows: list[tuple[int, int]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``calendar_time.csv`` and ``calendar_time_portfolio.csv`` of every window.
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from eventstudy.inference import EventPanel, TestResult
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.measures.record import StudyRecord
 
 MAX_TICKER_GROUPS = 100
 """Above this many securities ``tests.csv`` has no ``ticker:`` groups (large studies)."""
@@ -42,7 +42,7 @@ def _members(labels: np.ndarray) -> dict[object, np.ndarray]:
     return {u: order[bounds[k] : bounds[k + 1]] for k, u in enumerate(uniques)}
 
 
-def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
+def groups_of(result: StudyRecord, panel: EventPanel) -> list[tuple[str, np.ndarray]]:
     """``(group name, pair mask or rows)`` for all, each event, each category and each ticker.
 
     ``event:`` groups are made for events with at least two estimated pairs and
@@ -55,7 +55,7 @@ def groups_of(result: StudyResult, panel: EventPanel) -> list[tuple[str, np.ndar
 
 
 def groups_by(
-    result: StudyResult,
+    result: StudyRecord,
     event_id: np.ndarray,
     ticker: np.ndarray,
     categories: Mapping[str, str] | None = None,

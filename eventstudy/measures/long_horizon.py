@@ -9,13 +9,14 @@ reason in ``skipped.csv``, when it runs past the exchange calendar or past the l
 price of the security or benchmark (never cut short), or when fewer than 90% of its
 sessions have both returns (:data:`MIN_COVERAGE`).
 
-:func:`with_long_horizon` adds :class:`LongHorizon` (``bhar.csv``, the mean BHAR path,
-the calendar-time portfolios of :mod:`eventstudy.measures.calendar_time`) to a study result.
+:func:`eventstudy.pipeline.run.with_long_horizon` adds :class:`LongHorizon` (``bhar.csv``,
+the mean BHAR path, the calendar-time portfolios of
+:mod:`eventstudy.measures.calendar_time`) to a study result.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,9 +26,8 @@ from eventstudy.sessions.calendar import sessions
 
 if TYPE_CHECKING:
     from eventstudy.sessions.pairs import Pair
-    from eventstudy.pipeline.results import StudyResult
 
-__all__ = ["BHAR_COLUMNS", "MIN_COVERAGE", "LongHorizon", "buy_and_hold", "with_long_horizon"]
+__all__ = ["BHAR_COLUMNS", "MIN_COVERAGE", "LongHorizon", "buy_and_hold"]
 
 MIN_COVERAGE = 0.9
 """Share of a window's sessions that must have both returns for its BHAR."""
@@ -180,35 +180,3 @@ def _mean_path(parts: list[np.ndarray], window: tuple[int, int]) -> pd.DataFrame
         "window_start": window[0], "window_end": window[1], "rel_day": days,
         "mean_bhar": mean, "lower": mean - half, "upper": mean + half, "n": n,
     })  # fmt: skip
-
-
-def with_long_horizon(
-    result: StudyResult, pairs: list[Pair], returns: dict[str, pd.Series]
-) -> StudyResult:
-    """``result`` with :attr:`~eventstudy.pipeline.results.StudyResult.long_horizon` and the skips.
-
-    Parameters
-    ----------
-    result
-        The study run (``study.bhar_windows`` set).
-    pairs
-        The pairs that were estimated (BHARs are computed for those in ``result.models``).
-    returns
-        Simple returns by ticker (and factor columns by name) as the run computed them.
-    """
-    from eventstudy.measures.calendar_time import calendar_time
-
-    settings = result.study.study
-    estimated = set(zip(result.models["event_id"], result.models["ticker"], strict=True))
-    kept = [p for p in pairs if (p.event_id, p.ticker) in estimated]
-    windows = [tuple(w) for w in settings.bhar_windows]
-    bhar, path, skipped = buy_and_hold(kept, returns, windows, settings.bhar_benchmark)
-    table, portfolio = calendar_time(result.study, kept, returns, windows)
-    extra = pd.DataFrame(skipped, columns=result.skipped.columns)
-    frames = [f for f in (result.skipped, extra) if len(f)]
-    all_skipped = pd.concat(frames, ignore_index=True) if frames else result.skipped
-    return replace(
-        result,
-        long_horizon=LongHorizon(bhar, path, table, portfolio),
-        skipped=all_skipped,
-    )

@@ -17,7 +17,7 @@ then run through the same pipeline as the study (:func:`eventstudy.pipeline.run.
 on those prices, loaded once): the study's events
 all become confounders, so each placebo pair is masked and estimated exactly as a
 real pair with an event on that date would be; the placebo dates do not mask one
-another (:attr:`eventstudy.core.study.Study.isolated_events`). A placebo CAR therefore
+another (:attr:`eventstudy.core.study.StudySpec.isolated_events`). A placebo CAR therefore
 equals what ``eventstudy run`` gives for an event on that date.
 
 Outputs: ``placebo.csv`` (one row per placebo pair and CAR window),
@@ -41,16 +41,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.sessions.calendar import exchange_for, sessions
 from eventstudy.core.prices import PriceTable
-from eventstudy.sessions.pairs import LAG_PAD, audience
-from eventstudy.sessions.price_checks import flag_off_session
 from eventstudy.core.settings import Event
+from eventstudy.sessions.calendar import exchange_for, sessions
+from eventstudy.sessions.pairs import LAG_PAD, audience
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
-    from eventstudy.core.prices import PriceSource
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.core.study import StudySpec
 
 DEFAULT_PLACEBOS = 500
 LEVELS = (0.01, 0.05, 0.10)
@@ -148,7 +145,7 @@ def _priced(table: PriceTable, ticker: str, grid: pd.DatetimeIndex) -> np.ndarra
     return table.adj_close[ticker].reindex(grid).notna().to_numpy()
 
 
-def event_day0s(study: Study) -> dict[str, pd.DatetimeIndex]:
+def event_day0s(study: StudySpec) -> dict[str, pd.DatetimeIndex]:
     """Day 0 of every event of ``study`` (confounders included) per security it concerns."""
     everyone = audience(study, study.events)
     return {
@@ -158,7 +155,7 @@ def event_day0s(study: Study) -> dict[str, pd.DatetimeIndex]:
 
 
 def eligible_day0s(
-    study: Study,
+    study: StudySpec,
     table: PriceTable,
     design: tuple[str, str, str],
     taken: pd.DatetimeIndex | None = None,
@@ -197,11 +194,10 @@ def _rng(seed: int, design: tuple[str, str, str]) -> np.random.Generator:
 
 
 def placebo_study(
-    result: StudyResult, n: int, seed: int, prices: PriceTable
-) -> tuple[Study, pd.DataFrame]:
-    """The placebo study of ``result`` and, per design, the sessions eligible and drawn."""
-    study = result.study
-    designs = list(result.car[DESIGN].drop_duplicates().itertuples(index=False, name=None))
+    study: StudySpec, car: pd.DataFrame, n: int, seed: int, prices: PriceTable
+) -> tuple[StudySpec, pd.DataFrame]:
+    """The placebo study of a run (its ``car`` table) and, per design, the sessions drawn."""
+    designs = list(car[DESIGN].drop_duplicates().itertuples(index=False, name=None))
     events, drawn = [], []
     day0s = event_day0s(study)
     for design in designs:
@@ -223,7 +219,7 @@ def placebo_study(
     )
 
 
-def with_placebo_events(study: Study, events: list[Event]) -> Study:
+def with_placebo_events(study: StudySpec, events: list[Event]) -> StudySpec:
     """``study`` with ``events`` (placebo dates) as its study events, for one more run.
 
     The study's own events all become confounders, so each placebo pair is masked and
@@ -240,68 +236,3 @@ def with_placebo_events(study: Study, events: list[Event]) -> Study:
     return study.model_copy(
         update={"study": settings, "events": others + events, "isolated_events": True}
     )
-
-
-def run_placebo(
-    result: StudyResult, n: int = DEFAULT_PLACEBOS, seed: int = 0, prices: PriceTable | None = None
-) -> Placebo:
-    """Draw and run the placebo study of ``result`` on ``prices`` (default: the run's)."""
-    from eventstudy.pipeline.run import run_study
-
-    prices = prices if prices is not None else result.prices
-    study, drawn = placebo_study(result, n, seed, prices)
-    ids = [e.id for e in study.events if e.role == "study"]
-    notes = [
-        f"placebo {r.ticker} ({r.model} vs {r.benchmark}): only {r.eligible} eligible "
-        f"sessions in the loaded prices, {r.drawn} placebo dates drawn (not {n})"
-        for r in drawn.itertuples()
-        if r.drawn < n
-    ]
-    if not ids:
-        return Placebo(pd.DataFrame(columns=PLACEBO_COLUMNS), drawn, notes, prices)
-    run = run_study(study, source=TableSource(prices), event_ids=ids, tests="none")
-    if len(run.skipped):
-        notes.append(
-            f"placebo: {len(run.skipped)} placebo pairs could not be estimated (e.g. "
-            f"{run.skipped['reason'].iloc[0]}); they are left out of placebo.csv"
-        )
-    return Placebo(run.car[PLACEBO_COLUMNS].reset_index(drop=True), drawn, notes, prices)
-
-
-def history(result: StudyResult, source: PriceSource, n: int) -> PriceTable:
-    """The run's prices extended back from ``source`` by room for ``n`` placebo dates.
-
-    The extension covers ``n`` sessions, the estimation and event windows and the
-    sessions excluded around every event (at most back to the exchange calendar's
-    start); the run's own prices are kept where the source gives nothing more.
-    """
-    settings = result.study.study
-    loaded = result.prices.adj_close
-    if loaded.empty:
-        return result.prices
-    est, evt = settings.estimation_window, settings.event_window
-    excluded = (2 * (evt[1] - evt[0]) + 1) * len(result.study.events)
-    sessions_back = n + excluded + (evt[1] - est[0]) + LAG_PAD + 1
-    start = min(  # that many sessions before the first price, on each ticker's exchange
-        grid[max(0, grid.searchsorted(loaded.index[0]) - sessions_back)]
-        for grid in (sessions(mic) for mic in {exchange_for(t) for t in loaded.columns})
-    ).date()
-    wider = flag_off_session(source.load(list(loaded.columns), start, loaded.index[-1].date()))
-    if wider.adj_close.empty:
-        return result.prices
-    return replace(wider, adj_close=wider.adj_close.combine_first(loaded))
-
-
-def with_placebo(result: StudyResult, source: PriceSource | None = None) -> StudyResult:
-    """``result`` with its placebo study and car.csv's ``car_p_placebo`` (if asked for).
-
-    With ``source`` (the run's price source) the placebo dates may come from earlier
-    history (:func:`history`); without it, from the prices the run loaded.
-    """
-    settings = result.study.study
-    if not settings.placebo or result.car.empty:
-        return result
-    prices = history(result, source, settings.placebo) if source is not None else None
-    placebo = run_placebo(result, settings.placebo, settings.placebo_seed, prices)
-    car = result.car.assign(car_p_placebo=placebo.p_values(result.car))
-    return replace(result, car=car, placebo=placebo)

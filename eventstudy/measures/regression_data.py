@@ -4,7 +4,7 @@
 
 1. ``car.csv``'s rows of the chosen CAR window (``car``, ``car_se``, ``car_t``, ``beta``,
    ``sigma``, ``n_est`` ...);
-2. the event's fields and attributes (:attr:`eventstudy.pipeline.results.StudyResult.events`:
+2. the event's fields and attributes (:attr:`eventstudy.measures.record.StudyRecord.events`:
    ``category``, ``title``, the extra columns of an events table, ``attributes:`` of a
    YAML event), on ``event_id``;
 3. a characteristics table (``study.characteristics`` or a DataFrame): column
@@ -23,9 +23,9 @@ import pandas as pd
 from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.measures.record import StudyRecord
 
-__all__ = ["load_characteristics", "regression_frame"]
+__all__ = ["load_characteristics", "regression_frame", "study_characteristics"]
 
 
 def load_characteristics(path: str | Path, base: Path | None = None) -> pd.DataFrame:
@@ -54,6 +54,17 @@ def load_characteristics(path: str | Path, base: Path | None = None) -> pd.DataF
         raise EventStudyError(f"cannot read the characteristics file ({exc})", file=where) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return check_characteristics(frame, str(where))
+
+
+def study_characteristics(result: StudyRecord) -> pd.DataFrame | None:
+    """The study's ``characteristics`` file, read once per run (None: the study has none)."""
+    path = result.study.study.characteristics
+    if path is None:
+        return None
+    if "characteristics" not in result._tests_cache:
+        base = result.study.path.parent if result.study.path else None
+        result._tests_cache["characteristics"] = load_characteristics(path, base)
+    return result._tests_cache["characteristics"]
 
 
 def check_characteristics(frame: pd.DataFrame, file: str = "<DataFrame>") -> pd.DataFrame:
@@ -94,7 +105,7 @@ def check_characteristics(frame: pd.DataFrame, file: str = "<DataFrame>") -> pd.
 
 
 def regression_frame(
-    result: StudyResult,
+    result: StudyRecord,
     window: tuple[int, int],
     characteristics: pd.DataFrame | None = None,
 ) -> pd.DataFrame:

@@ -78,9 +78,9 @@ from scipy import special, stats
 from eventstudy.models.sample_quantile import MIN_SQ_SUMS, window_sums
 
 if TYPE_CHECKING:
-    from eventstudy.models.estimation import Estimates
     from eventstudy.inference import EventPanel
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.models.estimation import Estimates
+    from eventstudy.measures.record import StudyRecord
 
 FloatArray = NDArray[np.float64]
 ABNORMAL_VOLATILITY_COLUMNS = ["event_id", "ticker", "rel_day", "date", "ar", "u"]
@@ -184,10 +184,10 @@ def group_volatility(
     return u, out
 
 
-def volatility_tables(result: StudyResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+def volatility_tables(result: StudyRecord) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``abnormal_volatility.csv`` and ``avol.csv`` rows, in the order of ``car.csv``.
 
-    Built from :attr:`StudyResult.abnormal_returns` and :attr:`StudyResult.car` (same
+    Built from :attr:`StudyRecord.abnormal_returns` and :attr:`StudyRecord.car` (same
     pairs, same order) and each model group's arrays.
     """
     windows = [tuple(w) for w in result.study.study.car_windows]
@@ -268,14 +268,14 @@ def percentile_tests(q: FloatArray) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
-def volatility_tests(result: StudyResult, panel: EventPanel) -> pd.DataFrame:
+def volatility_tests(result: StudyRecord, panel: EventPanel) -> pd.DataFrame:
     """``tests.csv`` rows of the volatility measure for every group and CAR window.
 
     ``panel`` is the study panel (:func:`eventstudy.pipeline.study_tests.study_panel`): its pairs
     are those of ``result.estimates`` in order, as are the avol_q values here.
     """
-    from eventstudy.measures.group_tests import groups_of
     from eventstudy.inference import clustering_present
+    from eventstudy.measures.group_tests import groups_of
 
     windows = [tuple(w) for w in result.study.study.car_windows]
     per_group = [group_volatility(g, windows)[1] for g in result.estimates]

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.sessions.confounders import neighbours
 from eventstudy.core.errors import EventStudyError
 from eventstudy.models.estimation import Estimates, estimate, stack_pairs, tables
+from eventstudy.sessions.confounders import neighbours
 from eventstudy.sessions.pairs import LAG_PAD
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from distributed import Client
 
-    from eventstudy.events.config import Study
+    from eventstudy.core.study import StudySpec
     from eventstudy.data import PriceTable
     from eventstudy.sessions.pairs import Pair
 
@@ -108,7 +108,7 @@ def _by_ticker(
 
 
 def measure_volume(
-    study: Study,
+    study: StudySpec,
     pairs: list[Pair],
     table: PriceTable,
     skipped: list[tuple[str, str, str]],

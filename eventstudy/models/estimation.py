@@ -34,7 +34,7 @@ from eventstudy.sessions.returns import trade_to_trade
 if TYPE_CHECKING:
     from distributed import Client
 
-    from eventstudy.events.config import StudySettings
+    from eventstudy.core.settings import StudySettings
     from eventstudy.sessions.pairs import Pair
 
 FloatArray = NDArray[np.float64]

@@ -51,7 +51,7 @@ OPTIONAL_TABLES = (
     "regression",
 )
 """Tables of analyses a run has only when asked for
-(:meth:`eventstudy.pipeline.results.StudyResult.optional_tables`); written like :data:`TABLES`
+(:meth:`eventstudy.outputs.result.StudyResult.optional_tables`); written like :data:`TABLES`
 when present, and a file of one left by an earlier run that this run does not write
 is removed so the folder never mixes runs."""
 WORKBOOK = "results.xlsx"

@@ -2,7 +2,7 @@
 
 :func:`save` writes the tables (CSV, and Parquet/Excel on request), the figures (drawn
 in worker processes meanwhile), ``report.html`` and, last, ``manifest.json``
-(:func:`manifest`). :meth:`eventstudy.pipeline.results.StudyResult.save` calls it.
+(:func:`manifest`). :meth:`eventstudy.pipeline.results.RunResult.save` calls it.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 __all__ = ["manifest", "save"]
 
 
-def manifest(result: StudyResult) -> dict[str, Any]:
+def manifest(result: RunResult) -> dict[str, Any]:
     """What was run, on which data, with which software: ``manifest.json``."""
     packages = {}
     for name in (
@@ -77,7 +77,7 @@ def write_contract_tables(folder: Path, result: Any) -> dict[str, Path]:
 
 
 def save(
-    result: StudyResult,
+    result: RunResult,
     out: str | Path = "outputs",
     *,
     plots: bool = True,

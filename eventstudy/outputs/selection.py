@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 FIGURE_EVENTS = 40
 """Above this many events, ``figures="auto"`` draws the 40 most significant events."""
@@ -38,12 +38,12 @@ def parse_figures(value: FigureChoice) -> FigureChoice:
     raise ValueError(f"--figures {value!r}: use auto, all, none or a number of events")
 
 
-def named_events(result: StudyResult) -> bool:
+def named_events(result: RunResult) -> bool:
     """True when the run was restricted to events the user named (``--event``)."""
     return list(result.event_ids) != [e.id for e in result.study.select(None)]
 
 
-def figure_events(result: StudyResult, figures: FigureChoice = "auto") -> list[str]:
+def figure_events(result: RunResult, figures: FigureChoice = "auto") -> list[str]:
     """The events (ids, in file order) that get per-event figures.
 
     Parameters

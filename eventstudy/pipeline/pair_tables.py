@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.models.estimation import Estimates, tables
 from eventstudy.core.settings import factor_names
+from eventstudy.models.estimation import Estimates, tables
 
 if TYPE_CHECKING:
-    from eventstudy.sessions.pairs import Pair
     from eventstudy.core.settings import StudySettings
+    from eventstudy.sessions.pairs import Pair
 
 
 def ordered_tables(
     groups: list[Estimates], pairs: list[Pair], settings: StudySettings
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Concatenate the groups' tables in the order of ``pairs`` (events-file order)."""
-    from eventstudy.pipeline.results import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
+    from eventstudy.measures.record import AR_COLUMNS, CAR_COLUMNS, MODEL_COLUMNS
 
     parts = [tables(g, settings.car_windows, factor_names(settings)) for g in groups]
     if not parts:

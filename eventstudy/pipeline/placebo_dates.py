@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.sessions.calendar import exchange_for, sessions
+from eventstudy.core.settings import Event
 from eventstudy.measures.placebo import (
     LEVELS,
     TableSource,
@@ -44,11 +44,11 @@ from eventstudy.measures.placebo import (
     event_day0s,
     with_placebo_events,
 )
-from eventstudy.core.settings import Event
+from eventstudy.sessions.calendar import exchange_for, sessions
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.core.study import StudySpec
+    from eventstudy.measures.record import StudyRecord
 
 PLACEBO_TESTS_COLUMNS = [
     "test", "window_start", "window_end", "level", "rejection_rate", "n_dates", "n_securities",
@@ -83,7 +83,7 @@ class SameDatePlacebo:
                 rows.append((test, w_start, w_end, level, rate, len(p), len(self.securities)))
         return pd.DataFrame(rows, columns=PLACEBO_TESTS_COLUMNS)
 
-    def p_values(self, tests: pd.DataFrame, study: Study) -> np.ndarray:
+    def p_values(self, tests: pd.DataFrame, study: StudySpec) -> np.ndarray:
         """``p_placebo`` of each row of the study's tests.csv (NaN outside its design)."""
         out = np.full(len(tests), np.nan)
         mine = set(self.securities)
@@ -109,7 +109,7 @@ class SameDatePlacebo:
         return out
 
 
-def shared_securities(result: StudyResult) -> tuple[str, ...]:
+def shared_securities(result: StudyRecord) -> tuple[str, ...]:
     """Securities of the run's events that concern two or more of them (sorted)."""
     study = result.study
     shared = {
@@ -121,12 +121,12 @@ def shared_securities(result: StudyResult) -> tuple[str, ...]:
     return tuple(sorted(shared))
 
 
-def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | None:
+def run_same_date(result: StudyRecord, n: int, seed: int) -> SameDatePlacebo | None:
     """Draw ``n`` placebo dates shared by all :func:`shared_securities` and test them.
 
     None when no event concerns several securities, or the run computes no tests.
     """
-    from eventstudy.pipeline.run import run_study
+    from eventstudy.pipeline.estimate import estimate_study
 
     securities = shared_securities(result)
     if not securities or not result.test_names:
@@ -153,9 +153,9 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebo | N
     ]  # fmt: skip
     if not events:
         return SameDatePlacebo(securities, pd.DataFrame(columns=["test", "p_value"]))
-    run = run_study(
-        with_placebo_events(study, events), source=TableSource(prices),
-        event_ids=[e.id for e in events], tests=result.test_names,
+    run, _, _ = estimate_study(
+        with_placebo_events(study, events), TableSource(prices),
+        [e.id for e in events], result.test_names,
     )  # fmt: skip
     from eventstudy.pipeline.study_tests import study_tests
 

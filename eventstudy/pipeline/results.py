@@ -1,155 +1,29 @@
-"""Results of a study run: tables, a summary, figures and saving to disk.
+"""A study run's result with its tests and second-stage tables, computed on demand.
 
-:class:`StudyResult` holds the tables of the output contract as DataFrames shaped
-like the CSV files (``abnormal_returns``, ``car``, ``models``, ``skipped``), renders
-as a summary in a terminal or notebook, plots itself, and saves everything with
-:meth:`StudyResult.save`.
+:class:`RunResult` is a :class:`~eventstudy.measures.record.StudyRecord` whose
+``tests()``, ``volatility()``, ``regressions()`` and placebo tables are computed when
+first asked for (and kept), and which renders as a summary in a terminal or notebook.
+The public :class:`~eventstudy.outputs.result.StudyResult` adds figures and saving.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eventstudy.pipeline.summary import (
-    SUMMARY_ROWS,
-    SUMMARY_SKIPPED,
-    SYNTHETIC_NOTE,
-    Summary,
-    stars,
-    summarise,
-)
+from eventstudy.measures.record import StudyRecord
+from eventstudy.pipeline.summary import Summary, summarise
 
-__all__ = [
-    "AR_COLUMNS",
-    "CAR_COLUMNS",
-    "MODEL_COLUMNS",
-    "SUMMARY_ROWS",
-    "SUMMARY_SKIPPED",
-    "SYNTHETIC_NOTE",
-    "StudyResult",
-    "Summary",
-    "stars",
-]
+__all__ = ["RunResult"]
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from matplotlib.figure import Figure
-
-    from eventstudy.sessions.calendar import Alignment
-    from eventstudy.events.config import Study
-    from eventstudy.core.prices import PriceTable
-    from eventstudy.models.estimation import Estimates
-    from eventstudy.measures.long_horizon import LongHorizon
-    from eventstudy.measures.placebo import Placebo
+    from eventstudy.measures.regression import RegressionResult
     from eventstudy.pipeline.placebo_dates import SameDatePlacebo
-    from eventstudy.pipeline.regression import RegressionResult
-    from eventstudy.measures.volume import VolumeMeasure
-
-AR_COLUMNS = [
-    "event_id",
-    "ticker",
-    "rel_day",
-    "date",
-    "ret",
-    "benchmark_ret",
-    "expected_ret",
-    "ar",
-    "car",
-    "ar_se",
-    "car_se",
-]
-CAR_COLUMNS = [
-    "event_id",
-    "ticker",
-    "day0",
-    "window_start",
-    "window_end",
-    "car",
-    "car_se",
-    "car_t",
-    "car_p",
-    "n_est",
-    "alpha",
-    "beta",
-    "sigma",
-    "n_days",
-    "benchmark",
-]
-MODEL_COLUMNS = [
-    "event_id",
-    "ticker",
-    "model",
-    "alpha",
-    "beta",
-    "sigma",
-    "r2",
-    "n_est",
-    "est_start",
-    "est_end",
-    "benchmark",
-    "exchange",
-]
 
 
-@dataclass(frozen=True)
-class StudyResult:
-    """Everything a study run produced.
-
-    Attributes
-    ----------
-    study
-        The study that was run.
-    event_ids
-        The events that were run, in file order.
-    alignments
-        Day 0 of every (event, security) pair and why.
-    abnormal_returns
-        One row per event x security x relative day (``abnormal_returns.csv``).
-    car
-        One row per event x security x CAR window (``car.csv``).
-    models
-        One row per event x security: the fitted market model (``models.csv``).
-    skipped
-        Pairs that could not be estimated, with the reason (``skipped.csv``).
-    prices
-        The prices used, with their provenance.
-    estimates
-        The fitted models and stacked arrays per model group (for inference).
-    test_names
-        The tests :meth:`tests` runs (None: the default set; empty: none).
-    placebo
-        The placebo study (``study.placebo``; :mod:`eventstudy.measures.placebo`), or None.
-    long_horizon
-        BHARs and calendar-time portfolios (``study.bhar_windows``;
-        :mod:`eventstudy.measures.long_horizon`), or None.
-    volume
-        The volume measure (``measures: [volume]``; :mod:`eventstudy.measures.volume`), or None.
-    started, finished
-        UTC timestamps of the run.
-    """
-
-    study: Study
-    event_ids: list[str]
-    alignments: list[Alignment]
-    abnormal_returns: pd.DataFrame
-    car: pd.DataFrame
-    models: pd.DataFrame
-    skipped: pd.DataFrame
-    prices: PriceTable
-    started: datetime
-    finished: datetime
-    estimates: list[Estimates] = field(default_factory=list, repr=False)
-    test_names: tuple[str, ...] | None = None
-    placebo: Placebo | None = field(default=None, repr=False)
-    long_horizon: LongHorizon | None = field(default=None, repr=False)
-    volume: VolumeMeasure | None = field(default=None, repr=False)
-    _tests_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+class RunResult(StudyRecord):
+    """A study run with its tests, placebo, volatility and regression tables (each once)."""
 
     def tests(self) -> pd.DataFrame:
         """The ``tests.csv`` table: every test x group x CAR window (computed once).
@@ -201,15 +75,9 @@ class StudyResult:
 
     def characteristics(self) -> pd.DataFrame | None:
         """The study's ``characteristics`` file (:mod:`eventstudy.measures.regression_data`), or None."""
-        path = self.study.study.characteristics
-        if path is None:
-            return None
-        if "characteristics" not in self._tests_cache:
-            from eventstudy.measures.regression_data import load_characteristics
+        from eventstudy.measures.regression_data import study_characteristics
 
-            base = self.study.path.parent if self.study.path else None
-            self._tests_cache["characteristics"] = load_characteristics(path, base)
-        return self._tests_cache["characteristics"]
+        return study_characteristics(self)
 
     def regress(
         self,
@@ -220,12 +88,12 @@ class StudyResult:
         data: pd.DataFrame | None = None,
         placebo: bool = False,
     ) -> RegressionResult:
-        """Regress one window's CARs on characteristics (:func:`eventstudy.pipeline.regression.regress`).
+        """Regress one window's CARs on characteristics (:func:`eventstudy.measures.regression.regress`).
 
         ``result.regress("car ~ beta + C(category)", window=(0, 1), cov="cluster:day0")``;
         ``data`` is a characteristics table (default: the study's ``characteristics``).
         """
-        from eventstudy.pipeline.regression import regress
+        from eventstudy.measures.regression import regress
 
         return regress(self, formula, window, cov, weights, data, placebo)
 
@@ -240,7 +108,7 @@ class StudyResult:
         if "regressions" not in self._tests_cache:
             import warnings
 
-            from eventstudy.pipeline.regression import NotEstimableError, RegressionLeftOutWarning
+            from eventstudy.measures.regression import NotEstimableError, RegressionLeftOutWarning
 
             fitted = []
             for r in self.study.study.regressions:
@@ -281,7 +149,7 @@ class StudyResult:
             tables["calendar_time"] = self.long_horizon.calendar_time
             tables["calendar_time_portfolio"] = self.long_horizon.portfolio
         if self.study.study.regressions:
-            from eventstudy.pipeline.regression import REGRESSION_COLUMNS
+            from eventstudy.measures.regression import REGRESSION_COLUMNS
 
             frames = [r.to_frame() for r in self.regressions()]
             tables["regression"] = (
@@ -298,37 +166,6 @@ class StudyResult:
 
             self._tests_cache["volatility"] = volatility_tables(self)
         return self._tests_cache["volatility"]
-
-    @property
-    def events(self) -> pd.DataFrame:
-        """The events run, one row per event: their fields and attributes.
-
-        The attributes are the extra columns of an events table (or ``attributes:`` of
-        a YAML event), one column each, for second-stage analysis (merge on
-        ``event_id`` with :attr:`car`).
-        """
-        from eventstudy.core.settings import events_frame
-
-        return events_frame([self.study.event(e) for e in self.event_ids])
-
-    @property
-    def synthetic(self) -> bool:
-        """True when the prices were the synthetic demo data."""
-        return self.prices.synthetic
-
-    @property
-    def alignment(self) -> pd.DataFrame:
-        """Day 0 per (event, security) as a table."""
-        return pd.DataFrame([a.to_dict() for a in self.alignments])
-
-    def to_frame(self) -> pd.DataFrame:
-        """The CAR table (``car.csv``)."""
-        return self.car
-
-    def car_window(self, start: int, end: int) -> pd.DataFrame:
-        """CAR rows of one window."""
-        c = self.car
-        return c[(c["window_start"] == start) & (c["window_end"] == end)].reset_index(drop=True)
 
     def summary(self, window: tuple[int, int] | None = None) -> Summary:
         """Summary of the run and the CARs of one window (:mod:`eventstudy.pipeline.summary`).
@@ -353,57 +190,3 @@ class StudyResult:
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
-
-    def plot(self, event_id: str | None = None, kind: str | None = None, **options: Any) -> Figure:
-        """A figure of the study (see :mod:`eventstudy.outputs.plots`).
-
-        ``plot("ft-ai-talent")`` or ``plot("ft-ai-talent", kind="ar")`` for one event
-        (``car``: CAR paths with 95% bands, ``ar``: AR bars); ``plot(kind="caar")``,
-        ``"heatmap"`` (``window=(0, 1)``) or ``"timeline"`` for the whole study
-        (``plot("heatmap")`` works too); ``plot()`` is the CAAR figure.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        from eventstudy.outputs.plots import STUDY_KINDS, figure
-
-        if kind is None and event_id in STUDY_KINDS and event_id not in self.event_ids:
-            event_id, kind = None, event_id
-        kind = kind or ("car" if event_id is not None else "caar")
-        return figure(self, kind, event_id, **options)
-
-    def manifest(self) -> dict[str, Any]:
-        """What was run, on which data, with which software: ``manifest.json``.
-
-        See :func:`eventstudy.outputs.saving.manifest`.
-        """
-        from eventstudy.outputs.saving import manifest
-
-        return manifest(self)
-
-    def save(
-        self,
-        out: str | Path = "outputs",
-        *,
-        plots: bool = True,
-        figures: str | int = "auto",
-        formats: tuple[str, ...] = ("png",),
-        progress: Callable[[str, int, int], None] | None = None,
-        tables: tuple[str, ...] = ("csv",),
-    ) -> dict[str, Path]:
-        """Write the output contract into ``out/<study-name>/``.
-
-        See :func:`eventstudy.outputs.saving.save` for the parameters and what is written.
-        """
-        from eventstudy.outputs.saving import save
-
-        return save(
-            self,
-            out,
-            plots=plots,
-            figures=figures,
-            formats=formats,
-            progress=progress,
-            tables=tables,
-        )

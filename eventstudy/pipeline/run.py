@@ -1,8 +1,10 @@
-"""Run a study: align events, load prices, fit models, compute ARs and CARs.
+"""Run a daily study in this process: estimate it, then its long horizons and placebo.
 
-:func:`run_study` is the one pipeline behind both ``eventstudy run`` and
-``Study.run()``. All (event, security) pairs are stacked into arrays and estimated
-at once; pairs that cannot be estimated are recorded with a reason, not raised.
+:func:`run_study` is the daily pipeline behind ``eventstudy run`` and
+:meth:`eventstudy.Study.run` (which also dispatches intraday and Dask runs):
+:func:`~eventstudy.pipeline.estimate.estimate_study`, then the buy-and-hold returns and
+calendar-time portfolios (:func:`with_long_horizon`) and the placebo study
+(:func:`~eventstudy.pipeline.placebo_run.with_placebo`) beside them.
 """
 
 from __future__ import annotations
@@ -10,54 +12,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-import numpy as np
 import pandas as pd
 
-from eventstudy.sessions.calendar import exchange_for
-from eventstudy.events.config import factor_names
-from eventstudy.sessions.confounders import neighbours
-from eventstudy.data import PriceSource, PriceTable, ProgressCallback, get_source
-from eventstudy.core.factors import load_factor_returns
-from eventstudy.core.errors import EventStudyError
-from eventstudy.models.estimation import Estimates, estimate, stack_pairs
-from eventstudy.pipeline.pair_tables import ordered_tables
-from eventstudy.sessions.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
-from eventstudy.sessions.price_checks import flag_off_session
-from eventstudy.sessions.returns import returns_and_stale
+from eventstudy.data import PriceSource, ProgressCallback, get_source
+from eventstudy.measures.calendar_time import calendar_time
+from eventstudy.measures.long_horizon import LongHorizon, buy_and_hold
+from eventstudy.measures.record import StudyRecord
+from eventstudy.pipeline.estimate import estimate_study
+from eventstudy.pipeline.placebo_run import with_placebo
 from eventstudy.pipeline.study_tests import check_test_names
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from eventstudy.core.study import StudySpec
+    from eventstudy.sessions.pairs import Pair
 
-    from eventstudy.events.config import Study
-    from eventstudy.distributed import DaskStudyResult
-    from eventstudy.pipeline.results import StudyResult
+__all__ = ["run_study", "with_long_horizon"]
 
-__all__ = ["SKIPPED_COLUMNS", "Pair", "PricePlan", "align_study", "plan_prices", "run_study"]
-SKIPPED_COLUMNS = ["event_id", "ticker", "reason"]
+R = TypeVar("R", bound=StudyRecord)
 
 
 def run_study(
-    study: Study,
+    study: StudySpec,
     *,
     source: str | PriceSource | None = None,
     prices: str | Path | pd.DataFrame | None = None,
     event_ids: list[str] | None = None,
     tests: str | Sequence[str] | None = None,
-    engine: str = "local",
-    client: Client | None = None,
-    scheduler: str | None = None,
     cache_dir: str | Path | None = None,
     offline: bool = False,
     refresh: bool = False,
     progress: ProgressCallback | None = None,
-    out: str | Path = "outputs",
-    partition_pairs: int | None = None,
-) -> StudyResult | DaskStudyResult:
+) -> StudyRecord:
     """Run the event study and return its results.
 
     Parameters
@@ -80,126 +68,33 @@ def run_study(
         Test names for ``tests.csv`` (:data:`eventstudy.inference.TESTS`, ``"all"`` or
         ``"none"``); default the standard set. Tests run when first asked for
         (``result.tests()`` or ``save``).
-    engine
-        ``"local"`` (default) runs the study in this process; ``"dask"`` runs it on a
-        ``dask.distributed`` cluster, partitioned by security, from a Parquet price
-        dataset (:mod:`eventstudy.distributed`); the results are identical.
-    client
-        For ``engine="dask"``: the ``dask.distributed.Client`` to use.
-    scheduler
-        For ``engine="dask"`` without ``client``: the scheduler address
-        (``tcp://host:8786``); default a local in-process cluster.
     cache_dir, offline, refresh, progress
         For the yahoo source: the price cache folder (default ``$EVENTSTUDY_CACHE_DIR``
         or the user cache folder), never use the network, download cached ranges
         again, and a ``progress(ticker, i, n)`` callback (see
         :class:`~eventstudy.data.yahoo.YahooSource`). With another source they have no
         effect, and a warning says so.
-    out, partition_pairs
-        For ``engine="dask"``: the output folder the tasks write the partitioned tables
-        into (``OUT/<study-name>/<table>/part-NNNNN.parquet``) and the pairs per
-        partition (:mod:`eventstudy.distributed`).
 
     Returns
     -------
-    StudyResult, IntradayResult or DaskStudyResult
-        ARs, CARs with MacKinlay standard errors, model estimates and skipped pairs; for
-        an intraday study (``interval`` other than ``1d``) an
-        :class:`~eventstudy.intraday.result.IntradayResult`; with ``engine="dask"`` a
-        :class:`~eventstudy.distributed.DaskStudyResult`, whose tables are read lazily
-        from the partitioned datasets.
+    StudyRecord
+        ARs, CARs with MacKinlay standard errors, model estimates and skipped pairs.
     """
-    from eventstudy.models.engine import ENGINES
-    from eventstudy.pipeline.results import StudyResult
-
-    if study.study.interval != "1d":  # intraday bars (eventstudy.intraday): own pipeline
-        from eventstudy.intraday.run import run_intraday
-
-        return run_intraday(  # type: ignore[return-value]
-            study, source=source, prices=prices, event_ids=event_ids, tests=tests,
-            engine=engine, cache_dir=cache_dir, offline=offline, refresh=refresh,
-            progress=progress,
-        )  # fmt: skip
-    if engine not in ENGINES:
-        raise EventStudyError(
-            f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", field="--engine"
-        )
-    started = datetime.now(UTC)
-    settings = study.study
-    test_names = check_test_names(tests)
-    if engine == "dask":  # the whole pipeline on the cluster, partitioned by security
-        from eventstudy.distributed import run_distributed
-
-        return run_distributed(
-            study, source=source, prices=prices, event_ids=event_ids, tests=test_names,
-            client=client, scheduler=scheduler, out=out, partition_pairs=partition_pairs,
-        )  # fmt: skip
     price_source = get_source(
         source, prices, cache_dir=cache_dir, offline=offline, refresh=refresh, progress=progress
     )
-    pairs = align_study(study, event_ids)
-    plan = plan_prices(study, pairs)
-    skipped = list(plan.skipped)
-    in_calendar = plan.spans
-    if plan.tickers:
-        table = flag_off_session(price_source.load(plan.tickers, plan.start, plan.end))
-    else:
-        table = PriceTable(adj_close=pd.DataFrame(), source=price_source.name)
-
-    returns, stale = price_returns(study, table)
-    runnable = runnable_pairs(study, in_calendar, table, skipped)
-
-    own_client = None
-    if engine == "dask" and client is None:
-        from eventstudy.models.engine import connect
-
-        client = own_client = connect(scheduler)
-    try:
-        groups = estimate_groups(
-            study, runnable, returns, stale, skipped, engine=engine, client=client
-        )
-        volume_measure = None
-        if "volume" in settings.measures:
-            from eventstudy.measures.volume import measure_volume
-
-            volume_measure = measure_volume(
-                study, runnable, table, skipped, engine=engine, client=client
-            )
-    finally:
-        if own_client is not None:
-            cluster = own_client.cluster
-            own_client.close()
-            if cluster is not None:
-                cluster.close()
-    ar, car, models = ordered_tables(groups, runnable, settings)
-    skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
-    result = StudyResult(
-        study=study,
-        event_ids=[e.id for e in study.select(event_ids)],
-        alignments=[p.alignment for p in pairs],
-        abnormal_returns=ar,
-        car=car,
-        models=models,
-        skipped=skipped_frame,
-        prices=table,
-        estimates=groups,
-        test_names=test_names,
-        volume=volume_measure,
-        started=started,
-        finished=datetime.now(UTC),
+    result, runnable, returns = estimate_study(
+        study, price_source, event_ids, check_test_names(tests)
     )
+    settings = study.study
     # The placebo study (car.csv's car_p_placebo) runs this pipeline again, on more
     # history, in a thread beside the long horizons (skipped.csv's rows, long_horizon):
     # neither reads what the other adds.
     with ThreadPoolExecutor(max_workers=1) as background:
         placebo = None
         if settings.placebo:
-            from eventstudy.measures.placebo import with_placebo
-
             placebo = background.submit(with_placebo, result, price_source)
         if settings.bhar_windows:  # long horizons: BHARs and calendar-time portfolios
-            from eventstudy.measures.long_horizon import with_long_horizon
-
             result = with_long_horizon(result, runnable, returns)
         if placebo is not None:
             placed = placebo.result()
@@ -207,128 +102,31 @@ def run_study(
     return result
 
 
-def price_returns(
-    study: Study, table: PriceTable
-) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
-    """Returns and stale-session flags of every ticker of ``table``, by exchange.
+def with_long_horizon(
+    result: R, pairs: list[Pair], returns: dict[str, pd.Series]
+) -> R:
+    """``result`` with :attr:`~eventstudy.outputs.result.StudyResult.long_horizon` and the skips.
 
-    Factor returns of ``study.factors_file`` are added to the returns. Shared by
-    :func:`run_study` and the Dask partition tasks (:mod:`eventstudy.distributed`).
+    Parameters
+    ----------
+    result
+        The study run (``study.bhar_windows`` set).
+    pairs
+        The pairs that were estimated (BHARs are computed for those in ``result.models``).
+    returns
+        Simple returns by ticker (and factor columns by name) as the run computed them.
     """
-    settings = study.study
-    volume = table.volume if table.volume is not None else pd.DataFrame()
-    returns, stale = {}, {}
-    by_exchange: dict[str, list[str]] = {}
-    for t in table.tickers:
-        by_exchange.setdefault(exchange_for(t), []).append(t)
-    for mic, tickers in by_exchange.items():
-        with_volume = [t for t in tickers if t in volume.columns]
-        placed = returns_and_stale(
-            table.adj_close[tickers], volume[with_volume] if with_volume else None, mic
-        )
-        returns |= placed[0]
-        stale |= placed[1]
-    if settings.factors_file is not None:  # factor returns by date, named by their column
-        base = study.path.parent if study.path else None
-        returns |= load_factor_returns(settings.factors_file, base)
-    return returns, stale
-
-
-def runnable_pairs(
-    study: Study,
-    spans: list[tuple[Pair, date, date]],
-    table: PriceTable,
-    skipped: list[tuple[str, str, str]],
-) -> list[Pair]:
-    """The pairs whose security, benchmark (and factors) have prices over their span.
-
-    The others go to ``skipped`` with the reason. Only pairs that name a ticker the
-    source missed (wholly or in part) are looked at one by one.
-    """
-    settings = study.study
-    available = set(table.tickers)
-    factor_events = {e.id for e in study.events if study.model_for(e) == "factor"}
-    doubtful = set(table.missing) | {
-        t for t in {p.ticker for p, _, _ in spans} | {p.benchmark for p, _, _ in spans}
-        if t not in available
-    }  # fmt: skip
-    if factor_events and any(f in table.missing or f not in available for f in settings.factors):
-        doubtful |= {p.ticker for p, _, _ in spans if p.event_id in factor_events}
-    if not doubtful:
-        return [p for p, _, _ in spans]
-    runnable = []
-    for pair, span_start, span_end in spans:
-        if pair.ticker not in doubtful and pair.benchmark not in doubtful:
-            runnable.append(pair)
-            continue
-        needs = [pair.ticker, pair.benchmark]
-        if pair.event_id in factor_events:
-            needs += settings.factors
-        gaps = [
-            table.missing[t]
-            for t in needs
-            if t in table.missing and table.missing[t].affects(span_start, span_end)
-        ]
-        missing = [t for t in needs if t not in available]
-        if gaps:
-            skipped.append((pair.event_id, pair.ticker, "; ".join(g.reason for g in gaps)))
-        elif missing:
-            role = {pair.benchmark: "benchmark "} | {f: "factor " for f in settings.factors}
-            what = " and ".join(
-                f"{role.get(t, '') if t != pair.ticker else ''}{t}" for t in missing
-            )
-            skipped.append(
-                (pair.event_id, pair.ticker, f"no prices for {what} in the {table.source} source")
-            )
-        else:
-            runnable.append(pair)
-    return runnable
-
-
-def estimate_groups(
-    study: Study,
-    pairs: list[Pair],
-    returns: dict[str, pd.Series],
-    stale: dict[str, pd.Series],
-    skipped: list[tuple[str, str, str]],
-    *,
-    engine: str = "local",
-    client: Client | None = None,
-) -> list[Estimates]:
-    """Stack all pairs once, then fit each model on the pairs that use it."""
-    settings = study.study
-    if not pairs:
-        return []
-    names = [f for f in factor_names(settings) if f in returns]
-    risk_free = settings.factors_file.risk_free if settings.factors_file else None
-    data = stack_pairs(
-        pairs,
-        returns,
-        stale,
-        names + ([risk_free] if risk_free else []),
-        settings.estimation_window[0] - LAG_PAD,
-        settings.event_window[1],
-        trade_to_trade_returns=settings.returns == "trade-to-trade",
+    settings = result.study.study
+    estimated = set(zip(result.models["event_id"], result.models["ticker"], strict=True))
+    kept = [p for p in pairs if (p.event_id, p.ticker) in estimated]
+    windows = [tuple(w) for w in settings.bhar_windows]
+    bhar, path, skipped = buy_and_hold(kept, returns, windows, settings.bhar_benchmark)
+    table, portfolio = calendar_time(result.study, kept, returns, windows)
+    extra = pd.DataFrame(skipped, columns=result.skipped.columns)
+    frames = [f for f in (result.skipped, extra) if len(f)]
+    all_skipped = pd.concat(frames, ignore_index=True) if frames else result.skipped
+    return replace(
+        result,
+        long_horizon=LongHorizon(bhar, path, table, portfolio),
+        skipped=all_skipped,
     )
-    rf = None
-    if risk_free:  # the last stacked column; factor models then use excess returns
-        rf = data.factors[..., -1]
-        data = replace(data, factors=data.factors[..., :-1])
-    near = neighbours(study, pairs)
-    model_of = {e.id: study.model_for(e) for e in study.events}
-    by_model: dict[str, list[int]] = {}
-    for row, pair in enumerate(pairs):
-        by_model.setdefault(model_of[pair.event_id], []).append(row)
-    groups = []
-    for model, rows in by_model.items():
-        idx = np.asarray(rows)
-        part = data.take(idx)
-        if model == "factor" and rf is not None:
-            part = replace(part, returns=part.returns - rf[idx], market=part.market - rf[idx])
-        group = estimate(
-            [pairs[i] for i in idx], part, settings, model, near.take(idx),
-            skipped, engine=engine, client=client,
-        )  # fmt: skip
-        if group is not None:
-            groups.append(group)
-    return groups

@@ -32,9 +32,9 @@ from eventstudy.core.errors import EventStudyError
 from eventstudy.measures.group_tests import groups_by, groups_of, run_groups, signs
 
 if TYPE_CHECKING:
-    from eventstudy.models.estimation import Estimates
     from eventstudy.inference import EventPanel
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.models.estimation import Estimates
+    from eventstudy.measures.record import StudyRecord
 
 TEST_COLUMNS = ["group", "window_start", "window_end", "test", "statistic", "p_value", "n"]
 EXTRA_COLUMNS = [
@@ -141,7 +141,7 @@ def study_panel(estimates: list[Estimates]) -> EventPanel | None:
 
 
 def study_tests(
-    result: StudyResult,
+    result: StudyRecord,
     tests: Sequence[str] | None = None,
     *,
     n_boot: int = 999,
@@ -202,7 +202,7 @@ def finish(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
 
 
-def bhar_tests(result: StudyResult) -> pd.DataFrame:
+def bhar_tests(result: StudyRecord) -> pd.DataFrame:
     """``tests.csv`` rows with ``measure = bhar``: the tests of the mean BHAR per group.
 
     For every group of :func:`groups_of` (over the pairs with a BHAR) and BHAR window:

@@ -1,6 +1,6 @@
 """The plain summary of a run: a header of facts, the CARs of one window, notes.
 
-:func:`summarise` builds the :class:`Summary` that ``StudyResult.summary()`` returns,
+:func:`summarise` builds the :class:`Summary` that ``StudyRecord.summary()`` returns,
 ``summary.txt`` holds and the command line prints; it lists at most
 :data:`SUMMARY_ROWS` pairs (the smallest p) and names at most :data:`SUMMARY_SKIPPED`
 skipped pairs, so it stays readable at any study size.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.measures.record import StudyRecord
 
 SYNTHETIC_NOTE = "SYNTHETIC DATA: demo prices with planted effects, not market data."
 SUMMARY_ROWS = 200
@@ -72,8 +72,8 @@ class Summary:
         return self.as_html()
 
 
-def summarise(result: StudyResult, window: tuple[int, int] | None = None) -> Summary:
-    """Summary of the run and the CARs of one window (see ``StudyResult.summary``)."""
+def summarise(result: StudyRecord, window: tuple[int, int] | None = None) -> Summary:
+    """Summary of the run and the CARs of one window (see ``StudyRecord.summary``)."""
     windows = [tuple(w) for w in result.study.study.car_windows]
     if window is None:
         window = (0, 1) if (0, 1) in windows else windows[0]

@@ -28,7 +28,8 @@ from eventstudy.sessions.calendar import sessions
 from eventstudy.sessions.pairs import Pair, audience
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Study, StudySettings
+    from eventstudy.core.settings import StudySettings
+    from eventstudy.core.study import StudySpec
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def reach_of(settings: StudySettings) -> tuple[int, int]:
     return min(est0 - high, evt0), max(est1 - low, evt1)
 
 
-def neighbours(study: Study, pairs: list[Pair], reach: tuple[int, int] | None = None) -> Neighbours:
+def neighbours(study: StudySpec, pairs: list[Pair], reach: tuple[int, int] | None = None) -> Neighbours:
     """Other events of ``study`` near the day 0 of each pair (default reach: :func:`reach_of`).
 
     Every (event, security) of the study (confounders included) is placed on its

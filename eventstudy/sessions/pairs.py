@@ -32,7 +32,8 @@ from eventstudy.sessions.calendar import (
 from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
-    from eventstudy.events.config import Event, Study
+    from eventstudy.core.settings import Event
+    from eventstudy.core.study import StudySpec
 
 LAG_PAD = 5  # sessions of benchmark returns kept on each side of the estimation window
 _PAD = timedelta(days=10)
@@ -76,7 +77,7 @@ class Audience:
     bases: list[Alignment]
 
 
-def audience(study: Study, events: list[Event]) -> Audience:
+def audience(study: StudySpec, events: list[Event]) -> Audience:
     """Day 0 of every (event, security) pair of ``events`` (file order, securities order).
 
     Raises
@@ -150,7 +151,7 @@ def _align_keys(
     return out  # type: ignore[return-value]
 
 
-def align_study(study: Study, event_ids: list[str] | None = None) -> list[Pair]:
+def align_study(study: StudySpec, event_ids: list[str] | None = None) -> list[Pair]:
     """Day 0 of every (event, security) pair of the selected events.
 
     Raises
@@ -191,7 +192,7 @@ class PricePlan:
     end: date
 
 
-def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
+def plan_prices(study: StudySpec, pairs: list[Pair]) -> PricePlan:
     """The tickers and date range the pairs' windows need (used by ``run`` and ``fetch``)."""
     settings = study.study
     # one more session for the first return, and padding for lead/lag betas

@@ -74,6 +74,6 @@ def flag_off_session(table: PriceTable) -> PriceTable:
             + (f"; and {more} more tickers" if more > 0 else "")
             + " (listed in manifest.json under data.off_session)",
             UserWarning,
-            stacklevel=4,  # the caller of Study.run
+            stacklevel=4,  # the caller of StudySpec.run
         )
     return replace(table, off_session=found)

@@ -28,10 +28,10 @@ from eventstudy.outputs.plots.style import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 
-def plot_bhar(result: StudyResult) -> Figure:
+def plot_bhar(result: RunResult) -> Figure:
     """Mean BHAR path over the longest BHAR window, with a 95% band.
 
     Raises

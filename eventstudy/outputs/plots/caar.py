@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 CATEGORIES = 8
 """``caar_category`` draws at most this many categories (those with the most events)."""
@@ -53,7 +53,7 @@ def _caar_axes_labels(ax: Axes, stats: pd.DataFrame) -> None:
     ax.set_ylabel("Cumulative average abnormal return (%)", fontsize=9.5)
 
 
-def plot_caar(result: StudyResult) -> Figure:
+def plot_caar(result: RunResult) -> Figure:
     """Cumulative average abnormal return over all estimated pairs, with a 95% band.
 
     CAAR(tau) is the equally weighted mean of the pairs' running CARs (the ``car``
@@ -103,7 +103,7 @@ def plot_caar(result: StudyResult) -> Figure:
     return fig
 
 
-def plot_caar_category(result: StudyResult) -> Figure:
+def plot_caar_category(result: RunResult) -> Figure:
     """The CAAR of each event category next to the CAAR of all pairs.
 
     Each coloured line is the equally weighted mean CAR of the pairs of one category's

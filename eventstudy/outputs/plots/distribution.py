@@ -26,7 +26,7 @@ from eventstudy.outputs.plots.style import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 T_FIT_MIN = 20
 """The Student-t reference is fitted only to at least this many CARs."""
@@ -59,7 +59,7 @@ class Distribution:
     t: tuple[float, float, float] | None
 
 
-def car_distribution(result: StudyResult, window: tuple[int, int] | None = None) -> Distribution:
+def car_distribution(result: RunResult, window: tuple[int, int] | None = None) -> Distribution:
     """The :class:`Distribution` of one window's CARs (default ``[0, +1]``)."""
     start, end = window or default_window(result)
     car = result.car_window(start, end)["car"].to_numpy(dtype="float64") * 100
@@ -79,7 +79,7 @@ def car_distribution(result: StudyResult, window: tuple[int, int] | None = None)
     return Distribution((start, end), values, edges, counts, normal, fit)
 
 
-def plot_car_distribution(result: StudyResult, window: tuple[int, int] | None = None) -> Figure:
+def plot_car_distribution(result: RunResult, window: tuple[int, int] | None = None) -> Figure:
     """Histogram of the pairs' CARs over one window (default ``[0, +1]``), in %.
 
     Two reference curves are scaled to the counts (density x n x bin width): the

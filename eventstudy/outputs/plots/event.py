@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 
-def _event_header(fig: Figure, result: StudyResult, event_id: str, what: str) -> float:
+def _event_header(fig: Figure, result: RunResult, event_id: str, what: str) -> float:
     event = result.study.event(event_id)
     when = f"{event.date:%Y-%m-%d}"
     if event.time is not None:
@@ -43,7 +43,7 @@ def _event_header(fig: Figure, result: StudyResult, event_id: str, what: str) ->
     return _header(fig, event.title, f"{what} · news {when} · {event_id}")
 
 
-def _day0_note(result: StudyResult, event_id: str) -> str:
+def _day0_note(result: RunResult, event_id: str) -> str:
     """Day 0 of the event's securities (from ``car.csv``), grouped by date."""
     rows = event_rows(result.car, event_id).drop_duplicates("ticker")
     groups = rows.groupby(rows["day0"].astype(str), sort=False)["ticker"].agg(list)
@@ -64,7 +64,7 @@ def _date_label(frame: pd.DataFrame) -> tuple[str, list[str]]:
 
 
 def _event_layout(
-    result: StudyResult,
+    result: RunResult,
     event_id: str,
     *,
     many_text: str,
@@ -96,7 +96,7 @@ def _event_axes_labels(ax: Axes, frame: pd.DataFrame, ylabel: str) -> None:
     ax.set_ylabel(ylabel, fontsize=9.5)
 
 
-def plot_car(result: StudyResult, event_id: str) -> Figure:
+def plot_car(result: RunResult, event_id: str) -> Figure:
     """CAR paths over the event window, one line per security, with 95% bands.
 
     The CAR is summed from the first day of the event window (day -10 by default), so
@@ -163,7 +163,7 @@ def _bound(ax: Axes, x: np.ndarray, half: np.ndarray, width: float, color: str) 
     )
 
 
-def plot_ar(result: StudyResult, event_id: str) -> Figure:
+def plot_ar(result: RunResult, event_id: str) -> Figure:
     """Daily abnormal returns as grouped bars with the 95% bound; ``*`` marks bars beyond.
 
     The bound of a pair's AR is ``± t_{0.975, n-2}`` times its prediction-error

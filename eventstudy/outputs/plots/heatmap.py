@@ -23,7 +23,7 @@ from eventstudy.outputs.plots.style import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 HEATMAP_EVENTS = 30
 """The heat map shows at most this many events (those with the smallest CAR p)."""
@@ -32,7 +32,7 @@ HEATMAP_SECURITIES = 30
 
 
 def heatmap_cells(
-    result: StudyResult, window: tuple[int, int]
+    result: RunResult, window: tuple[int, int]
 ) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
     """CAR (%) and p of the cells the heat map shows, and the events and securities
     there were to choose from.
@@ -56,7 +56,7 @@ def heatmap_cells(
     return values, pvalues, every_event, every_security
 
 
-def day0_labels(result: StudyResult, events: list[str]) -> tuple[list[str], list[str]]:
+def day0_labels(result: RunResult, events: list[str]) -> tuple[list[str], list[str]]:
     """Each event's day 0 as in ``car.csv`` (``first..last`` when its securities differ)
     and a tag (``[a]``, ``[b]`` ...) shared by the rows with the same day 0 ("" if
     unique).
@@ -80,7 +80,7 @@ def _tags(n: int) -> list[str]:
     return [letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26] for i in range(n)]
 
 
-def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> Figure:
+def plot_heatmap(result: RunResult, window: tuple[int, int] | None = None) -> Figure:
     """Event x security heat map of CAR over one window (default ``[0, +1]``).
 
     At most :data:`HEATMAP_EVENTS` x :data:`HEATMAP_SECURITIES` cells: the events with
@@ -98,7 +98,7 @@ def plot_heatmap(result: StudyResult, window: tuple[int, int] | None = None) -> 
     import matplotlib as mpl
     from matplotlib.colors import Normalize
 
-    from eventstudy.pipeline.results import stars
+    from eventstudy.pipeline.summary import stars
 
     start, end = window or default_window(result)
     values, pvalues, every_event, every = heatmap_cells(result, (start, end))

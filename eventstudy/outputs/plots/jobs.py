@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventstudy.core import atomic
+from eventstudy.outputs.plots import kinds
 from eventstudy.outputs.plots.kinds import EVENT_KINDS, STUDY_KINDS, figure_names
 from eventstudy.outputs.plots.numbers import event_rows
 from eventstudy.outputs.plots.style import DPI
@@ -31,7 +32,7 @@ from eventstudy.outputs.selection import FigureChoice, parse_figures
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -88,26 +89,24 @@ class Figures:
 
 
 def _draw(
-    result: StudyResult, kind: str, event_id: str | None, formats: tuple[str, ...]
+    result: RunResult, kind: str, event_id: str | None, formats: tuple[str, ...]
 ) -> list[bytes]:
     """One figure of ``result`` rendered in each of ``formats``.
 
-    The figure is made by :func:`eventstudy.outputs.plots.figure`, looked up on the package
-    when drawing, so that a replacement set there (a test's, a caller's) is used.
+    The figure is made by :func:`eventstudy.outputs.plots.kinds.figure`, looked up on its
+    module when drawing, so that a replacement set there (a test's, a caller's) is used.
     """
-    import eventstudy.outputs.plots
-
-    fig = eventstudy.outputs.plots.figure(result, kind, event_id)
+    fig = kinds.figure(result, kind, event_id)
     return [render(fig, fmt) for fmt in formats]
 
 
 _Shown = tuple[str, type[Warning], str, int]
 """A warning shown in a worker: message, category, file and line."""
-_worker: dict[str, StudyResult] = {}
+_worker: dict[str, RunResult] = {}
 """In a figure worker process, ``"result"``: the run it draws (see :func:`_start_worker`)."""
 
 
-def _start_worker(result: StudyResult, parent: int) -> None:
+def _start_worker(result: RunResult, parent: int) -> None:
     """Set up a forked figure worker of process ``parent`` to draw ``result``.
 
     Ctrl-C reaches the whole process group: the parent handles it (cancels what has not
@@ -220,7 +219,7 @@ class FigureJob:
 
     def __init__(
         self,
-        result: StudyResult,
+        result: RunResult,
         folder: Path,
         *,
         formats: tuple[str, ...] = ("png",),
@@ -309,7 +308,7 @@ class FigureJob:
 
 
 def save_figures(
-    result: StudyResult,
+    result: RunResult,
     folder: Path,
     *,
     formats: tuple[str, ...] = ("png",),
@@ -345,7 +344,7 @@ def save_figures(
 
 
 def stale_figures(
-    result: StudyResult,
+    result: RunResult,
     folder: Path,
     formats: tuple[str, ...] | None,
     figures: FigureChoice = "auto",

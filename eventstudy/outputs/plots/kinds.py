@@ -21,7 +21,7 @@ from eventstudy.outputs.selection import FigureChoice, figure_events
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 EVENT_KINDS = ("car", "ar", "volatility", "volume")
 STUDY_KINDS = (
@@ -50,7 +50,7 @@ PLOTS: dict[str, Callable[..., Figure]] = {
 }
 
 
-def figure(result: StudyResult, kind: str, event_id: str | None = None, **options: Any) -> Figure:
+def figure(result: RunResult, kind: str, event_id: str | None = None, **options: Any) -> Figure:
     """The figure of one kind: per event (``car``, ``ar``) or per study (the others)."""
     from eventstudy.core.errors import EventStudyError
 
@@ -68,7 +68,7 @@ def figure(result: StudyResult, kind: str, event_id: str | None = None, **option
     return PLOTS[kind](result, **options)
 
 
-def study_kinds(result: StudyResult) -> list[str]:
+def study_kinds(result: RunResult) -> list[str]:
     """The study figures a run draws: every kind of :data:`STUDY_KINDS`, except
     ``caar_category`` when the estimated events form fewer than two categories (it
     would repeat ``caar``), ``placebo`` when the run has no placebo study, ``cav``
@@ -84,7 +84,7 @@ def study_kinds(result: StudyResult) -> list[str]:
 
 
 def figure_names(
-    result: StudyResult, figures: FigureChoice = "auto"
+    result: RunResult, figures: FigureChoice = "auto"
 ) -> Iterator[tuple[str, str, str | None]]:
     """``(name, kind, event_id)`` of every figure a run draws, in drawing order.
 
@@ -106,7 +106,7 @@ def figure_names(
                 yield f"{event_id}/{kind}", kind, event_id
 
 
-def event_kinds(result: StudyResult) -> list[str]:
+def event_kinds(result: RunResult) -> list[str]:
     """The event figures a run draws: ``car``, ``ar`` and, when measured, ``volatility``
     and ``volume`` (the latter for events with a volume series)."""
     measured = "volatility" in result.study.study.measures
@@ -114,6 +114,6 @@ def event_kinds(result: StudyResult) -> list[str]:
     return [k for k in EVENT_KINDS if drawn.get(k, True)]
 
 
-def _has_volume(result: StudyResult) -> bool:
+def _has_volume(result: RunResult) -> bool:
     """Whether the run measured volume for at least one pair."""
     return result.volume is not None and not result.volume.abnormal_volume.empty

@@ -15,7 +15,7 @@ from scipy import special
 from eventstudy.outputs.plots.style import CONFIDENCE, QUANTILES
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 _GROUPS: dict[int, tuple[pd.DataFrame, dict[str, np.ndarray]]] = {}
 """Row positions per event of the last tables asked about (see :func:`event_rows`)."""
@@ -37,7 +37,7 @@ def event_rows(table: pd.DataFrame, event_id: str) -> pd.DataFrame:
     return table.iloc[cached[1].get(event_id, np.empty(0, dtype="int64"))]
 
 
-def _critical(frame: pd.DataFrame, result: StudyResult) -> np.ndarray:
+def _critical(frame: pd.DataFrame, result: RunResult) -> np.ndarray:
     """Two-sided t critical values per row, df = n_est - 2 of the row's pair."""
     n_est = result.models.set_index(["event_id", "ticker"])["n_est"]
     keys = pd.MultiIndex.from_arrays([frame["event_id"], frame["ticker"]])
@@ -95,7 +95,7 @@ def cross_section(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return stats
 
 
-def caar(result: StudyResult) -> pd.DataFrame:
+def caar(result: RunResult) -> pd.DataFrame:
     """The CAAR path of the study: :func:`cross_section` of ``car`` over all pairs."""
     return cross_section(result.abnormal_returns, "car")
 
@@ -104,7 +104,7 @@ UNCATEGORISED = "(no category)"
 """The group of events without a ``category`` in :func:`caar_by_category`."""
 
 
-def event_categories(result: StudyResult) -> pd.Series:
+def event_categories(result: RunResult) -> pd.Series:
     """Each run event's category (``UNCATEGORISED`` when it has none), by event id."""
     return pd.Series(
         [e.category or UNCATEGORISED for e in _run_events(result)],
@@ -113,12 +113,12 @@ def event_categories(result: StudyResult) -> pd.Series:
     )
 
 
-def _run_events(result: StudyResult) -> list:
+def _run_events(result: RunResult) -> list:
     wanted = set(result.event_ids)
     return [e for e in result.study.events if e.id in wanted]
 
 
-def caar_by_category(result: StudyResult) -> tuple[pd.DataFrame, pd.Series]:
+def caar_by_category(result: RunResult) -> tuple[pd.DataFrame, pd.Series]:
     """The CAAR of each event category: mean CAR of its pairs per relative day.
 
     Returns
@@ -136,7 +136,7 @@ def caar_by_category(result: StudyResult) -> tuple[pd.DataFrame, pd.Series]:
     return paths.sort_index()[order.index], order
 
 
-def default_window(result: StudyResult) -> tuple[int, int]:
+def default_window(result: RunResult) -> tuple[int, int]:
     """``(0, 1)`` if the study has that CAR window, else its first window."""
     windows = [(int(a), int(b)) for a, b in result.study.study.car_windows]
     return (0, 1) if (0, 1) in windows else windows[0]
@@ -152,7 +152,7 @@ def smallest_p(p: pd.Series, order: list[str], limit: int) -> list[str]:
 
 
 def car_matrix(
-    result: StudyResult,
+    result: RunResult,
     window: tuple[int, int] | None = None,
     events: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -179,7 +179,7 @@ def car_matrix(
     )
 
 
-def normalised_prices(result: StudyResult) -> tuple[pd.DataFrame, list[str]]:
+def normalised_prices(result: RunResult) -> tuple[pd.DataFrame, list[str]]:
     """Adjusted closes of the study's securities and benchmarks, first price = 100.
 
     Returns the frame (one column per ticker, securities first) and the benchmarks'

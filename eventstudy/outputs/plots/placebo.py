@@ -27,7 +27,7 @@ from eventstudy.outputs.plots.style import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 MAX_LABELS = 12
 """Events labelled per panel (the largest |CAR| first); the others are marked only."""
@@ -36,7 +36,7 @@ PANEL, TITLE, GAP, BOTTOM = 2.0, 0.35, 0.6, 0.8
 ticks above it) and below the last (its axis label and the footer), in inches."""
 
 
-def plot_placebo(result: StudyResult, window: tuple[int, int] = (0, 1)) -> Figure:
+def plot_placebo(result: RunResult, window: tuple[int, int] = (0, 1)) -> Figure:
     """Histogram of placebo CARs per security with the study's events marked.
 
     Raises

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 CONFIDENCE = 0.95
 """Level of every confidence band and significance mark in the figures."""
@@ -98,7 +98,7 @@ def _legend_height(n: int, ncols: int = 6) -> float:
     return 0.22 * -(-n // ncols) + 0.08 if n else 0.0
 
 
-def _footer(fig: Figure, result: StudyResult, text: str) -> None:
+def _footer(fig: Figure, result: RunResult, text: str) -> None:
     source = "SYNTHETIC demo data" if result.synthetic else f"prices: {result.prices.source}"
     w, h = fig.get_size_inches()
     fig.text(
@@ -176,7 +176,7 @@ def _quarter(inches: float) -> float:
     return float(np.ceil(inches * 4) / 4)
 
 
-def _study_title(result: StudyResult) -> str:
+def _study_title(result: RunResult) -> str:
     s = result.study.study
     return s.title or s.name
 

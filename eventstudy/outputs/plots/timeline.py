@@ -31,13 +31,13 @@ from eventstudy.outputs.selection import figure_events
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 TIMELINE_EVENTS = 40
 """The timeline marks at most this many events (those with the smallest CAR p)."""
 
 
-def plot_timeline(result: StudyResult) -> Figure:
+def plot_timeline(result: RunResult) -> Figure:
     """Each security's adjusted close (first price = 100, log scale) with the events.
 
     Every event is a numbered vertical line at its news date, keyed below the plot,

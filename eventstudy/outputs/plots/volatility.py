@@ -12,10 +12,10 @@ from eventstudy.outputs.plots.style import COLORS, GRID, MUTED, _footer, _top_le
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 
-def plot_volatility(result: StudyResult, event_id: str) -> Figure:
+def plot_volatility(result: RunResult, event_id: str) -> Figure:
     """Beaver's (1968) ``U_t = AR_t^2 / s^2`` per event day, one line per security.
 
     ``U`` is about 1 on a normal day (dashed line); a variance k times the estimation

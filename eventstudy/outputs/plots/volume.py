@@ -32,19 +32,19 @@ from eventstudy.outputs.plots.style import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 PANEL, TOP, GAP, BOTTOM = 1.9, 1.0, 0.55, 0.8
 """Panel height, space above the first panel, between panels and below, in inches."""
 
 
-def _frame(result: StudyResult):
+def _frame(result: RunResult):
     if result.volume is None:
         raise ValueError("the run has no volume measure: add volume to measures")
     return result.volume.abnormal_volume
 
 
-def plot_volume(result: StudyResult, event_id: str) -> Figure:
+def plot_volume(result: RunResult, event_id: str) -> Figure:
     """AV bars with their 95% bound and the CAV line, one panel per security."""
     frame = event_rows(_frame(result), event_id)
     tickers = list(dict.fromkeys(frame["ticker"]))
@@ -85,7 +85,7 @@ def plot_volume(result: StudyResult, event_id: str) -> Figure:
     return fig
 
 
-def plot_cav(result: StudyResult) -> Figure:
+def plot_cav(result: RunResult) -> Figure:
     """Mean CAV path over all estimated pairs with its cross-sectional 95% band."""
     frame = _frame(result)
     fig = _new_figure(*EVENT_SIZE)

@@ -1,6 +1,6 @@
 """One self-contained HTML report per run, and the summaries the CLI prints.
 
-:func:`render_report` turns a :class:`~eventstudy.pipeline.results.StudyResult` and the PNG
+:func:`render_report` turns a :class:`~eventstudy.outputs.result.StudyResult` and the PNG
 (or SVG) bytes of its figures into a single HTML page: the study, its warnings, links
 to the data files, the CAR and test tables, a section for each event that has figures
 (its day 0 per security), and the figures embedded as ``data:`` URIs. The page needs
@@ -36,7 +36,7 @@ from eventstudy.outputs.report.warnings import (
     shared_day0s,
     warnings_list,
 )
-from eventstudy.pipeline.results import SYNTHETIC_NOTE
+from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 __all__ = [
     "EVENT_ROW_LIMIT",

@@ -14,9 +14,9 @@ from eventstudy.outputs.report.tables import EVENT_ROW_LIMIT, car_table
 
 if TYPE_CHECKING:
     from eventstudy.sessions.calendar import Alignment
-    from eventstudy.events.config import Event
+    from eventstudy.core.settings import Event
     from eventstudy.outputs.report.figures import Embedder
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 
 EVENT_FIGURES = (
@@ -28,7 +28,7 @@ EVENT_FIGURES = (
 """The figures of an event's section, in order (those the run drew)."""
 
 
-def _when(result: StudyResult, event: Event) -> str:
+def _when(result: RunResult, event: Event) -> str:
     when = f"{event.date:%Y-%m-%d}"
     if event.time is not None:
         return when + f" {event.time:%H:%M} ({result.study.timezone_for(event)})"
@@ -64,7 +64,7 @@ def _alignment_table(mine: list[Alignment], estimated: set[str], skipped: dict[s
     return html
 
 
-def event_sections(result: StudyResult, events: list[str], figures: Embedder) -> str:
+def event_sections(result: RunResult, events: list[str], figures: Embedder) -> str:
     """The sections of ``events``, in the given order."""
     chosen = set(events)
     by_id = {e.id: e for e in result.study.events if e.id in chosen}
@@ -108,7 +108,7 @@ def event_sections(result: StudyResult, events: list[str], figures: Embedder) ->
     return "".join(parts)
 
 
-def events_note(result: StudyResult, events: list[str], drawn: bool) -> str:
+def events_note(result: RunResult, events: list[str], drawn: bool) -> str:
     """What the Events part holds: "N of M events have a section here; ..."."""
     which = (
         "the events drawn as figures"

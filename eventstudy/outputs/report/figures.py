@@ -18,7 +18,7 @@ from eventstudy.outputs.report.markup import esc
 from eventstudy.outputs.selection import FIGURE_EVENTS, figure_events
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 Images = dict[str, tuple[str, bytes]]
 """Figure name (``"caar"``, ``"<event_id>/car"`` ...) to ``(mime type, bytes)``."""
@@ -31,7 +31,7 @@ about 2.5 MB) take the rest of the 10 MB the page is allowed."""
 EXTENSIONS = {"image/png": "png", "image/svg+xml": "svg"}
 
 
-def section_events(result: StudyResult, images: Images) -> list[str]:
+def section_events(result: RunResult, images: Images) -> list[str]:
     """The events (file order) that get a section: those with figures in ``images``.
 
     Without any image (``--no-plots``, or a report rendered from a notebook without

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from eventstudy.outputs.report.figures import Embedder
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 
 def _bhar_rows(bhar: pd.DataFrame, tests: pd.DataFrame | None) -> list[list[str]]:
@@ -37,7 +37,7 @@ def _bhar_rows(bhar: pd.DataFrame, tests: pd.DataFrame | None) -> list[list[str]
     return rows
 
 
-def long_horizon_section(result: StudyResult, figures: Embedder | None = None) -> str:
+def long_horizon_section(result: RunResult, figures: Embedder | None = None) -> str:
     """HTML of the section (empty string without ``bhar_windows``), with the ``bhar``
     figure when ``figures`` are embedded."""
     horizon = result.long_horizon

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from eventstudy.pipeline.results import stars
+from eventstudy.pipeline.summary import stars
 
 if TYPE_CHECKING:
     import pandas as pd

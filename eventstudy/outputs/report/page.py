@@ -23,10 +23,10 @@ from eventstudy.outputs.report.tables import car_table, default_window, tests_fr
 from eventstudy.outputs.report.volatility import volatility_section
 from eventstudy.outputs.report.volume import volume_section
 from eventstudy.outputs.report.warnings import warnings_list
-from eventstudy.pipeline.results import SYNTHETIC_NOTE
+from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -86,10 +86,10 @@ OPTIONAL = {
     "calendar_time_portfolio": "one row per BHAR window x session: the portfolio",
     "regression": "one row per regression x term",
 }
-"""What a row is in each optional table (:meth:`StudyResult.optional_tables`)."""
+"""What a row is in each optional table (:meth:`RunResult.optional_tables`)."""
 
 
-def data_files(result: StudyResult, folder: Path | None = None) -> list[tuple[str, str]]:
+def data_files(result: RunResult, folder: Path | None = None) -> list[tuple[str, str]]:
     """``(relative path, description)`` of the data files the report links to.
 
     The CSV tables the run writes (``tests.csv`` when it ran tests) and
@@ -123,7 +123,7 @@ def _files_section(files: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _facts(result: StudyResult) -> str:
+def _facts(result: RunResult) -> str:
     s = result.study.study
     rows = [(esc(k), esc(v)) for k, v in result.summary().header]
     rows += [
@@ -150,7 +150,7 @@ def _version() -> str:
 
 
 def render_report(
-    result: StudyResult,
+    result: RunResult,
     images: Images | None = None,
     files: Sequence[tuple[str, str]] | None = None,
 ) -> str:
@@ -270,7 +270,7 @@ def document(title: str, body: str, version: str | None = None) -> str:
 """
 
 
-def write_report(result: StudyResult, path: Path, images: Images | None = None) -> Path:
+def write_report(result: RunResult, path: Path, images: Images | None = None) -> Path:
     """Write :func:`render_report` to ``path`` atomically, linking the data files that
     the run writes and the Parquet/Excel files that exist next to it."""
     files = data_files(result, Path(path).parent)

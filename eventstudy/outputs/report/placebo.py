@@ -16,7 +16,7 @@ import pandas as pd
 from eventstudy.outputs.report.markup import esc, table
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 SIZE_BAND = (0.02, 0.08)
 """A 5% test whose placebo rejection rate lies outside this band is highlighted."""
@@ -35,7 +35,7 @@ def _table(frame: pd.DataFrame, highlight: pd.Series | None = None) -> str:
     return table([esc(c) for c in frame.columns], rows, marked=marked)
 
 
-def placebo_section(result: StudyResult, window: tuple[int, int] = (0, 1)) -> str:
+def placebo_section(result: RunResult, window: tuple[int, int] = (0, 1)) -> str:
     """HTML of the section (empty string when the run has no placebo study)."""
     if result.placebo is None:
         return ""

@@ -1,7 +1,7 @@
 """The report section "What explains the CARs?": the study's second-stage regressions.
 
 :func:`regressions_section` returns one HTML ``<section>`` with a table per regression
-of ``study.regressions`` (:mod:`eventstudy.pipeline.regression`): each term's estimate, standard
+of ``study.regressions`` (:mod:`eventstudy.measures.regression`): each term's estimate, standard
 error, t, p-value and, when asked for, the CJLW placebo p-value.
 """
 
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from eventstudy.outputs.report.markup import esc, num, table
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.regression import RegressionResult
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.measures.regression import RegressionResult
+    from eventstudy.pipeline.results import RunResult
 
 
 def _regression_html(reg: RegressionResult) -> str:
@@ -42,7 +42,7 @@ def _regression_html(reg: RegressionResult) -> str:
     return caption + table(header, rows, numeric=numeric)
 
 
-def regressions_section(result: StudyResult) -> str:
+def regressions_section(result: RunResult) -> str:
     """HTML of the section (empty string when the study has no regressions)."""
     if not result.study.study.regressions:
         return ""

@@ -16,12 +16,12 @@ import pandas as pd
 from eventstudy.outputs.report import markup
 from eventstudy.outputs.report.markup import rows_of
 from eventstudy.outputs.report.tables import default_window
-from eventstudy.pipeline.results import stars
+from eventstudy.pipeline.summary import stars
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 RICH_TICKERS = 8
 """Above this many securities the terminal table has one row per event, not a grid."""
@@ -37,7 +37,7 @@ def _finite(values: pd.Series) -> list[float | None]:
     return out.tolist()
 
 
-def car_rows(result: StudyResult, window: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+def car_rows(result: RunResult, window: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """The CAR rows of one window (default ``[0, +1]``) as JSON-ready dicts."""
     window = window or default_window(result)
     rows = result.car_window(*window)
@@ -66,7 +66,7 @@ def car_rows(result: StudyResult, window: tuple[int, int] | None = None) -> list
     ]
 
 
-def json_summary(result: StudyResult, folder: Path, written: dict[str, Path]) -> dict[str, Any]:
+def json_summary(result: RunResult, folder: Path, written: dict[str, Path]) -> dict[str, Any]:
     """What ``eventstudy run --json`` prints: folder, files, counts, CAR[0,+1] rows."""
     window = default_window(result)
     return run_record(result, folder, written) | {
@@ -75,9 +75,9 @@ def json_summary(result: StudyResult, folder: Path, written: dict[str, Path]) ->
     }
 
 
-def run_record(result: StudyResult, folder: Path, written: dict[str, Path]) -> dict[str, Any]:
+def run_record(result: RunResult, folder: Path, written: dict[str, Path]) -> dict[str, Any]:
     """The part of ``--json`` every run has: study, folder, files, counts, skipped pairs
-    (an intraday run's result too, :mod:`eventstudy.cli.intraday_listing`)."""
+    (an intraday run's result too, :mod:`eventstudy.cli.intraday_json`)."""
     keys = ("event_id", "ticker", "reason")
     return {
         "study": result.study.study.name,
@@ -98,7 +98,7 @@ def run_record(result: StudyResult, folder: Path, written: dict[str, Path]) -> d
     }
 
 
-def _shown_events(result: StudyResult, rows: pd.DataFrame) -> tuple[list[str], str]:
+def _shown_events(result: RunResult, rows: pd.DataFrame) -> tuple[list[str], str]:
     """At most :data:`RICH_EVENTS` events (file order), the smallest CAR p kept, and a
     caption line saying so when some are left out."""
     ids = pd.Index(result.event_ids)
@@ -113,7 +113,7 @@ def _shown_events(result: StudyResult, rows: pd.DataFrame) -> tuple[list[str], s
     return list(ids[keep]), note
 
 
-def rich_table(result: StudyResult, window: tuple[int, int] | None = None) -> Table:
+def rich_table(result: RunResult, window: tuple[int, int] | None = None) -> Table:
     """A compact event x security table of CAR (%), t and stars for the terminal.
 
     With more than :data:`RICH_TICKERS` securities, one row per event instead: pairs,
@@ -158,7 +158,7 @@ def rich_table(result: StudyResult, window: tuple[int, int] | None = None) -> Ta
     return table
 
 
-def _terminal_table(result: StudyResult, title: str, caption: str) -> Table:
+def _terminal_table(result: RunResult, title: str, caption: str) -> Table:
     """An empty rich table in the house style (title flagged when the data are synthetic)."""
     from rich.table import Table
 
@@ -167,7 +167,7 @@ def _terminal_table(result: StudyResult, title: str, caption: str) -> Table:
 
 
 def _rich_event_table(
-    result: StudyResult, rows: pd.DataFrame, window: tuple[int, int], events: list[str], cut: str
+    result: RunResult, rows: pd.DataFrame, window: tuple[int, int], events: list[str], cut: str
 ) -> Table:
     """Per-event summary of a wide study's CARs for the terminal."""
     table = _terminal_table(

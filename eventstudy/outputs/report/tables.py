@@ -26,7 +26,7 @@ from eventstudy.outputs.report.markup import (
 )
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 ROW_LIMIT = 200
 """Rows of a study-wide table (the smallest p first when cut); the CSVs hold all."""
@@ -38,7 +38,7 @@ TEST_GROUP_LIMIT = 20
 """Folded groups (categories, securities, events) of the tests table besides ``all``."""
 
 
-def default_window(result: StudyResult) -> tuple[int, int]:
+def default_window(result: RunResult) -> tuple[int, int]:
     """The CAR window the summaries show: ``[0, +1]`` when the study has it, else its first."""
     windows = [(int(a), int(b)) for a, b in result.study.study.car_windows]
     return (0, 1) if (0, 1) in windows else windows[0]
@@ -127,10 +127,10 @@ def car_table(
     return table(header, body, numeric) + cut_note
 
 
-def tests_frame(result: StudyResult) -> pd.DataFrame | None:
+def tests_frame(result: RunResult) -> pd.DataFrame | None:
     """The cross-sectional test results (``tests.csv``), if this run has them.
 
-    ``StudyResult.tests()`` computes them on first use; it is called when the run asked
+    ``RunResult.tests()`` computes them on first use; it is called when the run asked
     for tests (``test_names``, the same rule ``save`` follows for ``tests.csv``) or when
     they were already computed. A DataFrame attribute ``tests`` is used as it is.
     """

@@ -14,7 +14,7 @@ import pandas as pd
 from eventstudy.outputs.report.markup import esc, table
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 MAX_ROWS = 200
 
@@ -30,7 +30,7 @@ def _table(frame: pd.DataFrame) -> str:
     return table([esc(c) for c in frame.columns], rows)
 
 
-def volatility_section(result: StudyResult, window: tuple[int, int] = (0, 1)) -> str:
+def volatility_section(result: RunResult, window: tuple[int, int] = (0, 1)) -> str:
     """HTML of the section (empty string unless volatility is measured)."""
     if "volatility" not in result.study.study.measures:
         return ""

@@ -16,11 +16,11 @@ from eventstudy.outputs.report.placebo import MAX_ROWS, _table
 
 if TYPE_CHECKING:
     from eventstudy.outputs.report.figures import Embedder
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 
 def volume_section(
-    result: StudyResult, tests: pd.DataFrame | None, figures: Embedder | None
+    result: RunResult, tests: pd.DataFrame | None, figures: Embedder | None
 ) -> str:
     """HTML of the section (empty string when volume was not measured)."""
     if result.volume is None:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from eventstudy.outputs.report.markup import count, listed, window
-from eventstudy.pipeline.results import SYNTHETIC_NOTE
+from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.pipeline.results import RunResult
 
 WARNING_LIMIT = 20
 """Items listed per kind of warning; the rest are counted."""
@@ -35,12 +35,12 @@ def _capped(kind: str, messages: list[str], total: int, where: str) -> list[Warn
     return items
 
 
-def _pairs(result: StudyResult) -> pd.DataFrame:
+def _pairs(result: RunResult) -> pd.DataFrame:
     """One row per estimated pair: event_id, ticker, day0."""
     return result.car.drop_duplicates(["event_id", "ticker"])[["event_id", "ticker", "day0"]]
 
 
-def shared_day0s(result: StudyResult) -> pd.DataFrame:
+def shared_day0s(result: RunResult) -> pd.DataFrame:
     """Calendar day-0 dates shared by more than one event, the most crowded first.
 
     Returns one row per date: ``day0``, ``events`` (count), ``pairs`` (count).
@@ -53,7 +53,7 @@ def shared_day0s(result: StudyResult) -> pd.DataFrame:
     return shared.sort_values("events", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _clustering(result: StudyResult) -> list[WarningItem]:
+def _clustering(result: RunResult) -> list[WarningItem]:
     shared = shared_day0s(result)
     shown = shared.head(WARNING_LIMIT)
     all_pairs = _pairs(result)
@@ -98,7 +98,7 @@ def _confounded(car: pd.DataFrame) -> list[WarningItem]:
     return _capped("confounded windows", messages, len(events), "car.csv (confounders)")
 
 
-def overlapping_windows(result: StudyResult) -> pd.DataFrame:
+def overlapping_windows(result: RunResult) -> pd.DataFrame:
     """Pairs whose event window holds another run event's day 0 for the same security.
 
     Returns one row per hit: ``event_id``, ``ticker``, ``other`` (the other event) and
@@ -113,7 +113,7 @@ def overlapping_windows(result: StudyResult) -> pd.DataFrame:
     return merged.loc[merged["other"] != merged["event_id"], columns].reset_index(drop=True)
 
 
-def _overlaps(result: StudyResult) -> list[WarningItem]:
+def _overlaps(result: RunResult) -> list[WarningItem]:
     """Pairs of run events whose day 0s fall inside each other's event windows."""
     hits = overlapping_windows(result)
     hits = hits[hits["rel_day"] > 0]  # each unordered pair once, from the earlier event
@@ -132,7 +132,7 @@ def _overlaps(result: StudyResult) -> list[WarningItem]:
     return _capped("overlapping events", messages, len(keys), "abnormal_returns.csv")
 
 
-def warnings_list(result: StudyResult) -> list[WarningItem]:
+def warnings_list(result: RunResult) -> list[WarningItem]:
     """Every kind of warning of a run as ``(kind, message)``, each list capped."""
     items: list[WarningItem] = []
     if result.synthetic:

@@ -21,6 +21,7 @@ SSRN 4296657). ``placebo=True`` adds their time-series placebo p-value, see
 
 from __future__ import annotations
 
+import html
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_args
@@ -29,13 +30,17 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.core.errors import EventStudyError
-from eventstudy.measures.regression_data import check_characteristics, regression_frame
 from eventstudy.core.settings import CovType, WeightsName
+from eventstudy.measures.regression_data import (
+    check_characteristics,
+    regression_frame,
+    study_characteristics,
+)
 
 if TYPE_CHECKING:
     from statsmodels.regression.linear_model import RegressionResultsWrapper
 
-    from eventstudy.pipeline.results import StudyResult
+    from eventstudy.measures.record import StudyRecord
 
 __all__ = ["COV_TYPES", "REGRESSION_COLUMNS", "RegressionResult", "placebo_pvalues", "regress"]
 
@@ -150,11 +155,9 @@ class RegressionResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        from eventstudy.outputs.report.markup import esc
-
         frame = self.to_frame().drop(columns=["formula", "window_start", "window_end"])
         return (
-            f"<p><b>{esc(self.formula)}</b>, CAR[{self.window[0]:+d},{self.window[1]:+d}]</p>"
+            f"<p><b>{html.escape(self.formula, quote=True)}</b>, CAR[{self.window[0]:+d},{self.window[1]:+d}]</p>"
             + frame.to_html(index=False, float_format=lambda v: f"{v:.4g}")
         )
 
@@ -215,7 +218,7 @@ def _fit(formula: str, frame: pd.DataFrame, cov: str, weights: str | None) -> An
 
 
 def regress(
-    result: StudyResult,
+    result: StudyRecord,
     formula: str,
     window: tuple[int, int] = (0, 1),
     cov: str = "HC1",
@@ -249,7 +252,7 @@ def regress(
     """
     _check(cov, weights)
     window = (int(window[0]), int(window[1]))
-    chars = check_characteristics(data) if data is not None else result.characteristics()
+    chars = check_characteristics(data) if data is not None else study_characteristics(result)
     frame = regression_frame(result, window, chars)
     fitted = _fit(formula, frame, cov, weights)
     if not placebo:
@@ -258,7 +261,7 @@ def regress(
     return RegressionResult(formula, window, cov, weights, fitted, p, days)
 
 
-def placebo_cars(result: StudyResult, frame: pd.DataFrame, length: int) -> np.ndarray:
+def placebo_cars(result: StudyRecord, frame: pd.DataFrame, length: int) -> np.ndarray:
     """CARs of ``length`` sessions on every estimation-window day, for ``frame``'s pairs.
 
     Row i, column τ is the sum of pair i's estimation residuals (its fitted model's
@@ -285,7 +288,7 @@ def placebo_cars(result: StudyResult, frame: pd.DataFrame, length: int) -> np.nd
 
 
 def placebo_pvalues(
-    result: StudyResult, frame: pd.DataFrame, fitted: Any, window: tuple[int, int]
+    result: StudyRecord, frame: pd.DataFrame, fitted: Any, window: tuple[int, int]
 ) -> tuple[pd.Series, int]:
     """Cohn, Johnson, Liu & Wardlaw (2023) time-series placebo p-value per coefficient.
 
