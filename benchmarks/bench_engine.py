@@ -48,8 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eventstudy.models.engine import car_statistics, fit_pairs
 from eventstudy.inference import EventPanel, bmp_t, cs_t, patell_z
+from eventstudy.models.engine import car_statistics, fit_pairs
 
 L_EST, L_EVT, PAD, WINDOW = 250, 21, 5, (-1, 1)
 REL_DAYS = np.arange(-10, 11)

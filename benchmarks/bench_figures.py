@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 
 import eventstudy as es
-from eventstudy.outputs import plots
-from eventstudy.sessions.calendar import sessions
-from eventstudy.study import parse_study
 from eventstudy.core.prices import PriceTable, provenance_for
+from eventstudy.outputs import plots
 from eventstudy.outputs.result import StudyResult
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import sessions
+from eventstudy.study import parse_study, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 

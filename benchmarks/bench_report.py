@@ -64,8 +64,8 @@ def main() -> None:
     from big_results import firm_specific_result
 
     from eventstudy.outputs import report
-    from eventstudy.study import load_study
     from eventstudy.outputs.selection import figure_events
+    from eventstudy.study import load_study
 
     study, car, ar = demo_figures()
     studies = {

@@ -73,7 +73,12 @@ VOLATILITY = ("avol_p", "avol_p_sq", "avol_cs_t", "avol_wilcoxon")
 
 def _volatility(panel: EventPanel, window: tuple[int, int]) -> np.ndarray:
     """Share of pairs with avol_p, avol_p_sq < 5%, and the avol_cs_t and avol_wilcoxon p."""
-    from eventstudy.measures.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
+    from eventstudy.measures.volatility import (
+        avol_pvalue,
+        avol_sq_pvalue,
+        beaver_u,
+        percentile_tests,
+    )
 
     inside = (panel.rel_days >= window[0]) & (panel.rel_days <= window[1])
     s2 = (panel.sigma**2)[:, None]

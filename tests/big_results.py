@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from eventstudy.sessions.calendar import Alignment, sessions
-from eventstudy.study import parse_study
 from eventstudy.core.prices import MissingPrices, PriceTable
 from eventstudy.outputs.result import StudyResult
+from eventstudy.sessions.calendar import Alignment, sessions
+from eventstudy.study import parse_study
 
 WINDOWS = [(0, 0), (-1, 1), (0, 1), (-5, 5), (0, 10)]
 

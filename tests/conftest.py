@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.sessions.calendar import sessions
 from eventstudy.core.prices import PriceTable, provenance_for
+from eventstudy.sessions.calendar import sessions
 
 matplotlib.use("Agg")
 

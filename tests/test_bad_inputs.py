@@ -30,11 +30,11 @@ from typer.testing import CliRunner, Result
 
 import eventstudy
 from eventstudy.cli.app import app
-from eventstudy.study import load_study, parse_study
+from eventstudy.core.errors import ConfigError
 from eventstudy.data.cache import PriceCache
 from eventstudy.data.demo import demo_prices
 from eventstudy.data.yahoo import YahooSource
-from eventstudy.core.errors import ConfigError
+from eventstudy.study import load_study, parse_study
 from tests.yahoo_fakes import FakeYahoo
 
 HERE = Path(__file__).resolve().parent / "bad_inputs"

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eventstudy.core.errors import EventStudyError
 from eventstudy.sessions.calendar import (
     Alignment,
     align_event,
@@ -35,7 +36,6 @@ from eventstudy.sessions.calendar import (
     sessions,
 )
 from eventstudy.study import load_study
-from eventstudy.core.errors import EventStudyError
 
 NY = "America/New_York"
 EVENTS_YAML = Path(__file__).resolve().parents[1] / "events.yaml"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from eventstudy.study import Study, load_study, parse_study
 from eventstudy.core.errors import ConfigError, EventStudyError, UnknownEventError
+from eventstudy.study import Study, load_study, parse_study
 
 EVENTS_YAML = Path(__file__).resolve().parents[1] / "events.yaml"
 

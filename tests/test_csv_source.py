@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.data.csv import CsvSource
 from eventstudy.core.errors import PriceDataError
+from eventstudy.data.csv import CsvSource
 
 DATES = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"]
 PRICES = {

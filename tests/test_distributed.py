@@ -27,12 +27,12 @@ import pytest
 from typer.testing import CliRunner
 
 from eventstudy.cli.app import app
-from eventstudy.study import load_study
+from eventstudy.core.errors import EventStudyError
 from eventstudy.distributed.combine import GATHER_CELLS, check_gather, needs_of
 from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
-from eventstudy.core.errors import EventStudyError
 from eventstudy.pipeline.study_tests import check_test_names
+from eventstudy.study import load_study
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from synthetic import market_prices  # the benchmarks' price generator

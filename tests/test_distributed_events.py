@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.study import load_study
+from eventstudy.core.errors import ConfigError, EventStudyError
 from eventstudy.distributed import events as columns_module
 from eventstudy.distributed.events import EventColumns, load_events
-from eventstudy.core.errors import ConfigError, EventStudyError
+from eventstudy.study import load_study
 
 
 def _table(folder: Path, rows: int = 40, bad: bool = False) -> Path:

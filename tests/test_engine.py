@@ -9,7 +9,7 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.models.engine import car_statistics, concat_fits, fit_pairs, partitions
-from eventstudy.models.fits import fit_model
+from eventstudy.models.regression_fits import fit_model
 
 N_PAIRS, L_EST, L_EVT, PAD = 300, 120, 11, 5
 
@@ -156,8 +156,8 @@ def test_dask_study_needs_a_parquet_source(dask_client) -> None:
 
     Equality with the local engine is tested on real processes in test_distributed.py.
     """
-    from eventstudy.study import load_study
     from eventstudy.core.errors import EventStudyError
+    from eventstudy.study import load_study
 
     study = load_study("events.yaml")
     with pytest.raises(EventStudyError, match="--source parquet --prices PATH"):

@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 
 import eventstudy as es
 from eventstudy.cli.app import app
-from eventstudy.study import load_study
-from eventstudy.data.demo import demo_prices
 from eventstudy.core.errors import ConfigError, EventStudyError
+from eventstudy.data.demo import demo_prices
 from eventstudy.events.events_table import events_from_frame
+from eventstudy.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("abnormal_returns.csv", "car.csv", "models.csv", "skipped.csv", "tests.csv")

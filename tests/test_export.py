@@ -20,12 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from eventstudy.outputs import export
 from eventstudy.cli.app import app
-from eventstudy.study import parse_study
+from eventstudy.outputs import export
 from eventstudy.outputs.result import StudyResult
 from eventstudy.pipeline.summary import SYNTHETIC_NOTE
-from eventstudy.study import run_study
+from eventstudy.study import parse_study, run_study
 from tests.conftest import FrameSource, market_model_prices
 
 ROOT = Path(__file__).resolve().parents[1]

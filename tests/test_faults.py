@@ -41,8 +41,8 @@ from curl_cffi.requests.exceptions import DNSError
 from typer.testing import CliRunner, Result
 from yfinance.exceptions import YFRateLimitError
 
-from eventstudy.core import atomic
 from eventstudy.cli.app import app
+from eventstudy.core import atomic
 from eventstudy.data.cache import PriceCache
 from eventstudy.data.demo import demo_prices
 from eventstudy.data.yahoo import YahooSource

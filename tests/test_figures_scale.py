@@ -17,14 +17,13 @@ from matplotlib.collections import PolyCollection
 from scipy import stats
 from typer.testing import CliRunner
 
-from eventstudy.outputs import plots
-from eventstudy.sessions.calendar import sessions
 from eventstudy.cli.app import app
-from eventstudy.study import parse_study
 from eventstudy.core.errors import EventStudyError
+from eventstudy.outputs import plots
 from eventstudy.outputs.result import StudyResult
 from eventstudy.outputs.selection import FIGURE_EVENTS, figure_events
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import sessions
+from eventstudy.study import parse_study, run_study
 from tests.conftest import FrameSource
 
 N_TICKERS, PER_TICKER = 50, 10  # 500 events, one security each

@@ -115,8 +115,8 @@ def test_binder_f_combines_clusters_by_lancaster(panel):
 
 def test_single_pair_binder_is_the_squared_mackinlay_t():
     p = make_panel(43, cluster_sizes=(1,), missing=0.0)
-    from eventstudy.models.abnormal import t_test
     from eventstudy.inference import window_view
+    from eventstudy.models.abnormal import t_test
 
     w = window_view(p, (-2, 2))
     t, _ = t_test(w.car, np.sqrt(w.var_car), p.n_est - 2)

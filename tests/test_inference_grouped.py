@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.sessions.calendar import sessions
 from eventstudy.inference import TESTS, EventPanel, run_tests, run_tests_grouped
 from eventstudy.inference.simulate import simulate_panels
+from eventstudy.sessions.calendar import sessions
 
 WINDOWS = [(0, 0), (-1, 1), (-5, 5)]
 

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.study import parse_study
-from eventstudy.models.estimation import Stacked
 from eventstudy.intraday.demo import PLANTED_JUMPS
 from eventstudy.intraday.run import run_intraday
 from eventstudy.intraday.sources import bar_table
 from eventstudy.intraday.tod import BarClock, tod_pvalues
+from eventstudy.models.estimation import Stacked
 from eventstudy.models.fits import fit_constant_mean
+from eventstudy.study import parse_study
 
 NY = "America/New_York"
 EST, EVT, CARS = (-200, -14), (-3, 6), [(0, 0), (0, 2)]
@@ -24,7 +24,9 @@ EST, EVT, CARS = (-200, -14), (-3, 6), [(0, 0), (0, 2)]
 
 def _bars_by_hand(first: str, last: str) -> pd.DatetimeIndex:
     """30-minute regular-session bar starts (UTC, naive), built from the schedule alone."""
-    from eventstudy.sessions.calendar import get_calendar  # exchange_calendars, its warnings silenced
+    from eventstudy.sessions.calendar import (
+        get_calendar,  # exchange_calendars, its warnings silenced
+    )
 
     schedule = get_calendar("XNYS").schedule.loc[first:last]
     starts = [

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.study import load_study, parse_study
 from eventstudy.core.errors import ConfigError, EventStudyError, PriceDataError
 from eventstudy.intraday.demo import demo_bars
 from eventstudy.intraday.run import run_intraday
 from eventstudy.intraday.sources import CsvBarSource
 from eventstudy.intraday.yahoo import YahooBarSource
+from eventstudy.study import load_study, parse_study
 
 COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume", "Dividends", "Stock Splits"]
 

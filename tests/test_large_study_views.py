@@ -11,11 +11,10 @@ import pandas as pd
 from conftest import FrameSource
 from rich.console import Console
 
-from eventstudy.sessions.calendar import sessions
-from eventstudy.study import parse_study
 from eventstudy.outputs.report import RICH_TICKERS, rich_table
 from eventstudy.pipeline.summary import SUMMARY_ROWS, SUMMARY_SKIPPED
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import sessions
+from eventstudy.study import parse_study, run_study
 
 N_SECURITIES, N_EVENTS = 70, 4
 

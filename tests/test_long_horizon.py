@@ -9,9 +9,9 @@ import statsmodels.api as sm
 from scipy import stats
 
 import eventstudy as es
-from eventstudy.sessions.calendar import sessions
-from eventstudy.measures.calendar_time import newey_west_lags
 from eventstudy.inference.skewness import bhar_t, bhar_t_sa, bhar_t_sa_boot, skewness_adjusted_t
+from eventstudy.measures.calendar_time import newey_west_lags
+from eventstudy.sessions.calendar import sessions
 from tests.conftest import FrameSource
 
 FIRMS = ["AAA", "BBB", "CCC", "DDD"]

@@ -9,10 +9,9 @@ import statsmodels.api as sm
 from scipy import stats
 
 from eventstudy.models.abnormal import abnormal_returns, ar_variance, car_variance, t_test
-from eventstudy.sessions.calendar import session_span
-from eventstudy.study import parse_study
 from eventstudy.models.fits import fit_market_model
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import session_span
+from eventstudy.study import parse_study, run_study
 from tests.conftest import FrameSource, market_model_prices
 
 

@@ -103,7 +103,7 @@ def assert_written_like_pandas(target: Path, frame: pd.DataFrame) -> None:
 @given(frame=frames(FAST_KINDS), chunk_rows=st.integers(1, 4))
 def test_fast_dtypes_match_pandas(target, frame, chunk_rows):
     assert (atomic._csv_columns(frame) is None) == (frame.shape[1] == 0)
-    with mock.patch.object(output, "_CSV_CHUNK_ROWS", chunk_rows):
+    with mock.patch.object(atomic, "_CSV_CHUNK_ROWS", chunk_rows):
         assert_written_like_pandas(target, frame)
 
 
@@ -164,7 +164,7 @@ def test_realistic_study_frame(target):
         index=rng.permutation(n),
     )
     assert atomic._csv_columns(frame) is not None
-    with mock.patch.object(output, "_CSV_CHUNK_ROWS", 1_000):
+    with mock.patch.object(atomic, "_CSV_CHUNK_ROWS", 1_000):
         assert_written_like_pandas(target, frame)
 
 

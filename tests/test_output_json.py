@@ -42,6 +42,6 @@ def test_a_long_list_written_as_it_comes_is_the_whole_documents_text(tmp_path):
     rows = [{"id": f"e{i}", "title": 'é, "q"', "n": i} for i in range(LONG_LIST + 25)]
     document = {"config": {"study": {"name": "x"}, "events": rows}, "after": [1, 2]}
     held = {"config": {"study": {"name": "x"}, "events": ["<rows>"]}, "after": [1, 2]}
-    with mock.patch.object(output, "_JSON_CHUNK_ITEMS", 7):
+    with mock.patch.object(atomic, "_JSON_CHUNK_ITEMS", 7):
         atomic.write_json_list(tmp_path / "a.json", held, "<rows>", iter(rows))
     assert (tmp_path / "a.json").read_text() == json_text(document) + "\n"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eventstudy.sessions.calendar import align_event, sessions
-from eventstudy.study import parse_study
-from eventstudy.sessions.confounders import neighbours, reach_of
 from eventstudy.core.errors import EventStudyError
+from eventstudy.sessions.calendar import align_event, sessions
+from eventstudy.sessions.confounders import neighbours, reach_of
 from eventstudy.sessions.pairs import align_study, plan_prices
+from eventstudy.study import parse_study
 
 
 def _mixed_study():

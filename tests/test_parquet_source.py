@@ -21,11 +21,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import eventstudy as es
-from eventstudy.sessions.calendar import sessions
+from eventstudy.core.errors import EventStudyError, PriceDataError
 from eventstudy.data import get_source
 from eventstudy.data.csv import CsvSource
 from eventstudy.data.parquet import ParquetSource
-from eventstudy.core.errors import EventStudyError, PriceDataError
+from eventstudy.sessions.calendar import sessions
 
 DATES = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"])
 PRICES = {

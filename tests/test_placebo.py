@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import eventstudy as es
-from eventstudy.sessions.calendar import sessions
 from eventstudy.cli.app import optional_placebo_value
+from eventstudy.sessions.calendar import sessions
 from eventstudy.study import parse_study
 from tests.conftest import FrameSource, market_model_prices
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import eventstudy as es
-from eventstudy.study import parse_study
 from eventstudy.outputs.plots.placebo import plot_placebo
 from eventstudy.outputs.report.placebo import placebo_section
+from eventstudy.study import parse_study
 from tests.conftest import FrameSource, market_model_prices
 
 

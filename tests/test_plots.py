@@ -18,13 +18,12 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from scipy import stats
 
-from eventstudy.outputs import plots
-from eventstudy.sessions.calendar import sessions
-from eventstudy.study import load_study, parse_study
 from eventstudy.core.errors import EventStudyError
+from eventstudy.outputs import plots
 from eventstudy.outputs.result import StudyResult
 from eventstudy.pipeline.summary import stars
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import sessions
+from eventstudy.study import load_study, parse_study, run_study
 from tests.conftest import FrameSource
 
 ROOT = Path(__file__).resolve().parents[1]

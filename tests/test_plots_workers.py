@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from eventstudy.outputs import plots
-from eventstudy.study import load_study
 from eventstudy.outputs.result import StudyResult
+from eventstudy.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSET = ["tariff-60pct-wapo", "kyc-iaas-nprm", "election-2024", "liberation-day"]

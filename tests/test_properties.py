@@ -27,13 +27,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from eventstudy.models.abnormal import abnormal_returns, ar_variance, car_variance, t_test
-from eventstudy.sessions.calendar import align_event, exchange_for, get_calendar
-from eventstudy.study import Study, load_study, parse_study
-from eventstudy.data.cache import PriceCache, _ticker_from
 from eventstudy.core.errors import ConfigError, EventStudyError
+from eventstudy.data.cache import PriceCache, _ticker_from
+from eventstudy.models.abnormal import abnormal_returns, ar_variance, car_variance, t_test
 from eventstudy.models.fits import fit_market_model
-from eventstudy.study import run_study
+from eventstudy.sessions.calendar import align_event, exchange_for, get_calendar
+from eventstudy.study import Study, load_study, parse_study, run_study
 from tests.conftest import FrameSource, market_model_prices
 
 # Zones with odd offsets (+5:30, +12:45, -3:30, +14, -11) and both DST hemispheres.

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from eventstudy.study import load_study, parse_study
-from eventstudy.study import run_study
 from eventstudy.events.yamlsafe import load_yaml
+from eventstudy.study import load_study, parse_study, run_study
 
 EVENTS = Path(__file__).resolve().parents[1] / "events.yaml"
 SECURITIES = ["BABA", "3690.HK", "NVDA"]

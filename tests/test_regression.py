@@ -11,10 +11,10 @@ import statsmodels.formula.api as smf
 from typer.testing import CliRunner
 
 import eventstudy as es
-from eventstudy.sessions.calendar import sessions
 from eventstudy.cli.app import app
 from eventstudy.core.errors import ConfigError, EventStudyError
 from eventstudy.measures.regression import RowsDroppedWarning, placebo_cars
+from eventstudy.sessions.calendar import sessions
 from tests.conftest import FrameSource
 
 EVENTS_YAML = Path(__file__).resolve().parents[1] / "events.yaml"

@@ -32,10 +32,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from eventstudy.outputs import report
 from eventstudy.cli.app import app
-from eventstudy.study import load_study, parse_study
+from eventstudy.outputs import report
 from eventstudy.outputs.result import StudyResult
+from eventstudy.study import load_study, parse_study
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"

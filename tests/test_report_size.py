@@ -21,10 +21,9 @@ from conftest import FrameSource
 from rich.console import Console
 
 from eventstudy.outputs import report
-from eventstudy.study import parse_study
 from eventstudy.outputs.result import StudyResult
 from eventstudy.outputs.selection import FIGURE_EVENTS, figure_events
-from eventstudy.study import run_study
+from eventstudy.study import parse_study, run_study
 
 MB = 10_000_000
 SECTION = re.compile(r"<section class=event id='event-([a-z0-9-]+)'>")

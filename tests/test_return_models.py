@@ -8,18 +8,17 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.models.abnormal import car_variance
+from eventstudy.models.fits import fit_constant_mean, fit_market_adjusted
+from eventstudy.models.regression_fits import fit_dimson, fit_factor_model, fit_scholes_williams
 from eventstudy.sessions.calendar import session_span, sessions
-from eventstudy.study import parse_study
 from eventstudy.sessions.confounders import Neighbours, estimation_mask
-from eventstudy.models.fits import (
-    fit_constant_mean,
-    fit_dimson,
-    fit_factor_model,
-    fit_market_adjusted,
-    fit_scholes_williams,
+from eventstudy.sessions.returns import (
+    returns_and_stale,
+    session_returns,
+    stale_days,
+    trade_to_trade,
 )
-from eventstudy.sessions.returns import returns_and_stale, session_returns, stale_days, trade_to_trade
-from eventstudy.study import run_study
+from eventstudy.study import parse_study, run_study
 from tests.conftest import FrameSource, market_model_prices
 
 RNG = np.random.default_rng(42)

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 import eventstudy.events.table_events as table_events_module
-from eventstudy.study import Study, load_study
 from eventstudy.core.errors import ConfigError
-from eventstudy.events.events_table import EventsTable, events_from_frame, read_events_table
 from eventstudy.core.settings import Event
+from eventstudy.events.events_table import EventsTable, events_from_frame, read_events_table
 from eventstudy.events.table_events import table_events
+from eventstudy.study import Study, load_study
 
 EVERY_FIELD = (
     "id,date,time,timezone,title,category,source,notes,ticker,benchmark,model,role,eps,sector\n"

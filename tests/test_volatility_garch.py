@@ -1,4 +1,5 @@
-"""Beaver's U / avol (eventstudy.measures.volatility) and the GARCH(1,1) market model (eventstudy.models.garch)."""
+"""Beaver's U / avol (eventstudy.measures.volatility) and the GARCH(1,1) market model
+(eventstudy.models.garch)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
-from eventstudy.models import garch
-from eventstudy.models.garch import fit_garch, fit_one
 from eventstudy.inference.simulate import simulate_panels
 from eventstudy.measures.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
+from eventstudy.models import garch
+from eventstudy.models.garch import fit_garch, fit_one
 
 
 def _simulate_garch(rng: np.random.Generator, n: int, omega=2e-5, a=0.08, b=0.85):

@@ -12,12 +12,11 @@ import statsmodels.api as sm
 from scipy import stats
 from typer.testing import CliRunner
 
-from eventstudy.sessions.calendar import session_span
 from eventstudy.cli.app import app
-from eventstudy.study import parse_study
-from eventstudy.core.prices import PriceTable, provenance_for
 from eventstudy.core.errors import EventStudyError
-from eventstudy.study import run_study
+from eventstudy.core.prices import PriceTable, provenance_for
+from eventstudy.sessions.calendar import session_span
+from eventstudy.study import parse_study, run_study
 from tests.conftest import FrameSource, market_model_prices
 
 DAY0 = pd.Timestamp("2024-11-18")
@@ -186,8 +185,8 @@ def test_cli_measures_return_volume_writes_the_tables(tmp_path: Path):
 
 
 def test_the_demo_run_recovers_the_planted_volume_jumps():
-    from eventstudy.study import load_study
     from eventstudy.data.demo import PLANTED_VOLUME
+    from eventstudy.study import load_study
 
     study = load_study(Path(__file__).resolve().parents[1] / "events.yaml", measures=["volume"])
     cav = study.run(source="demo", tests="none").volume.cav

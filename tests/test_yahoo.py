@@ -15,11 +15,10 @@ from typer.testing import CliRunner
 from yfinance.exceptions import YFRateLimitError, YFTzMissingError
 
 from eventstudy.cli.app import app
-from eventstudy.study import parse_study
 from eventstudy.data.cache import CacheWarning, PriceCache, merge_ranges, missing_ranges
 from eventstudy.data.demo import demo_prices
 from eventstudy.data.yahoo import FetchError, YahooSource, normalise_history
-from eventstudy.study import run_study
+from eventstudy.study import parse_study, run_study
 from tests.yahoo_fakes import HISTORY_COLUMNS, FakeYahoo, history_frame_like_yfinance
 
 D = date.fromisoformat

@@ -131,8 +131,8 @@ def run(
     """  # noqa: E501
     with user_errors(quiet):
         from eventstudy.core.errors import EventStudyError
-        from eventstudy.study import load_study
         from eventstudy.outputs.plots import check_figures
+        from eventstudy.study import load_study
 
         choice = check_figures(figures)
         essentials: dict[str, object] = {
@@ -242,8 +242,8 @@ def fetch(
     with user_errors(), progress_bar(not offline) as progress:
         from eventstudy.data.cache import PriceCache
         from eventstudy.data.yahoo import YahooSource
-        from eventstudy.study import load_study
         from eventstudy.sessions.pairs import align_study, plan_prices
+        from eventstudy.study import load_study
 
         study = load_study(events_file)
         if study.study.interval != "1d":

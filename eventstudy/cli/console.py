@@ -3,7 +3,8 @@
 :func:`user_errors` turns the toolkit's errors into one ``error:`` line and an exit
 code (2 for a user mistake, 1 for a data-source failure, 130 on Ctrl-C);
 :func:`progress_bar` is a rich progress bar on a terminal; :func:`print_summary` prints
-what ``run`` shows (:mod:`eventstudy.cli.listing` what ``list`` shows). :mod:`eventstudy.cli.app` holds the
+what ``run`` shows (:mod:`eventstudy.cli.listing` what ``list`` shows). :mod:`eventstudy.cli.app`
+holds the
 commands and their options.
 """
 

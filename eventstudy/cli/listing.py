@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 def describe(study_path: Path, show: Callable[[str], None]) -> None:
     """Every event with day 0 (or bar 0) of each of its securities, why, and overlaps."""
-    from eventstudy.study import load_study
-    from eventstudy.sessions.pairs import align_study
     from eventstudy.sessions.confounders import neighbours
+    from eventstudy.sessions.pairs import align_study
+    from eventstudy.study import load_study
 
     study = load_study(study_path)
     if study.study.interval != "1d":  # bar 0 of an intraday study

@@ -34,7 +34,8 @@ class StudySpec(BaseModel):
     """The extra columns of the events table kept as event attributes."""
     isolated_events: bool = Field(default=False, exclude=True)
     """True: study events (``role: study``) neither mask nor flag one another; only
-    confounders do (a placebo study's many hypothetical dates, :mod:`eventstudy.measures.placebo`)."""
+    confounders do (a placebo study's many hypothetical dates, :mod:`eventstudy.measures.placebo`).
+    """
     _by_id: tuple[list[Event], dict[str, Event]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventstudy.core.prices import MissingPrices, PriceSource, PriceTable, TickerProvenance
 from eventstudy.core.errors import EventStudyError
+from eventstudy.core.prices import MissingPrices, PriceSource, PriceTable, TickerProvenance
 
 ProgressCallback = Callable[[str, int, int], None]
 SOURCE_NAMES: tuple[str, ...] = ("demo", "csv", "yahoo", "frame", "parquet")

@@ -31,7 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eventstudy.core.errors import PriceDataError
 from eventstudy.core.prices import PriceTable
+from eventstudy.core.tabular import normalise, read_table
 from eventstudy.data.layouts import (
     MISSING,
     PRICE_COLUMNS,
@@ -46,8 +48,6 @@ from eventstudy.data.layouts import (
     vouched_long,
     vouched_wide,
 )
-from eventstudy.core.errors import PriceDataError
-from eventstudy.core.tabular import normalise, read_table
 
 
 def _fast_text(path: Path) -> tuple[str, list[str], list[str]] | None:

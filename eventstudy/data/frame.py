@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eventstudy.core.errors import PriceDataError
 from eventstudy.core.prices import PriceTable
+from eventstudy.core.tabular import Table, normalise
 from eventstudy.data.layouts import (
     PRICE_COLUMNS,
     Found,
@@ -36,8 +38,6 @@ from eventstudy.data.layouts import (
     vouched_long,
     vouched_wide,
 )
-from eventstudy.core.errors import PriceDataError
-from eventstudy.core.tabular import Table, normalise
 
 FRAME_NAME = "<prices DataFrame>"
 """How messages and the manifest name the frame."""

@@ -17,8 +17,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from eventstudy.core.prices import PriceTable, provenance_for
 from eventstudy.core.errors import PriceDataError
+from eventstudy.core.prices import PriceTable, provenance_for
 from eventstudy.core.tabular import Table
 
 DATE = re.compile(

@@ -35,9 +35,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from eventstudy.core.errors import EventStudyError
 from eventstudy.core.prices import MissingPrices, PriceTable, TickerProvenance, frame_sha256
 from eventstudy.data.cache import COLUMNS, CacheEntry, DateRange, PriceCache, missing_ranges
-from eventstudy.core.errors import EventStudyError
 
 OVERLAP = timedelta(days=10)
 RETRIES = 4

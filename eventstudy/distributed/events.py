@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from eventstudy.core.settings import Event
     from eventstudy.core.study import StudySpec
     from eventstudy.events.events_table import EventsTable
-    from eventstudy.core.settings import Event
 
 CHUNK_EVENTS = 50_000
 """Rows of an events table validated (as ``Event`` objects) at a time."""
@@ -182,8 +182,8 @@ def load_events(path: str | Path, **settings: Any) -> tuple[StudySpec, EventColu
     ConfigError
         Every problem of the file, as :func:`~eventstudy.events.config.load_study` raises them.
     """
-    from eventstudy.events.config import _name_from, load_study, parse_study
     from eventstudy.core.errors import ConfigError
+    from eventstudy.events.config import _name_from, load_study, parse_study
     from eventstudy.events.events_table import is_table, read_events_table
 
     path = Path(path)

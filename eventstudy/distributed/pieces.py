@@ -122,10 +122,10 @@ def partition_pieces(
     pairs, and the first round of the two-round tests ``rounds``
     (:func:`eventstudy.distributed.rounds.first_pieces`)."""
     from eventstudy.distributed.rounds import first_pieces
-    from eventstudy.measures.group_tests import window_cars
     from eventstudy.inference.combinable import DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.ranks import window_columns
     from eventstudy.inference.views import window_view
+    from eventstudy.measures.group_tests import window_cars
 
     keys, rows, codes = group_keys(panel.event_id, panel.ticker, study)
     size = len(keys)

@@ -4,7 +4,7 @@
 sub-study (the partition's events and securities): the same
 :func:`~eventstudy.sessions.pairs.align_study`, :func:`~eventstudy.sessions.pairs.plan_prices`,
 :func:`~eventstudy.pipeline.run.price_returns`, :func:`~eventstudy.models.estimation.estimate` and
-:func:`~eventstudy.models.estimation.tables` calls, so every per-pair number equals the local
+:func:`~eventstudy.models.tables.tables` calls, so every per-pair number equals the local
 engine's. It reads only its tickers' and benchmarks' rows from the Parquet dataset
 (:class:`~eventstudy.data.parquet.ParquetSource` pushes the ticker and date filters
 down), writes its rows of each table as ``<folder>/<table>/part-<NNNNN>.parquet``
@@ -32,12 +32,12 @@ from eventstudy.core import atomic
 from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
+    from eventstudy.core.settings import Event
     from eventstudy.core.study import StudySpec
     from eventstudy.distributed.combine import Needs
     from eventstudy.distributed.pieces import Pieces
     from eventstudy.distributed.plan import Partition
     from eventstudy.distributed.rounds import Kept, SecondPieces, SecondPlan
-    from eventstudy.core.settings import Event
 
 PART_TABLES = ("abnormal_returns", "car", "models", "alignment")
 """The partitioned datasets each task writes (``skipped`` goes to the driver)."""
@@ -170,11 +170,11 @@ def run_partition(
     from eventstudy.distributed.combine import panel_part
     from eventstudy.distributed.pieces import group_keys, partition_pieces
     from eventstudy.distributed.rounds import keep
+    from eventstudy.pipeline.estimate import estimate_groups, price_returns, runnable_pairs
     from eventstudy.pipeline.pair_tables import ordered_tables
+    from eventstudy.pipeline.study_tests import study_panel
     from eventstudy.sessions.pairs import align_study, plan_prices
     from eventstudy.sessions.price_checks import flag_off_session
-    from eventstudy.pipeline.estimate import estimate_groups, price_returns, runnable_pairs
-    from eventstudy.pipeline.study_tests import study_panel
 
     sub = study.model_copy(update={"events": list(events)})
     mine = set(partition.tickers)

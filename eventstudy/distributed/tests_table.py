@@ -115,9 +115,9 @@ def _piece_rows(
     inputs: TestInputs,
 ) -> list[tuple[object, ...]]:
     """The rows of the tests combined from pieces and of ``wilcoxon`` (from the CARs)."""
-    from eventstudy.measures.group_tests import is_clustered, test_row
     from eventstudy.inference.combinable import CAR_TESTS, DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.nonparametric import wilcoxon_of
+    from eventstudy.measures.group_tests import is_clustered, test_row
 
     chosen = [
         t

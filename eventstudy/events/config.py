@@ -100,9 +100,7 @@ def parse_study(
     return _parse_with_table(raw, file, table, study_type)
 
 
-def _parse_with_table(
-    raw: dict[str, Any], file: str, table: EventsTable, study_type: type[S]
-) -> S:
+def _parse_with_table(raw: dict[str, Any], file: str, table: EventsTable, study_type: type[S]) -> S:
     """:func:`parse_study` of a study whose events come from ``table``."""
     from eventstudy.events.table_events import table_events
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from eventstudy.models.estimation import Estimates
     from eventstudy.sessions.calendar import Alignment
 
+
 @dataclass(frozen=True)
 class IntradayRecord:
     """Everything an intraday run produced (the intraday twin of
@@ -71,7 +72,8 @@ class IntradayRecord:
     """No volume measure on bars (main's :mod:`eventstudy.pipeline.study_tests` asks for it)."""
 
     def tests(self) -> pd.DataFrame:
-        """The ``tests.csv`` table of the daily engine (:func:`eventstudy.pipeline.study_tests.study_tests`)
+        """The ``tests.csv`` table of the daily engine
+        (:func:`eventstudy.pipeline.study_tests.study_tests`)
         over the intraday pairs and CAR windows in bars (computed once).
 
         The parametric tests use one residual variance for every bar of a pair, as

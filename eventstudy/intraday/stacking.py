@@ -1,7 +1,7 @@
 """Pairs in bar time: their bar grids, bar 0 and returns stacked for the daily engine.
 
 The daily engine (:func:`eventstudy.models.estimation.estimate` and
-:func:`~eventstudy.models.estimation.tables`) works on :class:`~eventstudy.models.estimation.Stacked`
+:func:`~eventstudy.models.tables.tables`) works on :class:`~eventstudy.models.estimation.Stacked`
 arrays, one row per pair and one column per relative *period*; nothing in it assumes
 the periods are days. This module fills those arrays with bar returns, the columns
 being bars relative to bar 0, so the intraday study fits with the same batched OLS,

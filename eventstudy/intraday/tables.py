@@ -43,7 +43,7 @@ def intraday_tables(
     full: list[Stacked],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """The ``abnormal_returns``, ``car`` and ``models`` tables of an intraday run."""
-    from eventstudy.models.estimation import tables
+    from eventstudy.models.tables import tables
     from eventstudy.pipeline.pair_tables import ordered_tables
     from eventstudy.sessions.calendar import get_calendar
 

@@ -97,7 +97,10 @@ def portfolio_series(
 
 
 def calendar_time(
-    study: StudySpec, pairs: list[Pair], returns: dict[str, pd.Series], windows: list[tuple[int, int]]
+    study: StudySpec,
+    pairs: list[Pair],
+    returns: dict[str, pd.Series],
+    windows: list[tuple[int, int]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``calendar_time.csv`` and ``calendar_time_portfolio.csv`` of every window.
 

@@ -1,7 +1,8 @@
 """Second-stage cross-sectional regressions of CARs on characteristics.
 
 ``result.regress("car ~ beta + C(category)", window=(0, 1), cov="HC1")`` fits the
-formula with statsmodels' formula API on :func:`eventstudy.measures.regression_data.regression_frame`
+formula with statsmodels' formula API on
+:func:`eventstudy.measures.regression_data.regression_frame`
 (one row per estimated pair: its CAR over the window, the ``car.csv`` columns, the
 event's fields and attributes, the characteristics) and returns a
 :class:`RegressionResult` around statsmodels' own results (``.model_result``).
@@ -156,8 +157,9 @@ class RegressionResult:
 
     def _repr_html_(self) -> str:
         frame = self.to_frame().drop(columns=["formula", "window_start", "window_end"])
+        formula = html.escape(self.formula, quote=True)
         return (
-            f"<p><b>{html.escape(self.formula, quote=True)}</b>, CAR[{self.window[0]:+d},{self.window[1]:+d}]</p>"
+            f"<p><b>{formula}</b>, CAR[{self.window[0]:+d},{self.window[1]:+d}]</p>"
             + frame.to_html(index=False, float_format=lambda v: f"{v:.4g}")
         )
 

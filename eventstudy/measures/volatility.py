@@ -79,8 +79,8 @@ from eventstudy.models.sample_quantile import MIN_SQ_SUMS, window_sums
 
 if TYPE_CHECKING:
     from eventstudy.inference import EventPanel
-    from eventstudy.models.estimation import Estimates
     from eventstudy.measures.record import StudyRecord
+    from eventstudy.models.estimation import Estimates
 
 FloatArray = NDArray[np.float64]
 ABNORMAL_VOLATILITY_COLUMNS = ["event_id", "ticker", "rel_day", "date", "ar", "u"]

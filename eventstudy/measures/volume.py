@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.core.errors import EventStudyError
-from eventstudy.models.estimation import Estimates, estimate, stack_pairs, tables
+from eventstudy.models.estimation import Estimates, estimate, stack_pairs
+from eventstudy.models.tables import tables
 from eventstudy.sessions.confounders import neighbours
 from eventstudy.sessions.pairs import LAG_PAD
 

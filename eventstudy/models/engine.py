@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from eventstudy.models.abnormal import car_variance, t_test
 from eventstudy.core.errors import EventStudyError
-from eventstudy.models.fits import FloatArray, NormalFit, fit_model
+from eventstudy.models.abnormal import car_variance, t_test
+from eventstudy.models.fits import FloatArray, NormalFit
+from eventstudy.models.regression_fits import fit_model
 
 if TYPE_CHECKING:
     from distributed import Client

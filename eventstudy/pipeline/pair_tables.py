@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.core.settings import factor_names
-from eventstudy.models.estimation import Estimates, tables
+from eventstudy.models.estimation import Estimates
+from eventstudy.models.tables import tables
 
 if TYPE_CHECKING:
     from eventstudy.core.settings import StudySettings

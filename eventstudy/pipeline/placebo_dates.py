@@ -19,7 +19,8 @@ that it is never 0 (Phipson & Smyth 2010, "Permutation p-values should never be 
 *SAGMB* 9(1)) — the random-date design of Brown & Warner (1985, *JFE* 14(1)) on the
 study's own securities and shared dates.
 
-The placebo run measures abnormal returns only (:func:`eventstudy.measures.placebo.with_placebo_events`),
+The placebo run measures abnormal returns only
+(:func:`eventstudy.measures.placebo.with_placebo_events`),
 so ``p_placebo`` is given for the ``measure = return`` rows.
 
 Cost: the placebo dates' ``event:`` groups all have the same securities, so they are

@@ -74,7 +74,8 @@ class RunResult(StudyRecord):
         return self._tests_cache["placebo_size"]
 
     def characteristics(self) -> pd.DataFrame | None:
-        """The study's ``characteristics`` file (:mod:`eventstudy.measures.regression_data`), or None."""
+        """The study's ``characteristics`` file (:mod:`eventstudy.measures.regression_data`), or
+        None."""
         from eventstudy.measures.regression_data import study_characteristics
 
         return study_characteristics(self)
@@ -88,7 +89,8 @@ class RunResult(StudyRecord):
         data: pd.DataFrame | None = None,
         placebo: bool = False,
     ) -> RegressionResult:
-        """Regress one window's CARs on characteristics (:func:`eventstudy.measures.regression.regress`).
+        """Regress one window's CARs on characteristics
+        (:func:`eventstudy.measures.regression.regress`).
 
         ``result.regress("car ~ beta + C(category)", window=(0, 1), cov="cluster:day0")``;
         ``data`` is a characteristics table (default: the study's ``characteristics``).
@@ -160,7 +162,8 @@ class RunResult(StudyRecord):
         return tables
 
     def volatility(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """``abnormal_volatility.csv`` and ``avol.csv`` (:mod:`eventstudy.measures.volatility`), once."""
+        """``abnormal_volatility.csv`` and ``avol.csv`` (:mod:`eventstudy.measures.volatility`),
+        once."""
         if "volatility" not in self._tests_cache:
             from eventstudy.measures.volatility import volatility_tables
 

@@ -102,9 +102,7 @@ def run_study(
     return result
 
 
-def with_long_horizon(
-    result: R, pairs: list[Pair], returns: dict[str, pd.Series]
-) -> R:
+def with_long_horizon(result: R, pairs: list[Pair], returns: dict[str, pd.Series]) -> R:
     """``result`` with :attr:`~eventstudy.outputs.result.StudyResult.long_horizon` and the skips.
 
     Parameters

@@ -33,8 +33,8 @@ from eventstudy.measures.group_tests import groups_by, groups_of, run_groups, si
 
 if TYPE_CHECKING:
     from eventstudy.inference import EventPanel
-    from eventstudy.models.estimation import Estimates
     from eventstudy.measures.record import StudyRecord
+    from eventstudy.models.estimation import Estimates
 
 TEST_COLUMNS = ["group", "window_start", "window_end", "test", "statistic", "p_value", "n"]
 EXTRA_COLUMNS = [

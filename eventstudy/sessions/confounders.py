@@ -95,7 +95,9 @@ def reach_of(settings: StudySettings) -> tuple[int, int]:
     return min(est0 - high, evt0), max(est1 - low, evt1)
 
 
-def neighbours(study: StudySpec, pairs: list[Pair], reach: tuple[int, int] | None = None) -> Neighbours:
+def neighbours(
+    study: StudySpec, pairs: list[Pair], reach: tuple[int, int] | None = None
+) -> Neighbours:
     """Other events of ``study`` near the day 0 of each pair (default reach: :func:`reach_of`).
 
     Every (event, security) of the study (confounders included) is placed on its

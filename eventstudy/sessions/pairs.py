@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from eventstudy.core.errors import EventStudyError
 from eventstudy.sessions.calendar import (
     Alignment,
     align_event,
@@ -29,7 +30,6 @@ from eventstudy.sessions.calendar import (
     sessions,
     why_not_a_session,
 )
-from eventstudy.core.errors import EventStudyError
 
 if TYPE_CHECKING:
     from eventstudy.core.settings import Event

@@ -14,8 +14,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from eventstudy.sessions.calendar import exchange_for, sessions
 from eventstudy.core.prices import OffSessionRows, PriceTable
+from eventstudy.sessions.calendar import exchange_for, sessions
 
 SHOWN_DATES = 3
 """How many of a ticker's off-session dates a warning names."""

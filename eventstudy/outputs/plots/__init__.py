@@ -31,7 +31,8 @@ figures say in their subtitle or footer what they leave out; the CSV tables hold
 every pair. :func:`save_figures` draws the figures of a run in worker processes
 (:class:`FigureJob`) and writes each file atomically.
 
-Modules: :mod:`~eventstudy.outputs.plots.style` (house style), :mod:`~eventstudy.outputs.plots.numbers`
+Modules: :mod:`~eventstudy.outputs.plots.style` (house style),
+:mod:`~eventstudy.outputs.plots.numbers`
 (the numbers drawn), :mod:`~eventstudy.outputs.plots.event`, :mod:`~eventstudy.outputs.plots.caar`,
 :mod:`~eventstudy.outputs.plots.distribution`, :mod:`~eventstudy.outputs.plots.heatmap`,
 :mod:`~eventstudy.outputs.plots.timeline` (the figures), :mod:`~eventstudy.outputs.plots.kinds`
@@ -41,7 +42,11 @@ Modules: :mod:`~eventstudy.outputs.plots.style` (house style), :mod:`~eventstudy
 from __future__ import annotations
 
 from eventstudy.outputs.plots.caar import CATEGORIES, plot_caar, plot_caar_category
-from eventstudy.outputs.plots.distribution import Distribution, car_distribution, plot_car_distribution
+from eventstudy.outputs.plots.distribution import (
+    Distribution,
+    car_distribution,
+    plot_car_distribution,
+)
 from eventstudy.outputs.plots.event import plot_ar, plot_car
 from eventstudy.outputs.plots.heatmap import HEATMAP_EVENTS, HEATMAP_SECURITIES, plot_heatmap
 from eventstudy.outputs.plots.jobs import (

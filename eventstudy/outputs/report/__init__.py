@@ -13,9 +13,11 @@ capped, each cut named in a note, and the CSV files next to the page hold every 
 ``eventstudy run --json`` and the terminal summary show.
 
 Modules, in page order: :mod:`~eventstudy.outputs.report.markup` (escaping, numbers, tables),
-:mod:`~eventstudy.outputs.report.tables` (CAR and test tables), :mod:`~eventstudy.outputs.report.warnings`,
+:mod:`~eventstudy.outputs.report.tables` (CAR and test tables),
+:mod:`~eventstudy.outputs.report.warnings`,
 :mod:`~eventstudy.outputs.report.figures` (which events get a section, embedding),
-:mod:`~eventstudy.outputs.report.events` (the per-event sections), :mod:`~eventstudy.outputs.report.page`
+:mod:`~eventstudy.outputs.report.events` (the per-event sections),
+:mod:`~eventstudy.outputs.report.page`
 (the assembly), :mod:`~eventstudy.outputs.report.summaries` (JSON and terminal).
 """
 
@@ -29,7 +31,12 @@ from eventstudy.outputs.report.summaries import (
     json_summary,
     rich_table,
 )
-from eventstudy.outputs.report.tables import EVENT_ROW_LIMIT, ROW_LIMIT, TEST_GROUP_LIMIT, tests_frame
+from eventstudy.outputs.report.tables import (
+    EVENT_ROW_LIMIT,
+    ROW_LIMIT,
+    TEST_GROUP_LIMIT,
+    tests_frame,
+)
 from eventstudy.outputs.report.warnings import (
     WARNING_LIMIT,
     overlapping_windows,

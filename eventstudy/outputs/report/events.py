@@ -13,10 +13,10 @@ from eventstudy.outputs.report.markup import DASH, count, esc, table, url_link
 from eventstudy.outputs.report.tables import EVENT_ROW_LIMIT, car_table
 
 if TYPE_CHECKING:
-    from eventstudy.sessions.calendar import Alignment
     from eventstudy.core.settings import Event
     from eventstudy.outputs.report.figures import Embedder
     from eventstudy.pipeline.results import RunResult
+    from eventstudy.sessions.calendar import Alignment
 
 
 EVENT_FIGURES = (

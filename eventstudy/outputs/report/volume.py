@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from eventstudy.pipeline.results import RunResult
 
 
-def volume_section(
-    result: RunResult, tests: pd.DataFrame | None, figures: Embedder | None
-) -> str:
+def volume_section(result: RunResult, tests: pd.DataFrame | None, figures: Embedder | None) -> str:
     """HTML of the section (empty string when volume was not measured)."""
     if result.volume is None:
         return ""
