@@ -1,1 +1,1 @@
-"""cli"""
+"""The command line on top of everything: eventstudy run, fetch, cache, list and validate."""

@@ -1,1 +1,3 @@
-"""measures"""
+"""The measures of a run: what a run produced (StudyRecord), volume, volatility, long horizons,
+calendar time, placebo dates, regressions.
+"""

@@ -1,1 +1,3 @@
-"""outputs"""
+"""What a run writes and shows: tables (CSV, Parquet, Excel), figures, report.html, manifest.json,
+and the public StudyResult.
+"""

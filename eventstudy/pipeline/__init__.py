@@ -1,1 +1,3 @@
-"""pipeline"""
+"""The pipeline that runs a daily study: estimate, long horizons, placebo; its result with the
+tests computed on demand (RunResult).
+"""
