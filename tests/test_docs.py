@@ -200,7 +200,9 @@ def test_shipped_events_files_validate(events: Path, workdir: Path) -> None:
     assert result.output.startswith(f"{events}: OK: ")
 
 
-SNIPPET_PAGES = [p for p in PAGES if any(b.lang == "python" for b in split_page(p)[1])]
+SNIPPET_PAGES = [
+    p for p in PAGES if p != README and any(b.lang == "python" for b in split_page(p)[1])
+]
 
 
 def run_python_blocks(page: Path) -> dict[str, object]:
@@ -220,8 +222,9 @@ def test_python_blocks_of_a_page_run(page: Path, workdir: Path) -> None:
     run_python_blocks(page)
 
 
-def test_readme_merge_of_events_and_cars_joins_cleanly(workdir: Path) -> None:
-    """``result.events.merge(result.car_window(0, 1), on="event_id")``: each column once."""
+def test_readme_python_blocks_run_and_join_cleanly(workdir: Path) -> None:
+    """The README's blocks run; ``result.events.merge(result.car_window(0, 1), ...)``
+    carries each column once."""
     namespace = run_python_blocks(README)
     table, result = namespace["table"], namespace["result"]
     assert isinstance(table, pd.DataFrame) and isinstance(result, StudyResult)
