@@ -284,3 +284,21 @@ def test_every_flag_a_command_names_is_in_its_help(block: Block, args: list[str]
     helps = help_text((args[0],))
     unknown = [f for f in FLAG.findall(" ".join(args)) if not mentions(helps, f)]
     assert unknown == [], f"{block.label}: eventstudy {args[0]} has no {', '.join(unknown)}"
+
+
+def test_install_commands_never_fetch_the_pypi_namesake() -> None:
+    """PyPI's ``eventstudy`` is another project: every ``pip install eventstudy...`` of
+    the pages installs from a git URL or a built wheel."""
+    installs = [
+        (block.label, command)
+        for block in all_blocks()
+        for command in commands(block.text)
+        if re.match(r"^(uv )?pip install\b", command)
+    ]
+    assert installs, "the README shows how to install"
+    from_index = [
+        (label, command)
+        for label, command in installs
+        if re.search(r"eventstudy", command) and not re.search(r"@ git\+|\.whl", command)
+    ]
+    assert from_index == []
