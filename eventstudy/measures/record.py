@@ -137,9 +137,10 @@ class StudyRecord:
 
         The attributes are the extra columns of an events table (or ``attributes:`` of
         a YAML event), one column each, for second-stage analysis (merge on
-        ``event_id`` with :attr:`car`).
+        ``event_id`` with :attr:`car`, which alone carries ``benchmark`` and ``model``).
         """
-        return events_frame([self.study.event(e) for e in self.event_ids])
+        frame = events_frame([self.study.event(e) for e in self.event_ids])
+        return frame.drop(columns=["benchmark", "model"])
 
     @property
     def synthetic(self) -> bool:
