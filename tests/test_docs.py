@@ -32,8 +32,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from eventstudy.cli import app
-from eventstudy.results import StudyResult
+from eventstudy.cli.app import app
+from eventstudy.outputs.result import StudyResult
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
