@@ -45,6 +45,7 @@ from eventstudy.console import (
     err,
     print_summary,
     progress_bar,
+    skips_listed,
     user_errors,
 )
 
@@ -162,7 +163,7 @@ def run(
         if regress:
             study = with_regressions(study, regress)
         yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
-        with progress_bar(yahoo and not (quiet or json_output)) as progress:
+        with progress_bar(yahoo and not (quiet or json_output)) as progress, skips_listed():
             result = study.run(
                 source=source,
                 prices=prices,
@@ -176,22 +177,6 @@ def run(
                 out=out,
                 partition_pairs=partition_pairs,
             )
-        if result.models.empty:
-            parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))
-            unique = list(dict.fromkeys(parts))
-            reasons = "; ".join(unique[:3]) + (
-                f"; and {len(unique) - 3} more" if len(unique) > 3 else ""
-            )
-            message = f"no (event, security) pair could be estimated ({reasons})"
-            if any(m.source_failed for m in result.prices.missing.values()):  # not the user's
-                from eventstudy.data.yahoo import FetchError
-
-                raise FetchError(
-                    f"{message}; check the network and run again (what was fetched is cached), "
-                    "or use --offline to run on cached prices only",
-                    file=events_file,
-                )
-            raise EventStudyError(message, file=events_file)
         formats = ("png", "svg") if svg else ("png",)
         with progress_bar(plots and not (quiet or json_output), "figures") as drawn:
             try:

@@ -27,7 +27,9 @@ from eventstudy.estimation import Estimates, estimate, stack_pairs
 from eventstudy.pair_tables import ordered_tables
 from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
 from eventstudy.price_checks import flag_off_session
+from eventstudy.price_range import explain_ranges
 from eventstudy.returns import returns_and_stale
+from eventstudy.skips import check_estimated
 from eventstudy.study_tests import check_test_names
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ def run_study(
     progress: ProgressCallback | None = None,
     out: str | Path = "outputs",
     partition_pairs: int | None = None,
+    strict: bool = True,
 ) -> StudyResult | DaskStudyResult:
     """Run the event study and return its results.
 
@@ -99,6 +102,12 @@ def run_study(
         For ``engine="dask"``: the output folder the tasks write the partitioned tables
         into (``OUT/<study-name>/<table>/part-NNNNN.parquet``) and the pairs per
         partition (:mod:`eventstudy.distributed`).
+
+    Raises
+    ------
+    NoPairsError
+        When no (event, security) pair can be estimated, naming the first reasons
+        (a :class:`~eventstudy.data.yahoo.FetchError` when Yahoo could not be reached).
 
     Returns
     -------
@@ -158,6 +167,15 @@ def run_study(
         groups = estimate_groups(
             study, runnable, returns, stale, skipped, engine=engine, client=client
         )
+        skipped = explain_ranges(
+            skipped, [p for p, _, _ in in_calendar], table, settings.estimation_window[0]
+        )
+        if strict:
+            check_estimated(
+                len(pairs), sum(len(g.pairs) for g in groups), [r for _, _, r in skipped],
+                source_failed=any(m.source_failed for m in table.missing.values()),
+                file=study.path,
+            )  # fmt: skip
         volume_measure = None
         if "volume" in settings.measures:
             from eventstudy.volume import measure_volume

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from eventstudy.errors import EventStudyError
+from eventstudy.skips import no_pairs_error
 
 if TYPE_CHECKING:
     from eventstudy.distributed.result import DaskStudyResult
@@ -61,17 +61,11 @@ def finish(
 
     Raises
     ------
-    EventStudyError
+    NoPairsError
         When no pair could be estimated (the first reasons named), as a local run does.
     """
     if result.n_estimated == 0:
-        reasons = list(dict.fromkeys(result.skipped["reason"]))
-        shown = "; ".join(reasons[:3]) + (
-            f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
-        )
-        raise EventStudyError(
-            f"no (event, security) pair could be estimated ({shown or 'no pairs'})"
-        )
+        raise no_pairs_error(result.skipped["reason"])
     if plots:
         warnings.warn(NO_FIGURES, UserWarning, stacklevel=2)
     written = result.save(out)
