@@ -241,9 +241,9 @@ def check_in_range(
     if not cal.first_session <= day <= cal.last_session:
         limit = ""
         bound = type(get_calendar(cal.name)).bound_min()
-        if day < cal.first_session and bound is not None:
-            if pd.Timestamp(calendar_start(cal.name)) <= bound:  # reached back to the limit
-                limit = f"; exchange_calendars knows {cal.name} sessions from {bound:%Y-%m-%d}"
+        reached = bound is not None and pd.Timestamp(calendar_start(cal.name)) <= bound
+        if day < cal.first_session and reached:  # a calendar reached back to its limit
+            limit = f"; exchange_calendars knows {cal.name} sessions from {bound:%Y-%m-%d}"
         raise EventStudyError(
             f"date {day:%Y-%m-%d} is outside the {cal.name} calendar "
             f"({cal.first_session:%Y-%m-%d}..{cal.last_session:%Y-%m-%d}){limit}",
