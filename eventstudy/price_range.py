@@ -5,14 +5,14 @@ its last, is skipped as "day 0 2019-06-03 is before AAA's first price (2023-01-0
 rather than as missing prices or too few estimation returns; a pair whose estimation
 window starts before the first price gets that said after its count of estimation
 returns. The extents are those the source knows (:attr:`PriceTable.extents
-<eventstudy.data.PriceTable>`), else the priced dates the run loaded.
+<eventstudy.data.PriceTable>`: the csv and frame sources); with other sources (a
+Yahoo cache holds only what was fetched) the reasons stay as found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import cache
 from typing import TYPE_CHECKING
 
 from eventstudy.calendar import sessions
@@ -23,16 +23,6 @@ if TYPE_CHECKING:
 
 Skip = tuple[str, str, str]
 """``(event_id, ticker, reason)``, a row of ``skipped.csv``."""
-
-
-def _extent(table: PriceTable, ticker: str) -> tuple[date, date] | None:
-    """``ticker``'s first and last priced date (whole source if known, else loaded)."""
-    if ticker in table.extents:
-        return table.extents[ticker]
-    if ticker not in table.adj_close.columns:
-        return None
-    priced = table.adj_close[ticker].dropna().index
-    return (priced[0].date(), priced[-1].date()) if len(priced) else None
 
 
 def _estimation_start(pair: Pair, first: int) -> date | None:
@@ -85,7 +75,7 @@ def explain_ranges(
     if not skipped:
         return skipped
     by_key = {(p.event_id, p.ticker): p for p in pairs}
-    extent = cache(lambda ticker: _extent(table, ticker))  # each ticker's, once
+    extent = table.extents.get
     out = []
     for event_id, ticker, reason in skipped:
         pair = by_key.get((event_id, ticker))

@@ -20,6 +20,7 @@ from eventstudy.summary import (
     SUMMARY_SKIPPED,
     SYNTHETIC_NOTE,
     Summary,
+    computed_window,
     stars,
     summarise,
 )
@@ -326,7 +327,8 @@ class StudyResult:
         return self.car
 
     def car_window(self, start: int, end: int) -> pd.DataFrame:
-        """CAR rows of one window."""
+        """CAR rows of one window (one of ``study.car_windows``; another is an error)."""
+        start, end = computed_window(self.study, (start, end))
         c = self.car
         return c[(c["window_start"] == start) & (c["window_end"] == end)].reset_index(drop=True)
 

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eventstudy.errors import EventStudyError
+
 if TYPE_CHECKING:
+    from eventstudy.config import Study
     from eventstudy.results import StudyResult
 
 SYNTHETIC_NOTE = "SYNTHETIC DATA: demo prices with planted effects, not market data."
@@ -70,6 +73,26 @@ class Summary:
 
     def _repr_html_(self) -> str:
         return self.as_html()
+
+
+def computed_window(study: Study, window: tuple[int, int]) -> tuple[int, int]:
+    """``window`` as ints if it is one of ``study.car_windows``.
+
+    Raises
+    ------
+    EventStudyError
+        For a window the run did not compute, listing those it did.
+    """
+    start, end = int(window[0]), int(window[1])
+    windows = [(int(a), int(b)) for a, b in study.study.car_windows]
+    if (start, end) not in windows:
+        listed = ", ".join(f"({a}, {b})" for a, b in windows)
+        raise EventStudyError(
+            f"no CAR window ({start}, {end}) in this run; its windows are {listed} "
+            "(set study.car_windows to compute others)",
+            field="window",
+        )
+    return start, end
 
 
 def summarise(result: StudyResult, window: tuple[int, int] | None = None) -> Summary:

@@ -20,7 +20,7 @@ import eventstudy as es
 from eventstudy.cli import app
 from eventstudy.config import load_study
 from eventstudy.data.demo import demo_prices
-from eventstudy.errors import ConfigError, EventStudyError
+from eventstudy.errors import ConfigError, EventStudyError, SkippedPairsWarning
 from eventstudy.events_table import events_from_frame
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,6 +303,7 @@ def test_prices_on_non_sessions_are_named_and_recorded() -> None:
     sessions = es.load_study(ROOT / "events.yaml", measures=["return"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", SkippedPairsWarning)  # the demo's missing NVDA day
         sessions.run(prices=demo_prices()[0], tests="none")
 
 
