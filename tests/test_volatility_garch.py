@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
-from eventstudy.errors import NoPairsError
 from eventstudy import garch
+from eventstudy.errors import NoPairsError
 from eventstudy.garch import fit_garch, fit_one
 from eventstudy.inference.simulate import simulate_panels
 from eventstudy.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
