@@ -9,6 +9,8 @@ cached to stand in) exits with code 1. Nothing is half-written in either case.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -129,6 +131,7 @@ def run(
       eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
       eventstudy run --offline --quiet       # cached Yahoo prices only
     """  # noqa: E501
+    begun = datetime.now(UTC)  # the run's start: reading the events file is part of it
     with user_errors(quiet):
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
@@ -177,6 +180,7 @@ def run(
                 out=out,
                 partition_pairs=partition_pairs,
             )
+        result = replace(result, started=begun)
         formats = ("png", "svg") if svg else ("png",)
         with progress_bar(plots and not (quiet or json_output), "figures") as drawn:
             try:

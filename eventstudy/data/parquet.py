@@ -33,7 +33,7 @@ are not sessions are flagged by the study as for every source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
@@ -418,4 +418,4 @@ class ParquetSource:
         found = _fast(_frame(table, columns), columns, wanted, detail)
         if found is None:
             found = _checked(dataset, columns, span, wanted, detail)
-        return price_table(found, start, end, self.name)
+        return replace(price_table(found, start, end, self.name), extents={})  # span only

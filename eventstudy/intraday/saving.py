@@ -58,7 +58,10 @@ def save_intraday(result: IntradayResult, out: Path, *, plots: bool = True) -> d
                 path, lambda f, data=data: f.write(data)
             )
     written["report"] = output.write_text(folder / "report.html", render(result, images))
-    written["manifest"] = output.write_json(folder / "manifest.json", result.manifest())
+    ended = datetime.now(UTC).isoformat(timespec="seconds")  # the files are written
+    written["manifest"] = output.write_json(
+        folder / "manifest.json", result.manifest() | {"finished": ended}
+    )
     return written
 
 
