@@ -86,10 +86,10 @@ def computed_window(study: Study, window: tuple[int, int]) -> tuple[int, int]:
     start, end = int(window[0]), int(window[1])
     windows = [(int(a), int(b)) for a, b in study.study.car_windows]
     if (start, end) not in windows:
-        listed = ", ".join(f"({a}, {b})" for a, b in windows)
+        listed = ", ".join(f"[{a}, {b}]" for a, b in windows)
         raise EventStudyError(
-            f"no CAR window ({start}, {end}) in this run; its windows are {listed} "
-            "(set study.car_windows to compute others)",
+            f"window [{start}, {end}] is not a CAR window of the study (car_windows: "
+            f"{listed}): the run computed these only",
             field="window",
         )
     return start, end
