@@ -153,11 +153,12 @@ def run(
         if engine == "dask":  # events as columns, tables on disk (eventstudy.distributed)
             from eventstudy.distributed.cli import finish, run_dask
 
-            dask_result = run_dask(
-                events_file, given, model=model, regress=regress or [], source=source,
-                prices=prices, event_ids=event, tests=tests, scheduler=scheduler, out=out,
-                partition_pairs=partition_pairs,
-            )  # fmt: skip
+            with skips_listed():
+                dask_result = run_dask(
+                    events_file, given, model=model, regress=regress or [], source=source,
+                    prices=prices, event_ids=event, tests=tests, scheduler=scheduler, out=out,
+                    partition_pairs=partition_pairs,
+                )  # fmt: skip
             finish(dask_result, out, plots=plots, quiet=quiet, json_output=json_output)
             return
         study = load_study(events_file, **given)

@@ -470,3 +470,26 @@ def test_a_price_file_that_is_not_parquet_is_refused_before_any_cluster_starts(
         f"error: {fake}: not a readable Parquet dataset: "
     ), result.stderr
     assert "Parquet magic bytes not found" in lines[0]
+
+
+def test_a_dask_run_that_estimates_no_pair_raises_in_python_and_warns_on_skips(
+    cluster, data, tmp_path
+) -> None:
+    """As a local run: NoPairsError naming the reasons; some pairs skipped warn."""
+    from eventstudy.errors import NoPairsError, SkippedPairsWarning
+
+    events, prices = data
+    with _client(cluster.address) as client:
+        with pytest.warns(SkippedPairsWarning, match=r"^\d+ of 300 \(event, security\) pairs "):
+            load_study(events, benchmark="SPY").run(
+                engine="dask", client=client, source="parquet", prices=prices, tests="none",
+                out=tmp_path / "some",
+            )  # fmt: skip
+        with pytest.raises(NoPairsError) as info:
+            load_study(events, benchmark="QQQ").run(
+                engine="dask", client=client, source="parquet", prices=prices, tests="none",
+                out=tmp_path / "none",
+            )  # fmt: skip
+    assert str(info.value).startswith(
+        f"{events}: no (event, security) pair could be estimated ("
+    ) and "QQQ" in str(info.value)

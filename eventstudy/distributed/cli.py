@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from eventstudy.skips import no_pairs_error
-
 if TYPE_CHECKING:
     from eventstudy.distributed.result import DaskStudyResult
 
@@ -57,15 +55,7 @@ def run_dask(
 def finish(
     result: DaskStudyResult, out: Path, *, plots: bool, quiet: bool, json_output: bool
 ) -> None:
-    """Save ``result`` under ``out`` and print what was written (or one JSON document).
-
-    Raises
-    ------
-    NoPairsError
-        When no pair could be estimated (the first reasons named), as a local run does.
-    """
-    if result.n_estimated == 0:
-        raise no_pairs_error(result.skipped["reason"])
+    """Save ``result`` under ``out`` and print what was written (or one JSON document)."""
     if plots:
         warnings.warn(NO_FIGURES, UserWarning, stacklevel=2)
     written = result.save(out)

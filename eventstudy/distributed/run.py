@@ -132,6 +132,9 @@ def run_distributed(
 
     Raises
     ------
+    NoPairsError
+        When no pair could be estimated (the first reasons named); some pairs skipped
+        warn (:func:`eventstudy.skips.check_estimated`).
     EventStudyError
         Without a Parquet source, for a setting the pipeline does not run
         (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
@@ -143,6 +146,7 @@ def run_distributed(
     from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
     from eventstudy.distributed.tasks import run_partition, without_kept
     from eventstudy.distributed.tests_table import TestInputs
+    from eventstudy.skips import check_estimated
 
     location = parquet_location(source, prices)
     if events is None:
@@ -207,6 +211,9 @@ def run_distributed(
             from eventstudy.engine import disconnect
 
             disconnect(own)
+    check_estimated(
+        result.n_pairs, result.n_estimated, result.skipped["reason"].tolist(), file=study.path
+    )
     return replace(result, finished=datetime.now(UTC))
 
 
