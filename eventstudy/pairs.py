@@ -234,9 +234,9 @@ def plan_prices(study: Study, pairs: list[Pair]) -> PricePlan:
         end_at[rows[inside]] = grid[pos[inside] + last]
         reach_at[rows[inside]] = grid[np.minimum(pos[inside] + reach, len(grid) - 1)]
     fits = ~np.isnat(start_at)
+    why = {mic: _off_calendar(mic) for mic in dict.fromkeys(exchange[~fits])}
     skipped = [
-        (pairs[i].event_id, pairs[i].ticker, _off_calendar(exchange[i]))
-        for i in np.flatnonzero(~fits)
+        (pairs[i].event_id, pairs[i].ticker, why[exchange[i]]) for i in np.flatnonzero(~fits)
     ]
     starts = pd.DatetimeIndex(start_at[fits]).date
     ends = pd.DatetimeIndex(end_at[fits]).date
