@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -81,6 +82,19 @@ def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
 
     monkeypatch.setattr(yfinance.Ticker, "history", refuse)
     monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
+def calendars_from_2000() -> Iterator[None]:
+    """Every test starts with the calendars from 2000: one that reached back (a 1990s
+    study, :func:`eventstudy.sessions.calendar.reach_back`) is reset after it."""
+    from eventstudy.sessions import calendar
+
+    yield
+    if calendar._STARTS:
+        calendar._STARTS.clear()
+        calendar.get_calendar.cache_clear()
+        calendar.session_calendar.cache_clear()
 
 
 @pytest.fixture

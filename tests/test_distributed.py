@@ -449,3 +449,47 @@ def test_worker_killed_between_the_rounds(cluster, data, tmp_path, monkeypatch) 
     assert held["futures"] > 0  # the killed worker held some partitions' kept arrays
     pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
     assert len(list((tmp_path / "killed" / NAME / "car").glob("part-*.parquet"))) == 30
+
+
+def test_a_price_file_that_is_not_parquet_is_refused_before_any_cluster_starts(
+    data, tmp_path, monkeypatch
+) -> None:
+    """A CSV named ``.parquet``: one line, exit 2, and no cluster started (nor its tasks)."""
+    events, _ = data
+    fake = tmp_path / "prices.parquet"
+    fake.write_text("date,ticker,adj_close\n2024-01-02,AAA,1.0\n", encoding="utf-8")
+
+    def no_cluster(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cluster was started for prices that are not Parquet")
+
+    monkeypatch.setattr("eventstudy.models.engine.connect", no_cluster)
+    result = CliRunner().invoke(app, [*_args(events, fake, tmp_path / "out"), "--engine", "dask"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: {fake}: not a readable Parquet dataset: "
+    ), result.stderr
+    assert "Parquet magic bytes not found" in lines[0]
+
+
+def test_a_dask_run_that_estimates_no_pair_raises_in_python_and_warns_on_skips(
+    cluster, data, tmp_path
+) -> None:
+    """As a local run: NoPairsError naming the reasons; some pairs skipped warn."""
+    from eventstudy.core.errors import NoPairsError, SkippedPairsWarning
+
+    events, prices = data
+    with _client(cluster.address) as client:
+        with pytest.warns(SkippedPairsWarning, match=r"^\d+ of 300 \(event, security\) pairs "):
+            load_study(events, benchmark="SPY").run(
+                engine="dask", client=client, source="parquet", prices=prices, tests="none",
+                out=tmp_path / "some",
+            )  # fmt: skip
+        with pytest.raises(NoPairsError) as info:
+            load_study(events, benchmark="QQQ").run(
+                engine="dask", client=client, source="parquet", prices=prices, tests="none",
+                out=tmp_path / "none",
+            )  # fmt: skip
+    assert str(info.value).startswith(
+        f"{events}: no (event, security) pair could be estimated ("
+    ) and "QQQ" in str(info.value)

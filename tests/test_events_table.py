@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import eventstudy as es
 from eventstudy.cli.app import app
-from eventstudy.core.errors import ConfigError, EventStudyError
+from eventstudy.core.errors import ConfigError, EventStudyError, SkippedPairsWarning
 from eventstudy.data.demo import demo_prices
 from eventstudy.events.events_table import events_from_frame
 from eventstudy.study import load_study
@@ -303,6 +303,7 @@ def test_prices_on_non_sessions_are_named_and_recorded() -> None:
     sessions = es.load_study(ROOT / "events.yaml", measures=["return"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", SkippedPairsWarning)  # the demo's missing NVDA day
         sessions.run(prices=demo_prices()[0], tests="none")
 
 

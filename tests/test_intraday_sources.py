@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.core.errors import ConfigError, EventStudyError, PriceDataError
+from eventstudy.core.errors import ConfigError, EventStudyError, NoPairsError, PriceDataError
 from eventstudy.intraday.demo import demo_bars
 from eventstudy.intraday.run import run_intraday
 from eventstudy.intraday.sources import CsvBarSource
@@ -100,13 +100,14 @@ def test_events_past_yahoos_intraday_limit_are_skipped_with_the_reason(
     tmp_path, monkeypatch, demo_study
 ):
     fake = FakeIntradayYahoo(demo_bars()).install(monkeypatch)
-    result = run_intraday(demo_study, source="yahoo", cache_dir=tmp_path, today=date(2025, 7, 1))
+    with pytest.raises(NoPairsError) as info:  # all 6 pairs are too old: nothing is left
+        run_intraday(demo_study, source="yahoo", cache_dir=tmp_path, today=date(2025, 7, 1))
     assert not fake.calls  # nothing is asked for what Yahoo cannot serve
-    reasons = result.skipped.set_index(["event_id", "ticker"])["reason"]
-    assert len(result.models) == 0 and len(reasons) == 6
-    why = reasons.loc[("demo-midday", "NVDA")]
-    assert "Yahoo serves 5m bars for the last 60 days only (from 2025-05-03)" in why
-    assert "the event on 2025-03-26 needs bars from 2025-03-1" in why
+    why = str(info.value)
+    assert "no (event, security) pair could be estimated (Yahoo serves 5m bars for the last " in why
+    assert (
+        "60 days only (from 2025-05-03); the event on 2025-03-26 needs bars from 2025-03-1" in why
+    )
     # a nearer "today" keeps the latest event only
     result = run_intraday(demo_study, source="yahoo", cache_dir=tmp_path, today=date(2025, 5, 20))
     assert set(result.models["event_id"]) == {"demo-afterclose"}

@@ -51,7 +51,12 @@ def test_example_notebook_runs(jupyter_env: Path) -> None:
     outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
-    assert stderr == "", stderr
+    # the one warning: the demo data's missing NVDA price skips a pair (by design)
+    warned = [line for line in stderr.splitlines() if "Warning: " in line]
+    assert len(warned) == 1 and warned[0].endswith(
+        "SkippedPairsWarning: 1 of 57 (event, security) pairs skipped (no return for NVDA on "
+        "day 0 (2025-04-03): price missing); see result.skipped or skipped.csv"
+    ), stderr
     # The result rendered as HTML, and every plot cell showed a figure.
     assert any(
         "text/html" in o.get("data", {}) and "SYNTHETIC" in o.data["text/html"] for o in outputs

@@ -47,19 +47,24 @@ def test_align_study_equals_align_event_pair_by_pair():
     assert any(p.alignment.shifted for p in pairs) and not all(p.alignment.shifted for p in pairs)
 
 
-def test_a_date_off_the_calendar_is_an_error_naming_the_event():
+def test_a_date_off_the_calendar_is_an_error_naming_the_event_and_the_limit():
     study = parse_study(
         {
-            "study": {"name": "t", "securities": ["BABA"]},
+            "study": {"name": "t", "securities": ["9988.HK"]},
             "events": [
                 {"id": "ok", "date": "2024-11-18", "title": "E"},
-                {"id": "early", "date": "1990-01-02", "title": "E"},
+                {"id": "early", "date": "1955-01-03", "title": "E"},
             ],
         }
     )
-    with pytest.raises(EventStudyError, match="outside the XNYS calendar") as info:
+    with pytest.raises(EventStudyError) as info:
         align_study(study)
     assert info.value.event_id == "early"
+    assert str(info.value) == (
+        "event 'early': field 'date': date 1955-01-03 is outside the XHKG calendar "
+        f"(1960-01-01..{sessions('XHKG')[-1]:%Y-%m-%d}); exchange_calendars knows XHKG "
+        "sessions from 1960-01-01"
+    )
 
 
 def test_plan_prices_spans_are_the_sessions_around_day0():

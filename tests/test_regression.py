@@ -8,12 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from scipy import stats
 from typer.testing import CliRunner
 
 import eventstudy as es
 from eventstudy.cli.app import app
 from eventstudy.core.errors import ConfigError, EventStudyError
-from eventstudy.measures.regression import RowsDroppedWarning, placebo_cars
+from eventstudy.measures.regression import (
+    FewDegreesOfFreedomWarning,
+    RowsDroppedWarning,
+    placebo_cars,
+)
 from eventstudy.sessions.calendar import sessions
 from tests.conftest import FrameSource
 
@@ -73,9 +78,11 @@ def test_every_regression_equals_statsmodels_on_car_csv(firm_study, firm_result,
         model = smf.wls(formula, data, weights=1 / data["car_se"] ** 2)
     if cov.startswith("cluster:"):
         groups = pd.factorize(data[cov.split(":")[1]])[0]
-        theirs = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        theirs = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        df = groups.max()  # G - 1
     else:
-        theirs = model.fit(cov_type=cov)
+        theirs = model.fit(cov_type=cov, use_t=True)
+        df = 120 - 4  # n - k
     np.testing.assert_allclose(mine.model_result.params, theirs.params, rtol=1e-10)
     np.testing.assert_allclose(mine.model_result.bse, theirs.bse, rtol=1e-10)
     table = mine.to_frame()
@@ -83,6 +90,30 @@ def test_every_regression_equals_statsmodels_on_car_csv(firm_study, firm_result,
     assert list(table["term"]) == list(theirs.params.index)
     assert (table["n"] == 120).all() and np.allclose(table["r2"], theirs.rsquared, rtol=1e-12)
     assert table["cov_type"].iloc[0].startswith(cov)
+    assert (table["df"] == df).all()
+    t_p = 2 * stats.t.sf(np.abs(table["t"]), df)  # Student's t, not the normal
+    np.testing.assert_allclose(table["p_value"], t_p, rtol=1e-10)
+
+
+def test_a_regression_on_three_pairs_uses_t_with_one_df_and_warns(firm_study):
+    """3 pairs, 2 coefficients: p from t(1) (statsmodels use_t=True), not the normal."""
+    _, source, _ = firm_study
+    events = pd.DataFrame({
+        "ticker": FIRMS[:3], "date": ["2023-03-01", "2023-06-01", "2023-09-01"],
+        "eps_surprise": [-0.5, 0.1, 0.9],
+    })  # fmt: skip
+    result = es.Study.from_frame(events, name="three", benchmark="SPY").run(
+        source=source, tests="none"
+    )
+    with pytest.warns(FewDegreesOfFreedomWarning, match="3 pairs for 2 coefficients leave 1 "):
+        mine = result.regress("car ~ eps_surprise")
+    direct = result.car_window(0, 1).merge(result.events[["event_id", "eps_surprise"]])
+    theirs = smf.ols("car ~ eps_surprise", direct).fit(cov_type="HC1", use_t=True)
+    table = mine.to_frame()
+    np.testing.assert_allclose(table["p_value"], theirs.pvalues, rtol=1e-10)
+    assert (table["df"] == 1).all() and (table["n"] == 3).all()
+    normal = 2 * stats.norm.sf(np.abs(table["t"]))
+    assert (table["p_value"] > normal).all()
 
 
 def test_a_planted_slope_is_recovered(firm_result):
@@ -243,6 +274,7 @@ def test_cli_regress_writes_regression_csv_and_the_report_shows_it(tmp_path):
 
 
 @pytest.mark.filterwarnings("always::eventstudy.measures.regression.RegressionLeftOutWarning")
+@pytest.mark.filterwarnings("always::eventstudy.measures.regression.FewDegreesOfFreedomWarning")
 def test_a_study_regression_the_run_cannot_estimate_is_left_out_with_a_warning(tmp_path):
     # one event: its three pairs share one day 0 (one cluster for cluster:day0), and
     # C(ticker) needs three coefficients for three pairs; car ~ beta can be fitted
@@ -258,6 +290,7 @@ def test_a_study_regression_the_run_cannot_estimate_is_left_out_with_a_warning(t
     assert "Traceback" not in outcome.output
     assert "warning: regression left out of this run" in outcome.output
     assert "needs at least 2 clusters" in outcome.output and "too few" in outcome.output
+    assert "warning: regression 'car ~ beta': 3 pairs for 2 coefficients leave 1 " in outcome.output
     table = pd.read_csv(next((tmp_path / "out").iterdir()) / "regression.csv")
     assert set(table["formula"]) == {"car ~ beta"}  # the one that can be estimated
 

@@ -100,20 +100,23 @@ def test_500_events_sections_only_for_the_figure_events(study500, tmp_path):
     assert page.count("<img src='data:image/png;base64,") == 3 + 2 * FIGURE_EVENTS
 
 
-def test_500_events_shared_day0s_are_capped_and_counted(study500):
+def test_500_events_shared_day0s_are_one_warning_with_the_count(study500):
     page = report.render_report(study500, images_for(figure_events(study500)))
     shared = report.shared_day0s(study500)
     assert len(shared) > report.WARNING_LIMIT
     items = [m for k, m in report.warnings_list(study500) if k == "event-date clustering"]
-    listed = [m for m in items if m.startswith("day 0 ")]
-    assert len(listed) == report.WARNING_LIMIT
-    more = len(shared) - report.WARNING_LIMIT
-    assert f"... and {more:,} more, see car.csv (day0)" in items
-    assert f"event-date clustering:</span> ... and {more:,} more, see car.csv (day0)" in page
-    # The most crowded dates are listed, each with its event and pair counts.
+    assert len(items) == 1  # once, whatever the number of shared dates
+    pairs = study500.car.drop_duplicates(["event_id", "ticker"])
+    head = (
+        f"{len(pairs):,} estimated pairs fall on {pairs['day0'].nunique():,} distinct day-0 "
+        f"dates, {len(shared):,} of them shared by several events (the most crowded: "
+    )
+    assert items[0].startswith(head)
     top = shared.iloc[0]
-    assert listed[0].startswith(f"day 0 {top['day0']} is shared by {top['events']} events (")
-    assert f"; {top['pairs']} pairs)" in listed[0]
+    assert f"{top['day0']}: {top['events']} events (" in items[0]
+    assert f"; and {len(shared) - report.warnings.CROWDED:,} more dates;" in items[0]
+    assert "are cross-correlated across the pairs, so tests that treat pairs as " in items[0]
+    assert page.count("event-date clustering:</span>") == 1
 
 
 def test_500_events_tests_table_shows_a_bounded_number_of_groups(study500):
@@ -136,7 +139,8 @@ def test_22k_events_report_is_small_and_every_list_is_capped(study22k):
     assert f"40 of {len(result.event_ids):,} events have a section here" in page
     warnings = report.warnings_list(result)
     kinds = pd.Series([k for k, _ in warnings]).value_counts()
-    assert kinds.max() <= report.WARNING_LIMIT + 2  # + "... more", + the clustering count
+    assert kinds.max() <= report.WARNING_LIMIT + 1  # + "... more"
+    assert kinds["event-date clustering"] == 1
     skipped_more = len(result.skipped) - report.WARNING_LIMIT
     assert ("skipped pair", f"... and {skipped_more:,} more, see skipped.csv") in warnings
     assert ("missing prices", "... and 30 more, see skipped.csv") in warnings
@@ -154,9 +158,11 @@ def test_22k_events_every_named_list_inside_a_warning_is_capped(study22k):
     shared = report.shared_day0s(study22k)
     top = shared.iloc[0]
     assert top["events"] > 10
-    message = next(m for k, m in report.warnings_list(study22k) if m.startswith("day 0 "))
-    assert f"and {top['events'] - 10:,} more; {top['pairs']:,} pairs)" in message
-    named = message[message.index("(") + 1 : message.index(" and ")].split(", ")
+    message = next(m for k, m in report.warnings_list(study22k) if k == "event-date clustering")
+    assert f"{top['day0']}: {top['events']:,} events (" in message
+    assert f" and {top['events'] - 10:,} more), {top['pairs']:,} pairs" in message
+    start = message.index(f"{top['day0']}: ") + len(f"{top['day0']}: {top['events']:,} events (")
+    named = message[start : message.index(" and ", start)].split(", ")
     assert len(named) == 10
 
 

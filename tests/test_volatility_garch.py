@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
+from eventstudy.core.errors import NoPairsError
 from eventstudy.inference.simulate import simulate_panels
 from eventstudy.measures.volatility import avol_pvalue, avol_sq_pvalue, beaver_u, percentile_tests
 from eventstudy.models import garch
@@ -155,9 +156,12 @@ def test_garch_failure_skips_the_pair(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(garch, "fit_one", failing)
     study = es.load_study("events.yaml").with_model("garch")
-    result = study.run(source="demo", event_ids=["ft-ai-talent"], tests="none")
-    assert result.models.empty
-    assert result.skipped["reason"].str.contains("did not converge").all()
+    with pytest.raises(NoPairsError) as info:  # every pair failed: nothing is left
+        study.run(source="demo", event_ids=["ft-ai-talent"], tests="none")
+    assert str(info.value) == (
+        "events.yaml: no (event, security) pair could be estimated (GARCH(1,1) fit did not "
+        "converge: Inequality constraints incompatible)"
+    )
 
 
 def test_garch_volatility_study_runs_end_to_end(tmp_path) -> None:

@@ -9,8 +9,10 @@ cached to stand in) exits with code 1. Nothing is half-written in either case.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -19,6 +21,7 @@ from eventstudy.cli.console import (
     err,
     print_summary,
     progress_bar,
+    skips_listed,
     user_errors,
 )
 from eventstudy.cli.listing import describe
@@ -48,9 +51,6 @@ from eventstudy.cli.options import (
     XlsxOption,
 )
 from eventstudy.cli.overrides import bhar_window, with_regressions
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     name="eventstudy",
@@ -129,6 +129,7 @@ def run(
       eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
       eventstudy run --offline --quiet       # cached Yahoo prices only
     """  # noqa: E501
+    begun = datetime.now(UTC)  # the run's start: reading the events file is part of it
     with user_errors(quiet):
         from eventstudy.core.errors import EventStudyError
         from eventstudy.outputs.plots import check_figures
@@ -150,11 +151,12 @@ def run(
         if engine == "dask":  # events as columns, tables on disk (eventstudy.distributed)
             from eventstudy.cli.dask import finish, run_dask
 
-            dask_result = run_dask(
-                events_file, given, model=model, regress=regress or [], source=source,
-                prices=prices, event_ids=event, tests=tests, scheduler=scheduler, out=out,
-                partition_pairs=partition_pairs,
-            )  # fmt: skip
+            with skips_listed():
+                dask_result = run_dask(
+                    events_file, given, model=model, regress=regress or [], source=source,
+                    prices=prices, event_ids=event, tests=tests, scheduler=scheduler, out=out,
+                    partition_pairs=partition_pairs,
+                )  # fmt: skip
             finish(dask_result, out, plots=plots, quiet=quiet, json_output=json_output)
             return
         study = load_study(events_file, **given)
@@ -163,7 +165,7 @@ def run(
         if regress:
             study = with_regressions(study, regress)
         yahoo = (source or ("csv" if prices is not None else "yahoo")) == "yahoo"
-        with progress_bar(yahoo and not (quiet or json_output)) as progress:
+        with progress_bar(yahoo and not (quiet or json_output)) as progress, skips_listed():
             result = study.run(
                 source=source,
                 prices=prices,
@@ -177,22 +179,7 @@ def run(
                 out=out,
                 partition_pairs=partition_pairs,
             )
-        if result.models.empty:
-            parts = (part for reason in result.skipped["reason"] for part in reason.split("; "))
-            unique = list(dict.fromkeys(parts))
-            reasons = "; ".join(unique[:3]) + (
-                f"; and {len(unique) - 3} more" if len(unique) > 3 else ""
-            )
-            message = f"no (event, security) pair could be estimated ({reasons})"
-            if any(m.source_failed for m in result.prices.missing.values()):  # not the user's
-                from eventstudy.data.yahoo import FetchError
-
-                raise FetchError(
-                    f"{message}; check the network and run again (what was fetched is cached), "
-                    "or use --offline to run on cached prices only",
-                    file=events_file,
-                )
-            raise EventStudyError(message, file=events_file)
+        result = replace(result, started=begun)
         formats = ("png", "svg") if svg else ("png",)
         with progress_bar(plots and not (quiet or json_output), "figures") as drawn:
             try:

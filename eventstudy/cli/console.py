@@ -62,6 +62,16 @@ def user_errors(quiet: bool = False) -> Iterator[None]:
 
 
 @contextmanager
+def skips_listed() -> Iterator[None]:
+    """Silence the library's skipped-pairs warning: the summary lists those pairs."""
+    from eventstudy.core.errors import SkippedPairsWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedPairsWarning)
+        yield
+
+
+@contextmanager
 def progress_bar(enabled: bool, what: str = "prices") -> Iterator[ProgressCallback | None]:
     """A rich progress bar on stderr fed by ``progress(item, i, n)`` calls (TTY only)."""
     if not enabled or not sys.stderr.isatty():

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from eventstudy.core.errors import EventStudyError
-
 if TYPE_CHECKING:
     from eventstudy.distributed.result import DaskStudyResult
 
@@ -57,21 +55,7 @@ def run_dask(
 def finish(
     result: DaskStudyResult, out: Path, *, plots: bool, quiet: bool, json_output: bool
 ) -> None:
-    """Save ``result`` under ``out`` and print what was written (or one JSON document).
-
-    Raises
-    ------
-    EventStudyError
-        When no pair could be estimated (the first reasons named), as a local run does.
-    """
-    if result.n_estimated == 0:
-        reasons = list(dict.fromkeys(result.skipped["reason"]))
-        shown = "; ".join(reasons[:3]) + (
-            f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
-        )
-        raise EventStudyError(
-            f"no (event, security) pair could be estimated ({shown or 'no pairs'})"
-        )
+    """Save ``result`` under ``out`` and print what was written (or one JSON document)."""
     if plots:
         warnings.warn(NO_FIGURES, UserWarning, stacklevel=2)
     written = result.save(out)

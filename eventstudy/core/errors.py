@@ -98,3 +98,17 @@ class PriceDataError(EventStudyError):
 
 class UnknownEventError(EventStudyError):
     """An event id asked for on the command line is not in the events file."""
+
+
+class NoPairsError(EventStudyError):
+    """No (event, security) pair of a run could be estimated; the message says why."""
+
+
+class SkippedPairsWarning(UserWarning):
+    """Some (event, security) pairs of a run could not be estimated (``result.skipped``)."""
+
+
+class FetchError(EventStudyError):
+    """A price source (Yahoo) could not deliver data and the cache cannot stand in (exit 1)."""
+
+    exit_code = 1

@@ -115,6 +115,10 @@ class PriceTable:
     off_session
         Tickers with price rows on dates that are not sessions of their exchange (left
         out of the returns), found by :func:`eventstudy.sessions.price_checks.flag_off_session`.
+    extents
+        Each ticker's first and last priced date in the whole source, beyond the range
+        asked for (sources that know it: csv, frame); it names why a pair whose dates
+        lie outside the data is skipped (:mod:`eventstudy.sessions.price_range`).
     """
 
     adj_close: pd.DataFrame
@@ -124,6 +128,7 @@ class PriceTable:
     volume: pd.DataFrame | None = None
     missing: dict[str, MissingPrices] = field(default_factory=dict)
     off_session: dict[str, OffSessionRows] = field(default_factory=dict)
+    extents: dict[str, tuple[date, date]] = field(default_factory=dict)
 
     @property
     def tickers(self) -> list[str]:

@@ -8,6 +8,12 @@ wide
 long
     Columns ``date``, ``ticker``, ``adj_close`` and optionally ``volume``.
 
+yfinance's layout
+    The frame ``yf.download([...])`` returns: two column levels, ``Price`` (``Adj
+    Close`` or ``Close``, ``Volume``, ...) and ``Ticker``, in either order
+    (``group_by="ticker"``). ``Adj Close`` is used where present, else ``Close``
+    (adjusted by yfinance's default ``auto_adjust=True``); it is read as a long frame.
+
 The frame gets the csv source's checks and messages (a bad date, a repeated date, a
 price that is not positive ...), with rows named ``row N`` (1-based positions) in place
 of file lines. A clean numeric frame is taken as it is; anything doubtful is checked
@@ -43,8 +49,42 @@ FRAME_NAME = "<prices DataFrame>"
 """How messages and the manifest name the frame."""
 
 
+def _from_yfinance(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with yfinance's (``Price``, ``Ticker``) columns as a long frame.
+
+    Raises
+    ------
+    PriceDataError
+        For other column levels: they are named, with the layouts that work.
+    """
+    levels = [[normalise(str(v)) for v in frame.columns.get_level_values(k)] for k in (0, 1)]
+    price_level = next((k for k in (0, 1) if {"adj_close", "close"} & set(levels[k])), None)
+    if frame.columns.nlevels != 2 or price_level is None:
+        names = ", ".join(str(n) for n in frame.columns.names)
+        raise PriceDataError(
+            f"the columns have {frame.columns.nlevels} levels ({names}): give one column per "
+            "ticker, long columns date, ticker, adj_close, or yfinance's (Price, Ticker) "
+            "columns with a Close or Adj Close price",
+            file=FRAME_NAME,
+        )
+    fields = levels[price_level]
+    price = "adj_close" if "adj_close" in fields else "close"
+    wide = frame.copy(deep=False)
+    wide.columns = pd.MultiIndex.from_arrays(
+        [fields, frame.columns.get_level_values(1 - price_level).astype(str)]
+    )
+    if not isinstance(wide.index, pd.DatetimeIndex):
+        wide = wide.set_index(wide.columns[[f == "date" for f in fields].index(True)])
+    kept = [f for f in (price, "volume") if f in fields]
+    long = wide[kept].stack(level=1, future_stack=True).dropna(how="all")
+    long.index.names = ["date", "ticker"]
+    return long.rename(columns={price: "adj_close"}).reset_index()
+
+
 def _with_date_column(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its dates in a column named ``date`` and string column names."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame = _from_yfinance(frame)
     frame = frame.copy(deep=False)
     frame.columns = [str(c) for c in frame.columns]
     keys = [normalise(c) for c in frame.columns]

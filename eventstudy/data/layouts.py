@@ -331,7 +331,8 @@ def spread_long(
 def price_table(found: dict[str, Found], start: date, end: date, source: str) -> PriceTable:
     """The :class:`PriceTable` of the tickers ``found``, over ``start``..``end``.
 
-    Each ticker's provenance records its hash and where it was read (``detail``).
+    Each ticker's provenance records its hash and where it was read (``detail``); its
+    extent, the first and last priced date of all the data read, not only the range.
     """
     prices, volumes = assemble(found, start, end)
     by_detail: dict[str, list[str]] = {}
@@ -341,4 +342,11 @@ def price_table(found: dict[str, Found], start: date, end: date, source: str) ->
     for detail, columns in by_detail.items():
         provenance |= provenance_for(prices[columns], source, detail=detail)
     provenance = {t: provenance[t] for t in prices.columns}
-    return PriceTable(adj_close=prices, source=source, provenance=provenance, volume=volumes)
+    extents = {}
+    for t, item in found.items():
+        priced = item.price.index[item.price.notna().to_numpy()]
+        if len(priced):
+            extents[t] = (priced.min().date(), priced.max().date())
+    return PriceTable(
+        adj_close=prices, source=source, provenance=provenance, volume=volumes, extents=extents
+    )

@@ -33,6 +33,7 @@ are not sessions are flagged by the study as for every source.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
@@ -234,4 +235,4 @@ class ParquetSource:
         found = fast_frame(table_frame(table, columns), columns, wanted, detail)
         if found is None:
             found = checked_frame(dataset, columns, span, wanted, detail)
-        return price_table(found, start, end, self.name)
+        return replace(price_table(found, start, end, self.name), extents={})  # span only

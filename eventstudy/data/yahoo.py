@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from eventstudy.core.errors import EventStudyError
+from eventstudy.core.errors import FetchError
 from eventstudy.core.prices import MissingPrices, PriceTable, TickerProvenance, frame_sha256
 from eventstudy.data.cache import COLUMNS, CacheEntry, DateRange, PriceCache, missing_ranges
 
@@ -53,12 +53,6 @@ _RENAME = {
     "Stock Splits": "stock_splits",
 }
 ProgressCallback = Callable[[str, int, int], None]
-
-
-class FetchError(EventStudyError):
-    """Yahoo could not deliver data and the cache cannot stand in (exit code 1)."""
-
-    exit_code = 1
 
 
 class _NoData(Exception):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,8 @@ NEEDS_PARQUET = (
 
 
 def parquet_location(source: str | PriceSource | None, prices: Any) -> str:
-    """The Parquet dataset of the run (an absolute path or a URL), or a one-line error."""
+    """The Parquet dataset of the run (an absolute path or a URL), or a one-line error
+    (a local dataset is opened here, before any cluster starts, to check it is one)."""
     from eventstudy.data.parquet import ParquetSource
 
     if isinstance(source, ParquetSource):
@@ -63,6 +64,7 @@ def parquet_location(source: str | PriceSource | None, prices: Any) -> str:
     path = Path(location).resolve()
     if not path.exists():
         raise EventStudyError("no such file or folder", file=location, field="--prices")
+    ParquetSource(path).load([], date(2000, 1, 3), date(2000, 1, 3))  # a Parquet dataset?
     return str(path)
 
 
@@ -130,11 +132,15 @@ def run_distributed(
 
     Raises
     ------
+    NoPairsError
+        When no pair could be estimated (the first reasons named); some pairs skipped
+        warn (:func:`eventstudy.core.skips.check_estimated`).
     EventStudyError
         Without a Parquet source, for a setting the pipeline does not run
         (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
         would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
     """
+    from eventstudy.core.skips import check_estimated
     from eventstudy.distributed.combine import ColumnStack, check_gather
     from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.pieces import PieceSum
@@ -205,6 +211,9 @@ def run_distributed(
             from eventstudy.models.engine import disconnect
 
             disconnect(own)
+    check_estimated(
+        result.n_pairs, result.n_estimated, result.skipped["reason"].tolist(), file=study.path
+    )
     return replace(result, finished=datetime.now(UTC))
 
 

@@ -40,8 +40,8 @@ def skewness_adjusted_t(x: np.ndarray, centre: float = 0.0) -> float:
     deviation (n - 1 denominator), as in the paper.
     """
     n = len(x)
-    sd = x.std(ddof=1)
-    if n < 2 or not sd > 0:
+    sd = x.std(ddof=1) if n >= 2 else np.nan  # none or one BHAR: no deviation
+    if not sd > 0:
         return float("nan")
     s = (x.mean() - centre) / sd
     gamma = ((x - x.mean()) ** 3).sum() / (n * sd**3)

@@ -179,6 +179,7 @@ def run_intraday(
     ``local`` only raises a warning: intraday runs fit locally); ``today`` (default: the
     UTC date) is the reference of Yahoo's intraday limits, injected by tests.
     """
+    from eventstudy.core.skips import check_estimated
     from eventstudy.intraday.result import IntradayResult
     from eventstudy.intraday.tables import intraday_tables
 
@@ -233,6 +234,10 @@ def run_intraday(
             runnable.append(pair)
     bars = BarReturns({t: table.series(t) for t in table.tickers}, grids, table.split_bars)
     groups, clocks, full = _estimate(study, runnable, bars, skipped)
+    check_estimated(
+        len(pairs), sum(len(g.pairs) for g in groups), [r for _, _, r in skipped],
+        file=study.path,
+    )  # fmt: skip
     ar, car, models = intraday_tables(groups, runnable, study, clocks, full)
     order = {(p.event_id, p.ticker): i for i, p in enumerate(pairs)}
     skipped.sort(key=lambda s: order.get((s[0], s[1]), len(order)))

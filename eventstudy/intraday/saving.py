@@ -58,7 +58,10 @@ def save_intraday(result: IntradayRecord, out: Path, *, plots: bool = True) -> d
                 path, lambda f, data=data: f.write(data)
             )
     written["report"] = atomic.write_text(folder / "report.html", render(result, images))
-    written["manifest"] = atomic.write_json(folder / "manifest.json", result.manifest())
+    ended = datetime.now(UTC).isoformat(timespec="seconds")  # the files are written
+    written["manifest"] = atomic.write_json(
+        folder / "manifest.json", result.manifest() | {"finished": ended}
+    )
     return written
 
 

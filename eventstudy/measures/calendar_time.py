@@ -57,7 +57,8 @@ def portfolio_series(
 ) -> pd.DataFrame:
     """The daily portfolio of one window: date, portfolio_ret, n_securities, rf, factors."""
     settings = study.study
-    market = returns.get(settings.benchmark, pd.Series(dtype=float)).dropna()
+    no_dates = pd.Series(dtype=float, index=pd.DatetimeIndex([], name="date"))
+    market = returns.get(settings.benchmark, no_dates).dropna()  # none: an empty series
     dates = market.index
     tickers = sorted({p.ticker for p in pairs})
     column = {t: k for k, t in enumerate(tickers)}

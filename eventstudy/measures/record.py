@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from eventstudy.core.errors import EventStudyError
 from eventstudy.core.settings import events_frame
 
-__all__ = ["AR_COLUMNS", "CAR_COLUMNS", "MODEL_COLUMNS", "StudyRecord"]
+__all__ = ["AR_COLUMNS", "CAR_COLUMNS", "MODEL_COLUMNS", "StudyRecord", "computed_window"]
 
 if TYPE_CHECKING:
     from eventstudy.core.prices import PriceTable
@@ -71,6 +72,26 @@ MODEL_COLUMNS = [
     "benchmark",
     "exchange",
 ]
+
+
+def computed_window(study: StudySpec, window: tuple[int, int]) -> tuple[int, int]:
+    """``window`` as ints if it is one of ``study.car_windows``.
+
+    Raises
+    ------
+    EventStudyError
+        For a window the run did not compute, listing those it did.
+    """
+    start, end = int(window[0]), int(window[1])
+    windows = [(int(a), int(b)) for a, b in study.study.car_windows]
+    if (start, end) not in windows:
+        listed = ", ".join(f"[{a}, {b}]" for a, b in windows)
+        raise EventStudyError(
+            f"window [{start}, {end}] is not a CAR window of the study (car_windows: "
+            f"{listed}): the run computed these only",
+            field="window",
+        )
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -157,6 +178,7 @@ class StudyRecord:
         return self.car
 
     def car_window(self, start: int, end: int) -> pd.DataFrame:
-        """CAR rows of one window."""
+        """CAR rows of one window (one of ``study.car_windows``; another is an error)."""
+        start, end = computed_window(self.study, (start, end))
         c = self.car
         return c[(c["window_start"] == start) & (c["window_end"] == end)].reset_index(drop=True)

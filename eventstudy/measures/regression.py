@@ -10,8 +10,15 @@ event's fields and attributes, the characteristics) and returns a
 Covariances (``cov``): ``nonrobust`` (OLS), ``HC1`` (White's heteroskedasticity-robust
 with the n/(n-k) small-sample factor; the default), ``cluster:day0`` and
 ``cluster:ticker`` (statsmodels' cluster-robust covariance with its small-sample
-correction G/(G-1)·(n-1)/(n-k) and t(G-1) inference, clusters the pairs' day 0 or
-security). ``weights="inverse-variance"`` fits WLS with weights 1/car_se².
+correction G/(G-1)·(n-1)/(n-k), clusters the pairs' day 0 or security).
+``weights="inverse-variance"`` fits WLS with weights 1/car_se².
+
+p-values come from Student's t, never the normal: with n - k degrees of freedom for
+OLS, HC and WLS fits, and with G - 1 for clustered errors (G clusters), the convention
+of Stata and of statsmodels' ``use_t=True`` (Cameron & Miller 2015, "A Practitioner's
+Guide to Cluster-Robust Inference", J. Human Resources 50(2), section VI.A).
+``regression.csv`` records those degrees of freedom (``df``); a fit with n - k under
+:data:`FEW_DF` warns (:class:`FewDegreesOfFreedomWarning`).
 
 Same-date cross-sections (pairs sharing a day 0) have cross-correlated CARs, so
 OLS and clustered standard errors are wrong (Cohn, Johnson, Liu & Wardlaw 2023,
@@ -62,12 +69,20 @@ REGRESSION_COLUMNS = [
     "n",
     "r2",
     "cov_type",
+    "df",
 ]
-"""Columns of ``regression.csv`` (one row per regression and term)."""
+"""Columns of ``regression.csv`` (one row per regression and term); ``df`` is the
+degrees of freedom of the t distribution behind ``p_value``."""
+FEW_DF = 10
+"""Residual degrees of freedom (n - k) under which a fit warns."""
 
 
 class RowsDroppedWarning(UserWarning):
     """Pairs left out of a regression because a variable of the formula is missing."""
+
+
+class FewDegreesOfFreedomWarning(UserWarning):
+    """A regression with fewer than :data:`FEW_DF` residual degrees of freedom."""
 
 
 class RegressionLeftOutWarning(UserWarning):
@@ -130,6 +145,7 @@ class RegressionResult:
             "n": int(r.nobs),
             "r2": float(r.rsquared),
             "cov_type": self.cov + (" WLS inverse-variance" if self.weights else ""),
+            "df": float(getattr(r, "df_resid_inference", r.df_resid)),
         })[REGRESSION_COLUMNS]  # fmt: skip
 
     def summary(self) -> str:
@@ -215,8 +231,18 @@ def _fit(formula: str, frame: pd.DataFrame, cov: str, weights: str | None) -> An
                 f"{len(rows)} pairs share one {column}",
                 field="cov",
             )
-        return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-    return model.fit(cov_type=cov)
+        fitted = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    else:
+        fitted = model.fit(cov_type=cov, use_t=True)
+    n, k = len(rows), model.exog.shape[1]
+    if n - k < FEW_DF:
+        warnings.warn(
+            f"regression '{formula}': {n} pairs for {k} coefficients leave {n - k} residual "
+            f"degrees of freedom (under {FEW_DF}): its p-values (t with few df) are fragile",
+            FewDegreesOfFreedomWarning,
+            stacklevel=3,
+        )
+    return fitted
 
 
 def regress(

@@ -132,14 +132,7 @@ def regression_frame(
         The window is not a CAR window of the study; a characteristics column repeats
         a ``car.csv`` or event column.
     """
-    windows = [tuple(w) for w in result.study.study.car_windows]
-    if tuple(window) not in windows:
-        raise EventStudyError(
-            f"window {list(window)} is not a CAR window of the study (car_windows: "
-            f"{', '.join(str(list(w)) for w in windows)})",
-            field="window",
-        )
-    frame = result.car_window(*window)
+    frame = result.car_window(*window)  # raises for a window the run did not compute
     events = result.events
     extra = [c for c in events.columns if c not in frame.columns and c != "event_id"]
     frame = frame.merge(events[["event_id", *extra]], on="event_id", how="left")

@@ -147,7 +147,7 @@ def connect(scheduler: str | None = None) -> Client:
         from distributed import Client, LocalCluster
     except ImportError:
         raise EventStudyError(
-            "engine 'dask' needs dask.distributed: pip install 'eventstudy[dask]'"
+            "engine 'dask' needs dask.distributed: in the clone, uv sync --extra dask"
         ) from None
     if scheduler:
         try:

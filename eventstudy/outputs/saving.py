@@ -8,6 +8,8 @@ in worker processes meanwhile), ``report.html`` and, last, ``manifest.json``
 from __future__ import annotations
 
 import platform
+from dataclasses import replace
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +50,7 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "warning": SYNTHETIC_NOTE if result.synthetic else None,
         "started": result.started.isoformat(timespec="seconds"),
         "finished": result.finished.isoformat(timespec="seconds"),
+        "computed": result.finished.isoformat(timespec="seconds"),
         "events_file": str(result.study.path) if result.study.path else None,
         "events_run": result.event_ids,
         "config": result.study.model_dump(mode="json"),
@@ -150,10 +153,9 @@ def save(
             path.unlink(missing_ok=True)
             if path.parent != folder and not any(path.parent.iterdir()):
                 path.parent.rmdir()
-        # tests.csv is computed in a thread while the other tables are written (and the
-        # manifest's text made: written last, it does not wait for the tests)
+        # tests.csv is computed in a thread while the other tables are written
         tests = background.submit(result.tests) if result.test_names else None
-        manifest_text = atomic.json_text(manifest(result) | {"table_formats": list(tables)})
+        document = manifest(result) | {"table_formats": list(tables)}
         written = write_contract_tables(folder, result)
         written["summary"] = atomic.write_text(
             folder / "summary.txt", result.summary().as_text() + "\n"
@@ -178,6 +180,11 @@ def save(
         written.update(export.write_tables(folder, frames, tables, notes))
         drawn = job.finish(progress) if job is not None else Figures()
     written.update(drawn.paths)
-    written["report"] = write_report(result, folder / "report.html", drawn.images)
-    written["manifest"] = atomic.write_text(folder / "manifest.json", manifest_text + "\n")
+    # the run ends when its files are written: the report is the last but the manifest
+    # ("computed": when the results were, before any file)
+    shown = replace(result, finished=datetime.now(UTC))
+    written["report"] = write_report(shown, folder / "report.html", drawn.images)
+    document["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    text = atomic.json_text(document)
+    written["manifest"] = atomic.write_text(folder / "manifest.json", text + "\n")
     return written

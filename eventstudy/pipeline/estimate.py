@@ -18,6 +18,7 @@ import pandas as pd
 from eventstudy.core.factors import load_factor_returns
 from eventstudy.core.prices import PriceSource, PriceTable
 from eventstudy.core.settings import factor_names
+from eventstudy.core.skips import check_estimated
 from eventstudy.measures.record import StudyRecord
 from eventstudy.models.estimation import Estimates, estimate, stack_pairs
 from eventstudy.pipeline.pair_tables import ordered_tables
@@ -25,6 +26,7 @@ from eventstudy.sessions.calendar import exchange_for
 from eventstudy.sessions.confounders import neighbours
 from eventstudy.sessions.pairs import LAG_PAD, Pair, align_study, plan_prices
 from eventstudy.sessions.price_checks import flag_off_session
+from eventstudy.sessions.price_range import explain_ranges
 from eventstudy.sessions.returns import returns_and_stale
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ def estimate_study(
     price_source: PriceSource,
     event_ids: list[str] | None = None,
     test_names: tuple[str, ...] | None = None,
+    *,
+    strict: bool = True,
 ) -> tuple[StudyRecord, list[Pair], dict[str, pd.Series]]:
     """ARs, CARs and models of every pair of ``study`` on prices from ``price_source``.
 
@@ -60,6 +64,14 @@ def estimate_study(
         Run only these events (default: all study events).
     test_names
         The tests the record's ``tests()`` will run (checked names; None: the default).
+    strict
+        Raise when no pair can be estimated (a placebo study's runs pass False).
+
+    Raises
+    ------
+    NoPairsError
+        When no (event, security) pair can be estimated, naming the first reasons
+        (a :class:`~eventstudy.data.yahoo.FetchError` when Yahoo could not be reached).
 
     Returns
     -------
@@ -82,6 +94,15 @@ def estimate_study(
     runnable = runnable_pairs(study, in_calendar, table, skipped)
 
     groups = estimate_groups(study, runnable, returns, stale, skipped)
+    skipped = explain_ranges(
+        skipped, [p for p, _, _ in in_calendar], table, settings.estimation_window[0]
+    )
+    if strict:
+        check_estimated(
+            len(pairs), sum(len(g.pairs) for g in groups), [r for _, _, r in skipped],
+            source_failed=any(m.source_failed for m in table.missing.values()),
+            file=study.path,
+        )  # fmt: skip
     volume_measure = None
     if "volume" in settings.measures:
         from eventstudy.measures.volume import measure_volume

@@ -156,7 +156,7 @@ def run_same_date(result: StudyRecord, n: int, seed: int) -> SameDatePlacebo | N
         return SameDatePlacebo(securities, pd.DataFrame(columns=["test", "p_value"]))
     run, _, _ = estimate_study(
         with_placebo_events(study, events), TableSource(prices),
-        [e.id for e in events], result.test_names,
+        [e.id for e in events], result.test_names, strict=False,
     )  # fmt: skip
     from eventstudy.pipeline.study_tests import study_tests
 

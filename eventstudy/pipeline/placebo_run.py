@@ -47,7 +47,7 @@ def run_placebo(
     ]
     if not ids:
         return Placebo(pd.DataFrame(columns=PLACEBO_COLUMNS), drawn, notes, prices)
-    run, _, _ = estimate_study(study, TableSource(prices), ids, ())
+    run, _, _ = estimate_study(study, TableSource(prices), ids, (), strict=False)
     if len(run.skipped):
         notes.append(
             f"placebo: {len(run.skipped)} placebo pairs could not be estimated (e.g. "

@@ -73,7 +73,7 @@ class Summary:
 
 
 def summarise(result: StudyRecord, window: tuple[int, int] | None = None) -> Summary:
-    """Summary of the run and the CARs of one window (see ``StudyRecord.summary``)."""
+    """Summary of the run and the CARs of one window (see ``RunResult.summary``)."""
     windows = [tuple(w) for w in result.study.study.car_windows]
     if window is None:
         window = (0, 1) if (0, 1) in windows else windows[0]

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 DEFAULT_EXCHANGE = "XNYS"
 EXCHANGE_BY_SUFFIX = {".HK": "XHKG"}
 CALENDAR_START = "2000-01-01"
+"""The calendars' first day, unless a study needs older sessions (:func:`reach_back`)."""
+_STARTS: dict[str, str] = {}
+"""The first day of each exchange's calendar where a study moved it back."""
 DATE_ONLY_TIME = time(9, 29)  # a date-only story is known before a 09:30 open
 
 
@@ -61,13 +64,39 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+def calendar_start(mic: str) -> str:
+    """The first day of ``mic``'s calendar: :data:`CALENDAR_START` or earlier."""
+    return _STARTS.get(mic, CALENDAR_START)
+
+
+def reach_back(mic: str, first: date) -> None:
+    """Start ``mic``'s calendar on 1 January of ``first``'s year, if that is earlier.
+
+    A study's first needed session (the start of its earliest estimation window) may
+    lie before :data:`CALENDAR_START`; the calendar is then built from there, but not
+    before the earliest day exchange_calendars supports for ``mic`` (``bound_min``,
+    e.g. 1960 for XHKG): a date before that is named as outside the calendar, with the
+    limit (:func:`check_in_range`). The cached calendars are rebuilt once.
+    """
+    start = pd.Timestamp(first.year, 1, 1)
+    if start >= pd.Timestamp(calendar_start(mic)):
+        return
+    bound = type(get_calendar(mic)).bound_min()
+    if bound is not None:
+        start = max(start, pd.Timestamp(bound))
+    if start < pd.Timestamp(calendar_start(mic)):
+        _STARTS[mic] = f"{start:%Y-%m-%d}"
+        get_calendar.cache_clear()
+        session_calendar.cache_clear()
+
+
 @cache
 def get_calendar(mic: str) -> ExchangeCalendar:
-    """The exchange calendar for ``mic``, built once per process."""
+    """The exchange calendar for ``mic`` from :func:`calendar_start`, built once per process."""
     import exchange_calendars as xcals
 
     with _quiet():
-        return xcals.get_calendar(mic, start=CALENDAR_START)
+        return xcals.get_calendar(mic, start=calendar_start(mic))
 
 
 @dataclass(frozen=True)
@@ -98,7 +127,7 @@ class SessionCalendar:
 def session_calendar(mic: str) -> SessionCalendar:
     """The :class:`SessionCalendar` of ``mic``, kept in the cache folder between runs.
 
-    Building an exchange calendar from :data:`CALENDAR_START` evaluates its holiday
+    Building an exchange calendar from :func:`calendar_start` evaluates its holiday
     rules in pandas (about 0.5 s a process on a quiet core, in every ``validate`` and
     ``run``). The sessions are therefore kept in ``<cache>/calendars/<MIC>.npz``
     (:func:`~eventstudy.core.cache_folder.default_cache_dir`; plain arrays, read without
@@ -109,7 +138,7 @@ def session_calendar(mic: str) -> SessionCalendar:
     the next process builds the calendar too.
     """
     path = _calendar_file(mic)
-    stamp = _calendar_stamp()
+    stamp = _calendar_stamp(mic)
     try:
         with np.load(path, allow_pickle=False) as stored:
             if [str(stored[key]) for key in _STAMP_KEYS] == stamp:
@@ -134,17 +163,20 @@ _STAMP_KEYS = ("version", "start", "built")
 
 
 def _calendar_file(mic: str) -> Path:
+    """``<cache>/calendars/<MIC>.npz``; ``<MIC>-<year>.npz`` for a calendar reached back."""
     from eventstudy.core.cache_folder import default_cache_dir
 
-    return default_cache_dir() / "calendars" / f"{mic}.npz"
+    start = calendar_start(mic)
+    name = mic if start == CALENDAR_START else f"{mic}-{start[:4]}"
+    return default_cache_dir() / "calendars" / f"{name}.npz"
 
 
-def _calendar_stamp() -> list[str]:
-    """exchange_calendars' version, :data:`CALENDAR_START` and today (its end's anchor)."""
+def _calendar_stamp(mic: str) -> list[str]:
+    """exchange_calendars' version, :func:`calendar_start` and today (its end's anchor)."""
     from importlib import metadata
 
     today = pd.Timestamp.now().floor("D")  # exchange_calendars' default end: a year on
-    return [metadata.version("exchange_calendars"), CALENDAR_START, f"{today:%Y-%m-%d}"]
+    return [metadata.version("exchange_calendars"), calendar_start(mic), f"{today:%Y-%m-%d}"]
 
 
 def sessions(mic: str) -> pd.DatetimeIndex:
@@ -201,11 +233,20 @@ def why_not_a_session(cal: ExchangeCalendar | SessionCalendar, day: pd.Timestamp
 def check_in_range(
     cal: ExchangeCalendar | SessionCalendar, day: pd.Timestamp, event_id: str
 ) -> None:
-    """Raise :class:`EventStudyError` (naming ``event_id``) if ``day`` lies outside ``cal``."""
+    """Raise :class:`EventStudyError` (naming ``event_id``) if ``day`` lies outside ``cal``.
+
+    A day before a calendar reached back as far as exchange_calendars supports
+    (:func:`reach_back`) is named as before that limit.
+    """
     if not cal.first_session <= day <= cal.last_session:
+        limit = ""
+        bound = type(get_calendar(cal.name)).bound_min()
+        reached = bound is not None and pd.Timestamp(calendar_start(cal.name)) <= bound
+        if day < cal.first_session and reached:  # a calendar reached back to its limit
+            limit = f"; exchange_calendars knows {cal.name} sessions from {bound:%Y-%m-%d}"
         raise EventStudyError(
             f"date {day:%Y-%m-%d} is outside the {cal.name} calendar "
-            f"({cal.first_session:%Y-%m-%d}..{cal.last_session:%Y-%m-%d})",
+            f"({cal.first_session:%Y-%m-%d}..{cal.last_session:%Y-%m-%d}){limit}",
             event_id=event_id,
             field="date",
         )

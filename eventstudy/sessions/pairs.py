@@ -26,6 +26,7 @@ from eventstudy.sessions.calendar import (
     align_event,
     check_in_range,
     exchange_for,
+    reach_back,
     session_calendar,
     sessions,
     why_not_a_session,
@@ -101,6 +102,11 @@ def audience(study: StudySpec, events: list[Event]) -> Audience:
     news = list(news_of)
     mic_code, mic_names = pd.factorize(pd.Index(exchange, dtype=object))
     n_mic = max(len(mic_names), 1)
+    if len(ticker):  # calendars back to the earliest estimation window (before 2000)
+        reach = _reach_days(study)
+        firsts = pd.Series([e.date for e in events])[event].groupby(mic_code).min()
+        for m, first in firsts.items():
+            reach_back(str(mic_names[m]), first - reach)
     combined = news_code[event] * n_mic + mic_code
     keys, first, key = np.unique(combined, return_index=True, return_inverse=True)
     bases: list[Alignment] = [None] * len(keys)  # type: ignore[list-item]
@@ -116,6 +122,13 @@ def audience(study: StudySpec, events: list[Event]) -> Audience:
             bases[k] = alignment
     day0 = np.array([b.day0.to_datetime64() for b in bases], dtype="M8[ns]")
     return Audience(event, ticker, exchange, day0[key], key.astype(np.intp), bases)
+
+
+def _reach_days(study: StudySpec) -> timedelta:
+    """Calendar days that hold the sessions before day 0 a study needs (a safe excess:
+    the estimation window and lag padding at 5 sessions a week, and a month of holidays)."""
+    back = -study.study.estimation_window[0] + 1 + LAG_PAD
+    return timedelta(days=back * 7 // 5 + 31)
 
 
 def _align_keys(
@@ -170,6 +183,15 @@ def align_study(study: StudySpec, event_ids: list[str] | None = None) -> list[Pa
     return pairs
 
 
+def _off_calendar(mic: str) -> str:
+    """Why a pair whose windows do not fit ``mic``'s calendar is skipped."""
+    grid = sessions(mic)
+    return (
+        f"estimation or event window runs past the {mic} calendar "
+        f"(sessions from {grid[0]:%Y-%m-%d} to {grid[-1]:%Y-%m-%d})"
+    )
+
+
 @dataclass(frozen=True)
 class PricePlan:
     """Which prices a set of pairs needs.
@@ -213,8 +235,10 @@ def plan_prices(study: StudySpec, pairs: list[Pair]) -> PricePlan:
         end_at[rows[inside]] = grid[pos[inside] + last]
         reach_at[rows[inside]] = grid[np.minimum(pos[inside] + reach, len(grid) - 1)]
     fits = ~np.isnat(start_at)
-    reason = "estimation or event window runs past the exchange calendar"
-    skipped = [(pairs[i].event_id, pairs[i].ticker, reason) for i in np.flatnonzero(~fits)]
+    why = {mic: _off_calendar(mic) for mic in dict.fromkeys(exchange[~fits])}
+    skipped = [
+        (pairs[i].event_id, pairs[i].ticker, why[exchange[i]]) for i in np.flatnonzero(~fits)
+    ]
     starts = pd.DatetimeIndex(start_at[fits]).date
     ends = pd.DatetimeIndex(end_at[fits]).date
     kept = [pairs[i] for i in np.flatnonzero(fits)]

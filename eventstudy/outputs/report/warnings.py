@@ -1,9 +1,10 @@
 """The report's warnings: what a reader must know before trusting the numbers.
 
-Each kind of warning that grows with the study (skipped pairs, missing prices, shared
-day 0s, confounded windows, overlapping events) lists at most :data:`WARNING_LIMIT`
-items, then one line counting the rest and naming the file that holds them. The lists
-are found with pandas over all pairs; text is built only for the items shown.
+Each kind of warning that grows with the study (skipped pairs, missing prices,
+confounded windows, overlapping events) lists at most :data:`WARNING_LIMIT` items, then
+one line counting the rest and naming the file that holds them; shared day-0 dates
+are one warning, with their count and the most crowded dates. The lists are found
+with pandas over all pairs; text is built only for the items shown.
 """
 
 from __future__ import annotations
@@ -53,33 +54,48 @@ def shared_day0s(result: RunResult) -> pd.DataFrame:
     return shared.sort_values("events", ascending=False, kind="stable").reset_index(drop=True)
 
 
+CROWDED = 3
+"""Shared day-0 dates named in the clustering warning (the most crowded); the rest counted."""
+IGNORE_CLUSTERING = (
+    "tests that treat pairs as independent (cs_t, patell_z, bmp_t and the CAAR band) "
+    "overstate significance; the Kolari-Pynnönen adjusted tests (kp_patell_z, kp_bmp_t), "
+    "calendar-time portfolios and regressions clustered by day0 allow for it"
+)
+
+
 def _clustering(result: RunResult) -> list[WarningItem]:
+    """One warning: how many pairs share day-0 dates, and what that means for the tests.
+
+    Pairs on one date have abnormal returns from the same market days, hence
+    cross-correlated (Kolari & Pynnönen 2010); that holds for different securities as
+    for one event's several securities.
+    """
     shared = shared_day0s(result)
-    shown = shared.head(WARNING_LIMIT)
     all_pairs = _pairs(result)
-    pairs = all_pairs[all_pairs["day0"].isin(shown["day0"])]
+    n_pairs, n_dates = len(all_pairs), all_pairs["day0"].nunique()
+    if n_pairs <= n_dates:
+        return []
+    crowded = shared.head(CROWDED)
+    pairs = all_pairs[all_pairs["day0"].isin(crowded["day0"])]
     events = pairs.drop_duplicates(["day0", "event_id"]).groupby("day0", sort=False)["event_id"]
     names = {day0: list(ids.head(NAMED)) for day0, ids in events}
-    messages = [
-        f"day 0 {r.day0} is shared by {count(r.events)} events ({listed(names[r.day0], r.events)}; "
-        f"{count(r.pairs)} pairs): their abnormal returns are the same market days, so they "
-        "are not independent observations and cannot be told apart"
-        for r in shown.itertuples(index=False)
-    ]
-    items = _capped("event-date clustering", messages, len(shared), "car.csv (day0)")
-    n_pairs = len(result.models)
-    n_dates = all_pairs["day0"].nunique()
-    if n_pairs > n_dates:
-        items.append(
-            (
-                "event-date clustering",
-                f"{count(n_pairs)} estimated pairs fall on {count(n_dates)} distinct day-0 "
-                "dates; pairs on the same date are cross-correlated, which tests assuming "
-                "independent pairs (and the CAAR band) ignore; Kolari-Pynnönen adjusted tests "
-                "account for it",
-            )
+    head = f"{count(n_pairs)} estimated pairs fall on {count(n_dates)} distinct day-0 dates"
+    if len(shared):
+        most = "; ".join(
+            f"{r.day0}: {count(r.events)} events ({listed(names[r.day0], r.events)}), "
+            f"{count(r.pairs)} pairs"
+            for r in crowded.itertuples(index=False)
         )
-    return items
+        more = f"; and {count(len(shared) - CROWDED)} more dates" if len(shared) > CROWDED else ""
+        head += (
+            f", {count(len(shared))} of them shared by several events (the most crowded: "
+            f"{most}{more}; every pair's day 0 is in car.csv)"
+        )
+    message = (
+        f"{head}. Abnormal returns on one date come from the same market days and are "
+        f"cross-correlated across the pairs, so {IGNORE_CLUSTERING}"
+    )
+    return [("event-date clustering", message)]
 
 
 def _confounded(car: pd.DataFrame) -> list[WarningItem]:
