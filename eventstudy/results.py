@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from eventstudy.estimation import Estimates
     from eventstudy.long_horizon import LongHorizon
     from eventstudy.placebo import Placebo
-    from eventstudy.placebo_dates import SameDatePlacebo
+    from eventstudy.placebo_dates import SameDatePlacebos
     from eventstudy.regression import RegressionResult
     from eventstudy.volume import VolumeMeasure
 
@@ -175,8 +175,8 @@ class StudyResult:
             self._tests_cache["tests"] = table
         return self._tests_cache["tests"]
 
-    def placebo_dates(self) -> SameDatePlacebo | None:
-        """The same-date placebo study's tests (:mod:`eventstudy.placebo_dates`), once.
+    def placebo_dates(self) -> SameDatePlacebos | None:
+        """The same-date placebo studies' tests (:mod:`eventstudy.placebo_dates`), once.
 
         None unless the run has a placebo study, tests, and events of several securities.
         """
