@@ -173,7 +173,10 @@ def same_date_sets(result: StudyResult) -> list[tuple[str, ...]]:
 
 
 def _placebo_days(
-    study: Study, prices: PriceTable, securities: tuple[str, ...], eligible: dict[str, set]
+    study: Study,
+    prices: PriceTable,
+    securities: tuple[str, ...],
+    eligible: dict[str, set[pd.Timestamp]],
 ) -> np.ndarray:
     """Sessions eligible as a placebo day 0 for every one of ``securities`` (sorted).
 
@@ -195,9 +198,10 @@ def _placebo_days(
 def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebos | None:
     """Draw ``n`` placebo dates for every set of :func:`same_date_sets` and test them.
 
-    All sets' placebo dates run in one placebo run (its events of different sets concern
-    different securities and do not mask one another), tested once. None when no event
-    concerns several securities, or the run computes no tests.
+    All sets' placebo dates run in one placebo run, tested once: placebo dates do not
+    mask one another (:func:`~eventstudy.placebo.with_placebo_events`), so each set's
+    pairs are estimated and tested as in a placebo run of that set alone. None when no
+    event concerns several securities, or the run computes no tests.
     """
     from eventstudy.study import run_study
     from eventstudy.study_tests import TEST_COLUMNS, study_tests
@@ -207,7 +211,7 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebos | 
         return None
     study = result.study
     prices = result.placebo.prices if result.placebo is not None else result.prices
-    eligible: dict[str, set] = {}
+    eligible: dict[str, set[pd.Timestamp]] = {}
     events: list[Event] = []
     ids: list[list[str]] = []
     drawn: list[pd.DatetimeIndex] = []
