@@ -232,6 +232,8 @@ def _check_new(anchor: str, anchors: dict[str, Any], stack: list[_Open]) -> None
 def _build(loader: Any) -> Any:
     """The value of the single document of ``loader``'s events (None for none)."""
     get = loader.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent  # (local names: fast)
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     get()  # the stream's start
     if isinstance(get(), yaml.StreamEndEvent):
         return None
@@ -243,25 +245,28 @@ def _build(loader: Any) -> Any:
     while True:
         event = get()
         kind = event.__class__
-        if kind is yaml.ScalarEvent:
-            _check_depth(stack, event)
+        if kind is scalar_event:
+            if len(stack) >= MAX_DEPTH:
+                _too_deep(event)
             if event.tag is None and event.implicit[0]:
-                value = plain.get(event.value, _MISSING)
+                text = event.value
+                value = plain.get(text, _MISSING)
                 if value is _MISSING:
-                    value = plain[event.value] = _scalar(loader, event)
+                    value = plain[text] = _scalar(loader, event)
             else:
                 value = _scalar(loader, event)
             size = 1
             if event.anchor is not None:
                 _check_new(event.anchor, anchors, stack)
                 anchors[event.anchor] = (value, 1)
-        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+        elif kind in ends:
             frame = stack.pop()
             value, size = frame.value(), 0  # counted at its start and by its items
             if frame.anchor is not None:
                 anchors[frame.anchor] = (value, count - frame.start)
         elif kind in _COLLECTIONS:
-            _check_depth(stack, event)
+            if len(stack) >= MAX_DEPTH:
+                _too_deep(event)
             if event.tag not in (None, "!", _COLLECTIONS[kind]):
                 raise _Unsupported
             if event.anchor is not None:
@@ -269,8 +274,9 @@ def _build(loader: Any) -> Any:
             count += 1
             stack.append(_Open(kind is yaml.MappingStartEvent, event.anchor, count - 1))
             continue
-        elif kind is yaml.AliasEvent:
-            _check_depth(stack, event)
+        elif kind is alias_event:
+            if len(stack) >= MAX_DEPTH:
+                _too_deep(event)
             if event.anchor not in anchors:  # undefined, or open: inside its own anchor
                 if any(frame.anchor == event.anchor for frame in stack):
                     raise ComposerError(
@@ -290,18 +296,17 @@ def _build(loader: Any) -> Any:
             root = value
             continue
         top = stack[-1]
-        if (value is _MERGE_KEY or kind is not yaml.ScalarEvent) and _keyed(top, value):
+        if (value is _MERGE_KEY or kind is not scalar_event) and _keyed(top, value):
             top.merges = True
         top.items.append(value)
 
 
-def _check_depth(stack: list[_Open], event: yaml.Event) -> None:
+def _too_deep(event: yaml.Event) -> None:
     """Refuse a node nested :data:`MAX_DEPTH` levels deep, as :class:`LiteralSafeLoader` does."""
-    if len(stack) >= MAX_DEPTH:
-        raise ComposerError(
-            None, None, f"refused: values nested more than {MAX_DEPTH} levels deep",
-            event.start_mark,
-        )  # fmt: skip
+    raise ComposerError(
+        None, None, f"refused: values nested more than {MAX_DEPTH} levels deep",
+        event.start_mark,
+    )  # fmt: skip
 
 
 def _keyed(top: _Open, value: Any) -> bool:
