@@ -3,7 +3,8 @@
     uv run python benchmarks/bench_placebo.py [--repeat 5] [--placebo 200]
 
 Wall times of ``eventstudy run ... --no-plots`` without and with ``--placebo`` (fresh
-processes, alternating, the median of ``--repeat`` each; the machine may be shared):
+processes, alternating, the median of ``--repeat`` each; the machine may be shared, so
+the CPU seconds, user + system, are given too):
 
 * the demo study (``--source demo``) with ``--placebo`` (500 dates; target: within 2 s
   of the run without);
@@ -15,6 +16,7 @@ processes, alternating, the median of ``--repeat`` each; the machine may be shar
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import tempfile
 from pathlib import Path
@@ -42,14 +44,27 @@ def make_clusters(folder: Path, n_clusters: int = 3, size: int = 8) -> tuple[Pat
     return folder / "events.yaml", folder / "prices.csv"
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def compare(label: str, base: list[str], extra: list[str], repeat: int) -> str:
-    """A table row: median seconds without and with ``extra`` (alternating runs)."""
-    without, with_ = [], []
+    """A table row: median wall and CPU seconds without and with ``extra`` (alternating)."""
+    runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
     for _ in range(repeat):
-        without += timed(base, 1)
-        with_ += timed([*base, *extra], 1)
-    a, b = statistics.median(without), statistics.median(with_)
-    return f"| {label} | {a:.2f} | {b:.2f} | +{b - a:.2f} s | {b / a:.2f}x |"
+        for placebo in (False, True):
+            before = cpu_seconds()
+            wall = timed([*base, *extra] if placebo else base, 1)[0]
+            runs[placebo].append((wall, cpu_seconds() - before))
+    (a, a_cpu), (b, b_cpu) = (
+        tuple(statistics.median(r[i] for r in runs[p]) for i in (0, 1)) for p in (False, True)
+    )
+    return (
+        f"| {label} | {a:.2f} | {b:.2f} | +{b - a:.2f} s | {b / a:.2f}x "
+        f"| {a_cpu:.2f} / {b_cpu:.2f} ({b_cpu / a_cpu:.2f}x) |"
+    )
 
 
 def main() -> None:
@@ -66,7 +81,10 @@ def main() -> None:
         big = [EXE, "run", str(events), "--source", "csv", "--prices", str(prices), *out]
         label = f"3 clusters x 8 securities, `--placebo {args.placebo}`"
         rows.append(compare(label, big, ["--placebo", str(args.placebo)], args.repeat))
-    print("| study | without (s) | with (s) | added | ratio |\n|---|---|---|---|---|")
+    print(
+        "| study | without (s) | with (s) | added | ratio | CPU s without / with |\n"
+        "|---|---|---|---|---|---|"
+    )
     print("\n".join(rows))
 
 

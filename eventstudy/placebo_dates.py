@@ -38,6 +38,7 @@ the 15 default tests take about 2 s with the placebo run (9.5 s one group at a t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -176,7 +177,7 @@ def _placebo_days(
     study: Study,
     prices: PriceTable,
     securities: tuple[str, ...],
-    eligible: dict[str, set[pd.Timestamp]],
+    eligible: dict[str, np.ndarray],
 ) -> np.ndarray:
     """Sessions eligible as a placebo day 0 for every one of ``securities`` (sorted).
 
@@ -190,9 +191,9 @@ def _placebo_days(
                       study.study.model)  # fmt: skip
             taken = day0s.get(ticker, pd.DatetimeIndex([]))
             positions = eligible_day0s(study, prices, design, taken)
-            eligible[ticker] = set(sessions(exchange_for(ticker))[positions])
-    common = set.intersection(*(eligible[t] for t in securities))
-    return np.array(sorted(common), dtype="M8[ns]")
+            days = sessions(exchange_for(ticker))[positions]
+            eligible[ticker] = days.to_numpy(dtype="M8[ns]")
+    return reduce(np.intersect1d, (eligible[t] for t in securities))
 
 
 def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebos | None:
@@ -211,7 +212,7 @@ def run_same_date(result: StudyResult, n: int, seed: int) -> SameDatePlacebos | 
         return None
     study = result.study
     prices = result.placebo.prices if result.placebo is not None else result.prices
-    eligible: dict[str, set[pd.Timestamp]] = {}
+    eligible: dict[str, np.ndarray] = {}
     events: list[Event] = []
     ids: list[list[str]] = []
     drawn: list[pd.DatetimeIndex] = []
