@@ -8,14 +8,21 @@ For each size N two synthetic studies on one wide CSV of 2,000 sessions are time
   date and one security;
 * ``shared``: 40 news dates shared by N / 40 securities (the same N pairs).
 
-The events are a CSV table (id, date[, ticker]) named by a small events YAML. Each
-run is a fresh process under ``/usr/bin/time -v`` (wall seconds and peak memory):
+The events are a CSV table (id, date[, ticker]) named by a small events YAML; the
+``inline`` shape lists the ``firm`` events in the YAML itself (id, date, securities
+and title, which a table defaults to the id: the same events), for sizes whose file
+stays under the 5 MB an events file may have. Each
+run is a fresh process under ``/usr/bin/time -v`` (wall seconds, CPU seconds and peak
+memory; one untimed ``validate`` first, so that every timed run finds the libraries'
+bytecode compiled):
 ``eventstudy validate``, ``eventstudy run`` (the defaults: figures, report and tests)
 and ``eventstudy run --no-plots``, with compiled bytecode cached
 (``PYTHONDONTWRITEBYTECODE`` is unset for them: otherwise every start compiles the
 imported libraries again, 1-2 s). Targets: 20,000 firm-specific events ``run`` < 15 s
 and < 2 GB, ``run --no-plots`` < 8 s, ``validate`` < 2 s; 100,000 ``run --no-plots``
-< 45 s and < 6 GB; firm-specific within 1.5x of shared at every size.
+< 45 s and < 6 GB; firm-specific within 1.5x of shared at every size. ``validate`` of the
+20,000 events as a CSV < 1.5 s, and as an inline YAML list within 2x of that (the lines
+after the table give both and the ratio).
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from synthetic import market_prices
+
+from eventstudy.events.config import MAX_FILE_BYTES
 
 EXE = str(Path(sys.executable).with_name("eventstudy"))
 EVENTS_PER_FIRM = 40
@@ -67,7 +76,16 @@ def event_rows(shape: str, n: int, tickers: list[str]) -> list[tuple[str, str, s
 
 
 def write_study(folder: Path, shape: str, n: int, tickers: list[str]) -> Path:
-    """``<shape>-events.csv`` (id, date[, ticker]) and the ``<shape>.yaml`` that names it."""
+    """``<shape>-events.csv`` (id, date[, ticker]) and the ``<shape>.yaml`` that names it
+    (for ``inline``: ``inline.yaml``, the firm events listed in it)."""
+    if shape == "inline":
+        lines = ["study:", "  name: inline", "  benchmark: SPY", "events:"]
+        for event_id, day, ticker in event_rows("firm", n, tickers):
+            lines += [f"  - id: {event_id}", f"    date: {day}"]
+            lines += [f"    securities: [{ticker}]", f"    title: {event_id}"]
+        path = folder / "inline.yaml"
+        path.write_text("\n".join(lines) + "\n")
+        return path
     rows = event_rows(shape, n, tickers)
     columns = ["id", "date", "ticker"] if shape == "firm" else ["id", "date"]
     table = pd.DataFrame([row[: len(columns)] for row in rows], columns=columns)
@@ -81,8 +99,9 @@ def write_study(folder: Path, shape: str, n: int, tickers: list[str]) -> Path:
     return path
 
 
-def measured(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (GB) of one run of ``args``."""
+def measured(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak resident memory (GB) of one
+    run of ``args``."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     done = subprocess.run(["/usr/bin/time", "-v", *args], capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -92,18 +111,22 @@ def measured(args: list[str]) -> tuple[float, float]:
     hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     assert peak is not None
-    return hours * 3600 + minutes * 60 + seconds, int(peak.group(1)) / 1e6
+    cpu = sum(
+        float(t) for t in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr)
+    )
+    return hours * 3600 + minutes * 60 + seconds, cpu, int(peak.group(1)) / 1e6
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[4000, 20000, 100000])
-    parser.add_argument("--shapes", nargs="+", default=["firm", "shared"])
+    parser.add_argument("--shapes", nargs="+", default=["firm", "shared", "inline"])
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=list(STEPS))
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="write the studies here (kept)")
     args = parser.parse_args()
-    print("| shape | pairs | step | seconds (best) | peak GB |\n|---|---|---|---|---|")
+    print("| shape | pairs | step | seconds (best) | CPU s | peak GB |\n|---|---|---|---|---|---|")
+    validated: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             folder = (args.keep or Path(tmp)) / f"n{n}"
@@ -111,6 +134,11 @@ def main() -> None:
             tickers = write_prices(folder / "prices.csv", n // EVENTS_PER_FIRM)
             for shape in args.shapes:
                 events = write_study(folder, shape, n, tickers)
+                if events.stat().st_size > MAX_FILE_BYTES:
+                    print(f"| {shape} | {n:,} | (an events file over {MAX_FILE_BYTES:,} bytes) |||")
+                    continue
+                if not validated:  # untimed: the bytecode of every library compiled once
+                    measured([EXE, "validate", str(events)])
                 run = [EXE, "run", str(events), "--source", "csv", "--quiet"]
                 run += ["--prices", str(folder / "prices.csv"), "--out", str(folder / "out")]
                 commands = {
@@ -121,9 +149,23 @@ def main() -> None:
                 for step in args.steps:
                     command = commands[step]
                     runs = [measured(command) for _ in range(args.repeat)]
-                    wall = min(r[0] for r in runs)
-                    peak = max(r[1] for r in runs)
-                    print(f"| {shape} | {n:,} | {step} | {wall:.2f} | {peak:.2f} |", flush=True)
+                    wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
+                    peak = max(r[2] for r in runs)
+                    print(
+                        f"| {shape} | {n:,} | {step} | {wall:.2f} | {cpu:.2f} | {peak:.2f} |",
+                        flush=True,
+                    )
+                    if step == "validate":
+                        validated[shape, n] = wall
+    for n in args.sizes:
+        csv, inline = validated.get(("firm", n)), validated.get(("inline", n))
+        if csv is not None:
+            print(f"validate {n:,} events, CSV table: {csv:.2f} s (target < 1.5 s at 20,000)")
+        if csv is not None and inline is not None:
+            print(
+                f"validate {n:,} events, inline YAML list: {inline:.2f} s = "
+                f"{inline / csv:.2f}x the CSV (target < 2x)"
+            )
 
 
 if __name__ == "__main__":

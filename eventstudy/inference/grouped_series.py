@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from functools import partial
 
 import numpy as np
 
@@ -179,7 +180,11 @@ def _group_clusters(
     out: list[ClusterTests | None] = [None] * len(rows)
     for k in range(int(occurrence.max()) + 1 if len(order) else 0):
         groups = order[occurrence == k]
-        ct = cluster_tests(panel.subset(rows[groups].ravel()), window)
+        members = rows[groups].ravel()
+        sub = panel.cached(  # one subset for every window (its fits are kept on it)
+            ("binder clusters", members.tobytes()), partial(panel.subset, members)
+        )
+        ct = cluster_tests(sub, window)
         where = {d: c for c, d in enumerate(ct.day0)}
         for g in groups:
             c = where.get(first[g])

@@ -19,7 +19,7 @@ __all__ = ["RunResult"]
 
 if TYPE_CHECKING:
     from eventstudy.measures.regression import RegressionResult
-    from eventstudy.pipeline.placebo_dates import SameDatePlacebo
+    from eventstudy.pipeline.placebo_dates import SameDatePlacebos
 
 
 class RunResult(StudyRecord):
@@ -49,8 +49,8 @@ class RunResult(StudyRecord):
             self._tests_cache["tests"] = table
         return self._tests_cache["tests"]
 
-    def placebo_dates(self) -> SameDatePlacebo | None:
-        """The same-date placebo study's tests (:mod:`eventstudy.pipeline.placebo_dates`), once.
+    def placebo_dates(self) -> SameDatePlacebos | None:
+        """The same-date placebo studies' tests (:mod:`eventstudy.pipeline.placebo_dates`), once.
 
         None unless the run has a placebo study, tests, and events of several securities.
         """
