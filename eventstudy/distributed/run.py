@@ -312,7 +312,7 @@ def second_round(
     names = [name for name, _ in test_groups(result, inputs)]
     plan, known, observed = plan_second_round(
         combined.moments, combined.present, combined.index, names, list(needs.windows),
-        needs.rounds,
+        needs.rounds, combined.rbar,
     )  # fmt: skip
     from distributed import as_completed
 
@@ -320,7 +320,7 @@ def second_round(
     total = SecondSum()
     running = as_completed([client.submit(task, full, remote, pure=False) for full in kept])
     for future in _completed(running):
-        total.add(future.result())
+        total.add(future.result(), plan)
         future.release()
     return total.results(plan, known, observed)
 
