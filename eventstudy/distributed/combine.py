@@ -172,22 +172,54 @@ def needs_of(
     )
 
 
+def gathered_numbers(tests: Sequence[str], n_pairs: int, l1: int) -> tuple[int, int]:
+    """The estimation-window numbers ``tests`` gather to the driver, and their fields
+    per pair and day (the residuals; the returns and benchmark returns)."""
+    needs = inputs_of(tests)
+    fields = ("residuals" in needs) * len(RESIDUAL_FIELDS) + ("returns" in needs) * 2
+    return n_pairs * l1 * fields, fields
+
+
 def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
     """Refuse, before the run, tests whose gathered inputs would not fit the driver."""
-    needs = inputs_of(tests)
-    arrays = ("residuals" in needs) * len(RESIDUAL_FIELDS) + ("returns" in needs) * 2
-    if arrays and n_pairs * l1 * arrays > GATHER_CELLS:
+    numbers, fields = gathered_numbers(tests, n_pairs, l1)
+    if numbers > GATHER_CELLS:
+        needs = inputs_of(tests)
         heavy = sorted(set(tests) & set().union(*(NEEDS[g] for g in needs)))
         raise EventStudyError(
-            f"tests {', '.join(heavy)} need every pair's estimation-window residuals on the "
-            f"driver ({n_pairs:,} pairs x {l1} days is over {GATHER_CELLS:,} numbers): "
-            "for a study this large, choose --tests among those combined from the "
-            "partitions: --tests combinable (the default tests but the KP and Binder "
-            "tests), or any of cs_t, patell_z, bmp_t, bmp_t_csar, mackinlay_j1, "
-            "mackinlay_j2, gen_sign_z, cda_t, corrado_rank_z, corrado_zivney_rank_z, "
-            "corrado_zivney_sign_z, wilcoxon, grank_t, bootstrap",
+            f"tests {', '.join(heavy)} need every pair's estimation-window inputs on the "
+            f"driver ({n_pairs:,} pairs x {l1} days x {fields} "
+            f"field{'s' if fields > 1 else ''} = {numbers:,} numbers, over the "
+            f"{GATHER_CELLS:,} a run may gather): for a study this large, choose --tests "
+            "among those combined from the partitions: --tests combinable (the default "
+            "tests but binder_f), or any of cs_t, patell_z, bmp_t, bmp_t_csar, "
+            "kp_patell_z, kp_bmp_t, mackinlay_j1, mackinlay_j2, gen_sign_z, cda_t, "
+            "corrado_rank_z, corrado_zivney_rank_z, corrado_zivney_sign_z, wilcoxon, "
+            "grank_t, bootstrap",
             field="--tests",
         )
+
+
+def without_heavy_defaults(
+    tests: tuple[str, ...], n_pairs: int, l1: int
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The default tests without those whose gathered inputs would not fit the driver
+    (``binder_f``: its system fit reads every pair's returns), and why each is left out.
+
+    Other test lists are returned as they are (:func:`check_gather` refuses them)."""
+    from eventstudy.inference import DEFAULT_TESTS
+
+    heavy = [t for t in tests if t in NEEDS["returns"]]
+    numbers, fields = gathered_numbers(heavy, n_pairs, l1)
+    if tuple(tests) != DEFAULT_TESTS or numbers <= GATHER_CELLS:
+        return tests, {}
+    reason = (
+        f"left out of the default tests on --engine dask: its system fit needs every "
+        f"pair's estimation-window returns on the driver ({n_pairs:,} pairs x {l1} days x "
+        f"{fields} fields = {numbers:,} numbers, over the {GATHER_CELLS:,} a run may "
+        "gather); run it with --engine local"
+    )
+    return tuple(t for t in tests if t not in heavy), {t: reason for t in heavy}
 
 
 def panel_part(panel: EventPanel, needs: Needs, ticker_code: np.ndarray) -> dict[str, np.ndarray]:

@@ -25,8 +25,8 @@ in two rounds, with the two-round tests (:mod:`eventstudy.distributed.rounds`):
    patterns) the group's residual rows (``rows``). The driver adds them and finishes
    each test with :func:`~eventstudy.inference.clustering.kp_of`, as the local test does.
 
-Only the ``rows`` route moves residuals; a study where it would gather more than
-:data:`~eventstudy.distributed.combine.GATHER_CELLS` numbers is refused, naming it.
+Only the ``rows`` route moves residuals; a study where it would send more than
+:data:`~eventstudy.distributed.run.ROUND_CELLS` numbers is refused, naming the groups.
 
 References
 ----------
@@ -216,7 +216,7 @@ def plan_cells(
     routes: dict[Cell, Route] = {}
     known: dict[Cell, TestResult] = {}
     observed: dict[Cell, tuple[float, int]] = {}
-    gathered = 0
+    gathered: dict[tuple[str, int, int], int] = {}  # equal used sets travel once
     for group in groups:
         g = index.get(group)
         for window in windows:
@@ -236,14 +236,14 @@ def plan_cells(
                 elif method != "own":
                     method = "patterns" if found.packed is not None else "rows"
                 if method == "rows":
-                    gathered += found.n * days
+                    gathered[(group, found.n, found.patterns)] = found.n * days
                 route = Route(method, found.n, found.patterns)
                 if method == "patterns":
                     cols = np.unpackbits(found.packed, axis=1, count=days).astype(bool)
                     route = Route(method, found.n, found.patterns, found.hashes, cols)
                 routes[cell] = route
                 observed[cell] = (statistic, n)
-    _check_rows(gathered, [c for c, r in routes.items() if r.method == "rows"])
+    _check_rows(sum(gathered.values()), sorted({g for g, _, _ in gathered}))
     return routes, known, observed
 
 
@@ -258,16 +258,18 @@ def _factor(test: str) -> Callable[[float, int], float]:
     return clustering.kp_patell_factor if test == "kp_patell_z" else clustering.kp_bmp_factor
 
 
-def _check_rows(cells: int, which: list[Cell]) -> None:
-    """Refuse a study whose ``rows`` routes would gather too many residuals."""
-    from eventstudy.distributed.combine import GATHER_CELLS
+def _check_rows(cells: int, groups: list[str]) -> None:
+    """Refuse a study whose ``rows`` routes would send too many residuals to the driver
+    (more than :data:`eventstudy.distributed.run.ROUND_CELLS`)."""
+    from eventstudy.distributed.run import ROUND_CELLS
 
-    if cells > GATHER_CELLS:
-        groups = ", ".join(sorted({c[0] for c in which})[:3])
+    if cells > ROUND_CELLS:
+        shown = ", ".join(groups[:3]) + (f" and {len(groups) - 3} more" if len(groups) > 3 else "")
         raise EventStudyError(
-            f"the KP tests' r-bar of groups {groups} ... needs their pairs' residuals on the "
-            f"driver ({cells:,} numbers, over {GATHER_CELLS:,}): choose --tests without "
-            "kp_patell_z, kp_bmp_t for this study",
+            f"the KP tests' r-bar of groups {shown} needs their pairs' residuals on the "
+            f"driver (each with too many missing-day patterns for pieces: {cells:,} "
+            f"numbers, over {ROUND_CELLS:,}): choose --tests without kp_patell_z, kp_bmp_t "
+            "for this study, or use --engine local",
             field="--tests",
         )
 

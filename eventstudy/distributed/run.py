@@ -14,6 +14,7 @@ again by Dask on another worker (``distributed.scheduler.allowed-failures``, def
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -135,7 +136,7 @@ def run_distributed(
         (:func:`~eventstudy.distributed.plan.check_supported`), or when the chosen tests
         would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
     """
-    from eventstudy.distributed.combine import ColumnStack, check_gather
+    from eventstudy.distributed.combine import ColumnStack, check_gather, without_heavy_defaults
     from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.pieces import PieceSum
     from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
@@ -151,6 +152,9 @@ def run_distributed(
     plan = plan_partitions(study, events, event_ids, partition_pairs or PARTITION_PAIRS)
     l1 = settings.estimation_window[1] - settings.estimation_window[0] + 1
     selected = events.selected(event_ids, study.path)
+    tests, left_out = without_heavy_defaults(tests, plan.n_pairs, l1)
+    for test, reason in left_out.items():
+        warnings.warn(f"{test} {reason}", UserWarning, stacklevel=2)
     needs = _needs(tests, settings.car_windows, plan, events, selected, l1)
     check_gather(needs.gathered, plan.n_pairs, l1)
     folder = Path(out) / settings.name
@@ -195,7 +199,7 @@ def run_distributed(
         )
         result = _result(
             study, events, selected, folder, outcomes, location, tests, inputs, plan, started,
-            needs.sources(tests),
+            needs.sources(tests) | left_out,
         )  # fmt: skip
         if needs.rounds and inputs.combined is not None:
             inputs.second = second_round(client, kept, result, inputs, needs)
