@@ -430,8 +430,9 @@ def test_groups_across_partitions_from_pieces(cluster, data, tmp_path) -> None:
 
 
 def test_two_round_tests_equal_local(cluster, data, tmp_path, monkeypatch) -> None:
-    """grank_t and bootstrap from two rounds of pieces (sd(SCAR), the pooled days and
-    draws first; then rank sums and replicate moments) equal the local engine's to 1e-9,
+    """grank_t, bootstrap and the KP tests from two rounds of pieces (sd(SCAR), the
+    pooled days and draws, the missing-day patterns first; then rank sums, replicate
+    moments and r-bar sums) equal the local engine's to 1e-9,
     for firm-specific pairs and for events spanning partitions, without any residual
     reaching the driver; with the second round's numbers over the cap the residuals are
     gathered instead, with the same table."""
@@ -450,10 +451,11 @@ def test_two_round_tests_equal_local(cluster, data, tmp_path, monkeypatch) -> No
                 engine="dask", client=client, source="parquet", prices=prices,
                 tests=combinable, out=tmp_path / f"two-{name}", partition_pairs=10,
             )  # fmt: skip
-            assert result.inputs.rounds == ("grank_t", "bootstrap")
+            assert result.inputs.rounds == ("kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap")
             assert "residuals" not in result.inputs.columns
             sources = result.test_sources
             assert sources["grank_t"] == sources["bootstrap"] == "two rounds of pieces"
+            assert sources["kp_patell_z"] == sources["kp_bmp_t"] == "two rounds of pieces"
             assert sources["cs_t"] == "pieces" and sources["wilcoxon"] == "gathered CARs"
             got = result.tests()
             pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
