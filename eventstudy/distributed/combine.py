@@ -36,18 +36,20 @@ which the driver forms the groups exactly as the local engine does
 **From two rounds of pieces** (:mod:`eventstudy.distributed.rounds`): ``grank_t``
 (each pair's cumulated day is ``SCAR_i / sd(SCAR)``, ranked against the pair's
 estimation SARs: the ranks depend on the ``sd(SCAR)`` of the whole group) and
-``bootstrap`` (resamples the group's pooled estimation days across all its pairs):
-the first round's pieces give the group-wide numbers, the second round's the sums,
-unless the residuals are gathered anyway for another test, or the second round would
-send more than :data:`eventstudy.distributed.run.ROUND_CELLS` numbers.
+``bootstrap`` (resamples the group's pooled estimation days across all its pairs),
+and ``kp_patell_z`` / ``kp_bmp_t`` (r-bar, the mean pairwise-complete correlation of
+the used pairs' residuals: the group's missing-day patterns first, then pattern or
+own-window sums, :mod:`eventstudy.distributed.rbar`): the first round's pieces give
+the group-wide numbers, the second round's the sums, unless the GRANK and bootstrap
+pieces of the second round would send more than
+:data:`eventstudy.distributed.run.ROUND_CELLS` numbers (then all four are gathered).
 
 **From the gathered panel** (:class:`ColumnStack`, then the local functions of
 :func:`eventstudy.group_tests.run_groups` on it), the tests that do not combine
-exactly from sums over pairs: ``kp_patell_z`` / ``kp_bmp_t`` (r-bar: the mean pairwise
-correlation of the used pairs' residuals over their common days, with a
-pairwise-complete mean and variance per pair of pairs) and ``binder_f`` /
-``binder_caar_t`` (one system fit of all the group's pairs); ``grank_t`` and
-``bootstrap`` when they do not run in two rounds. They gather the event-window columns
+exactly from sums over pairs: ``binder_f`` / ``binder_caar_t`` (one system fit of all
+the group's pairs), and the two-round tests when they do not run in two rounds. The
+default tests on Dask leave ``binder_f`` out when its inputs would not fit
+(:func:`without_heavy_defaults`). They gather the event-window columns
 (ARs, benchmark returns, the model designs and ``(X'X)^{-1}``, ``sigma``, ``n_est``,
 ``df``: ``pairs x L2`` numbers each), the KP, GRANK and bootstrap tests also the
 estimation-window residuals, Binder's also the estimation-window and event-window
@@ -145,9 +147,9 @@ def needs_of(
 ) -> Needs:
     """What the tasks must send for ``tests`` over the CAR ``windows``.
 
-    With ``rounds``, ``grank_t`` and ``bootstrap`` run in two rounds of pieces
-    (:mod:`eventstudy.distributed.rounds`) instead of on the gathered residuals, unless
-    another chosen test gathers the residuals anyway (the Kolari-Pynnönen tests).
+    With ``rounds``, the two-round tests (``grank_t``, ``bootstrap``, the KP tests) run
+    in two rounds of pieces (:mod:`eventstudy.distributed.rounds`) instead of on the
+    gathered residuals.
     """
     from eventstudy.inference.combinable import (
         CAR_TESTS,
@@ -158,9 +160,7 @@ def needs_of(
 
     pieces = tuple(t for t in tests if t in MOMENT_TESTS or t in DAILY_TESTS)
     gathered = tuple(t for t in tests if t not in pieces and t not in CAR_TESTS)
-    two = tuple(t for t in gathered if t in TWO_ROUND_TESTS)
-    if not rounds or "residuals" in inputs_of(t for t in gathered if t not in two):
-        two = ()
+    two = tuple(t for t in gathered if t in TWO_ROUND_TESTS) if rounds else ()
     gathered = tuple(t for t in gathered if t not in two)
     return Needs(
         pieces=pieces,
