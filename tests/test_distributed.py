@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from eventstudy.cli import app
 from eventstudy.config import load_study
-from eventstudy.distributed.combine import GATHER_CELLS, check_gather, needs_of
+from eventstudy.distributed.combine import check_gather, needs_of
 from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
 from eventstudy.errors import EventStudyError
@@ -258,8 +258,8 @@ def test_gather_limit_names_the_tests_and_counts_the_numbers() -> None:
     with pytest.raises(EventStudyError) as raised:
         check_gather(("cs_t", "binder_f", "bootstrap"), 200_000, 240)
     assert str(raised.value).startswith(
-        "field '--tests': tests binder_f, bootstrap need every pair's estimation-window inputs on the "
-        "driver (200,000 pairs x 240 days x 3 fields = 144,000,000 numbers, over the "
+        "field '--tests': tests binder_f, bootstrap need every pair's estimation-window "
+        "inputs on the driver (200,000 pairs x 240 days x 3 fields = 144,000,000 numbers, over the "
         "100,000,000 a run may gather)"
     )
     assert "--tests combinable (the default tests but binder_f)" in str(raised.value)

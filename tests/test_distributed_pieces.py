@@ -279,4 +279,5 @@ def test_kp_tests_from_two_rounds_equal_local(seed: int, route: str, monkeypatch
                 assert got.note.split("=")[0] == local.note.split("=")[0]
                 assert got.note.partition("; ")[2] == local.note.partition("; ")[2]
     if route == "own":
-        assert "missing-day patterns: the pairwise-complete" in results[("all", (0, 0), "kp_bmp_t")].note
+        note = results[("all", (0, 0), "kp_bmp_t")].note
+        assert "missing-day patterns: the pairwise-complete" in note

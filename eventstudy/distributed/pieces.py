@@ -306,7 +306,9 @@ class PieceSum:
             rbar,
         )  # fmt: skip
 
-    def _patterns(self, codes: np.ndarray, size: int) -> dict[tuple[Window, str], list[GroupPatterns]]:
+    def _patterns(
+        self, codes: np.ndarray, size: int
+    ) -> dict[tuple[Window, str], list[GroupPatterns]]:
         """The KP tests' merged pattern tables (cells of equal tables merged once)."""
         from eventstudy.distributed.rbar import merge_tables
 

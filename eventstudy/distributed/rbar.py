@@ -179,9 +179,13 @@ def merge_tables(parts: list[PatternTable], codes: np.ndarray, size: int) -> lis
         keep = first[cut]
         out.append(
             GroupPatterns(
-                int(n[g]), int(counts[g]), int(spread[g]), parts[0].days,
-                hashes[cut][keep] if shown else None, packed[cut][keep] if shown else None,
-            )  # fmt: skip
+                int(n[g]),
+                int(counts[g]),
+                int(spread[g]),
+                parts[0].days,
+                hashes[cut][keep] if shown else None,
+                packed[cut][keep] if shown else None,
+            )
         )
     return out
 
@@ -357,8 +361,9 @@ class RbarSum:
             elif route.method == "own":
                 total = np.sum([p[0] for p in parts], axis=0)
                 square, k = sum(p[1] for p in parts), sum(p[2] for p in parts)
-                rbar, how = own_window_mean(total, square, k), clustering.own_window_note(
-                    route.n, route.patterns
+                rbar, how = (
+                    own_window_mean(total, square, k),
+                    clustering.own_window_note(route.n, route.patterns),
                 )
             elif route.method == "patterns":
                 rbar, how = pattern_mean(*parts), ""

@@ -109,7 +109,9 @@ class Kept:
             return np.zeros(0, np.int64)
         return self.rows[self.codes == self.keys.index(key)]
 
-    def kp_members(self, cells: Iterable[tuple[str, Window, str]]) -> dict[tuple[str, Window, str], np.ndarray]:
+    def kp_members(
+        self, cells: Iterable[tuple[str, Window, str]]
+    ) -> dict[tuple[str, Window, str], np.ndarray]:
         """The rows of the pairs each ``(group, window, KP test)`` cell uses (of the
         cells whose group has pairs here)."""
         code = {k: i for i, k in enumerate(self.keys)}
@@ -197,7 +199,6 @@ def keep(panel: EventPanel, keys: list[str], rows: np.ndarray, codes: np.ndarray
         _own(panel.residuals), _own(panel.ar), _own(panel.sigma), panel.event_id,
         panel.ticker, panel.rel_days, tuple(keys), rows, codes, use, scar, kp_use,
     )  # fmt: skip
-
 
 
 def _own(x: np.ndarray) -> np.ndarray:
