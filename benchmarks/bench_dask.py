@@ -19,9 +19,10 @@ stops). Targets: the default tests at 1,000,000 pairs complete with the driver u
 1.5 GB; at 200,000 pairs the driver's peak is under a quarter of the local engine's;
 the 100,000-pair Dask run within 3x the local engine. Tests: the default set at every
 size (``--tests`` changes it). On Dask they come from per-partition pieces, two rounds
-of them (GRANK-T, the bootstrap, the KP tests' r-bar) and the gathered CARs; from
-200,000 pairs ``binder_f``, whose system fit would gather every pair's returns, is left
-out with a warning (:mod:`eventstudy.distributed.combine`).
+of them (GRANK-T, the bootstrap, the KP tests' r-bar) and the gathered CARs;
+``binder_f``, whose system fit gathers every pair's returns, is left out with a warning
+past 25,000,000 gathered numbers (about 52,000 pairs of 240 days,
+:func:`eventstudy.distributed.combine.without_heavy_defaults`).
 The machine this runs on is shared: the figures are one run each, noisy.
 """
 

@@ -288,7 +288,8 @@ def test_default_tests_on_dask_leave_binder_out_past_the_gather_limit(
     """The default tests where binder_f's returns would not fit the driver (the limit
     lowered to 100,000 numbers): the run exits 0 and warns naming binder_f, the manifest
     records why, and every other default test (the KP tests from two rounds of pieces)
-    equals the local engine's to 1e-9; binder_f named in --tests is refused (exit 2)."""
+    equals the local engine's to 1e-9; binder_f named in --tests runs up to the gather
+    limit and is refused past it (exit 2)."""
     from eventstudy.distributed import combine
     from eventstudy.inference import DEFAULT_TESTS
 
@@ -300,7 +301,7 @@ def test_default_tests_on_dask_leave_binder_out_past_the_gather_limit(
     ]  # fmt: skip
     local = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "local"), "--tests", rest])
     assert local.exit_code == 0, local.output
-    monkeypatch.setattr(combine, "GATHER_CELLS", 100_000)
+    monkeypatch.setattr(combine, "DEFAULT_GATHER_CELLS", 100_000)
     remote = [*base, "--engine", "dask", "--scheduler", cluster.address, "--partition-pairs", "40"]
     with warnings.catch_warnings():
         warnings.simplefilter("always")  # shown by the CLI as "warning: ..." on stderr
@@ -309,7 +310,8 @@ def test_default_tests_on_dask_leave_binder_out_past_the_gather_limit(
     reason = (
         "left out of the default tests on --engine dask: its system fit needs every pair's "
         "estimation-window returns on the driver (300 pairs x 240 days x 2 fields = "
-        "144,000 numbers, over the 100,000 a run may gather); run it with --engine local"
+        "144,000 numbers, over the 100,000 the default tests may gather); name it in "
+        "--tests to run it anyway (up to 100,000,000 numbers) or use --engine local"
     )
     assert f"warning: binder_f {reason}\n" in result.output
     manifest = json.loads((tmp_path / "dask" / NAME / "manifest.json").read_text())
@@ -319,9 +321,12 @@ def test_default_tests_on_dask_leave_binder_out_past_the_gather_limit(
     expected = pd.read_csv(tmp_path / "local" / NAME / "tests.csv")
     assert {"kp_patell_z", "kp_bmp_t"} <= set(got["test"]) and "binder_f" not in set(got["test"])
     pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
-    named = CliRunner().invoke(
-        app, [*remote, "--out", str(tmp_path / "named"), "--tests", "cs_t,binder_f"]
-    )
+    named = [*remote, "--out", str(tmp_path / "named"), "--tests", "cs_t,binder_f"]
+    result = CliRunner().invoke(app, named)
+    assert result.exit_code == 0, result.output
+    assert "binder_f" in set(pd.read_csv(tmp_path / "named" / NAME / "tests.csv")["test"])
+    monkeypatch.setattr(combine, "GATHER_CELLS", 100_000)
+    named = CliRunner().invoke(app, named)
     assert named.exit_code == 2
     assert "tests binder_f need every pair's estimation-window inputs" in named.output
 

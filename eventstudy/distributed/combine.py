@@ -92,6 +92,9 @@ NEEDS: dict[str, frozenset[str]] = {
 
 GATHER_CELLS = 100_000_000
 """Most estimation-window numbers (pairs x L1 x arrays) gathered to the driver (~800 MB)."""
+DEFAULT_GATHER_CELLS = 25_000_000
+"""Most estimation-window numbers the default tests gather (~200 MB: ``binder_f`` up to
+about 50,000 pairs of 240 days; beyond, the default set leaves it out)."""
 
 
 @dataclass(frozen=True)
@@ -203,21 +206,24 @@ def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
 def without_heavy_defaults(
     tests: tuple[str, ...], n_pairs: int, l1: int
 ) -> tuple[tuple[str, ...], dict[str, str]]:
-    """The default tests without those whose gathered inputs would not fit the driver
-    (``binder_f``: its system fit reads every pair's returns), and why each is left out.
+    """The default tests without those whose gathered inputs would exceed
+    :data:`DEFAULT_GATHER_CELLS` (``binder_f``: its system fit reads every pair's
+    returns), and why each is left out.
 
-    Other test lists are returned as they are (:func:`check_gather` refuses them)."""
+    Other test lists are returned as they are (:func:`check_gather` refuses them over
+    :data:`GATHER_CELLS`)."""
     from eventstudy.inference import DEFAULT_TESTS
 
     heavy = [t for t in tests if t in NEEDS["returns"]]
     numbers, fields = gathered_numbers(heavy, n_pairs, l1)
-    if tuple(tests) != DEFAULT_TESTS or numbers <= GATHER_CELLS:
+    if tuple(tests) != DEFAULT_TESTS or numbers <= DEFAULT_GATHER_CELLS:
         return tests, {}
     reason = (
         f"left out of the default tests on --engine dask: its system fit needs every "
         f"pair's estimation-window returns on the driver ({n_pairs:,} pairs x {l1} days x "
-        f"{fields} fields = {numbers:,} numbers, over the {GATHER_CELLS:,} a run may "
-        "gather); run it with --engine local"
+        f"{fields} fields = {numbers:,} numbers, over the {DEFAULT_GATHER_CELLS:,} the "
+        "default tests may gather); name it in --tests to run it anyway (up to "
+        f"{GATHER_CELLS:,} numbers) or use --engine local"
     )
     return tuple(t for t in tests if t not in heavy), {t: reason for t in heavy}
 
