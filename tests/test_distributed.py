@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from eventstudy.cli.app import app
 from eventstudy.core.errors import EventStudyError
-from eventstudy.distributed.combine import GATHER_CELLS, check_gather, needs_of
+from eventstudy.distributed.combine import check_gather, needs_of
 from eventstudy.distributed.events import EventColumns
 from eventstudy.distributed.plan import plan_partitions
 from eventstudy.pipeline.study_tests import check_test_names
@@ -137,8 +137,9 @@ def test_cli_dask_equals_local(cluster, data, local_out, tmp_path) -> None:
     manifest = (folder / "manifest.json").read_text()
     assert '"partitions": 8' in manifest
     tests_from = json.loads(manifest)["engine"]["tests_from"]
-    assert tests_from["cs_t"] == "pieces" and tests_from["kp_bmp_t"] == "gathered per-pair columns"
-    assert tests_from["bootstrap"] == "gathered per-pair columns"  # the KP tests gather residuals
+    assert tests_from["cs_t"] == "pieces" and tests_from["kp_bmp_t"] == "two rounds of pieces"
+    assert tests_from["bootstrap"] == "two rounds of pieces"  # no test gathers residuals
+    assert tests_from["binder_f"] == "gathered per-pair columns"  # its returns (a small study)
     remote, local = json.loads(manifest), json.loads((local_out / "manifest.json").read_text())
     assert len(remote["config"]["events"]) == 300  # written one by one (over LONG_LIST)
     assert remote["config"] == local["config"] and remote["events_run"] == local["events_run"]
@@ -250,27 +251,84 @@ def test_plan_keeps_a_security_in_one_partition(data) -> None:
     assert len(owners) == 30 and len(plan.partitions) == 10  # 3 securities (30 pairs) each
 
 
-def test_gather_limit_names_the_tests() -> None:
+def test_gather_limit_names_the_tests_and_counts_the_numbers() -> None:
     check_gather(("cs_t", "bmp_t"), 10**7, 240)  # event-window tests gather no residuals
     check_gather(PIECE_TESTS.split(","), 10**7, 240)  # nor the daily-sum tests
-    with pytest.raises(EventStudyError, match="bootstrap, kp_bmp_t need every pair's") as raised:
-        check_gather(("cs_t", "kp_bmp_t", "bootstrap"), GATHER_CELLS // 100, 240)
-    assert "--tests combinable" in str(raised.value)
+    check_gather(("binder_f",), 200_000, 240)  # 96,000,000 numbers: within the limit
+    with pytest.raises(EventStudyError) as raised:
+        check_gather(("cs_t", "binder_f", "bootstrap"), 200_000, 240)
+    assert str(raised.value).startswith(
+        "field '--tests': tests binder_f, bootstrap need every pair's estimation-window "
+        "inputs on the driver (200,000 pairs x 240 days x 3 fields = 144,000,000 numbers, over the "
+        "100,000,000 a run may gather)"
+    )
+    assert "--tests combinable (the default tests but binder_f)" in str(raised.value)
+    with pytest.raises(EventStudyError, match=r"x 1 field = 120,000,000 numbers"):
+        check_gather(("kp_bmp_t",), 500_000, 240)  # gathered (not in two rounds): 1 field
 
 
 def test_combinable_is_the_default_tests_that_gather_nothing() -> None:
     from eventstudy.inference import DEFAULT_TESTS
 
     combinable = check_test_names("combinable")
-    gathered = {"kp_patell_z", "kp_bmp_t", "binder_f"}
-    assert combinable == tuple(t for t in DEFAULT_TESTS if t not in gathered)
+    assert combinable == tuple(t for t in DEFAULT_TESTS if t != "binder_f")
     needs = needs_of(combinable, [(0, 1)], rounds=True)
-    assert needs.gathered == () and needs.rounds == ("grank_t", "bootstrap")
+    assert needs.gathered == ()
+    assert needs.rounds == ("kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap")
     assert needs.fields() == ("ticker_code", "day0", "car")  # no panel column to the driver
     check_gather(needs.gathered, 10**7, 240)  # so no study is too large for it
     assert check_test_names(["combinable", "binder_f"]) == (*combinable, "binder_f")
-    # with a test that gathers the residuals anyway, GRANK and the bootstrap read them
-    assert needs_of([*combinable, "kp_bmp_t"], [(0, 1)], rounds=True).rounds == ()
+    # without two rounds (their pieces would be too many) the residuals are gathered
+    assert needs_of(combinable, [(0, 1)]).inputs == {"residuals"}
+
+
+def test_default_tests_on_dask_leave_binder_out_past_the_gather_limit(
+    cluster, data, tmp_path, monkeypatch
+) -> None:
+    """The default tests where binder_f's returns would not fit the driver (the limit
+    lowered to 100,000 numbers): the run exits 0 and warns naming binder_f, the manifest
+    records why, and every other default test (the KP tests from two rounds of pieces)
+    equals the local engine's to 1e-9; binder_f named in --tests runs up to the gather
+    limit and is refused past it (exit 2)."""
+    from eventstudy.distributed import combine
+    from eventstudy.inference import DEFAULT_TESTS
+
+    events, prices = data
+    rest = ",".join(t for t in DEFAULT_TESTS if t != "binder_f")
+    base = [
+        "run", str(events), "--benchmark", "SPY", "--source", "parquet", "--prices",
+        str(prices), "--no-plots",
+    ]  # fmt: skip
+    local = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "local"), "--tests", rest])
+    assert local.exit_code == 0, local.output
+    monkeypatch.setattr(combine, "DEFAULT_GATHER_CELLS", 100_000)
+    remote = [*base, "--engine", "dask", "--scheduler", cluster.address, "--partition-pairs", "40"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # shown by the CLI as "warning: ..." on stderr
+        result = CliRunner().invoke(app, [*remote, "--out", str(tmp_path / "dask")])
+    assert result.exit_code == 0, result.output
+    reason = (
+        "left out of the default tests on --engine dask: its system fit needs every pair's "
+        "estimation-window returns on the driver (300 pairs x 240 days x 2 fields = "
+        "144,000 numbers, over the 100,000 the default tests may gather); name it in "
+        "--tests to run it anyway (up to 100,000,000 numbers) or use --engine local"
+    )
+    assert f"warning: binder_f {reason}\n" in result.output
+    manifest = json.loads((tmp_path / "dask" / NAME / "manifest.json").read_text())
+    assert manifest["engine"]["tests_from"]["binder_f"] == reason
+    assert manifest["engine"]["tests_from"]["kp_patell_z"] == "two rounds of pieces"
+    got = pd.read_csv(tmp_path / "dask" / NAME / "tests.csv")
+    expected = pd.read_csv(tmp_path / "local" / NAME / "tests.csv")
+    assert {"kp_patell_z", "kp_bmp_t"} <= set(got["test"]) and "binder_f" not in set(got["test"])
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
+    named = [*remote, "--out", str(tmp_path / "named"), "--tests", "cs_t,binder_f"]
+    result = CliRunner().invoke(app, named)
+    assert result.exit_code == 0, result.output
+    assert "binder_f" in set(pd.read_csv(tmp_path / "named" / NAME / "tests.csv")["test"])
+    monkeypatch.setattr(combine, "GATHER_CELLS", 100_000)
+    named = CliRunner().invoke(app, named)
+    assert named.exit_code == 2
+    assert "tests binder_f need every pair's estimation-window inputs" in named.output
 
 
 def _part(order: list[int], k: int, l2: int = 3) -> dict[str, np.ndarray]:
@@ -377,12 +435,13 @@ def test_groups_across_partitions_from_pieces(cluster, data, tmp_path) -> None:
 
 
 def test_two_round_tests_equal_local(cluster, data, tmp_path, monkeypatch) -> None:
-    """grank_t and bootstrap from two rounds of pieces (sd(SCAR), the pooled days and
-    draws first; then rank sums and replicate moments) equal the local engine's to 1e-9,
+    """grank_t, bootstrap and the KP tests from two rounds of pieces (sd(SCAR), the
+    pooled days and draws, the missing-day patterns first; then rank sums, replicate
+    moments and r-bar sums) equal the local engine's to 1e-9,
     for firm-specific pairs and for events spanning partitions, without any residual
     reaching the driver; with the second round's numbers over the cap the residuals are
     gathered instead, with the same table."""
-    from eventstudy.distributed import run as dask_run
+    from eventstudy.distributed import rbar
 
     events, prices = data
     shared = make_shared_study(tmp_path)
@@ -397,15 +456,16 @@ def test_two_round_tests_equal_local(cluster, data, tmp_path, monkeypatch) -> No
                 engine="dask", client=client, source="parquet", prices=prices,
                 tests=combinable, out=tmp_path / f"two-{name}", partition_pairs=10,
             )  # fmt: skip
-            assert result.inputs.rounds == ("grank_t", "bootstrap")
+            assert result.inputs.rounds == ("kp_patell_z", "kp_bmp_t", "grank_t", "bootstrap")
             assert "residuals" not in result.inputs.columns
             sources = result.test_sources
             assert sources["grank_t"] == sources["bootstrap"] == "two rounds of pieces"
+            assert sources["kp_patell_z"] == sources["kp_bmp_t"] == "two rounds of pieces"
             assert sources["cs_t"] == "pieces" and sources["wilcoxon"] == "gathered CARs"
             got = result.tests()
             pd.testing.assert_frame_equal(got, expected, rtol=1e-9, atol=0)
             assert (got["test"] == "bootstrap").any() and got["p_value"].notna().all()
-            monkeypatch.setattr(dask_run, "ROUND_CELLS", 0)
+            monkeypatch.setattr(rbar, "ROUND_CELLS", 0)
             gathered = study.run(
                 engine="dask", client=client, source="parquet", prices=prices,
                 tests=combinable, out=tmp_path / f"gathered-{name}", partition_pairs=10,

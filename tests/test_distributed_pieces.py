@@ -196,7 +196,7 @@ def test_two_rounds_of_any_partition_give_the_local_grank_and_bootstrap(seed: in
     )
     total = SecondSum()
     for part in kept:
-        total.add(second_pieces(part, plan))
+        total.add(second_pieces(part, plan), plan)
     results = total.results(plan, known, observed)
     for group, rows in groups.items():
         sub = panel.subset(rows)
@@ -210,3 +210,74 @@ def test_two_rounds_of_any_partition_give_the_local_grank_and_bootstrap(seed: in
                 assert got.statistic == pytest.approx(local.statistic, rel=1e-10), (group, test)
                 assert got.p_value == pytest.approx(local.p_value, rel=1e-9), (group, test)
                 assert got.note.split("=")[0] == local.note.split("=")[0]
+
+
+ROUTES = {  # the clustering limits that send each group of the study down each route
+    "patterns": {},
+    "own": {"_DIRECT_MAX": 5, "_EXACT_CELLS": 0, "_PATTERN_CELLS": 0},
+    "rows": {"_PATTERN_CELLS": 0},
+    "blocks as rows": {"_DIRECT_MAX": 5, "_PATTERN_CELLS": 0},
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize("seed", range(3))
+def test_kp_tests_from_two_rounds_equal_local(seed: int, route: str, monkeypatch) -> None:
+    """kp_patell_z and kp_bmp_t of every group from the two rounds over random partitions
+    (:mod:`eventstudy.distributed.rbar`) == the local tests: r-bar by missing-day pattern
+    (exact), own-window (linear, with the local note), or from the gathered rows of a
+    group with too many patterns; a ticker: group in one partition by the local function.
+    Missing days (seeds 0, 1), none (seed 2: one pattern)."""
+    from dataclasses import replace
+
+    from eventstudy.distributed.pieces import group_keys
+    from eventstudy.distributed.rounds import SecondSum, keep, plan_second_round, second_pieces
+    from eventstudy.inference import clustering
+
+    for name, value in ROUTES[route].items():
+        monkeypatch.setattr(clustering, name, value)
+    rng = np.random.default_rng(seed)
+    panel = simulate_panel(90, seed=seed, same_date=seed == 1, missing=0.05 * (seed < 2))
+    event_id = np.array([f"e{i // 10}" for i in range(90)], dtype=object)
+    ticker = np.array([f"T{i % 6}" for i in range(90)], dtype=object)
+    panel = replace(panel, event_id=event_id, ticker=ticker)
+    study = _Study({f"e{k}": ["x", "y", ""][k % 3] for k in range(9)})
+    windows = ((0, 0), (-1, 1))
+    rounds = ("kp_patell_z", "kp_bmp_t")
+    first, kept = PieceSum(), []
+    part_of = rng.integers(0, 3 + seed, 6)[np.arange(90) % 6]
+    for part in range(3 + seed):
+        rows = np.flatnonzero(part_of == part)
+        if len(rows):
+            sub = panel.subset(rows)
+            first.add(partition_pieces(sub, study, (), windows, rounds))
+            kept.append(keep(sub, *group_keys(sub.event_id, sub.ticker, study), windows, rounds))
+    combined = first.combined()
+    groups = {"all": np.arange(90), "event:e3": np.arange(30, 40)}
+    groups |= {"category:x": np.flatnonzero(np.isin(event_id, ["e0", "e3", "e6"]))}
+    groups |= {"ticker:T5": np.flatnonzero(ticker == "T5")}
+    plan, known, observed = plan_second_round(
+        combined.moments, combined.present, combined.index, list(groups), list(windows), rounds,
+        combined.rbar,
+    )  # fmt: skip
+    methods = {c[0]: r.method for c, r in plan.rbar.items()}
+    assert methods["ticker:T5"] == "local"
+    assert methods["all"] == route.split()[-1]
+    total = SecondSum()
+    for part in kept:
+        total.add(second_pieces(part, plan), plan)
+    results = total.results(plan, known, observed)
+    for group, rows in groups.items():
+        sub = panel.subset(rows)
+        for window in windows:
+            for test in rounds:
+                local = getattr(clustering, test)(sub, window)
+                got = results[(group, window, test)]
+                assert (got.n, got.df, got.distribution) == (local.n, local.df, local.distribution)
+                assert got.statistic == pytest.approx(local.statistic, rel=1e-10), (group, test)
+                assert got.p_value == pytest.approx(local.p_value, rel=1e-9), (group, test)
+                assert got.note.split("=")[0] == local.note.split("=")[0]
+                assert got.note.partition("; ")[2] == local.note.partition("; ")[2]
+    if route == "own":
+        note = results[("all", (0, 0), "kp_bmp_t")].note
+        assert "missing-day patterns: the pairwise-complete" in note

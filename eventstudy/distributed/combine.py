@@ -36,18 +36,20 @@ which the driver forms the groups exactly as the local engine does
 **From two rounds of pieces** (:mod:`eventstudy.distributed.rounds`): ``grank_t``
 (each pair's cumulated day is ``SCAR_i / sd(SCAR)``, ranked against the pair's
 estimation SARs: the ranks depend on the ``sd(SCAR)`` of the whole group) and
-``bootstrap`` (resamples the group's pooled estimation days across all its pairs):
-the first round's pieces give the group-wide numbers, the second round's the sums,
-unless the residuals are gathered anyway for another test, or the second round would
-send more than :data:`eventstudy.distributed.run.ROUND_CELLS` numbers.
+``bootstrap`` (resamples the group's pooled estimation days across all its pairs),
+and ``kp_patell_z`` / ``kp_bmp_t`` (r-bar, the mean pairwise-complete correlation of
+the used pairs' residuals: the group's missing-day patterns first, then pattern or
+own-window sums, :mod:`eventstudy.distributed.rbar`): the first round's pieces give
+the group-wide numbers, the second round's the sums, unless the GRANK and bootstrap
+pieces of the second round would send more than
+:data:`eventstudy.distributed.rbar.ROUND_CELLS` numbers (then all four are gathered).
 
 **From the gathered panel** (:class:`ColumnStack`, then the local functions of
 :func:`eventstudy.measures.group_tests.run_groups` on it), the tests that do not combine
-exactly from sums over pairs: ``kp_patell_z`` / ``kp_bmp_t`` (r-bar: the mean pairwise
-correlation of the used pairs' residuals over their common days, with a
-pairwise-complete mean and variance per pair of pairs) and ``binder_f`` /
-``binder_caar_t`` (one system fit of all the group's pairs); ``grank_t`` and
-``bootstrap`` when they do not run in two rounds. They gather the event-window columns
+exactly from sums over pairs: ``binder_f`` / ``binder_caar_t`` (one system fit of all
+the group's pairs), and the two-round tests when they do not run in two rounds. The
+default tests on Dask leave ``binder_f`` out when its inputs would not fit
+(:func:`without_heavy_defaults`). They gather the event-window columns
 (ARs, benchmark returns, the model designs and ``(X'X)^{-1}``, ``sigma``, ``n_est``,
 ``df``: ``pairs x L2`` numbers each), the KP, GRANK and bootstrap tests also the
 estimation-window residuals, Binder's also the estimation-window and event-window
@@ -90,6 +92,9 @@ NEEDS: dict[str, frozenset[str]] = {
 
 GATHER_CELLS = 100_000_000
 """Most estimation-window numbers (pairs x L1 x arrays) gathered to the driver (~800 MB)."""
+DEFAULT_GATHER_CELLS = 25_000_000
+"""Most estimation-window numbers the default tests gather (~200 MB: ``binder_f`` up to
+about 50,000 pairs of 240 days; beyond, the default set leaves it out)."""
 
 
 @dataclass(frozen=True)
@@ -145,9 +150,9 @@ def needs_of(
 ) -> Needs:
     """What the tasks must send for ``tests`` over the CAR ``windows``.
 
-    With ``rounds``, ``grank_t`` and ``bootstrap`` run in two rounds of pieces
-    (:mod:`eventstudy.distributed.rounds`) instead of on the gathered residuals, unless
-    another chosen test gathers the residuals anyway (the Kolari-Pynnönen tests).
+    With ``rounds``, the two-round tests (``grank_t``, ``bootstrap``, the KP tests) run
+    in two rounds of pieces (:mod:`eventstudy.distributed.rounds`) instead of on the
+    gathered residuals.
     """
     from eventstudy.inference.combinable import (
         CAR_TESTS,
@@ -158,9 +163,7 @@ def needs_of(
 
     pieces = tuple(t for t in tests if t in MOMENT_TESTS or t in DAILY_TESTS)
     gathered = tuple(t for t in tests if t not in pieces and t not in CAR_TESTS)
-    two = tuple(t for t in gathered if t in TWO_ROUND_TESTS)
-    if not rounds or "residuals" in inputs_of(t for t in gathered if t not in two):
-        two = ()
+    two = tuple(t for t in gathered if t in TWO_ROUND_TESTS) if rounds else ()
     gathered = tuple(t for t in gathered if t not in two)
     return Needs(
         pieces=pieces,
@@ -172,22 +175,57 @@ def needs_of(
     )
 
 
+def gathered_numbers(tests: Sequence[str], n_pairs: int, l1: int) -> tuple[int, int]:
+    """The estimation-window numbers ``tests`` gather to the driver, and their fields
+    per pair and day (the residuals; the returns and benchmark returns)."""
+    needs = inputs_of(tests)
+    fields = ("residuals" in needs) * len(RESIDUAL_FIELDS) + ("returns" in needs) * 2
+    return n_pairs * l1 * fields, fields
+
+
 def check_gather(tests: Sequence[str], n_pairs: int, l1: int) -> None:
     """Refuse, before the run, tests whose gathered inputs would not fit the driver."""
-    needs = inputs_of(tests)
-    arrays = ("residuals" in needs) * len(RESIDUAL_FIELDS) + ("returns" in needs) * 2
-    if arrays and n_pairs * l1 * arrays > GATHER_CELLS:
+    numbers, fields = gathered_numbers(tests, n_pairs, l1)
+    if numbers > GATHER_CELLS:
+        needs = inputs_of(tests)
         heavy = sorted(set(tests) & set().union(*(NEEDS[g] for g in needs)))
         raise EventStudyError(
-            f"tests {', '.join(heavy)} need every pair's estimation-window residuals on the "
-            f"driver ({n_pairs:,} pairs x {l1} days is over {GATHER_CELLS:,} numbers): "
-            "for a study this large, choose --tests among those combined from the "
-            "partitions: --tests combinable (the default tests but the KP and Binder "
-            "tests), or any of cs_t, patell_z, bmp_t, bmp_t_csar, mackinlay_j1, "
-            "mackinlay_j2, gen_sign_z, cda_t, corrado_rank_z, corrado_zivney_rank_z, "
-            "corrado_zivney_sign_z, wilcoxon, grank_t, bootstrap",
+            f"tests {', '.join(heavy)} need every pair's estimation-window inputs on the "
+            f"driver ({n_pairs:,} pairs x {l1} days x {fields} "
+            f"field{'s' if fields > 1 else ''} = {numbers:,} numbers, over the "
+            f"{GATHER_CELLS:,} a run may gather): for a study this large, choose --tests "
+            "among those combined from the partitions: --tests combinable (the default "
+            "tests but binder_f), or any of cs_t, patell_z, bmp_t, bmp_t_csar, "
+            "kp_patell_z, kp_bmp_t, mackinlay_j1, mackinlay_j2, gen_sign_z, cda_t, "
+            "corrado_rank_z, corrado_zivney_rank_z, corrado_zivney_sign_z, wilcoxon, "
+            "grank_t, bootstrap",
             field="--tests",
         )
+
+
+def without_heavy_defaults(
+    tests: tuple[str, ...], n_pairs: int, l1: int
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The default tests without those whose gathered inputs would exceed
+    :data:`DEFAULT_GATHER_CELLS` (``binder_f``: its system fit reads every pair's
+    returns), and why each is left out.
+
+    Other test lists are returned as they are (:func:`check_gather` refuses them over
+    :data:`GATHER_CELLS`)."""
+    from eventstudy.inference import DEFAULT_TESTS
+
+    heavy = [t for t in tests if t in NEEDS["returns"]]
+    numbers, fields = gathered_numbers(heavy, n_pairs, l1)
+    if tuple(tests) != DEFAULT_TESTS or numbers <= DEFAULT_GATHER_CELLS:
+        return tests, {}
+    reason = (
+        f"left out of the default tests on --engine dask: its system fit needs every "
+        f"pair's estimation-window returns on the driver ({n_pairs:,} pairs x {l1} days x "
+        f"{fields} fields = {numbers:,} numbers, over the {DEFAULT_GATHER_CELLS:,} the "
+        "default tests may gather); name it in --tests to run it anyway (up to "
+        f"{GATHER_CELLS:,} numbers) or use --engine local"
+    )
+    return tuple(t for t in tests if t not in heavy), {t: reason for t in heavy}
 
 
 def panel_part(panel: EventPanel, needs: Needs, ticker_code: np.ndarray) -> dict[str, np.ndarray]:

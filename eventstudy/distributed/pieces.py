@@ -29,6 +29,7 @@ from eventstudy.inference.moments import Moments
 
 if TYPE_CHECKING:
     from eventstudy.core.study import StudySpec
+    from eventstudy.distributed.rbar import GroupPatterns, PatternTable
     from eventstudy.inference import EventPanel, TestResult
 
 Window = tuple[int, int]
@@ -62,6 +63,9 @@ class Pieces:
     present
         ``window`` to the (G, L1) booleans: some used pair has a residual on the
         estimation day (the bootstrap's first round, :mod:`eventstudy.distributed.rounds`).
+    patterns
+        ``(window, KP test)`` to the used pairs' missing-day patterns (the KP tests'
+        first round, :mod:`eventstudy.distributed.rbar`).
     """
 
     keys: tuple[str, ...]
@@ -72,6 +76,7 @@ class Pieces:
     columns: dict[Window, np.ndarray] = field(default_factory=dict)
     finished: dict[tuple[str, Window, str], TestResult] = field(default_factory=dict)
     present: dict[Window, np.ndarray] = field(default_factory=dict)
+    patterns: dict[tuple[Window, str], PatternTable] = field(default_factory=dict)
 
 
 def group_keys(
@@ -121,6 +126,7 @@ def partition_pieces(
     """The pieces of the combinable ``tests`` for every group and window of ``panel``'s
     pairs, and the first round of the two-round tests ``rounds``
     (:func:`eventstudy.distributed.rounds.first_pieces`)."""
+    from eventstudy.distributed import rbar
     from eventstudy.distributed.rounds import first_pieces
     from eventstudy.inference.combinable import DAILY_TESTS, MOMENT_TESTS
     from eventstudy.inference.ranks import window_columns
@@ -144,10 +150,11 @@ def partition_pieces(
                 for name, value in values.items()
             }
     first, present = first_pieces(panel, rows, codes, size, windows, rounds)
-    moments |= first
+    kp, patterns = rbar.first_pieces(panel, rows, codes, size, windows, rounds)
+    moments |= first | kp
     daily = tuple(t for t in tests if t in DAILY_TESTS)
     if not daily:
-        return Pieces(tuple(keys), moments, signs, present=present)
+        return Pieces(tuple(keys), moments, signs, present=present, patterns=patterns)
     columns = {w: window_columns(panel, window_view(panel, w)) for w in windows}
     sums = _daily_sums(panel, daily, windows, rows, codes, size)
     ticker = np.array([k.startswith("ticker:") for k in keys])
@@ -163,7 +170,9 @@ def partition_pieces(
         for cell, named in sums.items()
     }
     sum_keys = tuple(k for k, t in zip(keys, ticker, strict=True) if not t)
-    return Pieces(tuple(keys), moments, signs, sum_keys, shared, columns, finished, present)
+    return Pieces(
+        tuple(keys), moments, signs, sum_keys, shared, columns, finished, present, patterns
+    )
 
 
 def _daily_sums(
@@ -207,6 +216,7 @@ class Combined:
     columns: dict[Window, np.ndarray] = field(default_factory=dict)
     finished: dict[tuple[str, Window, str], TestResult] = field(default_factory=dict)
     present: dict[Window, np.ndarray] = field(default_factory=dict)
+    rbar: dict[tuple[Window, str], list[GroupPatterns]] = field(default_factory=dict)
 
     def result(self, group: str, window: Window, test: str) -> TestResult:
         """``test``'s result for ``group`` over ``window`` (a group without pieces: empty)."""
@@ -288,8 +298,26 @@ class PieceSum:
         finished = {key: r for p in self.parts for key, r in p.finished.items()}
         if len(finished) < sum(len(p.finished) for p in self.parts):
             raise ValueError("a ticker: group's pairs are in several partitions")
+        rbar = self._patterns(codes, size)
         self.parts = []
         return Combined(
             {k: i for i, k in enumerate(uniques)}, moments, signs,
             {k: i for i, k in enumerate(sum_keys)}, sums, first.columns, finished, present,
+            rbar,
         )  # fmt: skip
+
+    def _patterns(
+        self, codes: np.ndarray, size: int
+    ) -> dict[tuple[Window, str], list[GroupPatterns]]:
+        """The KP tests' merged pattern tables (cells of equal tables merged once)."""
+        from eventstudy.distributed.rbar import merge_tables
+
+        merged: dict[tuple[int, ...], list[GroupPatterns]] = {}
+        out = {}
+        for cell in self.parts[0].patterns if self.parts else {}:
+            tables = [p.patterns[cell] for p in self.parts]
+            key = tuple(id(t) for t in tables)  # the tables are alive: ids are unique
+            if key not in merged:
+                merged[key] = merge_tables(tables, codes, size)
+            out[cell] = merged[key]
+        return out

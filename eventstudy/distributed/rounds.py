@@ -31,6 +31,7 @@ would send too many of them (:func:`round_cells`) gathers the residuals instead
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ from scipy import sparse
 from eventstudy.inference.moments import Moments
 
 if TYPE_CHECKING:
+    from eventstudy.distributed.rbar import GroupPatterns, Piece, Route
     from eventstudy.inference import EventPanel, TestResult
 
 Window = tuple[int, int]
@@ -47,6 +49,8 @@ Cell = tuple[str, Window]
 
 N_BOOT, SEED = 999, 0
 """The bootstrap's replicates and seed in ``tests.csv`` (as the local engine's)."""
+TWO = ("grank_t", "bootstrap")
+"""The two-round tests :func:`keep` keeps for by default."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Kept:
         The groups of the pairs (:func:`eventstudy.distributed.pieces.group_keys`).
     use, scar
         Per CAR window: which pairs the tests use and their SCARs (NaN where unused).
+    kp_use
+        Per ``(window, KP test)``: the pairs the test uses (:mod:`eventstudy.distributed.rbar`).
     """
 
     residuals: np.ndarray
@@ -78,6 +84,7 @@ class Kept:
     codes: np.ndarray
     use: dict[Window, np.ndarray] = field(default_factory=dict)
     scar: dict[Window, np.ndarray] = field(default_factory=dict)
+    kp_use: dict[tuple[Window, str], np.ndarray] = field(default_factory=dict)
 
     def panel(self) -> EventPanel:
         """The pairs as a test panel (the columns the two tests do not read: NaN)."""
@@ -101,6 +108,22 @@ class Kept:
         if key not in self.keys:
             return np.zeros(0, np.int64)
         return self.rows[self.codes == self.keys.index(key)]
+
+    def kp_members(
+        self, cells: Iterable[tuple[str, Window, str]]
+    ) -> dict[tuple[str, Window, str], np.ndarray]:
+        """The rows of the pairs each ``(group, window, KP test)`` cell uses (of the
+        cells whose group has pairs here)."""
+        code = {k: i for i, k in enumerate(self.keys)}
+        order = np.argsort(self.codes, kind="stable")
+        bounds = np.searchsorted(self.codes[order], np.arange(len(self.keys) + 1))
+        out = {}
+        for group, window, test in cells:
+            c = code.get(group)
+            if c is not None:
+                rows = self.rows[order[bounds[c] : bounds[c + 1]]]
+                out[(group, window, test)] = rows[self.kp_use[(window, test)][rows]]
+        return out
 
 
 def first_pieces(
@@ -155,19 +178,26 @@ def _by_group(
 
 
 def keep(panel: EventPanel, keys: list[str], rows: np.ndarray, codes: np.ndarray,
-         windows: tuple[Window, ...]) -> Kept:  # fmt: skip
-    """What the partition keeps for :func:`second_pieces` (see :class:`Kept`)."""
+         windows: tuple[Window, ...], tests: tuple[str, ...] = TWO) -> Kept:  # fmt: skip
+    """What the partition keeps for :func:`second_pieces` (see :class:`Kept`) for the
+    two-round ``tests``."""
+    from eventstudy.distributed.rbar import KP_TESTS
+    from eventstudy.inference.combinable import MOMENT_TESTS
     from eventstudy.inference.nonparametric import grank_scar
 
-    use, scar = {}, {}
+    use, scar, kp_use = {}, {}, {}
     for window in windows:
-        used, values = grank_scar(panel, window)
-        use[window] = used
-        scar[window] = np.full(panel.n_pairs, np.nan)
-        scar[window][used] = values
+        if "grank_t" in tests:
+            used, values = grank_scar(panel, window)
+            use[window] = used
+            scar[window] = np.full(panel.n_pairs, np.nan)
+            scar[window][used] = values
+        for test in (t for t in tests if t in KP_TESTS):
+            with np.errstate(all="ignore"):
+                kp_use[(window, test)] = MOMENT_TESTS[KP_TESTS[test]].values(panel, window)[0]
     return Kept(
         _own(panel.residuals), _own(panel.ar), _own(panel.sigma), panel.event_id,
-        panel.ticker, panel.rel_days, tuple(keys), rows, codes, use, scar,
+        panel.ticker, panel.rel_days, tuple(keys), rows, codes, use, scar, kp_use,
     )  # fmt: skip
 
 
@@ -192,18 +222,23 @@ class SecondPlan:
     sd: dict[Cell, float] = field(default_factory=dict)
     pooled: dict[Cell, np.ndarray] = field(default_factory=dict)
     draws: dict[Cell, np.ndarray] = field(default_factory=dict)
+    rbar: dict[tuple[str, Window, str], Route] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SecondPieces:
-    """One partition's second-round pieces: GRANK sums and ``N_t``, replicate moments."""
+    """One partition's second-round pieces: GRANK sums and ``N_t``, replicate moments,
+    the KP tests' r-bar pieces."""
 
     grank: dict[Cell, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     replicates: dict[Cell, Moments] = field(default_factory=dict)
+    rbar: dict[tuple[str, Window, str], Piece] = field(default_factory=dict)
 
 
 def second_pieces(kept: Kept | None, plan: SecondPlan) -> SecondPieces:
-    """The partition's part of every planned group's GRANK sums and replicate moments."""
+    """The partition's part of every planned group's GRANK sums, replicate moments and
+    r-bar pieces."""
+    from eventstudy.distributed import rbar
     from eventstudy.inference.nonparametric import grank_rank_sums
     from eventstudy.inference.resampling import replicate_moments
     from eventstudy.inference.views import estimation_sar
@@ -235,6 +270,7 @@ def second_pieces(kept: Kept | None, plan: SecondPlan) -> SecondPieces:
             present = np.isfinite(sar)
             done[key] = replicate_moments(np.where(present, sar, 0.0), present, draws)
         out.replicates[cell] = done[key]
+    out.rbar.update(rbar.second_pieces(kept.residuals, kept.kp_members(plan.rbar), plan.rbar))
     return out
 
 
@@ -250,15 +286,18 @@ def plan_second_round(
     groups: list[str],
     windows: list[Window],
     tests: tuple[str, ...],
+    patterns: dict[tuple[Window, str], list[GroupPatterns]] | None = None,
 ) -> tuple[SecondPlan, dict[tuple[str, Window, str], TestResult], Observed]:
     """The second round's plan, the results known already, and what the first round
     observed (:data:`Observed`) for the others.
 
-    ``combined_moments`` and ``present`` are the first round's pieces merged over the
-    partitions (group ``g``'s at ``index[g]``). A group whose test cannot run (too few
-    pairs, no dispersion, fewer than 2 pooled days) gets its result here, with the
-    local test's note.
+    ``combined_moments``, ``present`` and ``patterns`` (the KP tests',
+    :func:`eventstudy.distributed.rbar.plan_cells`) are the first round's pieces merged
+    over the partitions (group ``g``'s at ``index[g]``). A group whose test cannot run
+    (too few pairs, no dispersion, fewer than 2 pooled days) gets its result here, with
+    the local test's note.
     """
+    from eventstudy.distributed.rbar import plan_cells
     from eventstudy.inference.nonparametric import grank_unscalable
     from eventstudy.inference.resampling import (
         bootstrap_draws,
@@ -295,7 +334,10 @@ def plan_second_round(
                 plan.pooled[cell] = pooled
                 plan.draws[cell] = bootstrap_draws(len(pooled), length, N_BOOT, SEED)
                 observed[(group, window, "bootstrap")] = (t_obs, n)
-    return plan, known, observed
+    routes, found, seen = plan_cells(combined_moments, patterns or {}, index, groups, windows,
+                                     tests)  # fmt: skip
+    plan.rbar.update(routes)
+    return plan, known | found, observed | seen
 
 
 def _scalars(moments: Moments, g: int | None) -> tuple[int, float, float]:
@@ -307,11 +349,15 @@ class SecondSum:
     """The tasks' second-round pieces, added as they complete."""
 
     def __init__(self) -> None:
+        from eventstudy.distributed.rbar import RbarSum
+
         self.grank: dict[Cell, list[tuple[np.ndarray, np.ndarray]]] = {}
         self.replicates: dict[Cell, list[Moments]] = {}
+        self.rbar = RbarSum()
 
-    def add(self, pieces: SecondPieces) -> None:
+    def add(self, pieces: SecondPieces, plan: SecondPlan) -> None:
         """Keep one task's pieces."""
+        self.rbar.add(pieces.rbar, plan.rbar)
         for cell, sums in pieces.grank.items():
             self.grank.setdefault(cell, []).append(sums)
         for cell, moments in pieces.replicates.items():
@@ -323,11 +369,12 @@ class SecondSum:
         known: dict[tuple[str, Window, str], TestResult],
         observed: Observed,
     ) -> dict[tuple[str, Window, str], TestResult]:
-        """Every group's and window's ``grank_t`` and ``bootstrap`` result."""
+        """Every group's and window's ``grank_t``, ``bootstrap`` and KP result."""
         from eventstudy.inference.nonparametric import grank_t_of
         from eventstudy.inference.resampling import bootstrap_of, studentized_of
 
-        out = dict(known)
+        kp = {c: v for c, v in observed.items() if c in plan.rbar}
+        out = dict(known) | self.rbar.results(plan.rbar, {}, kp)
         for cell in plan.sd:
             parts = self.grank[cell]
             sums = np.sum([s for s, _ in parts], axis=0)

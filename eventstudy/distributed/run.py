@@ -14,6 +14,7 @@ again by Dask on another worker (``distributed.scheduler.allowed-failures``, def
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -141,7 +142,7 @@ def run_distributed(
         would gather too much (:func:`~eventstudy.distributed.combine.check_gather`).
     """
     from eventstudy.core.skips import check_estimated
-    from eventstudy.distributed.combine import ColumnStack, check_gather
+    from eventstudy.distributed.combine import ColumnStack, check_gather, without_heavy_defaults
     from eventstudy.distributed.events import EventColumns
     from eventstudy.distributed.pieces import PieceSum
     from eventstudy.distributed.plan import PARTITION_PAIRS, check_supported, plan_partitions
@@ -157,6 +158,9 @@ def run_distributed(
     plan = plan_partitions(study, events, event_ids, partition_pairs or PARTITION_PAIRS)
     l1 = settings.estimation_window[1] - settings.estimation_window[0] + 1
     selected = events.selected(event_ids, study.path)
+    tests, left_out = without_heavy_defaults(tests, plan.n_pairs, l1)
+    for test, reason in left_out.items():
+        warnings.warn(f"{test} {reason}", UserWarning, stacklevel=2)
     needs = _needs(tests, settings.car_windows, plan, events, selected, l1)
     check_gather(needs.gathered, plan.n_pairs, l1)
     folder = Path(out) / settings.name
@@ -201,7 +205,7 @@ def run_distributed(
         )
         result = _result(
             study, events, selected, folder, outcomes, location, tests, inputs, plan, started,
-            needs.sources(tests),
+            needs.sources(tests) | left_out,
         )  # fmt: skip
         if needs.rounds and inputs.combined is not None:
             inputs.second = second_round(client, kept, result, inputs, needs)
@@ -227,8 +231,10 @@ def _needs(
 ) -> Needs:
     """What the tasks send: ``grank_t`` and ``bootstrap`` in two rounds of pieces
     (:mod:`~eventstudy.distributed.rounds`) unless the numbers the tasks would send
-    exceed :data:`ROUND_CELLS` (many small groups spread over many partitions: then
+    exceed :data:`eventstudy.distributed.rbar.ROUND_CELLS` (many small groups spread over many
+    partitions: then
     the residuals are gathered)."""
+    from eventstudy.distributed import rbar
     from eventstudy.distributed.combine import needs_of
     from eventstudy.distributed.rounds import round_cells
     from eventstudy.measures.group_tests import MAX_TICKER_GROUPS
@@ -242,13 +248,9 @@ def _needs(
     tickers = len(plan.tickers())
     spans = parts * (1 + categories) + int(np.minimum(sizes[sizes >= 2], parts).sum())
     spans += tickers if tickers <= MAX_TICKER_GROUPS else 0
-    if round_cells(spans, len(windows), l1, needs.rounds) > ROUND_CELLS:
+    if round_cells(spans, len(windows), l1, needs.rounds) > rbar.ROUND_CELLS:
         return needs_of(tests, windows)
     return needs
-
-
-ROUND_CELLS = 50_000_000
-"""Most numbers the second round's pieces may send to the driver (~400 MB)."""
 
 
 def _result(
@@ -321,7 +323,7 @@ def second_round(
     names = [name for name, _ in test_groups(result, inputs)]
     plan, known, observed = plan_second_round(
         combined.moments, combined.present, combined.index, names, list(needs.windows),
-        needs.rounds,
+        needs.rounds, combined.rbar,
     )  # fmt: skip
     from distributed import as_completed
 
@@ -329,7 +331,7 @@ def second_round(
     total = SecondSum()
     running = as_completed([client.submit(task, full, remote, pure=False) for full in kept])
     for future in _completed(running):
-        total.add(future.result())
+        total.add(future.result(), plan)
         future.release()
     return total.results(plan, known, observed)
 

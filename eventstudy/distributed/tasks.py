@@ -221,7 +221,8 @@ def run_partition(
         if needs.pieces or needs.cars or needs.rounds:
             pieces = partition_pieces(panel, sub, needs.pieces, needs.windows, needs.rounds)
         if needs.rounds:
-            kept = keep(panel, *group_keys(panel.event_id, panel.ticker, sub), needs.windows)
+            keys = group_keys(panel.event_id, panel.ticker, sub)
+            kept = keep(panel, *keys, needs.windows, needs.rounds)
     return PartitionOutcome(
         partition.number,
         len(pairs),

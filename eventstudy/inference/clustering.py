@@ -27,6 +27,12 @@ import numpy as np
 
 from eventstudy.inference import parametric as par
 from eventstudy.inference.panel import EventPanel, FloatArray, IntArray, row_patterns
+from eventstudy.inference.rbar_sums import (
+    own_window_mean,
+    own_window_sums,
+    pattern_mean,
+    pattern_sums,
+)
 from eventstudy.inference.result import TestResult, p_student, result, unavailable
 from eventstudy.inference.views import window_view
 
@@ -149,21 +155,36 @@ def _rbar(x: FloatArray) -> tuple[float, str]:
     """
     patterns = row_patterns(np.isfinite(x))
     n, days = x.shape
-    if len(patterns[0]) < n and len(patterns[0]) ** 2 * days <= _PATTERN_CELLS:
+    method = rbar_method(n, len(patterns[0]), days)
+    if method == "patterns":
         return _mean_correlation_by_pattern(x, patterns), ""
-    if n > _DIRECT_MAX and n * n * days <= _EXACT_CELLS:
+    if method == "blocks":
         return _mean_correlation_blocks(x), ""
-    if n > _DIRECT_MAX:
-        note = (
-            f"r-bar from residuals standardized over each pair's own days ({n} pairs, "
-            f"{len(patterns[0])} missing-day patterns: the pairwise-complete r-bar "
-            "would cost N^2)"
-        )
-        return _mean_correlation_own_window(x), note
+    if method == "own":
+        return _mean_correlation_own_window(x), own_window_note(n, len(patterns[0]))
     r = _pairwise_correlation(x)
     off = r[~np.eye(len(x), dtype=bool)]
     off = off[np.isfinite(off)]
     return (float(off.mean()) if off.size else np.nan), ""
+
+
+def rbar_method(n: int, patterns: int, days: int) -> str:
+    """How :func:`cross_correlation` computes r-bar of ``n`` rows with ``patterns``
+    missing-day patterns over ``days`` days: ``"patterns"``, ``"blocks"`` (exact),
+    ``"own"`` (own-window, noted) or ``"direct"`` (the (N, N) correlations)."""
+    if patterns < n and patterns**2 * days <= _PATTERN_CELLS:
+        return "patterns"
+    if n > _DIRECT_MAX:
+        return "blocks" if n * n * days <= _EXACT_CELLS else "own"
+    return "direct"
+
+
+def own_window_note(n: int, patterns: int) -> str:
+    """The note of an r-bar from residuals standardized over each pair's own days."""
+    return (
+        f"r-bar from residuals standardized over each pair's own days ({n} pairs, "
+        f"{patterns} missing-day patterns: the pairwise-complete r-bar would cost N^2)"
+    )
 
 
 _DIRECT_MAX = 1_500  # above this many pairs the (N, N) matrices are not formed
@@ -181,20 +202,7 @@ def _mean_correlation_own_window(x: FloatArray) -> float:
     few missing days it differs from it only by the centring and scaling over the
     days two rows share. Rows with fewer than 3 valid days or no variation are left out.
     """
-    valid = np.isfinite(x)
-    count = valid.sum(axis=1)
-    xv = np.where(valid, x, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.where(count > 0, xv.sum(axis=1) / np.maximum(count, 1), 0.0)
-    x0 = np.where(valid, x - centre[:, None], 0.0)
-    ss = (x0 * x0).sum(axis=1)
-    ok = (count >= 3) & (ss > 1e-14 * (xv * xv).sum(axis=1))
-    k = int(ok.sum())
-    if k < 2:
-        return np.nan
-    z = x0[ok] / np.sqrt(ss[ok])[:, None]
-    total = z.sum(axis=0)
-    return float((total @ total - (z * z).sum()) / (k * (k - 1)))
+    return own_window_mean(*own_window_sums(x))
 
 
 def _mean_correlation_by_pattern(
@@ -212,36 +220,14 @@ def _mean_correlation_by_pattern(
     O(N x L x patterns) in matrix products and the memory O(patterns^2 x L). Rows with
     no variation over C, and pattern pairs with fewer than 3 common columns, are left
     out as in :func:`_pairwise_correlation`, to which the result is equal up to
-    rounding. When the sums would exceed :data:`_PATTERN_CELLS` the pairwise
-    correlations are computed in blocks of rows instead. ``patterns`` is
-    ``row_patterns(np.isfinite(x))`` if the caller has it.
+    rounding (:mod:`~eventstudy.inference.rbar_sums`); over :data:`_PATTERN_CELLS`, in
+    blocks of rows. ``patterns``: ``row_patterns(np.isfinite(x))`` if the caller has it.
     """
     patterns, inverse = row_patterns(np.isfinite(x)) if patterns is None else patterns
     if len(patterns) ** 2 * x.shape[1] > _PATTERN_CELLS:
         return _mean_correlation_blocks(x)
-    cols = patterns.astype(np.float64)  # (P, L)
-    common = cols @ cols.T  # days common to two patterns
-    usable = common >= 3
-    sums = np.zeros((len(patterns), len(patterns), x.shape[1]))  # [p, q]: sum of z over C_pq
-    rows_ok = np.zeros((len(patterns), len(patterns)))
-    for p, pattern in enumerate(patterns):
-        xp = np.where(pattern, x[inverse == p], 0.0)
-        shift = xp.sum(axis=1, keepdims=True) / max(int(pattern.sum()), 1)  # r is shift-free
-        xp = np.where(pattern, xp - shift, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s1, s2 = xp @ cols.T, (xp * xp) @ cols.T  # (n_p, P): sums over C_pq
-            mean = s1 / common[p]
-            ss = s2 - s1 * mean
-            ok = usable[p] & (ss > 1e-14 * s2)  # rounding of a constant row is no variation
-            w = np.where(ok, 1.0 / np.sqrt(np.where(ok, ss, 1.0)), 0.0)
-        shared = cols * pattern  # C_pq for every q
-        sums[p] = (w.T @ xp - (w * np.where(ok, mean, 0.0)).sum(axis=0)[:, None]) * shared
-        rows_ok[p] = ok.sum(axis=0)
-    cross = np.einsum("pql,qpl->pq", sums, sums)  # (sum_i z_i) . (sum_j z_j)
-    diagonal = np.diag(rows_ok)
-    total = cross.sum() - diagonal.sum()  # a row's correlation with itself is left out
-    count = (rows_ok * rows_ok.T).sum() - diagonal.sum()
-    return float(total / count) if count else np.nan
+    present = np.arange(len(patterns))
+    return pattern_mean(*pattern_sums(x, patterns, inverse, present))
 
 
 def _mean_correlation_blocks(x: FloatArray, block: int = 500) -> float:
@@ -311,17 +297,35 @@ def _kp_adjusted(
     factor_of: Callable[[float, int], float],
 ) -> TestResult:
     """Scale a Patell or BMP statistic by its Kolari-Pynnönen factor; p from t(N - 1)."""
+
+    def rbar_of() -> tuple[float, str]:
+        if rbar is not None:
+            return rbar, ""
+        used = np.flatnonzero(rows)
+        return panel.cached(
+            ("rbar of", alignment, used.tobytes()),
+            lambda: _rbar_noted(panel.subset(used), alignment),
+        )
+
+    return kp_of(name, statistic, n, note, rbar_of, factor_of)
+
+
+def kp_of(
+    name: str,
+    statistic: float,
+    n: int,
+    note: str,
+    rbar_of: Callable[[], tuple[float, str]],
+    factor_of: Callable[[float, int], float],
+) -> TestResult:
+    """The Kolari-Pynnönen test ``name`` from its base statistic (the Patell Z or BMP t
+    over ``n`` pairs, ``note`` when NaN) and ``rbar_of()``, the r-bar of those pairs and
+    how it was computed (called only when the test can run); Student t(N - 1)."""
     if not np.isfinite(statistic):
         return unavailable(name, note, n)
     if n < 2:
         return unavailable(name, "needs at least 2 pairs to estimate r-bar", n)
-    how = ""
-    if rbar is None:
-        rows = np.flatnonzero(rows)
-        rbar, how = panel.cached(
-            ("rbar of", alignment, rows.tobytes()),
-            lambda: _rbar_noted(panel.subset(rows), alignment),
-        )
+    rbar, how = rbar_of()
     factor = factor_of(rbar, n)
     if not np.isfinite(factor):
         return unavailable(name, f"no valid adjustment for r-bar = {rbar:.4g}", n)

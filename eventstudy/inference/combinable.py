@@ -96,9 +96,10 @@ DAILY_TESTS: dict[str, DailyTest] = {
 CAR_TESTS = frozenset({"wilcoxon"})
 """Tests that need the group's per-pair CARs (and nothing else)."""
 
-TWO_ROUND_TESTS = ("grank_t", "bootstrap")
+TWO_ROUND_TESTS = ("grank_t", "bootstrap", "kp_patell_z", "kp_bmp_t")
 """Tests whose pieces need a number of the whole group first (``sd(SCAR)``, the pooled
-estimation days): two rounds of pieces in a Dask run (:mod:`eventstudy.distributed.rounds`)."""
+estimation days, the missing-day patterns of r-bar): two rounds of pieces in a Dask run
+(:mod:`eventstudy.distributed.rounds`, :mod:`eventstudy.distributed.rbar`)."""
 
 COMBINABLE_DEFAULTS: tuple[str, ...] = tuple(
     t
@@ -107,4 +108,5 @@ COMBINABLE_DEFAULTS: tuple[str, ...] = tuple(
 )
 """The default tests that ``--engine dask`` computes without gathering any pair's
 estimation-window columns (``--tests combinable``): the moment and daily-sum tests,
-``wilcoxon`` and the two-round tests; the KP tests and ``binder_f`` are left out."""
+``wilcoxon`` and the two-round tests (GRANK-T, the bootstrap and the KP tests):
+``binder_f`` is left out."""
