@@ -1,0 +1,34 @@
+"""Small pieces of wording shared by messages: plurals and "did you mean" suggestions."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+CUTOFF = 0.6
+"""How alike (difflib's ratio, 0..1) a name must be to be suggested."""
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 pair"``, ``"2 pairs"`` (``many`` for an irregular plural)."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def closest(name: str, names: Iterable[str], n: int = 3, cutoff: float = CUTOFF) -> list[str]:
+    """The (up to ``n``) ``names`` closest to ``name``, best first.
+
+    A name equal to ``name`` but for upper and lower case comes first; then difflib's
+    closest matches, compared in lower case.
+    """
+    known = list(dict.fromkeys(names))
+    same_case = [k for k in known if k.lower() == name.lower() and k != name]
+    lower = {k.lower(): k for k in reversed(known)}
+    near = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=cutoff)
+    return list(dict.fromkeys([*same_case, *(lower[k] for k in near if lower[k] != name)]))[:n]
+
+
+def did_you_mean(name: str, names: Iterable[str], cutoff: float = CUTOFF) -> str:
+    """``"did you mean 'ticker'?"`` (or ``'a' or 'b'``) for the closest names; ``""``
+    when none is close."""
+    near = closest(name, names, n=2, cutoff=cutoff)
+    return f"did you mean {' or '.join(repr(k) for k in near)}?" if near else ""
