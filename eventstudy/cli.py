@@ -312,14 +312,15 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
     """Check the events file and say what is wrong (every problem, one per line)."""
     from eventstudy.config import load_study
     from eventstudy.errors import ConfigError
+    from eventstudy.words import plural
 
-    try:
-        study = load_study(events_file)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            err(str(problem))
-        raise typer.Exit(USER_ERROR) from None
-    with user_errors():
+    with user_errors():  # warnings as 'warning:' lines; every problem of the file, each one line
+        try:
+            study = load_study(events_file)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                err(str(problem))
+            raise typer.Exit(USER_ERROR) from None
         from eventstudy.pairs import audience
 
         selected = study.select(None)
@@ -327,9 +328,10 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
     n_sec = len(set(pairs.ticker))
     n_study = len(selected)
     typer.echo(
-        f"{events_file}: OK: {len(study.events)} events ({n_study} study events, "
-        f"{len(study.events) - n_study} confounders), {n_sec} securities, "
-        f"{len(pairs.ticker)} (event, security) pairs; day 0 resolved for every pair"
+        f"{events_file}: OK: {plural(len(study.events), 'event')} "
+        f"({plural(n_study, 'study event')}, {plural(len(study.events) - n_study, 'confounder')}), "
+        f"{plural(n_sec, 'security', 'securities')}, "
+        f"{plural(len(pairs.ticker), '(event, security) pair')}; day 0 resolved for every pair"
     )
     if study.events_table:
         kept = ", ".join(study.event_attributes) or "none"

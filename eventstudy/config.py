@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from eventstudy.errors import ConfigError, EventStudyError
 from eventstudy.events_table import EventsTable, is_table, read_events_table
 from eventstudy.problems import duplicate_ids, problems_from
-from eventstudy.settings import MAX_SLUG, Event, StudySettings, factor_names
+from eventstudy.settings import DEFAULT_NAME, MAX_SLUG, Event, StudySettings, factor_names
 from eventstudy.study_model import Study
 from eventstudy.yamlsafe import load_yaml
 
@@ -202,4 +202,4 @@ def load_study(path: str | Path = "events.yaml", **settings: Any) -> Study:
 def _name_from(path: Path) -> str:
     """A study name (slug) from a file name: ``Earnings 2024.csv`` -> ``earnings-2024``."""
     name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:MAX_SLUG].strip("-")
-    return name or "study"
+    return name or DEFAULT_NAME

@@ -38,6 +38,8 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
 MAX_FILE_BYTES = 5_000_000
 MAX_SLUG = 100
+DEFAULT_NAME = "study"
+"""The name of a study that is given none (``Study.from_frame``, a table named by no slug)."""
 MAX_TICKER = 32
 ModelName = Literal[
     "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson", "garch"

@@ -29,6 +29,7 @@ from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
 from eventstudy.price_checks import flag_off_session
 from eventstudy.returns import returns_and_stale
 from eventstudy.study_tests import check_test_names
+from eventstudy.words import closest
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -277,9 +278,10 @@ def runnable_pairs(
             what = " and ".join(
                 f"{role.get(t, '') if t != pair.ticker else ''}{t}" for t in missing
             )
-            skipped.append(
-                (pair.event_id, pair.ticker, f"no prices for {what} in the {table.source} source")
-            )
+            cased = [near[0] for t in missing if (near := closest(t, available, 1, cutoff=1.0))]
+            hint = f" (did you mean {' and '.join(map(repr, cased))}?)" if cased else ""
+            reason = f"no prices for {what} in the {table.source} source{hint}"
+            skipped.append((pair.event_id, pair.ticker, reason))
         else:
             runnable.append(pair)
     return runnable

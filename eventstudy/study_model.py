@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from eventstudy.errors import EventStudyError
-from eventstudy.settings import NO_SECURITIES, Event, ModelName, StudySettings, factor_names
+from eventstudy.settings import (
+    DEFAULT_NAME,
+    NO_SECURITIES,
+    Event,
+    ModelName,
+    StudySettings,
+    factor_names,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -105,7 +112,7 @@ class Study(BaseModel):
         from eventstudy.events_table import events_from_frame
 
         table = events_from_frame(events, file="<events DataFrame>")
-        raw = {"study": {"name": "study", **settings}}
+        raw = {"study": {"name": DEFAULT_NAME, **settings}}
         return parse_study(raw, "<events DataFrame>", table=table)
 
     def event(self, event_id: str) -> Event:

@@ -66,9 +66,10 @@ def message_of(err: dict[str, Any]) -> str:
         most = "at least" if kind != "too_long" else "at most"
         return f"must have {most} {bound} items, not {ctx.get('actual_length')}"
     if kind == "literal_error":
-        choices = [c.strip(" '") for c in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        expected = str(ctx.get("expected", ""))
+        choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",")]
         hint = did_you_mean(str(value), choices)
-        return f"{shown(value)} is not one of {ctx.get('expected')}" + (f" ({hint})" if hint else "")
+        return f"{shown(value)} is not one of {expected}" + (f" ({hint})" if hint else "")
     if kind in BOUNDS:
         word, key = BOUNDS[kind]
         return f"must be {word} {ctx.get(key)}, not {shown(value)}"
