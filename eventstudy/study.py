@@ -29,7 +29,6 @@ from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
 from eventstudy.price_checks import flag_off_session
 from eventstudy.returns import returns_and_stale
 from eventstudy.study_tests import check_test_names
-from eventstudy.words import closest
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -278,8 +277,9 @@ def runnable_pairs(
             what = " and ".join(
                 f"{role.get(t, '') if t != pair.ticker else ''}{t}" for t in missing
             )
-            cased = [near[0] for t in missing if (near := closest(t, available, 1, cutoff=1.0))]
-            hint = f" (did you mean {' and '.join(map(repr, cased))}?)" if cased else ""
+            cased = [t.upper() for t in missing if t != t.upper()]  # symbols are upper case
+            hint = f": tickers match exactly, did you mean {' and '.join(map(repr, cased))}?"
+            hint = hint if cased else ""
             reason = f"no prices for {what} in the {table.source} source{hint}"
             skipped.append((pair.event_id, pair.ticker, reason))
         else:
