@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from eventstudy.cli_help import Command, Group
 from eventstudy.cli_options import (
+    INPUT,
     BenchmarkOption,
     BharOption,
     EngineOption,
@@ -63,61 +65,70 @@ app = typer.Typer(
     "Run 'eventstudy COMMAND --help' for a command's options.",
     no_args_is_help=True,
     add_completion=False,
+    cls=Group,
     pretty_exceptions_enable=False,
 )
 
 EventsFile = Annotated[
     Path,
     typer.Argument(
-        help="The events file: YAML, or an events table alone (.csv or .parquet, one row "
-        "per event: date, ticker, ...), run with the default study settings.",
+        metavar="EVENTS_FILE",
+        help="events.yaml, or an events table (.csv, .parquet or .xlsx; one row per event) "
+        "run with the default settings.",
         show_default=True,
     ),
 ]
 CacheDir = Annotated[
     Path | None,
     typer.Option(
-        help="Price cache folder (default: $EVENTSTUDY_CACHE_DIR or the user cache folder).",
+        metavar="DIR",
+        help="Price cache folder (default: $EVENTSTUDY_CACHE_DIR, else the user cache).",
         show_default=False,
+        rich_help_panel=INPUT,
     ),
 ]
 Offline = Annotated[
-    bool, typer.Option("--offline", help="Never use the network; serve prices from the cache.")
+    bool,
+    typer.Option(
+        "--offline", help="Never use the network: prices from the cache.", rich_help_panel=INPUT
+    ),
 ]
 
 
-@app.command()
+@app.command(cls=Command)
 def run(
     events_file: EventsFile = Path("events.yaml"),
     event: EventOption = None,
     source: SourceOption = None,
     prices: PricesOption = None,
+    offline: Offline = False,
+    cache_dir: CacheDir = None,
+    securities: SecuritiesOption = None,
+    model: ModelOption = None,
+    benchmark: BenchmarkOption = None,
+    measures: MeasuresOption = None,
+    tests: TestsOption = None,
+    placebo: PlaceboOption = None,
+    regress: RegressOption = None,
+    bhar: BharOption = None,
     out: OutOption = Path("outputs"),
+    name: NameOption = None,
     plots: PlotsOption = True,
     figures: FiguresOption = "auto",
     svg: SvgOption = False,
     parquet: ParquetOption = False,
     xlsx: XlsxOption = False,
-    offline: Offline = False,
-    cache_dir: CacheDir = None,
-    tests: TestsOption = None,
-    model: ModelOption = None,
+    json_output: JsonOutputOption = False,
+    quiet: QuietOption = False,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     partition_pairs: PartitionPairsOption = None,
-    benchmark: BenchmarkOption = None,
-    securities: SecuritiesOption = None,
-    name: NameOption = None,
-    placebo: PlaceboOption = None,
-    measures: MeasuresOption = None,
-    regress: RegressOption = None,
-    bhar: BharOption = None,
-    quiet: QuietOption = False,
-    json_output: JsonOutputOption = False,
 ) -> None:
-    """Run the study (all events, or those given with --event) and write the results.
+    """Run the study and write its tables, figures and report.
 
-    Writes CSV tables, figures (PNG; --svg adds SVG), report.html (one self-contained page) and manifest.json into OUT/<study-name>/, then prints a summary.
+    Runs every event (or those given with --event) and writes CSV tables, figures
+    (PNG; --svg adds SVG), report.html and manifest.json into OUT/<study-name>/,
+    then prints a summary.
 
     Examples:
 
@@ -127,7 +138,7 @@ def run(
       eventstudy run earnings.csv --prices prices.csv --benchmark SPY
       eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
       eventstudy run --offline --quiet       # cached Yahoo prices only
-    """  # noqa: E501
+    """
     with user_errors(quiet):
         from eventstudy.config import load_study
         from eventstudy.errors import EventStudyError
@@ -224,7 +235,7 @@ def run(
         print_summary(result, folder, written)
 
 
-@app.command()
+@app.command(cls=Command)
 def fetch(
     events_file: EventsFile = Path("events.yaml"),
     event: Annotated[
@@ -237,7 +248,10 @@ def fetch(
     offline: Offline = False,
     cache_dir: CacheDir = None,
 ) -> None:
-    """Download (or refresh) into the cache every price a study needs from Yahoo."""
+    """Download into the cache the prices a study needs (Yahoo).
+
+    Downloads (or, with --refresh, downloads again) every price the study needs.
+    """
     with user_errors(), progress_bar(not offline) as progress:
         from eventstudy.config import load_study
         from eventstudy.data.cache import PriceCache
@@ -272,7 +286,7 @@ def fetch(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=Command)
 def cache(
     clear: Annotated[
         bool, typer.Option("--clear", help="Delete cached prices (all, or the TICKERS given).")
@@ -280,7 +294,10 @@ def cache(
     tickers: Annotated[list[str] | None, typer.Argument(help="Tickers to clear.")] = None,
     cache_dir: CacheDir = None,
 ) -> None:
-    """List what the price cache holds (ticker, dates, rows, fetched at), or clear it."""
+    """List or clear the price cache.
+
+    Lists each cached ticker with its dates, rows and when it was fetched.
+    """
     with user_errors():
         from eventstudy.data.cache import PriceCache
 
@@ -300,16 +317,16 @@ def cache(
         )
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_events(events_file: EventsFile = Path("events.yaml")) -> None:
-    """List the events with their resolved day 0 per security."""
+    """List the events and each security's day 0."""
     with user_errors():
         describe(events_file, typer.echo)
 
 
-@app.command()
+@app.command(cls=Command)
 def validate(events_file: EventsFile = Path("events.yaml")) -> None:
-    """Check the events file and say what is wrong (every problem, one per line)."""
+    """Check the events file; print every problem, one per line."""
     from eventstudy.config import load_study
     from eventstudy.errors import ConfigError
     from eventstudy.words import plural
