@@ -16,16 +16,18 @@ import typer
 
 from eventstudy.cli_help import Command, Group
 from eventstudy.cli_options import (
-    INPUT,
     BenchmarkOption,
     BharOption,
+    CacheDir,
     EngineOption,
     EventOption,
+    EventsFile,
     FiguresOption,
     JsonOutputOption,
     MeasuresOption,
     ModelOption,
     NameOption,
+    Offline,
     OutOption,
     ParquetOption,
     PartitionPairsOption,
@@ -68,31 +70,6 @@ app = typer.Typer(
     cls=Group,
     pretty_exceptions_enable=False,
 )
-
-EventsFile = Annotated[
-    Path,
-    typer.Argument(
-        metavar="EVENTS_FILE",
-        help="events.yaml, or an events table (.csv, .parquet or .xlsx; one row per event) "
-        "run with the default settings.",
-        show_default=True,
-    ),
-]
-CacheDir = Annotated[
-    Path | None,
-    typer.Option(
-        metavar="DIR",
-        help="Price cache folder (default: $EVENTSTUDY_CACHE_DIR, else the user cache).",
-        show_default=False,
-        rich_help_panel=INPUT,
-    ),
-]
-Offline = Annotated[
-    bool,
-    typer.Option(
-        "--offline", help="Never use the network: prices from the cache.", rich_help_panel=INPUT
-    ),
-]
 
 
 @app.command(cls=Command)

@@ -1,4 +1,6 @@
-"""The options of ``eventstudy run``, one annotated type each (see :mod:`eventstudy.cli`).
+"""The options of ``eventstudy run`` (and its events file argument), one annotated type each.
+
+See :mod:`eventstudy.cli`.
 
 ``--help`` groups them in panels (:data:`INPUT`, :data:`MODEL`, :data:`TESTS`,
 :data:`OUTPUTS`, :data:`SCALE`); each help text is short enough to read at 80 columns.
@@ -16,6 +18,31 @@ MODEL = "Model"
 TESTS = "Tests"
 OUTPUTS = "Outputs"
 SCALE = "Scale"
+
+EventsFile = Annotated[
+    Path,
+    typer.Argument(
+        metavar="EVENTS_FILE",
+        help="events.yaml, or an events table (.csv, .parquet or .xlsx; one row per event) "
+        "run with the default settings.",
+        show_default=True,
+    ),
+]
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="DIR",
+        help="Price cache folder (default: $EVENTSTUDY_CACHE_DIR, else the user cache).",
+        show_default=False,
+        rich_help_panel=INPUT,
+    ),
+]
+Offline = Annotated[
+    bool,
+    typer.Option(
+        "--offline", help="Never use the network: prices from the cache.", rich_help_panel=INPUT
+    ),
+]
 
 EventOption = Annotated[
     list[str] | None,

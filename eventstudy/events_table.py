@@ -30,7 +30,6 @@ any other column
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import ConfigError, EventStudyError
+from eventstudy.table_header import header_hint, warn_near_misses
 from eventstudy.tabular import normalise, read_table
-from eventstudy.words import closest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,8 +62,6 @@ FIELDS = (
 )
 """Columns that are event fields (besides ``ticker`` and ``securities``)."""
 SECURITY_COLUMNS = ("ticker", "securities")
-NEAR_MISS = 0.8
-"""How alike an extra column's name and an absent field's must be for a warning."""
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -133,7 +130,7 @@ class EventsTable:
         column = self.columns.get("securities")
         what = f"empty '{column}'" if column else "no 'ticker' or 'securities' column"
         if not column:
-            hint = _hint(self.attributes, SECURITY_COLUMNS, ": ")
+            hint = header_hint(self.attributes, SECURITY_COLUMNS, ": ")
             what += f" (the header is {', '.join(self.header)}{hint})"
         securities = self.cells.get("securities", np.full(len(self), None, dtype=object))
         return [
@@ -246,7 +243,7 @@ def _from_cells(
         hint = ""
         if len(cells.columns) == 1 and (";" in cells.columns[0] or "\t" in cells.columns[0]):
             hint = " (the file seems to use ';' or tabs: separate the columns with commas)"
-        hint = hint or _hint(list(cells.columns), ("date",), ": ")
+        hint = hint or header_hint(list(cells.columns), ("date",), ": ")
         raise fail(f"no 'date' column; the header is {header}{hint}")
     if cells.empty:
         raise fail("the table has no events (only a header)")
@@ -258,7 +255,7 @@ def _from_cells(
     if security_key:
         columns["securities"] = names[security_key]
     attributes = [names[k] for k in names if k not in FIELDS and k not in SECURITY_COLUMNS]
-    _warn_near_misses(attributes, [k for k in (*FIELDS, *SECURITY_COLUMNS) if k not in names], file)
+    warn_near_misses(attributes, [k for k in (*FIELDS, *SECURITY_COLUMNS) if k not in names], file)
     n = len(cells)
     dates = _per_value(values["date"], _date_text) if typed else values["date"]  # CSV: texts
     securities = _securities(values[security_key]) if security_key else np.full(n, None, object)
@@ -279,32 +276,6 @@ def _from_cells(
         file, unit, numbers, columns, attributes, problems, fields, attribute_cells,
         tuple(map(str, cells.columns)),
     )  # fmt: skip
-
-
-def _hint(headers: list[str], wanted: tuple[str, ...], sep: str = "; ") -> str:
-    """``"; did you mean 'ticker'?"`` for the header closest to a ``wanted`` name."""
-    for name in wanted:
-        near = closest(name, [normalise(h) for h in headers], n=1)
-        if near:
-            return f"{sep}did you mean '{name}'?"
-    return ""
-
-
-def _warn_near_misses(attributes: list[str], absent: list[str], file: str) -> None:
-    """Warn of extra columns whose name is close to an event field's (a misspelling?)."""
-    found = [
-        f"'{header}' (did you mean '{near[0]}'?)"
-        for header in attributes
-        if (near := closest(normalise(header), absent, n=1, cutoff=NEAR_MISS))
-    ]
-    if found:
-        one = len(found) == 1
-        warnings.warn(
-            f"{file}: column{'' if one else 's'} {', '.join(found)} kept as "
-            f"{'an event attribute' if one else 'event attributes'}, not read as event fields",
-            UserWarning,
-            stacklevel=2,
-        )
 
 
 def _cells(column: pd.Series, typed: bool) -> np.ndarray:

@@ -30,6 +30,8 @@ from pydantic import (
 )
 
 from eventstudy.data.factors import FactorsFile
+from eventstudy.default_windows import fitted_windows
+from eventstudy.validation_words import check_calendar_date
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,8 +40,7 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
 MAX_FILE_BYTES = 5_000_000
 MAX_SLUG = 100
-DEFAULT_NAME = "study"
-"""The name of a study that is given none (``Study.from_frame``, a table named by no slug)."""
+DEFAULT_NAME = "study"  # the name of a study given none (Study.from_frame)
 MAX_TICKER = 32
 ModelName = Literal[
     "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson", "garch"
@@ -102,29 +103,6 @@ def clock_time(value: Any) -> Any:
                 continue
         raise ValueError(f"'{value}' is not a clock time HH:MM (24-hour)")
     return value
-
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")  # fmt: skip
-
-
-def check_calendar_date(text: str) -> date:
-    """``YYYY-MM-DD`` as a date; a ``ValueError`` saying why it is none (``2024-02-30``:
-    "February has 29 days in 2024")."""
-    year, month, day = (int(p) for p in text.split("-"))
-    try:
-        return date(year, month, day)
-    except ValueError:
-        pass
-    if not 1 <= month <= 12:
-        why = f"there is no month {month}"
-    elif day == 0:
-        why = "days start at 01"
-    else:
-        first_of_next = date(year + month // 12, month % 12 + 1, 1) if year < 9999 else None
-        days = (first_of_next - date(year, month, 1)).days if first_of_next else 31
-        why = f"{MONTHS[month - 1]} has {days} days in {year}"
-    raise ValueError(f"'{text}' is not a calendar date ({why})")
 
 
 def _window(value: tuple[int, int]) -> tuple[int, int]:
@@ -261,9 +239,9 @@ class StudySettings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _intraday_defaults(cls, value: Any) -> Any:
-        """Windows left out of an intraday study take that interval's defaults."""
+        """Windows left out take defaults: an interval's, or daily CAR windows that fit."""
         if not isinstance(value, dict) or value.get("interval", "1d") == "1d":
-            return value
+            return fitted_windows(value, cls)
         from eventstudy.intraday.defaults import INTRADAY_DEFAULTS
 
         defaults = INTRADAY_DEFAULTS.get(value["interval"])
@@ -355,12 +333,10 @@ class Event(BaseModel):
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
         if isinstance(value, int | float) or (
-            isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+            isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
         ):
             raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
-        if isinstance(value, str):
-            check_calendar_date(value)
-        return value
+        return check_calendar_date(value) if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

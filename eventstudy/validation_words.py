@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -123,3 +124,26 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
         found = (_model_in(a) for a in typing.get_args(annotation))
         return next((m for m in found if m is not None), None)
     return None
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+
+
+def check_calendar_date(text: str) -> date:
+    """``YYYY-MM-DD`` as a date; a ``ValueError`` saying why it is none (``2024-02-30``:
+    "February has 29 days in 2024")."""
+    year, month, day = (int(p) for p in text.split("-"))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        pass
+    if not 1 <= month <= 12:
+        why = f"there is no month {month}"
+    elif day == 0:
+        why = "days start at 01"
+    else:
+        first_of_next = date(year + month // 12, month % 12 + 1, 1) if year < 9999 else None
+        days = (first_of_next - date(year, month, 1)).days if first_of_next else 31
+        why = f"{MONTHS[month - 1]} has {days} days in {year}"
+    raise ValueError(f"'{text}' is not a calendar date ({why})")
