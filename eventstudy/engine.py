@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from eventstudy.abnormal import car_variance, t_test
-from eventstudy.errors import EventStudyError
+from eventstudy.errors import ArgumentError, EventStudyError
 from eventstudy.models import FloatArray, NormalFit, fit_model
 
 if TYPE_CHECKING:
@@ -152,8 +152,8 @@ def connect(scheduler: str | None = None) -> Client:
         try:
             return Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise EventStudyError(
-                f"cannot reach the Dask scheduler at {scheduler} ({exc})", field="--scheduler"
+            raise ArgumentError(
+                f"cannot reach the Dask scheduler at {scheduler} ({exc})", argument="scheduler"
             ) from None
     return Client(LocalCluster(processes=False, dashboard_address=":0"))
 

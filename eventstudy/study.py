@@ -22,7 +22,7 @@ from eventstudy.config import factor_names
 from eventstudy.confounders import neighbours
 from eventstudy.data import PriceSource, PriceTable, ProgressCallback, get_source
 from eventstudy.data.factors import load_factor_returns
-from eventstudy.errors import EventStudyError
+from eventstudy.errors import ArgumentError
 from eventstudy.estimation import Estimates, estimate, stack_pairs
 from eventstudy.pair_tables import ordered_tables
 from eventstudy.pairs import LAG_PAD, Pair, PricePlan, align_study, plan_prices
@@ -121,8 +121,8 @@ def run_study(
             progress=progress,
         )  # fmt: skip
     if engine not in ENGINES:
-        raise EventStudyError(
-            f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", field="--engine"
+        raise ArgumentError(
+            f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", argument="engine"
         )
     started = datetime.now(UTC)
     settings = study.study

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from eventstudy.errors import EventStudyError
+from eventstudy.errors import ArgumentError, EventStudyError
 from eventstudy.settings import (
     DEFAULT_NAME,
     NO_SECURITIES,
@@ -115,8 +115,8 @@ class Study(BaseModel):
         raw = {"study": {"name": DEFAULT_NAME, **settings}}
         return parse_study(raw, "<events DataFrame>", table=table)
 
-    def event(self, event_id: str) -> Event:
-        """Return the event with this id."""
+    def event(self, event_id: str, argument: str = "event_id") -> Event:
+        """Return the event with this id (an unknown id is an error naming ``argument``)."""
         cached = self._by_id  # built once per events list: a study may have 100,000 events
         if cached is None or cached[0] is not self.events:
             cached = self._by_id = (self.events, {e.id: e for e in self.events})
@@ -124,13 +124,10 @@ class Study(BaseModel):
         if event_id in index:
             return index[event_id]
         from eventstudy.errors import UnknownEventError
+        from eventstudy.words import unknown_id
 
-        known = ", ".join(e.id for e in self.events[:20])
-        more = f" and {len(self.events) - 20} more" if len(self.events) > 20 else ""
         raise UnknownEventError(
-            f"no event with id '{event_id}' (known: {known}{more})",
-            file=self.path,
-            field="--event",
+            unknown_id(event_id, list(index)), file=self.path, argument=argument, option="--event"
         )
 
     def securities_for(self, event: Event) -> list[str]:
@@ -160,9 +157,9 @@ class Study(BaseModel):
         from typing import get_args
 
         if model not in get_args(ModelName):
-            raise EventStudyError(
+            raise ArgumentError(
                 f"unknown model '{model}' (choose from {', '.join(get_args(ModelName))})",
-                field="--model",
+                argument="model",
             )
         if model == "factor" and not factor_names(self.study):
             raise EventStudyError(
@@ -183,7 +180,7 @@ class Study(BaseModel):
         """
         if not event_ids:
             return [e for e in self.events if e.role == "study"]
-        wanted = {self.event(i).id for i in event_ids}
+        wanted = {self.event(i, "event_ids").id for i in event_ids}
         return [e for e in self.events if e.id in wanted]
 
     def run(

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.errors import EventStudyError
+from eventstudy.errors import ArgumentError
 from eventstudy.group_tests import groups_by, groups_of, run_groups, signs
 
 if TYPE_CHECKING:
@@ -79,10 +79,10 @@ def check_test_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
     flat = [t for n in flat for t in (COMBINABLE_DEFAULTS if n == "combinable" else (n,))]
     unknown = [n for n in flat if n not in TESTS]
     if unknown:
-        raise EventStudyError(
+        raise ArgumentError(
             f"unknown test {', '.join(map(repr, unknown))} (choose from {', '.join(TESTS)}, "
             "'all', 'none' or 'combinable')",
-            field="--tests",
+            argument="tests",
         )
     return tuple(dict.fromkeys(flat))
 

@@ -32,3 +32,13 @@ def did_you_mean(name: str, names: Iterable[str], cutoff: float = CUTOFF) -> str
     when none is close."""
     near = closest(name, names, n=2, cutoff=cutoff)
     return f"did you mean {' or '.join(repr(k) for k in near)}?" if near else ""
+
+
+def unknown_id(event_id: str, ids: list[str], shown: int = 20) -> str:
+    """``no event with id 'x' (closest: ...)``, or, with none close, the first ``shown``
+    known ids."""
+    near = closest(event_id, ids, n=5)
+    if near:
+        return f"no event with id '{event_id}' (closest: {', '.join(near)})"
+    more = f" and {len(ids) - shown:,} more" if len(ids) > shown else ""
+    return f"no event with id '{event_id}' (known: {', '.join(ids[:shown])}{more})"
