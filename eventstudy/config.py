@@ -64,8 +64,8 @@ def parse_study(
             raise ConfigError(
                 [
                     EventStudyError(
-                        f"'{raw['events']}' is not an events table: use a .csv or .parquet "
-                        "file, or list the events here",
+                        f"'{raw['events']}' is not an events table: use a .csv, .parquet or "
+                        ".xlsx file, or list the events here",
                         file=file,
                         field="events",
                     )

@@ -1,4 +1,4 @@
-"""Events from a table: a CSV or Parquet file, or a pandas DataFrame, one row per event.
+"""Events from a table: a CSV, Parquet or Excel file, or a DataFrame, one row per event.
 
 Firm-specific designs (earnings, M&A, product launches) have thousands of events,
 each with its own date, and keep them in a table. This module reads such a table into
@@ -39,13 +39,14 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import ConfigError, EventStudyError
+from eventstudy.events_xlsx import XLSX_SUFFIXES, read_xlsx
 from eventstudy.table_header import header_hint, warn_near_misses
 from eventstudy.tabular import normalise, read_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", *XLSX_SUFFIXES)
 """File suffixes read as events tables (anything else is read as YAML)."""
 FIELDS = (
     "id",
@@ -100,8 +101,7 @@ class EventsTable:
     problems: list[EventStudyError]
     cells: dict[str, np.ndarray]
     attribute_cells: dict[str, np.ndarray]
-    header: tuple[str, ...] = ()
-    """The table's column headers, in order (for messages)."""
+    header: tuple[str, ...] = ()  # the column headers in table order, for messages
 
     def __len__(self) -> int:
         """Return the number of rows (events)."""
@@ -165,7 +165,8 @@ def read_events_table(path: Path, file: str | None = None) -> EventsTable:
     Parameters
     ----------
     path
-        The file; ``.parquet``/``.pq`` is read as Parquet, anything else as CSV.
+        The file; ``.parquet``/``.pq`` is read as Parquet, ``.xlsx`` as Excel
+        (:mod:`eventstudy.events_xlsx`), anything else as CSV.
     file
         How messages name it (default: ``path``).
 
@@ -181,6 +182,8 @@ def read_events_table(path: Path, file: str | None = None) -> EventsTable:
         raise ConfigError([EventStudyError(what, file=file)])
     if path.suffix.lower() in (".parquet", ".pq"):
         return events_from_frame(_read_parquet(path, file), file=file)
+    if path.suffix.lower() in XLSX_SUFFIXES:  # typed cells, named by their sheet rows
+        return _from_cells(*read_xlsx(path, file), file, typed=True)
     try:
         table = read_table(path)
     except EventStudyError as exc:

@@ -270,7 +270,9 @@ def test_frame_problems_are_named_like_a_csv_file(demo_run) -> None:
         study.run(prices=repeated)
     with pytest.raises(EventStudyError, match="give the frame a DatetimeIndex or a 'date' column"):
         study.run(prices=prices.reset_index(drop=True))
-    with pytest.raises(EventStudyError, match="argument 'prices': prices have no effect with the demo source"):
+    with pytest.raises(
+        EventStudyError, match="argument 'prices': prices have no effect with the demo source"
+    ):
         study.run(source="demo", prices=prices)
 
 
