@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventstudy import output
+from eventstudy.data_dictionary import dictionary
 from eventstudy.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
@@ -158,12 +159,14 @@ def save(
         written["summary"] = output.write_text(
             folder / "summary.txt", result.summary().as_text() + "\n"
         )
+        described = {}  # tables beside those of export.write_tables, for columns.csv
         if tests is not None:
             written["tests"] = output.write_csv(folder / "tests.csv", tests.result())
             same_date = result.placebo_dates()
             if same_date is not None:
+                described["placebo_tests"] = same_date.table()
                 written["placebo_tests"] = output.write_csv(
-                    folder / "placebo_tests.csv", same_date.table()
+                    folder / "placebo_tests.csv", described["placebo_tests"]
                 )
         optional = result.optional_tables()
         for name, frame in optional.items():
@@ -176,6 +179,8 @@ def save(
             path.unlink()
         notes = [SYNTHETIC_NOTE] if result.synthetic else []
         written.update(export.write_tables(folder, frames, tables, notes))
+        columns = dictionary({**frames, **described})
+        written["columns"] = output.write_csv(folder / "columns.csv", columns)
         drawn = job.finish(progress) if job is not None else Figures()
     written.update(drawn.paths)
     written["report"] = write_report(result, folder / "report.html", drawn.images)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from eventstudy.data_dictionary import typed_test_columns
 from eventstudy.errors import ArgumentError
 from eventstudy.group_tests import groups_by, groups_of, run_groups, signs
 
@@ -188,7 +189,7 @@ def study_tests(
             parts.append(volatility_tests(result, panel))
     table = finish(parts)
     if result.long_horizon is not None:
-        table = pd.concat([table, bhar_tests(result)], ignore_index=True)
+        table = typed_test_columns(pd.concat([table, bhar_tests(result)], ignore_index=True))
     if kind is not None:  # the volatility and bhar rows too (families are per kind)
         table = table[table["group"].str.startswith(f"{kind}:")].reset_index(drop=True)
     return table
@@ -198,8 +199,10 @@ def finish(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The ``tests.csv`` table of the groups' rows (with ``measure``): adjusted p-values,
     the columns in order (an empty table with them when there are no rows)."""
     if not parts:
-        return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
-    return _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
+        return typed_test_columns(pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS))
+    return typed_test_columns(
+        _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
+    )
 
 
 def bhar_tests(result: StudyResult) -> pd.DataFrame:
