@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 CUTOFF = 0.6
 """How alike (difflib's ratio, 0..1) a name must be to be suggested."""
+MAX_COMPARED = 2_000
+"""Of more names, only those sharing the longest start with the name are compared."""
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -22,9 +24,23 @@ def closest(name: str, names: Iterable[str], n: int = 3, cutoff: float = CUTOFF)
     """
     known = list(dict.fromkeys(names))
     same_case = [k for k in known if k.lower() == name.lower() and k != name]
+    if len(known) > MAX_COMPARED:  # difflib is slow: those sharing the longest start
+        shared = [_shared_start(name.lower(), k.lower()) for k in known]
+        order = sorted(range(len(known)), key=lambda i: -shared[i])[:MAX_COMPARED]
+        known = [known[i] for i in sorted(order)]
     lower = {k.lower(): k for k in reversed(known)}
-    near = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=cutoff)
+    wanted = name.lower()
+    near = difflib.get_close_matches(wanted, list(lower), n=4 * n, cutoff=cutoff)
+    near.sort(  # equally alike: the one sharing the longer start first
+        key=lambda k: (-difflib.SequenceMatcher(None, wanted, k).ratio(), -_shared_start(wanted, k))
+    )
     return list(dict.fromkeys([*same_case, *(lower[k] for k in near if lower[k] != name)]))[:n]
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` share at their start."""
+    pairs = enumerate(zip(a, b, strict=False))
+    return next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
 
 
 def did_you_mean(name: str, names: Iterable[str], cutoff: float = CUTOFF) -> str:

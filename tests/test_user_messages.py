@@ -485,3 +485,14 @@ def test_bad_price_cells_are_counted(tmp_path: Path, bad: int) -> None:
     with pytest.raises(PriceDataError) as caught:
         study.run(prices=path)
     assert str(caught.value) == f"{path}: field 'BABA': {what}"
+
+
+def test_closest_ids_among_many() -> None:
+    """Of 100,000 ids only those sharing the longest start are compared (difflib is slow)."""
+    from eventstudy.words import unknown_id
+
+    ids = [f"nvda-{i:06d}" for i in range(100_000)]
+    assert unknown_id("nvda-01234x", ids) == (
+        "no event with id 'nvda-01234x' (closest: nvda-012349, nvda-012348, nvda-012347, "
+        "nvda-012346, nvda-012345)"
+    )
