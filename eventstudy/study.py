@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventstudy.core.errors import EventStudyError
+from eventstudy.core.errors import ArgumentError
+from eventstudy.core.settings import DEFAULT_NAME
 from eventstudy.core.study import StudySpec
 from eventstudy.events import config
 from eventstudy.events.events_table import EventsTable, events_from_frame
@@ -66,7 +67,7 @@ class Study(StudySpec):
         >>> study = es.Study.from_frame(events, benchmark="SPY")                 # doctest: +SKIP
         """
         table = events_from_frame(events, file="<events DataFrame>")
-        raw = {"study": {"name": "study", **settings}}
+        raw = {"study": {"name": DEFAULT_NAME, **settings}}
         return parse_study(raw, "<events DataFrame>", table=table)
 
     def run(
@@ -218,8 +219,8 @@ def run_study(
             progress=progress,
         )  # fmt: skip
     if engine not in ENGINES:
-        raise EventStudyError(
-            f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", field="--engine"
+        raise ArgumentError(
+            f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", argument="engine"
         )
     if engine == "dask":  # the whole pipeline on the cluster, partitioned by security
         from eventstudy.distributed import run_distributed

@@ -77,7 +77,7 @@ CONTRACT = {
     ],
     "skipped.csv": ["event_id", "ticker", "reason"],
 }
-TOP_FILES = {*CONTRACT, "manifest.json", "summary.txt", "report.html", "tests.csv"}
+TOP_FILES = {*CONTRACT, "manifest.json", "summary.txt", "report.html", "tests.csv", "columns.csv"}
 # events.yaml has a regression, BHAR windows and the volume and volatility measures
 DEMO_FILES = TOP_FILES | {
     "regression.csv",

@@ -270,7 +270,9 @@ def test_frame_problems_are_named_like_a_csv_file(demo_run) -> None:
         study.run(prices=repeated)
     with pytest.raises(EventStudyError, match="give the frame a DatetimeIndex or a 'date' column"):
         study.run(prices=prices.reset_index(drop=True))
-    with pytest.raises(EventStudyError, match="has no effect with --source demo"):
+    with pytest.raises(
+        EventStudyError, match="argument 'prices': prices have no effect with the demo source"
+    ):
         study.run(source="demo", prices=prices)
 
 
@@ -322,7 +324,7 @@ def test_prices_path_without_source_means_csv_on_the_command_line(tmp_path: Path
     assert manifest["data"]["source"] == "csv"
     bad = runner.invoke(app, ["run", "--source", "yahoo", "--prices", str(tmp_path / "p.csv")])
     assert bad.exit_code == 2
-    assert "--prices has no effect with --source yahoo" in bad.stderr
+    assert "prices have no effect with the yahoo source" in bad.stderr
 
 
 def test_run_signature_is_documented() -> None:

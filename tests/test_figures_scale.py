@@ -95,7 +95,7 @@ def test_figure_names_draw_the_study_figures_and_the_chosen_events(big: StudyRes
     assert len(names) == len(drawn) + 2 * FIGURE_EVENTS
     assert len(list(plots.figure_names(big, "none"))) == len(drawn)
     assert len(list(plots.figure_names(big, 2))) == len(drawn) + 4
-    with pytest.raises(EventStudyError, match="--figures"):
+    with pytest.raises(EventStudyError, match="argument 'figures'"):
         plots.FigureJob(big, Path("unused"), figures="lots")
 
 
@@ -135,7 +135,7 @@ def test_save_draws_the_chosen_events_and_removes_the_others(
     big.save(tmp_path, figures="none")
     assert event_folders() == set()
     assert (folder / "heatmap.png").is_file()
-    with pytest.raises(EventStudyError, match="--figures"):
+    with pytest.raises(EventStudyError, match="argument 'figures'"):
         big.save(tmp_path, figures="some")
 
 

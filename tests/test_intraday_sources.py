@@ -208,8 +208,8 @@ def test_intraday_defaults_per_interval_and_daily_defaults_unchanged():
 @pytest.mark.parametrize(
     ("study", "field", "message"),
     [
-        ({"interval": "2m"}, "interval", "Input should be"),
-        ({"interval": "5m", "session": "overnight"}, "session", "Input should be"),
+        ({"interval": "2m"}, "interval", "'2m' is not one of '1d', '1h', '30m', '15m', '5m'"),
+        ({"interval": "5m", "session": "overnight"}, "session", "'overnight' is not one of"),
         ({"interval": "5m", "model": "dimson"}, None, "model 'dimson' is not available"),
         ({"interval": "5m", "bhar_windows": [[0, 20]]}, None, "bhar_windows is a daily-study key"),
     ],

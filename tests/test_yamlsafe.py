@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import eventstudy.events.yamlsafe as yamlsafe
-from eventstudy.events.config import load_study
+from eventstudy.study import load_study
 from eventstudy.events.yamlsafe import MAX_DEPTH, load_libyaml, load_python, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,17 +24,21 @@ from eventstudy.cli.console import (
     skips_listed,
     user_errors,
 )
+from eventstudy.cli.help_format import Command, Group
 from eventstudy.cli.listing import describe
 from eventstudy.cli.options import (
     BenchmarkOption,
     BharOption,
+    CacheDir,
     EngineOption,
     EventOption,
+    EventsFile,
     FiguresOption,
     JsonOutputOption,
     MeasuresOption,
     ModelOption,
     NameOption,
+    Offline,
     OutOption,
     ParquetOption,
     PartitionPairsOption,
@@ -64,61 +68,45 @@ app = typer.Typer(
     "Run 'eventstudy COMMAND --help' for a command's options.",
     no_args_is_help=True,
     add_completion=False,
+    cls=Group,
     pretty_exceptions_enable=False,
 )
 
-EventsFile = Annotated[
-    Path,
-    typer.Argument(
-        help="The events file: YAML, or an events table alone (.csv or .parquet, one row "
-        "per event: date, ticker, ...), run with the default study settings.",
-        show_default=True,
-    ),
-]
-CacheDir = Annotated[
-    Path | None,
-    typer.Option(
-        help="Price cache folder (default: $EVENTSTUDY_CACHE_DIR or the user cache folder).",
-        show_default=False,
-    ),
-]
-Offline = Annotated[
-    bool, typer.Option("--offline", help="Never use the network; serve prices from the cache.")
-]
 
-
-@app.command()
+@app.command(cls=Command)
 def run(
     events_file: EventsFile = Path("events.yaml"),
     event: EventOption = None,
     source: SourceOption = None,
     prices: PricesOption = None,
+    offline: Offline = False,
+    cache_dir: CacheDir = None,
+    securities: SecuritiesOption = None,
+    model: ModelOption = None,
+    benchmark: BenchmarkOption = None,
+    measures: MeasuresOption = None,
+    tests: TestsOption = None,
+    placebo: PlaceboOption = None,
+    regress: RegressOption = None,
+    bhar: BharOption = None,
     out: OutOption = Path("outputs"),
+    name: NameOption = None,
     plots: PlotsOption = True,
     figures: FiguresOption = "auto",
     svg: SvgOption = False,
     parquet: ParquetOption = False,
     xlsx: XlsxOption = False,
-    offline: Offline = False,
-    cache_dir: CacheDir = None,
-    tests: TestsOption = None,
-    model: ModelOption = None,
+    json_output: JsonOutputOption = False,
+    quiet: QuietOption = False,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     partition_pairs: PartitionPairsOption = None,
-    benchmark: BenchmarkOption = None,
-    securities: SecuritiesOption = None,
-    name: NameOption = None,
-    placebo: PlaceboOption = None,
-    measures: MeasuresOption = None,
-    regress: RegressOption = None,
-    bhar: BharOption = None,
-    quiet: QuietOption = False,
-    json_output: JsonOutputOption = False,
 ) -> None:
-    """Run the study (all events, or those given with --event) and write the results.
+    """Run the study and write its tables, figures and report.
 
-    Writes CSV tables, figures (PNG; --svg adds SVG), report.html (one self-contained page) and manifest.json into OUT/<study-name>/, then prints a summary.
+    Runs every event (or those given with --event) and writes CSV tables, figures
+    (PNG; --svg adds SVG), report.html and manifest.json into OUT/<study-name>/,
+    then prints a summary.
 
     Examples:
 
@@ -128,7 +116,7 @@ def run(
       eventstudy run earnings.csv --prices prices.csv --benchmark SPY
       eventstudy run --json | jq '.car[] | select(.car_p < 0.05)'
       eventstudy run --offline --quiet       # cached Yahoo prices only
-    """  # noqa: E501
+    """
     begun = datetime.now(UTC)  # the run's start: reading the events file is part of it
     with user_errors(quiet):
         from eventstudy.core.errors import EventStudyError
@@ -212,7 +200,7 @@ def run(
         print_summary(result, folder, written)
 
 
-@app.command()
+@app.command(cls=Command)
 def fetch(
     events_file: EventsFile = Path("events.yaml"),
     event: Annotated[
@@ -225,7 +213,10 @@ def fetch(
     offline: Offline = False,
     cache_dir: CacheDir = None,
 ) -> None:
-    """Download (or refresh) into the cache every price a study needs from Yahoo."""
+    """Download into the cache the prices a study needs (Yahoo).
+
+    Downloads (or, with --refresh, downloads again) every price the study needs.
+    """
     with user_errors(), progress_bar(not offline) as progress:
         from eventstudy.data.cache import PriceCache
         from eventstudy.data.yahoo import YahooSource
@@ -260,7 +251,7 @@ def fetch(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=Command)
 def cache(
     clear: Annotated[
         bool, typer.Option("--clear", help="Delete cached prices (all, or the TICKERS given).")
@@ -268,7 +259,10 @@ def cache(
     tickers: Annotated[list[str] | None, typer.Argument(help="Tickers to clear.")] = None,
     cache_dir: CacheDir = None,
 ) -> None:
-    """List what the price cache holds (ticker, dates, rows, fetched at), or clear it."""
+    """List or clear the price cache.
+
+    Lists each cached ticker with its dates, rows and when it was fetched.
+    """
     with user_errors():
         from eventstudy.data.cache import PriceCache
 
@@ -288,26 +282,27 @@ def cache(
         )
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_events(events_file: EventsFile = Path("events.yaml")) -> None:
-    """List the events with their resolved day 0 per security."""
+    """List the events and each security's day 0."""
     with user_errors():
         describe(events_file, typer.echo)
 
 
-@app.command()
+@app.command(cls=Command)
 def validate(events_file: EventsFile = Path("events.yaml")) -> None:
-    """Check the events file and say what is wrong (every problem, one per line)."""
+    """Check the events file; print every problem, one per line."""
     from eventstudy.core.errors import ConfigError
+    from eventstudy.core.words import plural
     from eventstudy.study import load_study
 
-    try:
-        study = load_study(events_file)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            err(str(problem))
-        raise typer.Exit(USER_ERROR) from None
-    with user_errors():
+    with user_errors():  # warnings as 'warning:' lines; every problem of the file, each one line
+        try:
+            study = load_study(events_file)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                err(str(problem))
+            raise typer.Exit(USER_ERROR) from None
         from eventstudy.sessions.pairs import audience
 
         selected = study.select(None)
@@ -315,9 +310,10 @@ def validate(events_file: EventsFile = Path("events.yaml")) -> None:
     n_sec = len(set(pairs.ticker))
     n_study = len(selected)
     typer.echo(
-        f"{events_file}: OK: {len(study.events)} events ({n_study} study events, "
-        f"{len(study.events) - n_study} confounders), {n_sec} securities, "
-        f"{len(pairs.ticker)} (event, security) pairs; day 0 resolved for every pair"
+        f"{events_file}: OK: {plural(len(study.events), 'event')} "
+        f"({plural(n_study, 'study event')}, {plural(len(study.events) - n_study, 'confounder')}), "
+        f"{plural(n_sec, 'security', 'securities')}, "
+        f"{plural(len(pairs.ticker), '(event, security) pair')}; day 0 resolved for every pair"
     )
     if study.events_table:
         kept = ", ".join(study.event_attributes) or "none"

@@ -41,13 +41,15 @@ def _hide_warning(*args: object, **kwargs: object) -> None:
 @contextmanager
 def user_errors(quiet: bool = False) -> Iterator[None]:
     """Turn the toolkit's errors into a one-line message and an exit code."""
-    from eventstudy.core.errors import EventStudyError
+    from eventstudy.core.errors import ArgumentError, EventStudyError
 
     previous = warnings.showwarning
     warnings.showwarning = _hide_warning if quiet else _show_warning
     try:
         yield
     except EventStudyError as exc:
+        if isinstance(exc, ArgumentError):
+            exc.as_option()
         err(str(exc))
         raise typer.Exit(getattr(exc, "exit_code", USER_ERROR)) from None
     except OSError as exc:  # a folder or disk problem (e.g. --cache-dir, disk full)

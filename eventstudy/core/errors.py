@@ -35,6 +35,9 @@ class EventStudyError(Exception):
         The column of a table concerned, if any (in place of ``field``).
     """
 
+    LABEL = "field"
+    """How the message names :attr:`field`."""
+
     def __init__(
         self,
         message: str,
@@ -64,7 +67,7 @@ class EventStudyError(Exception):
         if self.event_id:
             parts.append(f"event '{self.event_id}'")
         if self.field:
-            parts.append(f"field '{self.field}'")
+            parts.append(f"{self.LABEL} '{self.field}'")
         parts.append(self.message)
         return _one_line(": ".join(parts))
 
@@ -96,8 +99,47 @@ class PriceDataError(EventStudyError):
     """A prices file or folder is missing, malformed or holds impossible values."""
 
 
-class UnknownEventError(EventStudyError):
-    """An event id asked for on the command line is not in the events file."""
+class ArgumentError(EventStudyError):
+    """A bad value of a Python argument that is a command-line option too.
+
+    From Python the message names the argument (``argument 'event_id'``); the command
+    line names its option instead (``field '--event'``), see :meth:`as_option`.
+
+    Parameters
+    ----------
+    message
+        What is wrong.
+    argument
+        The Python argument (e.g. ``"tests"``).
+    option
+        The command-line option (default: ``--`` and the argument, ``_`` as ``-``).
+    file
+        The file the problem is in, if any.
+    """
+
+    LABEL = "argument"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str,
+        option: str | None = None,
+        file: str | Path | None = None,
+    ) -> None:
+        self.argument = argument
+        self.option = option or "--" + argument.replace("_", "-")
+        super().__init__(message, file=file, field=argument)
+
+    def as_option(self) -> ArgumentError:
+        """This error in the command line's words: ``field '--event'``."""
+        self.field, self.LABEL = self.option, "field"
+        self.args = (str(self),)
+        return self
+
+
+class UnknownEventError(ArgumentError):
+    """An event id asked for is not in the events file."""
 
 
 class NoPairsError(EventStudyError):

@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from eventstudy.core.calendar_dates import check_calendar_date
+from eventstudy.core.default_windows import fitted_windows
 from eventstudy.core.factors import FactorsFile
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.\-^=]*")
 MAX_FILE_BYTES = 5_000_000
 MAX_SLUG = 100
+DEFAULT_NAME = "study"  # the name of a study given none (Study.from_frame)
 MAX_TICKER = 32
 ModelName = Literal[
     "constant-mean", "market-adjusted", "market", "factor", "scholes-williams", "dimson", "garch"
@@ -236,9 +239,9 @@ class StudySettings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _intraday_defaults(cls, value: Any) -> Any:
-        """Windows left out of an intraday study take that interval's defaults."""
+        """Windows left out take defaults: an interval's, or daily CAR windows that fit."""
         if not isinstance(value, dict) or value.get("interval", "1d") == "1d":
-            return value
+            return fitted_windows(value, cls)
         from eventstudy.core.intraday_windows import INTRADAY_DEFAULTS
 
         defaults = INTRADAY_DEFAULTS.get(value["interval"])
@@ -330,10 +333,10 @@ class Event(BaseModel):
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
         if isinstance(value, int | float) or (
-            isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+            isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
         ):
             raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
-        return value
+        return check_calendar_date(value) if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

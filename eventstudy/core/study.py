@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from eventstudy.core.errors import EventStudyError
+from eventstudy.core.errors import ArgumentError, EventStudyError
 from eventstudy.core.settings import NO_SECURITIES, Event, ModelName, StudySettings, factor_names
 
 
@@ -65,8 +65,8 @@ class StudySpec(BaseModel):
         """Alias of :attr:`study`, the ``study:`` block."""
         return self.study
 
-    def event(self, event_id: str) -> Event:
-        """Return the event with this id."""
+    def event(self, event_id: str, argument: str = "event_id") -> Event:
+        """Return the event with this id (an unknown id is an error naming ``argument``)."""
         cached = self._by_id  # built once per events list: a study may have 100,000 events
         if cached is None or cached[0] is not self.events:
             cached = self._by_id = (self.events, {e.id: e for e in self.events})
@@ -74,13 +74,10 @@ class StudySpec(BaseModel):
         if event_id in index:
             return index[event_id]
         from eventstudy.core.errors import UnknownEventError
+        from eventstudy.core.words import unknown_id
 
-        known = ", ".join(e.id for e in self.events[:20])
-        more = f" and {len(self.events) - 20} more" if len(self.events) > 20 else ""
         raise UnknownEventError(
-            f"no event with id '{event_id}' (known: {known}{more})",
-            file=self.path,
-            field="--event",
+            unknown_id(event_id, list(index)), file=self.path, argument=argument, option="--event"
         )
 
     def securities_for(self, event: Event) -> list[str]:
@@ -110,9 +107,9 @@ class StudySpec(BaseModel):
         from typing import get_args
 
         if model not in get_args(ModelName):
-            raise EventStudyError(
+            raise ArgumentError(
                 f"unknown model '{model}' (choose from {', '.join(get_args(ModelName))})",
-                field="--model",
+                argument="model",
             )
         if model == "factor" and not factor_names(self.study):
             raise EventStudyError(
@@ -133,5 +130,5 @@ class StudySpec(BaseModel):
         """
         if not event_ids:
             return [e for e in self.events if e.role == "study"]
-        wanted = {self.event(i).id for i in event_ids}
+        wanted = {self.event(i, "event_ids").id for i in event_ids}
         return [e for e in self.events if e.id in wanted]

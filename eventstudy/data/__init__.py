@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventstudy.core.errors import EventStudyError
+from eventstudy.core.errors import ArgumentError, EventStudyError
 from eventstudy.core.prices import MissingPrices, PriceSource, PriceTable, TickerProvenance
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -62,10 +62,10 @@ def get_source(
     """
     if source is not None and not isinstance(source, str):
         if prices is not None:
-            raise EventStudyError(
+            raise ArgumentError(
                 f"prices are given but the source is a {type(source).__name__} object, "
                 "which does not read them",
-                field="--prices",
+                argument="prices",
             )
         return source
     if source is None:
@@ -75,10 +75,10 @@ def get_source(
     if source == "csv" and isinstance(prices, pd.DataFrame):
         source = "frame"
     if source in ("yahoo", "demo") and prices is not None:
-        raise EventStudyError(
-            f"--prices has no effect with --source {source}: drop --prices, or use "
-            "--source csv or parquet (a file or folder) to run on those prices",
-            field="--prices",
+        raise ArgumentError(
+            f"prices have no effect with the {source} source: drop them, or use the "
+            "csv or parquet source (a file or folder) to run on those prices",
+            argument="prices",
         )
     unused = [
         name
@@ -103,14 +103,14 @@ def get_source(
         return FrameSource(prices)
     if source == "csv":
         if prices is None:
-            raise EventStudyError("the csv source needs a prices file or folder", field="--prices")
+            raise ArgumentError("the csv source needs a prices file or folder", argument="prices")
         from eventstudy.data.csv import CsvSource
 
         return CsvSource(prices)
     if source == "parquet":
         if prices is None:
-            raise EventStudyError(
-                "the parquet source needs a prices file, folder or URL", field="--prices"
+            raise ArgumentError(
+                "the parquet source needs a prices file, folder or URL", argument="prices"
             )
         from eventstudy.data.parquet import ParquetSource
 
@@ -122,7 +122,7 @@ def get_source(
         return YahooSource(
             PriceCache(cache_dir), offline=offline, refresh=refresh, progress=progress
         )
-    raise EventStudyError(
+    raise ArgumentError(
         f"unknown price source '{source}' (choose from {', '.join(SOURCE_NAMES)})",
-        field="--source",
+        argument="source",
     )

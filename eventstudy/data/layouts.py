@@ -152,15 +152,42 @@ def numbers(
     }
     for problem, bad in problems.items():
         if bad.any():
-            at = int(rows[np.flatnonzero(bad)[0]])
-            who = f", ticker '{ticker}'" if ticker is not None else ""
             raise PriceDataError(
-                f"{table.where(at, dates)}{who}: '{table.cells[column].iloc[at]}' {problem}",
+                _bad_cells(table, column, dates, rows[np.flatnonzero(bad)], problem, ticker),
                 file=table.path,
                 field=column,
             )
     values[missing] = np.nan
     return pd.Series(values, index=dates[rows])
+
+
+SHOWN_CELLS = 10
+"""A price problem names at most this many cells (and counts them all)."""
+PLURAL = {
+    "is not a number": "are not numbers",
+    "is not a positive price": "are not positive prices",
+    "is negative": "are negative",
+}
+
+
+def _bad_cells(
+    table: Table,
+    column: str,
+    dates: pd.DatetimeIndex,
+    at: np.ndarray,
+    problem: str,
+    ticker: str | None,
+) -> str:
+    """The message naming the bad cells ``at`` (rows of ``table``): the first
+    :data:`SHOWN_CELLS` with their lines and dates, and how many there are."""
+    where = [(table.where(int(r), dates), table.cells[column].iloc[int(r)]) for r in at]
+    if len(at) == 1:
+        who = f", ticker '{ticker}'" if ticker is not None else ""
+        return f"{where[0][0]}{who}: '{where[0][1]}' {problem}"
+    who = f"ticker '{ticker}': " if ticker is not None else ""
+    cells = ", ".join(f"{line} '{cell}'" for line, cell in where[:SHOWN_CELLS])
+    more = f", and {len(at) - SHOWN_CELLS:,} more" if len(at) > SHOWN_CELLS else ""
+    return f"{who}{len(at):,} cells {PLURAL[problem]}: {cells}{more}"
 
 
 @dataclass(frozen=True)

@@ -137,12 +137,11 @@ class EventColumns:
         missing = known - set(self.ids[rows])
         if missing:
             from eventstudy.core.errors import UnknownEventError
+            from eventstudy.core.words import unknown_id
 
             first = next(i for i in event_ids if i in missing)
-            shown = ", ".join(self.ids[:20])
-            more = f" and {len(self) - 20} more" if len(self) > 20 else ""
             raise UnknownEventError(
-                f"no event with id '{first}' (known: {shown}{more})", file=path, field="--event"
+                unknown_id(first, list(self.ids)), file=path, argument="event_ids", option="--event"
             )
         return rows
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from eventstudy.core.errors import ConfigError, EventStudyError
-from eventstudy.core.settings import MAX_SLUG
+from eventstudy.core.settings import DEFAULT_NAME, MAX_SLUG
 from eventstudy.core.study import StudySpec
 from eventstudy.events.events_table import EventsTable, is_table, read_events_table
 from eventstudy.events.problems import duplicate_ids, problems_from
@@ -74,8 +74,8 @@ def parse_study(
             raise ConfigError(
                 [
                     EventStudyError(
-                        f"'{raw['events']}' is not an events table: use a .csv or .parquet "
-                        "file, or list the events here",
+                        f"'{raw['events']}' is not an events table: use a .csv, .parquet or "
+                        ".xlsx file, or list the events here",
                         file=file,
                         field="events",
                     )
@@ -217,4 +217,4 @@ def load_study(
 def _name_from(path: Path) -> str:
     """A study name (slug) from a file name: ``Earnings 2024.csv`` -> ``earnings-2024``."""
     name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:MAX_SLUG].strip("-")
-    return name or "study"
+    return name or DEFAULT_NAME

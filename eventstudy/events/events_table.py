@@ -1,4 +1,4 @@
-"""Events from a table: a CSV or Parquet file, or a pandas DataFrame, one row per event.
+"""Events from a table: a CSV, Parquet or Excel file, or a DataFrame, one row per event.
 
 Firm-specific designs (earnings, M&A, product launches) have thousands of events,
 each with its own date, and keep them in a table. This module reads such a table into
@@ -40,11 +40,13 @@ import pandas as pd
 
 from eventstudy.core.errors import ConfigError, EventStudyError
 from eventstudy.core.tabular import normalise, read_table
+from eventstudy.events.events_xlsx import XLSX_SUFFIXES, read_xlsx
+from eventstudy.events.table_header import header_hint, warn_near_misses
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", *XLSX_SUFFIXES)
 """File suffixes read as events tables (anything else is read as YAML)."""
 FIELDS = (
     "id",
@@ -99,6 +101,7 @@ class EventsTable:
     problems: list[EventStudyError]
     cells: dict[str, np.ndarray]
     attribute_cells: dict[str, np.ndarray]
+    header: tuple[str, ...] = ()  # the column headers in table order, for messages
 
     def __len__(self) -> int:
         """Return the number of rows (events)."""
@@ -126,6 +129,9 @@ class EventsTable:
         """One problem per event that names no securities (for a study that has none)."""
         column = self.columns.get("securities")
         what = f"empty '{column}'" if column else "no 'ticker' or 'securities' column"
+        if not column:
+            hint = header_hint(self.attributes, SECURITY_COLUMNS, ": ")
+            what += f" (the header is {', '.join(self.header)}{hint})"
         securities = self.cells.get("securities", np.full(len(self), None, dtype=object))
         return [
             EventStudyError(
@@ -159,7 +165,8 @@ def read_events_table(path: Path, file: str | None = None) -> EventsTable:
     Parameters
     ----------
     path
-        The file; ``.parquet``/``.pq`` is read as Parquet, anything else as CSV.
+        The file; ``.parquet``/``.pq`` is read as Parquet, ``.xlsx`` as Excel
+        (:mod:`eventstudy.events.events_xlsx`), anything else as CSV.
     file
         How messages name it (default: ``path``).
 
@@ -175,6 +182,8 @@ def read_events_table(path: Path, file: str | None = None) -> EventsTable:
         raise ConfigError([EventStudyError(what, file=file)])
     if path.suffix.lower() in (".parquet", ".pq"):
         return events_from_frame(_read_parquet(path, file), file=file)
+    if path.suffix.lower() in XLSX_SUFFIXES:  # typed cells, named by their sheet rows
+        return _from_cells(*read_xlsx(path, file), file, typed=True)
     try:
         table = read_table(path)
     except EventStudyError as exc:
@@ -237,6 +246,7 @@ def _from_cells(
         hint = ""
         if len(cells.columns) == 1 and (";" in cells.columns[0] or "\t" in cells.columns[0]):
             hint = " (the file seems to use ';' or tabs: separate the columns with commas)"
+        hint = hint or header_hint(list(cells.columns), ("date",), ": ")
         raise fail(f"no 'date' column; the header is {header}{hint}")
     if cells.empty:
         raise fail("the table has no events (only a header)")
@@ -248,6 +258,7 @@ def _from_cells(
     if security_key:
         columns["securities"] = names[security_key]
     attributes = [names[k] for k in names if k not in FIELDS and k not in SECURITY_COLUMNS]
+    warn_near_misses(attributes, [k for k in (*FIELDS, *SECURITY_COLUMNS) if k not in names], file)
     n = len(cells)
     dates = _per_value(values["date"], _date_text) if typed else values["date"]  # CSV: texts
     securities = _securities(values[security_key]) if security_key else np.full(n, None, object)
@@ -264,7 +275,10 @@ def _from_cells(
         fields["securities"] = securities
     attribute_cells = {names[k]: _attribute_column(values[k], typed) for k in names
                        if names[k] in attributes}  # fmt: skip
-    return EventsTable(file, unit, numbers, columns, attributes, problems, fields, attribute_cells)
+    return EventsTable(
+        file, unit, numbers, columns, attributes, problems, fields, attribute_cells,
+        tuple(map(str, cells.columns)),
+    )  # fmt: skip
 
 
 def _cells(column: pd.Series, typed: bool) -> np.ndarray:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventstudy.core.errors import EventStudyError
 from eventstudy.core.settings import NO_SECURITIES
+from eventstudy.events.validation_words import WINDOW, merged, message_of
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -24,24 +25,15 @@ def _event_id_at(raw: Any, index: int) -> str | None:
     return value if isinstance(value, str) else f"#{index + 1}"
 
 
-def message_of(err: Any) -> str:
-    """A pydantic error's message in the toolkit's words."""
-    if err["type"] == "extra_forbidden":
-        return "unknown key (check its spelling)"
-    if err["type"] == "missing":
-        return "required field is missing"
-    if err["type"] == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
-        return "must not be empty"
-    return err["msg"].removeprefix("Value error, ")
-
-
 def problems_from(
     exc: ValidationError, raw: Any, file: str, table: EventsTable | None = None
 ) -> list[EventStudyError]:
     problems = []
-    for err in exc.errors():
+    for err in merged(exc.errors()):
         loc = list(err["loc"])
         message = message_of(err)
+        if message.startswith(WINDOW) and isinstance(loc[-1], int):  # [start] of [start, end]
+            loc = loc[:-1]
         if message == NO_SECURITIES:
             message = "required field is missing (in study:, or on every event)"
             problems.append(EventStudyError(message, file=file, field="securities"))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from eventstudy.core.errors import EventStudyError
+from eventstudy.core.errors import ArgumentError, EventStudyError
 from eventstudy.models.abnormal import car_variance, t_test
 from eventstudy.models.fits import FloatArray, NormalFit
 from eventstudy.models.regression_fits import fit_model
@@ -153,8 +153,8 @@ def connect(scheduler: str | None = None) -> Client:
         try:
             return Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise EventStudyError(
-                f"cannot reach the Dask scheduler at {scheduler} ({exc})", field="--scheduler"
+            raise ArgumentError(
+                f"cannot reach the Dask scheduler at {scheduler} ({exc})", argument="scheduler"
             ) from None
     return Client(LocalCluster(processes=False, dashboard_address=":0"))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventstudy.core import atomic
+from eventstudy.core.data_dictionary import dictionary
 from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
@@ -160,12 +161,14 @@ def save(
         written["summary"] = atomic.write_text(
             folder / "summary.txt", result.summary().as_text() + "\n"
         )
+        described = {}  # tables beside those of export.write_tables, for columns.csv
         if tests is not None:
             written["tests"] = atomic.write_csv(folder / "tests.csv", tests.result())
             same_date = result.placebo_dates()
             if same_date is not None:
+                described["placebo_tests"] = same_date.table()
                 written["placebo_tests"] = atomic.write_csv(
-                    folder / "placebo_tests.csv", same_date.table()
+                    folder / "placebo_tests.csv", described["placebo_tests"]
                 )
         optional = result.optional_tables()
         for name, frame in optional.items():
@@ -178,6 +181,8 @@ def save(
             path.unlink()
         notes = [SYNTHETIC_NOTE] if result.synthetic else []
         written.update(export.write_tables(folder, frames, tables, notes))
+        columns = dictionary({**frames, **described})
+        written["columns"] = atomic.write_csv(folder / "columns.csv", columns)
         drawn = job.finish(progress) if job is not None else Figures()
     written.update(drawn.paths)
     # the run ends when its files are written: the report is the last but the manifest

@@ -198,9 +198,11 @@ def runnable_pairs(
             what = " and ".join(
                 f"{role.get(t, '') if t != pair.ticker else ''}{t}" for t in missing
             )
-            skipped.append(
-                (pair.event_id, pair.ticker, f"no prices for {what} in the {table.source} source")
-            )
+            cased = [t.upper() for t in missing if t != t.upper()]  # symbols are upper case
+            hint = f": tickers match exactly, did you mean {' and '.join(map(repr, cased))}?"
+            hint = hint if cased else ""
+            reason = f"no prices for {what} in the {table.source} source{hint}"
+            skipped.append((pair.event_id, pair.ticker, reason))
         else:
             runnable.append(pair)
     return runnable

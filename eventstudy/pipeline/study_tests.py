@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.core.errors import EventStudyError
+from eventstudy.core.data_dictionary import typed_test_columns
+from eventstudy.core.errors import ArgumentError
 from eventstudy.measures.group_tests import groups_by, groups_of, run_groups, signs
 
 if TYPE_CHECKING:
@@ -79,10 +80,10 @@ def check_test_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
     flat = [t for n in flat for t in (COMBINABLE_DEFAULTS if n == "combinable" else (n,))]
     unknown = [n for n in flat if n not in TESTS]
     if unknown:
-        raise EventStudyError(
+        raise ArgumentError(
             f"unknown test {', '.join(map(repr, unknown))} (choose from {', '.join(TESTS)}, "
             "'all', 'none' or 'combinable')",
-            field="--tests",
+            argument="tests",
         )
     return tuple(dict.fromkeys(flat))
 
@@ -188,7 +189,7 @@ def study_tests(
             parts.append(volatility_tests(result, panel))
     table = finish(parts)
     if result.long_horizon is not None:
-        table = pd.concat([table, bhar_tests(result)], ignore_index=True)
+        table = typed_test_columns(pd.concat([table, bhar_tests(result)], ignore_index=True))
     if kind is not None:  # the volatility and bhar rows too (families are per kind)
         table = table[table["group"].str.startswith(f"{kind}:")].reset_index(drop=True)
     return table
@@ -198,8 +199,10 @@ def finish(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The ``tests.csv`` table of the groups' rows (with ``measure``): adjusted p-values,
     the columns in order (an empty table with them when there are no rows)."""
     if not parts:
-        return pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS)
-    return _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
+        return typed_test_columns(pd.DataFrame(columns=TEST_COLUMNS + EXTRA_COLUMNS))
+    return typed_test_columns(
+        _adjusted(pd.concat(parts, ignore_index=True))[TEST_COLUMNS + EXTRA_COLUMNS]
+    )
 
 
 def bhar_tests(result: StudyRecord) -> pd.DataFrame:

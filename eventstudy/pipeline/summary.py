@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eventstudy.core.settings import DEFAULT_NAME
+from eventstudy.core.words import plural
+
 if TYPE_CHECKING:
     from eventstudy.measures.record import StudyRecord
 
 SYNTHETIC_NOTE = "SYNTHETIC DATA: demo prices with planted effects, not market data."
+UNNAMED = f"unnamed (saved as {DEFAULT_NAME}/; name=... names it)"
 SUMMARY_ROWS = 200
 """A summary lists at most this many pairs (the smallest p); car.csv holds all."""
 SUMMARY_SKIPPED = 50
@@ -105,7 +109,7 @@ def summarise(result: StudyRecord, window: tuple[int, int] | None = None) -> Sum
         notes += sq_notes(result.car, rows)
     s = result.study.study
     header = [
-        ("Study", s.title or s.name),
+        ("Study", s.title or (s.name if s.name != DEFAULT_NAME else UNNAMED)),
         ("Data", f"{result.prices.source}" + (" (SYNTHETIC)" if result.synthetic else "")),
         ("Model", _models_line(result.models, s.model, s.benchmark)),
         ("Windows", f"estimation {list(s.estimation_window)}, event {list(s.event_window)}"),
@@ -131,4 +135,4 @@ def _models_line(models: pd.DataFrame, default: str, benchmark: str) -> str:
     if models.empty:
         return f"{default} model vs {benchmark}"
     used = models.groupby(["model", "benchmark"], sort=False).size()
-    return "; ".join(f"{m} model vs {b} ({n} pairs)" for (m, b), n in used.items())
+    return "; ".join(f"{m} model vs {b} ({plural(n, 'pair')})" for (m, b), n in used.items())

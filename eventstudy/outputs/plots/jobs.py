@@ -39,13 +39,13 @@ MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
 def check_figures(value: FigureChoice) -> FigureChoice:
     """:func:`eventstudy.outputs.selection.parse_figures`, raising an
-    :class:`~eventstudy.core.errors.EventStudyError` (field ``--figures``) for a bad value."""
-    from eventstudy.core.errors import EventStudyError
+    :class:`~eventstudy.core.errors.ArgumentError` (argument ``figures``) for a bad value."""
+    from eventstudy.core.errors import ArgumentError
 
     try:
         return parse_figures(value)
     except ValueError as exc:
-        raise EventStudyError(str(exc).removeprefix("--figures "), field="--figures") from None
+        raise ArgumentError(str(exc).removeprefix("--figures "), argument="figures") from None
 
 
 PNG_COMPRESSION = 3
