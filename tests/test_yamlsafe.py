@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import eventstudy.events.yamlsafe as yamlsafe
-from eventstudy.study import load_study
 from eventstudy.events.yamlsafe import MAX_DEPTH, load_libyaml, load_python, load_yaml
+from eventstudy.study import load_study
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
