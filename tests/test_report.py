@@ -11,7 +11,6 @@ tests skip when chromium is absent. Also here: ``eventstudy run --json``, ``--qu
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
 import html
 import json
@@ -19,17 +18,16 @@ import os
 import pty
 import re
 import select
-import shutil
 import subprocess
 import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import matplotlib.image
 import pandas as pd
 import pytest
+from chromium import CHROMIUM, FLAGS, DevTools, needs_chromium
 from typer.testing import CliRunner
 
 from eventstudy.cli.app import app
@@ -40,10 +38,6 @@ from eventstudy.study import load_study, parse_study
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"
 SUBSET = ["tariff-60pct-wapo", "kyc-iaas-nprm", "election-2024", "liberation-day"]
-CHROMIUM = next(
-    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
-)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -251,113 +245,6 @@ def test_report_without_figures(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------------
 # In a real browser
 # ----------------------------------------------------------------------------------
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-]
-
-
-# Chromium reads DevTools commands from fd 3 and writes replies to fd 4: put the pipes
-# there, then exec chromium (copies first, so that neither pipe end is overwritten).
-TRAMPOLINE = """import os, sys
-a, b = os.dup(int(sys.argv[1])), os.dup(int(sys.argv[2]))
-os.dup2(a, 3)
-os.dup2(b, 4)
-os.set_inheritable(3, True)  # dup2 onto itself keeps the close-on-exec flag of dup
-os.set_inheritable(4, True)
-os.execv(sys.argv[3], sys.argv[3:])
-"""
-
-
-class DevTools:
-    """A headless chromium driven over ``--remote-debugging-pipe`` (fds 3 and 4)."""
-
-    def __init__(self, profile: Path, timeout: float = 60.0) -> None:
-        commands_r, self._commands = os.pipe()
-        self._replies, replies_w = os.pipe()
-        self.log = (profile.parent / "chromium.log").open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                TRAMPOLINE,
-                str(commands_r),
-                str(replies_w),
-                CHROMIUM,
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                "--remote-debugging-pipe",
-                "about:blank",
-            ],
-            pass_fds=(commands_r, replies_w),
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        os.close(commands_r)
-        os.close(replies_w)
-        self.deadline = time.monotonic() + timeout
-        self.events: list[dict[str, Any]] = []
-        self._buffer = b""
-        self._next = 0
-
-    def _read(self) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("chromium did not answer in time")
-            ready, _, _ = select.select([self._replies], [], [], left)
-            if ready:
-                chunk = os.read(self._replies, 1 << 20)
-                if not chunk:
-                    raise RuntimeError("chromium closed the DevTools pipe")
-                self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
-        self._next += 1
-        message: dict[str, Any] = {"id": self._next, "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
-        while True:
-            reply = self._read()
-            if reply.get("id") == self._next:
-                assert "error" not in reply, reply
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_for(self, method: str) -> dict[str, Any]:
-        for event in self.events:
-            if event.get("method") == method:
-                return event
-        while True:
-            event = self._read()
-            self.events.append(event)
-            if event.get("method") == method:
-                return event
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, RuntimeError, TimeoutError):
-            self.send("Browser.close")
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._commands)
-        os.close(self._replies)
-        self.log.close()
-
 
 @needs_chromium
 def test_report_in_headless_chromium(saved: dict[str, Path], tmp_path: Path) -> None:

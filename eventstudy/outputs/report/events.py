@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventstudy.outputs.report.figures import SECTION_LIMIT
 from eventstudy.outputs.report.markup import DASH, count, esc, table, url_link
 from eventstudy.outputs.report.tables import EVENT_ROW_LIMIT, car_table
 
@@ -106,18 +105,3 @@ def event_sections(result: RunResult, events: list[str], figures: Embedder) -> s
             f"<h4>CAR per window</h4>{cars}{drawn}</section>"
         )
     return "".join(parts)
-
-
-def events_note(result: RunResult, events: list[str], drawn: bool) -> str:
-    """What the Events part holds: "N of M events have a section here; ..."."""
-    which = (
-        "the events drawn as figures"
-        if drawn
-        else "the events figures would be drawn for (eventstudy.outputs.selection.figure_events)"
-    )
-    return (
-        f"<p class=meta>{count(len(events))} of {count(len(result.event_ids))} events have a "
-        f"section here ({which}, at most the {SECTION_LIMIT} with the smallest CAR p); every "
-        "pair is in "
-        "car.csv, every day 0 in manifest.json.</p>"
-    )
