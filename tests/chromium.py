@@ -117,12 +117,22 @@ class DevTools:
             if event.get("method") == method:
                 return event
 
-    def open(self, url: str) -> str:
-        """Load ``url`` in a new tab (Page, Runtime, Log and Network events on); its session."""
+    def open(self, url: str, size: tuple[int, int] | None = None) -> str:
+        """Load ``url`` in a new tab (Page, Runtime, Log and Network events on; a viewport
+        of ``size`` pixels); its session."""
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable", session)
+        if size is not None:
+            self.send(
+                "Emulation.setDeviceMetricsOverride",
+                session,
+                width=size[0],
+                height=size[1],
+                deviceScaleFactor=1,
+                mobile=False,
+            )
         self.send("Page.navigate", session, url=url)
         self.wait_for("Page.loadEventFired")
         return session
@@ -138,6 +148,30 @@ class DevTools:
         )
         assert "exceptionDetails" not in reply, reply["exceptionDetails"]
         return reply["result"].get("value")
+
+    def errors(self, session: str) -> list[dict[str, Any]]:
+        """Exceptions, console errors, error log entries and failed loads of a tab."""
+        return [
+            e["params"]
+            for e in self.events
+            if e.get("sessionId") == session
+            and (
+                e["method"] in ("Runtime.exceptionThrown", "Network.loadingFailed")
+                or (
+                    e["method"] == "Runtime.consoleAPICalled"
+                    and e["params"]["type"] in {"error", "assert"}
+                )
+                or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+            )
+        ]
+
+    def requested(self, session: str) -> list[str]:
+        """Every URL a tab asked for."""
+        return [
+            e["params"]["request"]["url"]
+            for e in self.events
+            if e.get("sessionId") == session and e["method"] == "Network.requestWillBeSent"
+        ]
 
     def close(self) -> None:
         with contextlib.suppress(OSError, RuntimeError, TimeoutError):

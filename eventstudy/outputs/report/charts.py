@@ -42,7 +42,7 @@ def caar_chart(result: RunResult) -> str:
         half = special.stdtrit(np.where(n_ > 1, n_ - 1, np.nan), 0.975) * sd / np.sqrt(n_)
     days = [int(d) for d in mean.index]
     paths = [Path("CAAR", days, mean.tolist(), (mean - half).tolist(), (mean + half).tolist())]
-    tickers = list(dict.fromkeys(frame["ticker"]))
+    tickers = list(pd.unique(frame["ticker"]))
     if len(tickers) <= LINES:
         by = frame.groupby(["ticker", "rel_day"], sort=False)["car"].mean() * 100
         for color, ticker in zip(cycle(COLORS), tickers, strict=False):
@@ -50,7 +50,7 @@ def caar_chart(result: RunResult) -> str:
             paths.append(
                 Path(f"{ticker} mean", [int(d) for d in path.index], path.tolist(), color=color)
             )
-    pairs = frame.groupby(["event_id", "ticker"]).ngroups
+    pairs = int(n.max())  # each pair has a row on each relative day
     return paths_svg(paths, f"CAAR of {pairs:,} pairs with its 95% band (hover for values)")
 
 
@@ -89,12 +89,11 @@ def heatmap_chart(result: RunResult, window: tuple[int, int]) -> str:
     )
 
 
-def event_chart(result: RunResult, event_id: str, frame: pd.DataFrame) -> str:
+def event_chart(event_id: str, frame: pd.DataFrame, n_est: pd.Series) -> str:
     """The CAR paths of one event's securities (``frame``: its abnormal_returns rows) with
-    their 95% bands."""
+    their 95% bands; ``n_est`` is models.csv's by (event id, ticker)."""
     if frame.empty:
         return ""
-    n_est = result.models.set_index(["event_id", "ticker"])["n_est"]
     last = frame[frame["rel_day"] == frame["rel_day"].max()]
     order = last.assign(z=(last["car"] / last["car_se"]).abs()).sort_values("z", ascending=False)
     tickers = list(order["ticker"])[:LINES]
@@ -114,12 +113,14 @@ def event_chart(result: RunResult, event_id: str, frame: pd.DataFrame) -> str:
     return paths_svg(paths, f"CAR summed from day {start:+d} per security, 95% bands{note}")
 
 
-def news_timeline(result: RunResult, event_id: str, frame: pd.DataFrame) -> tuple[str, list[str]]:
+def news_timeline(
+    result: RunResult, frame: pd.DataFrame, car: pd.DataFrame
+) -> tuple[str, list[str]]:
     """The event window as a strip with day 0 and the other events of the study inside
-    it (their day on the first security's sessions), and those events' ids."""
+    it (their day on the first security's sessions), and those events' ids; ``frame``
+    and ``car`` are the event's rows of abnormal_returns.csv and car.csv."""
     if frame.empty:
         return "", []
-    car = result.car[result.car["event_id"] == event_id]
     named = (
         car["confounders"].dropna().astype(str)
         if "confounders" in car

@@ -73,19 +73,30 @@ def _others(result: RunResult, ids: Iterable[str]) -> str:
 def event_page(
     result: RunResult,
     event_id: str,
+    section: str,
     rows: dict[str, pd.DataFrame],
-    images: Images,
+    n_est: pd.Series,
     linked: Iterable[str],
 ) -> str:
-    """The HTML of one event's page; ``rows`` are its rows of each table (by name)."""
+    """The HTML of one event's page.
+
+    Parameters
+    ----------
+    section
+        Its section (:func:`~eventstudy.outputs.report.events.event_sections`).
+    rows
+        Its rows of each table, by name (``abnormal_returns``, ``car``, ...).
+    n_est
+        models.csv's ``n_est`` by (event id, ticker), for the bands.
+    linked
+        The events that have a page.
+    """
     event = result.study.event(event_id)
-    figures = Embedder(images, PAGE_BUDGET)
-    section = event_sections(result, [event_id], figures)
-    frame = rows.get("abnormal_returns", pd.DataFrame())
-    timeline, others = news_timeline(result, event_id, frame)
+    frame = rows["abnormal_returns"]
+    timeline, others = news_timeline(result, frame, rows["car"])
     grids = "".join(
         f"<h3>{esc(name)}.csv ({len(part):,} rows)</h3>"
-        + (car_grid(f"{name}", part) if name == "car" else frame_grid(name, part))
+        + (car_grid(name, part) if name == "car" else frame_grid(name, part))
         for name, part in rows.items()
         if name != "abnormal_returns"
     )
@@ -94,7 +105,7 @@ def event_page(
         f"<h1>{esc(event.title)}</h1>{section}"
         f"<h2>Other events in its windows</h2>{timeline or '<p>' + DASH + '</p>'}"
         f"{_others(result, others)}"
-        f"<h2>CAR paths</h2>{event_chart(result, event_id, frame)}"
+        f"<h2>CAR paths</h2>{event_chart(event_id, frame, n_est)}"
         f"<h2>Its rows of every table</h2>{grids}"
         f"{links_json(linked, '../')}"
     )
@@ -118,9 +129,10 @@ def write_event_pages(
     """
     folder = Path(folder)
     chosen = set(events)
-    for event in result.study.events:
-        stale = folder / event.id / PAGE
-        if event.id not in chosen and stale.is_file():
+    known = {e.id for e in result.study.events}
+    for stale in folder.glob(f"*/{PAGE}"):
+        name = stale.parent.name
+        if name in known and name not in chosen:
             stale.unlink()
             if not any(stale.parent.iterdir()):
                 stale.parent.rmdir()
@@ -129,14 +141,15 @@ def write_event_pages(
         name: _rows_by_event(frame, "group" if name == "tests" else "event_id", events)
         for name, frame in tables.items()
     }
+    sections = event_sections(result, events, lambda _: Embedder(images, PAGE_BUDGET))
+    n_est = result.models.set_index(["event_id", "ticker"])["n_est"]
     written = {}
     for event_id in events:
         rows = {
             name: tables[name].iloc[indices[name].get(event_id, np.empty(0, dtype="int64"))]
             for name in tables
         }
-        mine = {k: v for k, v in images.items() if k.startswith(f"{event_id}/")}
-        page = event_page(result, event_id, rows, mine, events)
+        page = event_page(result, event_id, sections[event_id], rows, n_est, events)
         path = folder / event_id / PAGE
         path.parent.mkdir(parents=True, exist_ok=True)
         written[f"{event_id}/report"] = atomic.write_text(path, page)

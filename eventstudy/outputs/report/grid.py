@@ -54,12 +54,20 @@ class Column:
     search: bool = False
 
 
-def _numbers(values: np.ndarray, fmt: str) -> str:
+def _numbers(values: np.ndarray, digits: int | None) -> str:
+    """A JSON list of ``values`` rounded to ``digits`` decimals (None: 3 significant
+    digits), null where not finite."""
     finite = np.isfinite(values)
-    texts = [
-        fmt % v if ok else "null" for v, ok in zip(values.tolist(), finite.tolist(), strict=True)
-    ]
-    return "[" + ",".join(texts) + "]"
+    if digits is None:
+        texts = [
+            f"{v:.3g}" if ok else "null"
+            for v, ok in zip(values.tolist(), finite.tolist(), strict=True)
+        ]
+        return "[" + ",".join(texts) + "]"
+    if digits == 0 and finite.all():
+        return json.dumps(values.astype("int64").tolist(), separators=(",", ":"))
+    text = json.dumps(np.round(values, digits).tolist(), separators=(",", ":"))
+    return text.replace("NaN", "null").replace("-Infinity", "null").replace("Infinity", "null")
 
 
 def _strings(values: pd.Series) -> str:
@@ -83,10 +91,10 @@ def _values(column: Column, values: pd.Series) -> str:
         return json.dumps([None if v is None or v != v else bool(v) for v in values.tolist()])
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
     if column.kind == "int":
-        return _numbers(numbers, "%.0f")
+        return _numbers(numbers, 0)
     if column.kind == "p":
-        return _numbers(numbers, "%.3g")
-    return _numbers(numbers * column.scale, f"%.{column.digits}f")
+        return _numbers(numbers, None)
+    return _numbers(numbers * column.scale, column.digits)
 
 
 def table_json(frame: pd.DataFrame, columns: Sequence[Column]) -> str:

@@ -117,16 +117,24 @@ def _sentence(event_id: str, rows: pd.DataFrame, span: str) -> str:
     return text + "."
 
 
-def headline_sentences(headline: pd.DataFrame, window: tuple[int, int]) -> list[tuple[str, str]]:
+def significant_events(headline: pd.DataFrame) -> list[str]:
+    """The events of ``headline`` (:func:`headline_frame`) significant at :data:`LEVEL`
+    (a pair's p or the event's group p), the smallest p first."""
+    p, group = headline["p"].to_numpy(dtype="float64"), headline["group_p"].to_numpy("float64")
+    return [str(e) for e in pd.unique(headline["event_id"][(p < LEVEL) | (group < LEVEL)])]
+
+
+def headline_sentences(
+    headline: pd.DataFrame, window: tuple[int, int], limit: int | None = None
+) -> list[tuple[str, str]]:
     """``(event id, sentence)`` in plain words per event significant at :data:`LEVEL`, the
     smallest p first: which securities moved, by how much, over which window, how sure.
 
-    ``headline`` is :func:`headline_frame` (built from car.csv and tests.csv).
+    ``headline`` is :func:`headline_frame` (built from car.csv and tests.csv); ``limit``
+    the most sentences (the first events of :func:`significant_events`).
     """
     a, b = window
     span = f"day {a:+d}" if a == b else f"days {a:+d} to {b:+d}"
-    p, group = headline["p"].to_numpy(dtype="float64"), headline["group_p"].to_numpy("float64")
-    hit = (p < LEVEL) | (group < LEVEL)
-    chosen = pd.unique(headline["event_id"][hit])
+    chosen = significant_events(headline)[:limit]
     rows = headline[headline["event_id"].isin(chosen)]
     return [(str(e), _sentence(str(e), g, span)) for e, g in rows.groupby("event_id", sort=False)]

@@ -21,7 +21,12 @@ from eventstudy.outputs.report.charts import caar_chart, heatmap_chart
 from eventstudy.outputs.report.event_pages import write_event_pages
 from eventstudy.outputs.report.figures import SECTION_LIMIT, Embedder, Images, section_events
 from eventstudy.outputs.report.grid import Column, data_table, links_json
-from eventstudy.outputs.report.headline import LEVEL, headline_frame, headline_sentences
+from eventstudy.outputs.report.headline import (
+    LEVEL,
+    headline_frame,
+    headline_sentences,
+    significant_events,
+)
 from eventstudy.outputs.report.long_horizon import long_horizon_section
 from eventstudy.outputs.report.markup import DASH, count, esc, window
 from eventstudy.outputs.report.placebo import placebo_section
@@ -147,17 +152,27 @@ def _events_grid(result: RunResult, pages: list[str]) -> str:
 
 
 SENTENCES = 5
-"""Sentences shown on the first screen (the smallest p first); the rest fold below them."""
+"""Sentences shown on the first screen (the smallest p first); more fold below them."""
+FOLDED = 50
+"""Most sentences on the page; the other significant events are counted."""
 
 
-def _sentences(items: list[tuple[str, str]], titles: dict[str, str], span: str) -> str:
-    if not items:
-        return f"<p>No event's {span} is significant at {LEVEL:.0%}.</p>"
+def _sentences(headline: pd.DataFrame, shown: tuple[int, int], titles: dict[str, str]) -> str:
+    total = len(significant_events(headline))
+    if not total:
+        return f"<p>No event's CAR{window(*shown)} is significant at {LEVEL:.0%}.</p>"
+    items = headline_sentences(headline, shown, FOLDED)
     lis = [f"<li title='{esc(titles.get(e, ''))}'>{esc(t)}</li>" for e, t in items]
+    rest = (
+        f"<li>{count(total - len(lis))} more: sort or search the table.</li>"
+        if total > len(lis)
+        else ""
+    )
     more = (
-        f"<details><summary>{count(len(lis) - SENTENCES)} more events significant at "
-        f"{LEVEL:.0%}</summary><ul class=sentences>{''.join(lis[SENTENCES:])}</ul></details>"
-        if len(lis) > SENTENCES
+        f"<details><summary>{count(total - SENTENCES)} more events significant at "
+        f"{LEVEL:.0%}</summary><ul class=sentences>{''.join(lis[SENTENCES:])}{rest}</ul>"
+        "</details>"
+        if total > SENTENCES
         else ""
     )
     return f"<ul class=sentences>{''.join(lis[:SENTENCES])}</ul>{more}"
@@ -172,7 +187,7 @@ def _answer(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int
     return (
         f"<section id=answer><h2>The answer: {label} per event and security</h2>"
         f"<div class=answer><div>"
-        f"{_sentences(headline_sentences(headline, shown), titles, label)}"
+        f"{_sentences(headline, shown, titles)}"
         f"{headline_grid(headline)}</div>"
         f"<div>{caar_chart(result)}</div></div>"
         f"<p class=meta>p: the test the design calls for ({esc(tested)}): the placebo p "
