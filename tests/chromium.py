@@ -107,14 +107,19 @@ class DevTools:
                 return reply.get("result", {})
             self.events.append(reply)
 
-    def wait_for(self, method: str) -> dict[str, Any]:
+    def wait_for(self, method: str, session: str | None = None) -> dict[str, Any]:
+        """The first event ``method`` (of the tab ``session``, if given) seen or to come."""
+
+        def wanted(event: dict[str, Any]) -> bool:
+            return event.get("method") == method and session in (None, event.get("sessionId"))
+
         for event in self.events:
-            if event.get("method") == method:
+            if wanted(event):
                 return event
         while True:
             event = self._read()
             self.events.append(event)
-            if event.get("method") == method:
+            if wanted(event):
                 return event
 
     def open(self, url: str, size: tuple[int, int] | None = None) -> str:
@@ -134,7 +139,7 @@ class DevTools:
                 mobile=False,
             )
         self.send("Page.navigate", session, url=url)
-        self.wait_for("Page.loadEventFired")
+        self.wait_for("Page.loadEventFired", session)
         return session
 
     def evaluate(self, session: str, expression: str) -> Any:

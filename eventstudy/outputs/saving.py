@@ -117,7 +117,8 @@ def save(
     dict
         File role (``"car"``, ``"manifest"``, ``"report"``, ``"caar.png"``,
         ``"<event_id>/car.png"`` ...) to path. Every file is written atomically;
-        ``report.html`` embeds the figures and is written even without them.
+        ``report.html`` embeds the study figures and is written even without them;
+        ``"<event_id>/report"`` is each event's page (the events with figures).
         Figure files of an earlier run into the same folder that this run does not
         redraw are removed (only the names this toolkit writes), so the folder
         never mixes runs.
@@ -127,7 +128,7 @@ def save(
 
     from eventstudy.outputs import export
     from eventstudy.outputs.plots import FigureJob, Figures, check_figures, stale_figures
-    from eventstudy.outputs.report import write_report
+    from eventstudy.outputs.report import write_pages
 
     tables = export.check_formats(tables)
     figures = check_figures(figures)
@@ -178,6 +179,6 @@ def save(
         written.update(export.write_tables(folder, frames, tables, notes))
         drawn = job.finish(progress) if job is not None else Figures()
     written.update(drawn.paths)
-    written["report"] = write_report(result, folder / "report.html", drawn.images)
+    written.update(write_pages(result, folder / "report.html", drawn.images))
     written["manifest"] = atomic.write_text(folder / "manifest.json", manifest_text + "\n")
     return written

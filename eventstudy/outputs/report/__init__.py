@@ -23,7 +23,7 @@ Modules, in page order: :mod:`~eventstudy.outputs.report.markup` (escaping, numb
 
 from eventstudy.outputs.report.figures import IMAGE_BUDGET, SECTION_LIMIT, Images, section_events
 from eventstudy.outputs.report.markup import esc
-from eventstudy.outputs.report.page import data_files, render_report, write_report
+from eventstudy.outputs.report.page import data_files, render_report, write_pages, write_report
 from eventstudy.outputs.report.summaries import (
     RICH_EVENTS,
     RICH_TICKERS,
@@ -67,5 +67,6 @@ __all__ = [
     "shared_day0s",
     "tests_frame",
     "warnings_list",
+    "write_pages",
     "write_report",
 ]

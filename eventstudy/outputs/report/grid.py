@@ -97,6 +97,12 @@ def _values(column: Column, values: pd.Series) -> str:
     return _numbers(numbers * column.scale, column.digits)
 
 
+def _safe(text: str) -> str:
+    """JSON text that cannot end or re-open its ``<script>`` element (``<`` only occurs
+    inside strings, where ``\\u003c`` reads the same)."""
+    return text.replace("<", "\\u003c")
+
+
 def table_json(frame: pd.DataFrame, columns: Sequence[Column]) -> str:
     """The JSON text of a table: ``{"c": [[label, kind, digits, search, stars-of], ...],
     "v": [values of each column]}`` (the ``stars`` columns carry no values)."""
@@ -107,7 +113,7 @@ def table_json(frame: pd.DataFrame, columns: Sequence[Column]) -> str:
     ]
     values = ["0" if c.kind == "stars" else _values(c, frame[c.key]) for c in columns]
     head = json.dumps(heads, ensure_ascii=False, separators=(",", ":"))
-    return f'{{"c":{head},"v":[{",".join(values)}]}}'.replace("</", "<\\/")
+    return _safe(f'{{"c":{head},"v":[{",".join(values)}]}}')
 
 
 def data_table(
@@ -155,5 +161,4 @@ def links_json(events: Collection[str], base: str = "") -> str:
     """The ``<script type=application/json id=event-pages>`` block: the events that have
     a page (``<base><event_id>/report.html``)."""
     text = json.dumps({"base": base, "ids": sorted(events)}, ensure_ascii=False)
-    safe = text.replace("</", "<\\/")
-    return f"<script type='application/json' id='event-pages'>{safe}</script>"
+    return f"<script type='application/json' id='event-pages'>{_safe(text)}</script>"

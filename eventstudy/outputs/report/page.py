@@ -308,12 +308,25 @@ t = CAR / s.e. with n<sub>est</sub> &minus; 2 degrees of freedom, two-sided p;
     )
 
 
-def write_report(result: RunResult, path: Path, images: Images | None = None) -> Path:
+def write_pages(result: RunResult, path: Path, images: Images | None = None) -> dict[str, Path]:
     """Write :func:`render_report` to ``path`` atomically, linking the data files that
     the run writes and the Parquet/Excel files that exist next to it, and the pages of
-    its events beside it (:func:`~eventstudy.outputs.report.event_pages.write_event_pages`)."""
+    its events beside it (:func:`~eventstudy.outputs.report.event_pages.write_event_pages`).
+
+    Returns
+    -------
+    dict
+        ``"report"`` and ``"<event_id>/report"`` -> path.
+    """
     images = images or {}
     folder = Path(path).parent
     files = data_files(result, folder)
-    write_event_pages(result, folder, section_events(result, images), images, tests_frame(result))
-    return atomic.write_text(path, render_report(result, images, files))
+    events = section_events(result, images)
+    written = write_event_pages(result, folder, events, images, tests_frame(result))
+    written["report"] = atomic.write_text(path, render_report(result, images, files))
+    return written
+
+
+def write_report(result: RunResult, path: Path, images: Images | None = None) -> Path:
+    """:func:`write_pages`; the path of ``report.html``."""
+    return write_pages(result, path, images)["report"]
