@@ -26,6 +26,7 @@ from eventstudy.outputs.report.grid import links_json
 from eventstudy.outputs.report.markup import DASH, esc, url_link
 from eventstudy.outputs.report.shell import document
 from eventstudy.outputs.report.views import car_grid, frame_grid
+from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
     from eventstudy.pipeline.results import RunResult
@@ -92,6 +93,7 @@ def event_page(
         The events that have a page.
     """
     event = result.study.event(event_id)
+    banner = f"<div class=banner role=alert>{esc(SYNTHETIC_NOTE)}</div>" if result.synthetic else ""
     frame = rows["abnormal_returns"]
     timeline, others = news_timeline(result, frame, rows["car"])
     grids = "".join(
@@ -102,7 +104,8 @@ def event_page(
     )
     body = (
         f"<p><a href='../report.html'>&larr; the study's report</a></p>"
-        f"<h1>{esc(event.title)}</h1>{section}"
+        f"<h1>{esc(result.study.study.title or result.study.study.name)}: "
+        f"<code>{esc(event_id)}</code></h1>{banner}{section}"
         f"<h2>Other events in its windows</h2>{timeline or '<p>' + DASH + '</p>'}"
         f"{_others(result, others)}"
         f"<h2>CAR paths</h2>{event_chart(event_id, frame, n_est)}"
