@@ -103,6 +103,8 @@ def firm_specific_result(
         }
     )
     ar["ar"] = rng.normal(0, 0.01, len(ar))
+    ar["car"] = ar["ar"].to_numpy().reshape(len(run), len(rel)).cumsum(axis=1).ravel()
+    ar["car_se"] = np.tile(0.01 * np.sqrt(np.arange(1, len(rel) + 1)), len(run))
     models = run[["event_id", "ticker"]].assign(
         model="market", benchmark="SPY", alpha=0.0, beta=1.0, sigma=0.01, r2=0.5, n_est=240
     )

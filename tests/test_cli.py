@@ -293,8 +293,9 @@ def test_demo_run_draws_the_event_figures_for_every_estimated_event(demo_run: Ru
     assert folders == estimated
     for event_id in sorted(estimated):
         files = sorted(p.name for p in (demo_run.folder / event_id).iterdir())
-        # events.yaml measures volume and volatility: their figures too
-        assert files == ["ar.png", "car.png", "volatility.png", "volume.png"], event_id
+        # events.yaml measures volume and volatility: their figures too; and its page
+        expected = ["ar.png", "car.png", "report.html", "volatility.png", "volume.png"]
+        assert files == expected, event_id
         for kind in ("car", "ar", "volume", "volatility"):
             path = demo_run.folder / event_id / f"{kind}.png"
             width, height = png_size(path)
@@ -399,7 +400,9 @@ def test_event_subset_without_plots(tmp_path: Path, demo_run: Run) -> None:
     )
     assert result.exit_code == 0, result.output
     folder = out / STUDY_NAME
-    assert {p.name for p in folder.iterdir()} == DEMO_FILES
+    pages = {"election-2024", "ft-ai-talent"}  # each event's page, drawn from the tables
+    assert {p.name for p in folder.iterdir()} == DEMO_FILES | pages
+    assert all((folder / e / "report.html").is_file() for e in pages)
     assert list(out.rglob("*.png")) == []
     assert tmp_files(out) == []
 
@@ -427,7 +430,8 @@ def test_csv_folder_source_matches_demo(tmp_path: Path, demo_run: Run) -> None:
     assert result.stderr == ""
     assert "SYNTHETIC" not in result.stdout
     folder = out / "csv-check"
-    assert {p.name for p in folder.iterdir()} == TOP_FILES
+    assert {p.name for p in folder.iterdir()} == TOP_FILES | {"ft-ai-talent"}  # its page
+    assert [p.name for p in (folder / "ft-ai-talent").iterdir()] == ["report.html"]
 
     skipped = pd.read_csv(folder / "skipped.csv")
     assert list(skipped["event_id"]) == ["ft-ai-talent"]

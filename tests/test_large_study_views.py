@@ -93,16 +93,25 @@ def test_heatmap_shows_the_most_significant_securities_of_a_wide_study():
     assert f"the {HEATMAP_SECURITIES} of {N_SECURITIES + 20} securities" in texts
 
 
-def test_report_lists_the_most_significant_rows_of_a_wide_study():
-    from eventstudy.outputs.report import EVENT_ROW_LIMIT, ROW_LIMIT, render_report
+def test_report_keeps_every_row_and_event_pages_list_the_most_significant(tmp_path):
+    import json
+    import re
+
+    from eventstudy.outputs.report import EVENT_ROW_LIMIT, write_pages
 
     result = wide_study()
-    page = render_report(result, {})
+    written = write_pages(result, tmp_path / "report.html", {})
+    page = written["report"].read_text(encoding="utf-8")
     pairs = N_SECURITIES * len(result.study.study.car_windows)  # CAR rows of one event
     every = pairs * N_EVENTS
-    assert page.count(f"Showing {EVENT_ROW_LIMIT} of {pairs} rows (smallest p first)") == N_EVENTS
-    assert f"Showing {ROW_LIMIT} of {every:,} rows (smallest p first)" in page
+    car = json.loads(re.search(r"id='grid-car-data'>(.*?)</script>", page).group(1))
+    assert len(car["v"][0]["i"]) == every  # every row, searchable
     securities = N_SECURITIES + 20
-    assert page.count(f"Showing {EVENT_ROW_LIMIT} of {securities} securities") == N_EVENTS
+    assert len(written) == N_EVENTS + 1
+    for event_id in result.event_ids:
+        own = written[f"{event_id}/report"].read_text(encoding="utf-8")
+        assert own.count(f"Showing {EVENT_ROW_LIMIT} of {pairs} rows (smallest p first)") == 1
+        assert own.count(f"Showing {EVENT_ROW_LIMIT} of {securities} securities") == 1
     smallest = result.car.sort_values("car_p").iloc[0]
-    assert f"event-{smallest['event_id']}" in page and smallest["ticker"] in page
+    own = written[f"{smallest['event_id']}/report"].read_text(encoding="utf-8")
+    assert smallest["ticker"] in own

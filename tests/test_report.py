@@ -11,15 +11,14 @@ tests skip when chromium is absent. Also here: ``eventstudy run --json``, ``--qu
 from __future__ import annotations
 
 import base64
-import contextlib
 import copy
+import hashlib
 import html
 import json
 import os
 import pty
 import re
 import select
-import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from typing import Any
 import matplotlib.image
 import pandas as pd
 import pytest
+from chromium import CHROMIUM, FLAGS, DevTools, needs_chromium
 from typer.testing import CliRunner
 
 from eventstudy.cli.app import app
@@ -40,10 +40,6 @@ from eventstudy.study import load_study, parse_study
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"
 SUBSET = ["tariff-60pct-wapo", "kyc-iaas-nprm", "election-2024", "liberation-day"]
-CHROMIUM = next(
-    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
-)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -89,58 +85,88 @@ class Page(HTMLParser):
 # ----------------------------------------------------------------------------------
 
 
-def test_report_is_self_contained(saved: dict[str, Path], page: str) -> None:
-    parsed = Page(page)
-    assert not parsed.all("script")
-    assert not parsed.all("link")
-    assert not parsed.all("iframe")
-    assert "url(" not in page
-    csp = [m for m in parsed.all("meta") if m.get("http-equiv") == "Content-Security-Policy"]
-    assert csp and "default-src 'none'" in (csp[0]["content"] or "")
-    images = parsed.all("img")
-    # caar, caar_category (the subset has several categories), car_distribution,
-    # heatmap, timeline + car and ar for the three events with estimates... and
-    # liberation-day (BABA, MPNGY estimated), the mean BHAR and CAV paths (events.yaml
-    # has bhar_windows and measures volume and volatility), and each event's volume and
-    # volatility figures: 7 + 4 * 4.
-    assert len(images) == 7 + 4 * len(SUBSET)
+def _pages(saved: dict[str, Path]) -> dict[str, str]:
+    """report.html and each event's page (``<event_id>/report.html``), by event id ("")."""
     folder = saved["report"].parent
+    pages = {"": saved["report"].read_text(encoding="utf-8")}
+    for path in folder.glob("*/report.html"):
+        pages[path.parent.name] = path.read_text(encoding="utf-8")
+    return pages
+
+
+def _grid(page: str, name: str) -> dict[str, Any]:
+    found = re.search(
+        rf"<script type='application/json' id='grid-{name}-data'>(.*?)</script>", page
+    )
+    assert found, name
+    return json.loads(found.group(1))
+
+
+def test_report_is_self_contained(saved: dict[str, Path], page: str) -> None:
+    pages = _pages(saved)
+    assert sorted(pages) == ["", *sorted(SUBSET)]
     embedded = {}
-    for img in images:
-        src = img["src"] or ""
-        assert src.startswith("data:image/png;base64,"), src[:40]
-        embedded[img["alt"]] = base64.b64decode(src.split(",", 1)[1], validate=True)
+    for text in pages.values():
+        parsed = Page(text)
+        scripts = [a for a in parsed.all("script") if a.get("type") != "application/json"]
+        assert scripts == [{}]  # the one inline script, allowed by its hash only
+        code = text.rsplit("<script>", 1)[1].split("</script>", 1)[0]
+        digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+        csp = [m for m in parsed.all("meta") if m.get("http-equiv") == "Content-Security-Policy"]
+        policy = csp[0]["content"] or ""
+        assert "default-src 'none'" in policy and f"script-src 'sha256-{digest}'" in policy
+        assert "unsafe-eval" not in policy and "script-src 'unsafe-inline'" not in policy
+        assert not parsed.all("link")
+        assert not parsed.all("iframe")
+        assert "url(" not in text
+        for img in parsed.all("img"):
+            src = img["src"] or ""
+            assert src.startswith("data:image/png;base64,"), src[:40]
+            embedded[img["alt"]] = base64.b64decode(src.split(",", 1)[1], validate=True)
+        for tag, attrs in parsed.tags:
+            for name in ("src", "srcset", "data", "poster", "background"):
+                value = attrs.get(name)
+                assert value is None or value.startswith("data:"), (tag, name, value)
+    # report.html: caar_category (the subset has several categories), car_distribution,
+    # timeline, the mean BHAR and CAV paths (the CAAR and the heat map are inline SVG
+    # there); each event's page: its car, ar, volume and volatility figures.
+    assert len(Page(page).all("img")) == 5
+    assert len(embedded) == 5 + 4 * len(SUBSET)
     # The embedded images are the PNG files written next to the report.
-    files = {p.read_bytes() for p in folder.rglob("*.png")}
+    folder = saved["report"].parent
+    files = {p.read_bytes() for p in folder.rglob("*.png") if p.stem not in ("caar", "heatmap")}
     assert set(embedded.values()) == files
-    for tag, attrs in parsed.tags:
-        for name in ("src", "srcset", "data", "poster", "background"):
-            value = attrs.get(name)
-            assert value is None or value.startswith("data:"), (tag, name, value)
 
 
-def test_report_lists_events_alignment_tables_and_warnings(result: StudyResult, page: str) -> None:
+def test_report_lists_events_alignment_tables_and_warnings(
+    result: StudyResult, saved: dict[str, Path], page: str
+) -> None:
     text = Page(page).plain
     study = result.study
     assert study.study.title in text
     assert " ".join(study.study.description.split()) in text
     assert "SYNTHETIC DATA: demo prices" in text
+    pages = _pages(saved)
     for event_id in SUBSET:
         event = study.event(event_id)
-        assert f"id='event-{event_id}'" in page
-        assert event.title in text
-        assert f"{event.date:%Y-%m-%d}" in text
-        assert f"href='{html.escape(event.source)}'" in page
-        assert " ".join(event.notes.split()) in text
-    assert "2024-11-06 05:35 (America/New_York)" in text
-    # Day 0 per security, with the reason.
+        mine = pages[event_id]
+        own = Page(mine).plain
+        assert f"id='event-{event_id}'" in mine
+        assert event.title in own
+        assert f"{event.date:%Y-%m-%d}" in own
+        assert f"href='{html.escape(event.source)}'" in mine
+        assert " ".join(event.notes.split()) in own
+    assert "2024-11-06 05:35 (America/New_York)" in Page(pages["election-2024"]).plain
+    # Day 0 per security, with the reason, on the event's page.
     for a in result.alignments:
-        assert f"{a.day0:%Y-%m-%d}" in text
-        assert a.reason in text
-    # The CAR table: every window of every pair, t and p.
+        own = Page(pages[a.event_id]).plain
+        assert f"{a.day0:%Y-%m-%d}" in own
+        assert a.reason in own
+    # The CAR table: every window of every pair, t and p, as JSON the script draws.
     car = result.car
-    for row in car.itertuples():
-        assert f"{row.car_t:.2f}".replace("-", "&minus;") in page
+    grid = _grid(page, "car")
+    labels = [c[0] for c in grid["c"]]
+    assert grid["v"][labels.index("t")] == [round(t, 2) for t in car["car_t"]]
     assert f"{len(car)} rows" in text
     # Warnings: the skipped pair with its reason, the shared day 0, synthetic data.
     skipped = result.skipped.iloc[0]
@@ -150,7 +176,7 @@ def test_report_lists_events_alignment_tables_and_warnings(result: StudyResult, 
     assert "synthetic data:" in text
     if "confounders" in car.columns:  # CAR windows holding another event's day 0
         assert re.search(r"confounded windows: kyc-iaas-nprm: .*CAR\[\+0,\+0\]", text)
-        assert "Other events in window" in text
+        assert "Other events in window" in labels
 
 
 def test_report_escapes_every_user_string(tmp_path: Path) -> None:
@@ -177,7 +203,8 @@ def test_report_escapes_every_user_string(tmp_path: Path) -> None:
     )
     result = study.run(source="demo")
     page = report.render_report(result)
-    assert "<script>" not in page
+    assert "<script>alert" not in page and "<\\/script>alert" not in page
+    assert page.count("<script>") == 1  # the page's own
     assert "javascript:" not in Page(page).all("a").__repr__()
     assert page.count("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;") >= 5
     assert "&amp; &quot;quotes&quot;" in page
@@ -253,161 +280,39 @@ def test_report_without_figures(tmp_path: Path) -> None:
 # In a real browser
 # ----------------------------------------------------------------------------------
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-]
-
-
-# Chromium reads DevTools commands from fd 3 and writes replies to fd 4: put the pipes
-# there, then exec chromium (copies first, so that neither pipe end is overwritten).
-TRAMPOLINE = """import os, sys
-a, b = os.dup(int(sys.argv[1])), os.dup(int(sys.argv[2]))
-os.dup2(a, 3)
-os.dup2(b, 4)
-os.set_inheritable(3, True)  # dup2 onto itself keeps the close-on-exec flag of dup
-os.set_inheritable(4, True)
-os.execv(sys.argv[3], sys.argv[3:])
-"""
-
-
-class DevTools:
-    """A headless chromium driven over ``--remote-debugging-pipe`` (fds 3 and 4)."""
-
-    def __init__(self, profile: Path, timeout: float = 60.0) -> None:
-        commands_r, self._commands = os.pipe()
-        self._replies, replies_w = os.pipe()
-        self.log = (profile.parent / "chromium.log").open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                TRAMPOLINE,
-                str(commands_r),
-                str(replies_w),
-                CHROMIUM,
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                "--remote-debugging-pipe",
-                "about:blank",
-            ],
-            pass_fds=(commands_r, replies_w),
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        os.close(commands_r)
-        os.close(replies_w)
-        self.deadline = time.monotonic() + timeout
-        self.events: list[dict[str, Any]] = []
-        self._buffer = b""
-        self._next = 0
-
-    def _read(self) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("chromium did not answer in time")
-            ready, _, _ = select.select([self._replies], [], [], left)
-            if ready:
-                chunk = os.read(self._replies, 1 << 20)
-                if not chunk:
-                    raise RuntimeError("chromium closed the DevTools pipe")
-                self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
-        self._next += 1
-        message: dict[str, Any] = {"id": self._next, "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
-        while True:
-            reply = self._read()
-            if reply.get("id") == self._next:
-                assert "error" not in reply, reply
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_for(self, method: str) -> dict[str, Any]:
-        for event in self.events:
-            if event.get("method") == method:
-                return event
-        while True:
-            event = self._read()
-            self.events.append(event)
-            if event.get("method") == method:
-                return event
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, RuntimeError, TimeoutError):
-            self.send("Browser.close")
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._commands)
-        os.close(self._replies)
-        self.log.close()
-
 
 @needs_chromium
 def test_report_in_headless_chromium(saved: dict[str, Path], tmp_path: Path) -> None:
-    url = saved["report"].resolve().as_uri()
+    decode = """Promise.all(Array.from(document.images, img =>
+        img.decode().then(() => [img.naturalWidth, img.naturalHeight, img.complete],
+                          () => [0, 0, false])))"""
     browser = DevTools(tmp_path / "profile")
+    seen = {}
     try:
-        target = browser.send("Target.createTarget", url="about:blank")["targetId"]
-        session = browser.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            browser.send(f"{domain}.enable", session)
-        browser.send("Page.navigate", session, url=url)
-        browser.wait_for("Page.loadEventFired")
-        check = browser.send(
-            "Runtime.evaluate",
-            session,
-            expression="""Promise.all(Array.from(document.images, img =>
-                img.decode().then(() => [img.naturalWidth, img.naturalHeight, img.complete],
-                                  () => [0, 0, false])))""",
-            awaitPromise=True,
-            returnByValue=True,
-        )
-        images = check["result"]["value"]
-        title = browser.send(
-            "Runtime.evaluate", session, expression="document.title", returnByValue=True
-        )["result"]["value"]
+        for name in ("report.html", "election-2024/report.html"):
+            url = (saved["report"].parent / name).resolve().as_uri()
+            session = browser.open(url)
+            seen[name] = (
+                url,
+                session,
+                browser.evaluate(session, decode),
+                browser.evaluate(session, "document.title"),
+            )
     finally:
         browser.close()
 
+    url, session, images, title = seen["report.html"]
     assert "US-China AI news" in title
-    assert len(images) == 7 + 4 * len(SUBSET)  # as in test_report_is_self_contained
-    for width, height, complete in images:
-        assert complete and width > 0 and height > 0, images
-    events = [e for e in browser.events if e.get("sessionId") == session]
-    errors = [
-        e["params"]
-        for e in events
-        if e["method"] == "Runtime.exceptionThrown"
-        or (
-            e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] in {"error", "assert"}
-        )
-        or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-        or e["method"] == "Network.loadingFailed"
-    ]
-    assert errors == []
-    requested = [
-        e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"
-    ]
-    assert requested, "the page load was not seen"
-    assert all(u == url or u.startswith("data:") for u in requested), requested
+    assert len(images) == 5  # as in test_report_is_self_contained
+    assert len(seen["election-2024/report.html"][2]) == 4
+    assert "Trump wins the 2024 US presidential election" in seen["election-2024/report.html"][3]
+    for url, session, images, _ in seen.values():
+        for width, height, complete in images:
+            assert complete and width > 0 and height > 0, images
+        assert browser.errors(session) == []
+        requested = browser.requested(session)
+        assert requested, "the page load was not seen"
+        assert all(u == url or u.startswith("data:") for u in requested), requested
 
 
 @needs_chromium

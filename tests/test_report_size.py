@@ -1,5 +1,6 @@
-"""report.html at any study size: under 10 MB, sections only for the selected events,
-links to the data files, every capped list saying how much it left out.
+"""report.html at any study size: under 10 MB with every row of its tables, pages only
+for the selected events, links to the data files, every capped list saying how much it
+left out.
 
 A 500-event study runs through the pipeline; a 22,000-event one (500 securities x 40
 own dates, and 50 securities without prices) is built directly (tests/big_results.py).
@@ -8,6 +9,7 @@ own dates, and 50 securities without prices) is built directly (tests/big_result
 from __future__ import annotations
 
 import io
+import json
 import re
 import struct
 import zlib
@@ -26,7 +28,6 @@ from eventstudy.outputs.selection import FIGURE_EVENTS, figure_events
 from eventstudy.study import parse_study, run_study
 
 MB = 10_000_000
-SECTION = re.compile(r"<section class=event id='event-([a-z0-9-]+)'>")
 N_TICKERS, N_DATES = 25, 20  # 500 one-security events
 
 
@@ -71,33 +72,41 @@ def study22k() -> StudyResult:
     return firm_specific_result(500, 40, gone=50)
 
 
-def sections(page: str) -> list[str]:
-    return SECTION.findall(page)
+def pages(page: str) -> list[str]:
+    """The events report.html links to a page of (``<event_id>/report.html``)."""
+    return json.loads(re.search(r"id='event-pages'>(.*?)</script>", page).group(1))["ids"]
 
 
-def test_500_events_sections_only_for_the_figure_events(study500, tmp_path):
+def grid_rows(page: str, name: str) -> int:
+    """Rows of an interactive table of the page (its first column's values)."""
+    data = re.search(rf"id='grid-{name}-data'>(.*?)</script>", page).group(1)
+    first = json.loads(data)["v"][0]
+    return len(first["i"] if isinstance(first, dict) else first)
+
+
+def test_500_events_pages_only_for_the_figure_events(study500, tmp_path):
     chosen = figure_events(study500)
     assert len(study500.event_ids) == N_TICKERS * N_DATES and len(chosen) == FIGURE_EVENTS
     (tmp_path / "car.parquet").write_bytes(b"PAR1")  # extras next to the report: linked
     (tmp_path / "results.xlsx").write_bytes(b"PK")
-    path = report.write_report(study500, tmp_path / "report.html", images_for(chosen))
-    page = path.read_text(encoding="utf-8")
+    written = report.write_pages(study500, tmp_path / "report.html", images_for(chosen))
+    assert sorted(written) == sorted(["report", *(f"{e}/report" for e in chosen)])
+    page = written["report"].read_text(encoding="utf-8")
     assert len(page.encode()) < MB
-    assert sections(page) == chosen
-    assert f"{FIGURE_EVENTS} of {N_TICKERS * N_DATES} events have a section here" in page
-    assert "every pair is in car.csv" in page
-    toc = re.search(r"<ol class=events>(.*?)</ol>", page, re.S).group(1)
-    assert re.findall(r"href='#event-([a-z0-9-]+)'", toc) == chosen
-    # Every in-page event link leads to a section.
-    assert set(re.findall(r"href='#event-([a-z0-9-]+)'", page)) <= set(chosen)
+    assert pages(page) == sorted(chosen)
+    assert f"{FIGURE_EVENTS} of {N_TICKERS * N_DATES} events have a page" in page
     for name in ("car.csv", "abnormal_returns.csv", "tests.csv", "models.csv", "skipped.csv"):
         assert f"<a href='{name}'>" in page, name
     assert "<a href='car.parquet'>" in page and "<a href='results.xlsx'>" in page
     assert "<a href='models.parquet'>" not in page  # only what exists
-    rows = len(study500.car)
-    assert f"Showing {report.ROW_LIMIT} of {rows:,} rows (smallest p first)" in page
-    # Images: the study's three and two per section, all embedded.
-    assert page.count("<img src='data:image/png;base64,") == 3 + 2 * FIGURE_EVENTS
+    assert grid_rows(page, "car") == len(study500.car)  # every row, searchable
+    assert grid_rows(page, "events") == len(study500.event_ids)
+    # Images: the study's timeline (the CAAR and heat map are inline SVG); each event's
+    # car and ar figures on its page.
+    assert page.count("<img src='data:image/png;base64,") == 1
+    own = (tmp_path / chosen[0] / "report.html").read_text(encoding="utf-8")
+    assert own.count("<img src='data:image/png;base64,") == 2
+    assert grid_rows(own, "car") == (study500.car["event_id"] == chosen[0]).sum()
 
 
 def test_500_events_shared_day0s_are_one_warning_with_the_count(study500):
@@ -132,11 +141,12 @@ def test_500_events_tests_table_shows_a_bounded_number_of_groups(study500):
 
 def test_22k_events_report_is_small_and_every_list_is_capped(study22k):
     result = study22k
-    page = report.render_report(result)  # no figures: the "auto" events get sections
-    assert len(page.encode()) < 2_000_000
-    assert sections(page) == figure_events(result, "auto")
+    page = report.render_report(result)  # no figures: the "auto" events get pages
+    assert len(page.encode()) < MB
+    assert pages(page) == sorted(figure_events(result, "auto"))
     assert "Figures were not drawn for this run." in page
-    assert f"40 of {len(result.event_ids):,} events have a section here" in page
+    assert f"40 of {len(result.event_ids):,} events have a page" in page
+    assert grid_rows(page, "car") == len(result.car)
     warnings = report.warnings_list(result)
     kinds = pd.Series([k for k, _ in warnings]).value_counts()
     assert kinds.max() <= report.WARNING_LIMIT + 1  # + "... more"
@@ -187,31 +197,28 @@ def test_22k_events_terminal_and_json_stay_bounded(study22k):
     assert document["skipped"][0] == dict(result.skipped.iloc[0])
 
 
-def test_all_figures_of_a_huge_study_still_make_a_bounded_page(study22k):
-    """--figures all on 22,000 events: 40 sections; heavy figures past the budget are
-    links to their files, so the page stays under 10 MB."""
+def test_all_figures_of_a_huge_study_still_make_a_bounded_page(study22k, tmp_path):
+    """--figures all on 22,000 events: 40 event pages, each with its own figures within
+    its budget; the page stays under 10 MB."""
     estimated = list(pd.unique(study22k.car["event_id"]))
     images = images_for(estimated, extra=150_000)
-    page = report.render_report(study22k, images)
+    written = report.write_pages(study22k, tmp_path / "report.html", images)
+    page = written["report"].read_text(encoding="utf-8")
     assert len(page.encode()) < MB
-    shown = sections(page)
-    assert shown == figure_events(study22k, report.SECTION_LIMIT)
-    embedded = page.count("<img src='data:image/png;base64,")
-    encoded = (len(images["caar"][1]) + 2) // 3 * 4
-    assert embedded == report.IMAGE_BUDGET // encoded < 3 + 2 * len(shown)
-    linked = re.findall(r"<a href='([a-z0-9-]+/(?:car|ar)\.png)'>", page)
-    assert len(linked) == 3 + 2 * len(shown) - embedded
-    assert all(name.split("/")[0] in shown for name in linked)
-    assert "not embedded: the page holds at most 7.5 MB of figures" in page
+    shown = figure_events(study22k, report.SECTION_LIMIT)
+    assert pages(page) == sorted(shown)
+    assert sorted(written) == sorted(["report", *(f"{e}/report" for e in shown)])
+    assert page.count("<img src='data:image/png;base64,") == 1  # the timeline
+    own = (tmp_path / shown[0] / "report.html").read_text(encoding="utf-8")
+    assert own.count("<img src='data:image/png;base64,") == 2
 
 
-def test_no_event_figures_no_event_sections(study500):
-    """Figures drawn for the study only (--figures none): no per-event section."""
-    images = images_for([])
-    page = report.render_report(study500, images)
-    assert sections(page) == []
-    assert f"0 of {len(study500.event_ids)} events have a section here" in page
-    assert "href='#event-" not in page
+def test_no_event_figures_no_event_pages(study500, tmp_path):
+    """Figures drawn for the study only (--figures none): no event page."""
+    written = report.write_pages(study500, tmp_path / "report.html", images_for([]))
+    page = written["report"].read_text(encoding="utf-8")
+    assert list(written) == ["report"] and pages(page) == []
+    assert f"0 of {len(study500.event_ids)} events have a page" in page
 
 
 def test_small_images_decode_as_png():

@@ -32,8 +32,10 @@ def test_figures_of_other_events_formats_and_no_plots_runs_are_removed(tmp_path:
     }
     assert not any(name.startswith("deepseek-r1/") for name in left)
     assert (folder / "deepseek-r1" / "my-notes.txt").read_text() == "mine"
+    assert not (folder / "deepseek-r1" / "report.html").exists()  # its page: gone too
 
     one.save(tmp_path, plots=False)
     assert figures(folder) == {"my-chart.png"}
-    assert not (folder / "ft-ai-talent").exists()  # emptied: removed
+    # its figures removed; its page (drawn from the tables) stays
+    assert [p.name for p in (folder / "ft-ai-talent").iterdir()] == ["report.html"]
     assert (folder / "car.csv").is_file() and (folder / "manifest.json").is_file()

@@ -121,7 +121,8 @@ def save(
     dict
         File role (``"car"``, ``"manifest"``, ``"report"``, ``"caar.png"``,
         ``"<event_id>/car.png"`` ...) to path. Every file is written atomically;
-        ``report.html`` embeds the figures and is written even without them.
+        ``report.html`` embeds the study figures and is written even without them;
+        ``"<event_id>/report"`` is each event's page (the events with figures).
         Figure files of an earlier run into the same folder that this run does not
         redraw are removed (only the names this toolkit writes), so the folder
         never mixes runs.
@@ -131,7 +132,7 @@ def save(
 
     from eventstudy.outputs import export
     from eventstudy.outputs.plots import FigureJob, Figures, check_figures, stale_figures
-    from eventstudy.outputs.report import write_report
+    from eventstudy.outputs.report import write_pages
 
     tables = export.check_formats(tables)
     figures = check_figures(figures)
@@ -188,7 +189,7 @@ def save(
     # the run ends when its files are written: the report is the last but the manifest
     # ("computed": when the results were, before any file)
     shown = replace(result, finished=datetime.now(UTC))
-    written["report"] = write_report(shown, folder / "report.html", drawn.images)
+    written.update(write_pages(shown, folder / "report.html", drawn.images))
     document["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     text = atomic.json_text(document)
     written["manifest"] = atomic.write_text(folder / "manifest.json", text + "\n")

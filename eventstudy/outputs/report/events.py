@@ -1,14 +1,15 @@
-"""The report's per-event sections: title, time, source, day 0 per security, CARs.
+"""The top of each event page: title, time, source, day 0 per security, CARs, figures.
 
-Only the events of :func:`eventstudy.outputs.report.figures.section_events` get a section; the
-rows they need are picked from the study tables once, for all of them together.
+Only the events of :func:`eventstudy.outputs.report.figures.section_events` get a page
+(:mod:`eventstudy.outputs.report.event_pages`); the rows their sections need are picked
+from the study tables once, for all of them together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from eventstudy.outputs.report.figures import SECTION_LIMIT
 from eventstudy.outputs.report.markup import DASH, count, esc, table, url_link
 from eventstudy.outputs.report.tables import EVENT_ROW_LIMIT, car_table
 
@@ -64,8 +65,11 @@ def _alignment_table(mine: list[Alignment], estimated: set[str], skipped: dict[s
     return html
 
 
-def event_sections(result: RunResult, events: list[str], figures: Embedder) -> str:
-    """The sections of ``events``, in the given order."""
+def event_sections(
+    result: RunResult, events: list[str], figures: Callable[[str], Embedder]
+) -> dict[str, str]:
+    """The section of each of ``events`` (by id, in the given order); ``figures(event_id)``
+    embeds that event's figures."""
     chosen = set(events)
     by_id = {e.id: e for e in result.study.events if e.id in chosen}
     alignments: dict[str, list[Alignment]] = {e: [] for e in events}
@@ -80,7 +84,7 @@ def event_sections(result: RunResult, events: list[str], figures: Embedder) -> s
     }
     estimated_by = {e: set(g) for e, g in models.groupby("event_id")["ticker"]}
     car_by = dict(tuple(car.groupby("event_id", sort=False)))
-    parts = []
+    parts = {}
     for event_id in events:
         event = by_id[event_id]
         rows = car_by.get(event_id)
@@ -91,13 +95,13 @@ def event_sections(result: RunResult, events: list[str], figures: Embedder) -> s
         )
         notes = f"<p class=notes>{esc(event.notes)}</p>" if event.notes else ""
         drawn = "".join(
-            figures.figure(f"{event_id}/{kind}", f"{event_id}: {caption}")
+            figures(event_id).figure(f"{event_id}/{kind}", f"{event_id}: {caption}")
             for kind, caption in EVENT_FIGURES
         )
         alignment = _alignment_table(
             alignments[event_id], estimated_by.get(event_id, set()), skipped_by.get(event_id, {})
         )
-        parts.append(
+        parts[event_id] = (
             f"<section class=event id='event-{esc(event_id)}'>"
             f"<h3>{esc(event.title)}</h3>"
             f"<p class=meta><code>{esc(event_id)}</code> · {esc(_when(result, event))}"
@@ -105,19 +109,4 @@ def event_sections(result: RunResult, events: list[str], figures: Embedder) -> s
             f"{notes}<h4>Day 0 per security</h4>{alignment}"
             f"<h4>CAR per window</h4>{cars}{drawn}</section>"
         )
-    return "".join(parts)
-
-
-def events_note(result: RunResult, events: list[str], drawn: bool) -> str:
-    """What the Events part holds: "N of M events have a section here; ..."."""
-    which = (
-        "the events drawn as figures"
-        if drawn
-        else "the events figures would be drawn for (eventstudy.outputs.selection.figure_events)"
-    )
-    return (
-        f"<p class=meta>{count(len(events))} of {count(len(result.event_ids))} events have a "
-        f"section here ({which}, at most the {SECTION_LIMIT} with the smallest CAR p); every "
-        "pair is in "
-        "car.csv, every day 0 in manifest.json.</p>"
-    )
+    return parts

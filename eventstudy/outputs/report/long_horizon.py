@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eventstudy.outputs.report.markup import esc, num, table
+from eventstudy.outputs.report.views import frame_grid
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,5 +68,7 @@ def long_horizon_section(result: RunResult, figures: Embedder | None = None) -> 
             if figures is not None
             else ""
         )
-        + f"{bhar}<h3>Calendar-time portfolios</h3>{calendar}</section>"
+        + f"{bhar}<h3>BHAR per pair and window ({len(horizon.bhar):,} rows)</h3>"
+        + frame_grid("bhar", horizon.bhar)
+        + f"<h3>Calendar-time portfolios</h3>{calendar}</section>"
     )

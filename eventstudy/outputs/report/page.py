@@ -1,8 +1,10 @@
-"""The report page: head, run facts, data files, warnings, figures, tables, events.
+"""The report page: the answer first, then the run, files, figures, tables, events, warnings.
 
-:func:`render_report` assembles one self-contained HTML page; its size is bounded at
-any study size (tables capped, per-event sections only for the events with figures,
-embedded figures within a budget), and links to the data files next to it hold the rest.
+:func:`render_report` assembles one self-contained HTML page: under the title the
+headline table of the main window with its sentences and the CAAR, then every table
+with all its rows (compact JSON the page's script sorts, searches and pages). Its size
+stays under 10 MB at 20,000 events: embedded figures within a budget, each event's own
+figures on its page (:mod:`eventstudy.outputs.report.event_pages`).
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from eventstudy.core import atomic
-from eventstudy.outputs.report.events import event_sections, events_note
-from eventstudy.outputs.report.figures import Embedder, Images, section_events
+from eventstudy.outputs.report.charts import caar_chart, heatmap_chart
+from eventstudy.outputs.report.event_pages import write_event_pages
+from eventstudy.outputs.report.figures import SECTION_LIMIT, Embedder, Images, section_events
+from eventstudy.outputs.report.grid import Column, data_table, links_json
+from eventstudy.outputs.report.headline import (
+    LEVEL,
+    headline_frame,
+    headline_sentences,
+    significant_events,
+)
 from eventstudy.outputs.report.long_horizon import long_horizon_section
 from eventstudy.outputs.report.markup import DASH, count, esc, window
 from eventstudy.outputs.report.placebo import placebo_section
 from eventstudy.outputs.report.regressions import regressions_section
-from eventstudy.outputs.report.tables import car_table, default_window, tests_frame, tests_section
+from eventstudy.outputs.report.shell import document
+from eventstudy.outputs.report.tables import default_window, tests_frame, tests_section
+from eventstudy.outputs.report.views import car_grid, frame_grid, headline_grid
 from eventstudy.outputs.report.volatility import volatility_section
 from eventstudy.outputs.report.volume import volume_section
 from eventstudy.outputs.report.warnings import warnings_list
@@ -27,44 +41,6 @@ from eventstudy.pipeline.summary import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
     from eventstudy.pipeline.results import RunResult
-
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-STYLE = """
-:root { --ink: #222; --muted: #666; --line: #ddd; --warn: #8a5a00; --bad: #b00020; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  color: var(--ink); margin: 0 auto; max-width: 1120px; padding: 1.5rem 1.25rem 4rem; }
-h1 { font-size: 1.7rem; margin: 0 0 .3rem; }
-h2 { font-size: 1.3rem; margin: 2.4rem 0 .6rem; border-bottom: 2px solid var(--line);
-  padding-bottom: .2rem; }
-h3 { font-size: 1.1rem; margin: 1.8rem 0 .4rem; }
-p.lead { color: var(--muted); margin-top: 0; }
-nav { margin-top: 1.5rem; }
-nav .toc { font-weight: 600; }
-nav ol.events { columns: 3; padding-left: 1.6rem; font-size: .9rem; margin-top: .3rem; }
-table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .88rem; }
-th, td { padding: .22rem .6rem; border-bottom: 1px solid var(--line); text-align: left;
-  vertical-align: top; }
-th { background: #f5f5f5; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.facts th { background: none; color: var(--muted); font-weight: 500; }
-.banner { border: 2px solid var(--bad); color: var(--bad); background: #fff4f4;
-  padding: .6rem .9rem; font-weight: 600; margin: 1rem 0; }
-.warnings li { margin: .25rem 0; }
-.warnings .kind { font-weight: 600; color: var(--warn); }
-figure { margin: 1rem 0 1.6rem; }
-figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
-figcaption { color: var(--muted); font-size: .85rem; }
-.event { border-top: 1px solid var(--line); margin-top: 2rem; }
-.meta { color: var(--muted); font-size: .92rem; }
-.notes { background: #fafafa; border-left: 3px solid var(--line); padding: .4rem .8rem; }
-details summary { cursor: pointer; color: var(--muted); margin: .4rem 0; }
-.sig { color: var(--bad); font-weight: 600; }
-div.scroll { overflow-x: auto; }
-span.note { display: inline-block; max-width: 22rem; font-size: .8rem; color: var(--muted); }
-footer { margin-top: 3rem; color: var(--muted); font-size: .82rem; }
-@media print { nav { display: none; } .event { break-before: page; } }
-"""
 
 TABLES = {
     "car": "one row per event x security x CAR window",
@@ -149,12 +125,91 @@ def _version() -> str:
         return "unknown"
 
 
+def _events_grid(result: RunResult, pages: list[str]) -> str:
+    """Every event of the run: id (a link to its page where it has one), date, title."""
+    wanted = set(result.event_ids)
+    events = [e for e in result.study.events if e.id in wanted]
+    frame = pd.DataFrame(
+        {
+            "event_id": [e.id for e in events],
+            "date": [f"{e.date:%Y-%m-%d}" for e in events],
+            "category": [e.category or "" for e in events],
+            "title": [e.title for e in events],
+        }
+    )
+    columns = [
+        Column("event_id", "Event", "event", search=True),
+        Column("date", "Date"),
+        Column("category", "Category", search=True),
+        Column("title", "Title"),
+    ]
+    return (
+        f"<p class=meta>{count(len(pages))} of {count(len(frame))} events have a page "
+        "(those drawn as figures, at most "
+        f"{SECTION_LIMIT} with the smallest CAR p); every event's rows are in the tables "
+        "here.</p>" + data_table("events", frame, columns)
+    )
+
+
+SENTENCES = 5
+"""Sentences shown on the first screen (the smallest p first); more fold below them."""
+FOLDED = 50
+"""Most sentences on the page; the other significant events are counted."""
+
+
+def _sentences(headline: pd.DataFrame, shown: tuple[int, int], titles: dict[str, str]) -> str:
+    total = len(significant_events(headline))
+    if not total:
+        return f"<p>No event's CAR{window(*shown)} is significant at {LEVEL:.0%}.</p>"
+    items = headline_sentences(headline, shown, FOLDED)
+    lis = [f"<li title='{esc(titles.get(e, ''))}'>{esc(t)}</li>" for e, t in items]
+    rest = (
+        f"<li>{count(total - len(lis))} more: sort or search the table.</li>"
+        if total > len(lis)
+        else ""
+    )
+    more = (
+        f"<details><summary>{count(total - SENTENCES)} more events significant at "
+        f"{LEVEL:.0%}</summary><ul class=sentences>{''.join(lis[SENTENCES:])}{rest}</ul>"
+        "</details>"
+        if total > SENTENCES
+        else ""
+    )
+    return f"<ul class=sentences>{''.join(lis[:SENTENCES])}</ul>{more}"
+
+
+def _answer(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int]) -> str:
+    """The first screen: the headline table, its sentences and the CAAR beside them."""
+    headline = headline_frame(result.car, tests, shown)
+    titles = {e.id: e.title for e in result.study.events}
+    label = f"CAR{window(*shown)}"
+    tested = ", ".join(sorted(set(headline["test"]) - {""})) or "t-test"
+    return (
+        f"<section id=answer><h2>The answer: {label} per event and security</h2>"
+        f"<div class=answer><div>"
+        f"{_sentences(headline, shown, titles)}"
+        f"{headline_grid(headline)}</div>"
+        f"<div>{caar_chart(result)}</div></div>"
+        f"<p class=meta>p: the test the design calls for ({esc(tested)}): the placebo p "
+        "where the placebo study ran, else the sample-quantile p, else the per-pair t "
+        "(MacKinlay s.e.); for an event whose securities share a day 0 also the "
+        "Kolari-Pynnönen adjusted BMP test of the event (tests.csv); "
+        "* p &lt; 0.10, ** p &lt; 0.05, *** p &lt; 0.01. Click a header to sort.</p>"
+        "</section>"
+    )
+
+
 def render_report(
     result: RunResult,
     images: Images | None = None,
     files: Sequence[tuple[str, str]] | None = None,
 ) -> str:
     """The HTML report of a run (one string, self-contained, under 10 MB).
+
+    First the answer (:func:`_answer`), then the run, its files, the figures, every
+    table (all rows, as JSON the page's script sorts, searches and pages), the events
+    (each linking to its page, :mod:`eventstudy.outputs.report.event_pages`) and the
+    warnings in full.
 
     Parameters
     ----------
@@ -163,7 +218,7 @@ def render_report(
     images
         Figure name to ``(mime type, bytes)``, as :func:`eventstudy.outputs.plots.save_figures`
         returns in ``Figures.images``; figures not given are left out. The events with
-        figures here get a section (see :func:`~eventstudy.outputs.report.figures.section_events`).
+        figures here get a page (see :func:`~eventstudy.outputs.report.figures.section_events`).
     files
         ``(relative path, description)`` of the data files to link to; default
         :func:`data_files` without a folder.
@@ -188,27 +243,30 @@ def render_report(
     tests = tests_frame(result)
     tests_html = (
         tests_section(tests, linked)
+        + "<h3>Every test (search a group, test or measure)</h3>"
+        + frame_grid("tests", tests)
         if tests is not None and len(tests)
         else "<p>No cross-sectional tests in this run.</p>"
     )
     figures = Embedder(images)
     study_figures = (
-        figures.figure("caar", "CAAR over all estimated pairs with a 95% band")
+        heatmap_chart(result, shown)
         + figures.figure("caar_category", "CAAR per event category")
         + figures.figure("car_distribution", f"Distribution of {label} over all pairs")
-        + figures.figure("heatmap", f"{label} per event and security")
         + figures.figure("timeline", "Prices normalised to 100 with the study's events")
         + figures.figure("placebo", "Placebo CARs per security, the study's events marked")
         if images
-        else "<p>Figures were not drawn for this run.</p>"
+        else heatmap_chart(result, shown) + "<p>Figures were not drawn for this run.</p>"
     )
-    events_html = events_note(result, events, bool(images)) + event_sections(
-        result, events, figures
-    )
-    toc = "".join(f"<li><a href='#event-{esc(e)}'>{esc(e)}</a></li>" for e in events)
     files_html = _files_section(data_files(result) if files is None else files)
     version = _version()
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    warned = (
+        f" &nbsp;<a href='#warnings'>{count(len(warn_items))} "
+        f"warning{'' if len(warn_items) == 1 else 's'}</a> about this run (below)"
+        if warn_items
+        else ""
+    )
     return document(
         f"{title} · event study report",
         f"""<header>
@@ -216,62 +274,59 @@ def render_report(
 <p class=lead>Event study <code>{esc(s.name)}</code>: market model abnormal returns and
 cumulative abnormal returns (CAR) around each event, MacKinlay (1997) standard errors.</p>
 {banner}
-{description}
+<p class=warncount><input type=search id=search-all
+placeholder="Search every table: event id, ticker" aria-label="Search every table">
+{warned}</p>
 </header>
-<nav><p class=toc><a href="#run">Run</a> · <a href="#files">Data files</a>
-· <a href="#warnings">Warnings ({count(len(warn_items))})</a>
-· <a href="#figures">Study figures</a> · <a href="#summary">{label}</a>
-· <a href="#tests">Cross-sectional tests</a> · <a href="#cars">All CARs</a>
-· <a href="#events">Events ({count(len(events))} of {count(len(result.event_ids))})</a></p>
-<ol class=events>{toc}</ol></nav>
+{_answer(result, tests, shown)}
+{description}
+<nav><p class=toc><a href="#answer">Answer</a> · <a href="#run">Run</a>
+· <a href="#files">Data files</a> · <a href="#figures">Study figures</a>
+· <a href="#cars">CAR per event and security</a> · <a href="#tests">Cross-sectional tests</a>
+· <a href="#events">Events ({count(len(events))} pages of {count(len(result.event_ids))})</a>
+· <a href="#warnings">Warnings ({count(len(warn_items))})</a></p></nav>
 <section id=run><h2>Run</h2>{_facts(result)}</section>
 <section id=files><h2>Data files</h2>{files_html}</section>
-<section id=warnings><h2>Warnings</h2>{warnings_html}</section>
 <section id=figures><h2>Study figures</h2>{study_figures}</section>
-<section id=summary><h2>{label} per event and security</h2>
-<p class=meta>t = CAR / s.e. with n<sub>est</sub> &minus; 2 degrees of freedom, two-sided p;
+<section id=cars><h2>CAR per event and security</h2>
+<p class=meta>Every event, security and window ({count(len(result.car))} rows of car.csv);
+t = CAR / s.e. with n<sub>est</sub> &minus; 2 degrees of freedom, two-sided p;
 * p &lt; 0.10, ** p &lt; 0.05, *** p &lt; 0.01.</p>
-{car_table(result.car_window(*shown), linked=linked)}</section>
+{car_grid("car", result.car)}</section>
 <section id=tests><h2>Cross-sectional tests</h2>{tests_html}</section>
 {placebo_section(result)}
 {regressions_section(result)}
 {long_horizon_section(result, figures if images else None)}
 {volume_section(result, tests, figures if images else None)}
 {volatility_section(result)}
-<section id=cars><h2>All CARs</h2>
-<details><summary>Every event, security and window ({count(len(result.car))} rows)</summary>
-{car_table(result.car, linked=linked)}</details></section>
-<section id=events><h2>Events</h2>{events_html}</section>
+<section id=events><h2>Events</h2>{_events_grid(result, events)}</section>
+<section id=warnings><h2>Warnings</h2>{warnings_html}</section>
+{links_json(linked)}
 <footer>Generated by eventstudy {esc(version)} on {generated}.
 {"Synthetic demo data: not market data." if result.synthetic else ""}</footer>""",
         version,
     )
 
 
-def document(title: str, body: str, version: str | None = None) -> str:
-    """A self-contained HTML page: the report's head (no-network CSP, style) and ``body``.
+def write_pages(result: RunResult, path: Path, images: Images | None = None) -> dict[str, Path]:
+    """Write :func:`render_report` to ``path`` atomically, linking the data files that
+    the run writes and the Parquet/Excel files that exist next to it, and the pages of
+    its events beside it (:func:`~eventstudy.outputs.report.event_pages.write_event_pages`).
 
-    ``version`` names the generator in a ``<meta>`` tag.
+    Returns
+    -------
+    dict
+        ``"report"`` and ``"<event_id>/report"`` -> path.
     """
-    generator = f'<meta name="generator" content="eventstudy {esc(version)}">\n' if version else ""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{generator}<title>{esc(title)}</title>
-<style>{STYLE}</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
+    images = images or {}
+    folder = Path(path).parent
+    files = data_files(result, folder)
+    events = section_events(result, images)
+    written = write_event_pages(result, folder, events, images, tests_frame(result))
+    written["report"] = atomic.write_text(path, render_report(result, images, files))
+    return written
 
 
 def write_report(result: RunResult, path: Path, images: Images | None = None) -> Path:
-    """Write :func:`render_report` to ``path`` atomically, linking the data files that
-    the run writes and the Parquet/Excel files that exist next to it."""
-    files = data_files(result, Path(path).parent)
-    return atomic.write_text(path, render_report(result, images, files))
+    """:func:`write_pages`; the path of ``report.html``."""
+    return write_pages(result, path, images)["report"]

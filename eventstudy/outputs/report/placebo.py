@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from eventstudy.outputs.report.markup import esc, table
+from eventstudy.outputs.report.views import car_grid
 
 if TYPE_CHECKING:
     from eventstudy.pipeline.results import RunResult
 
 SIZE_BAND = (0.02, 0.08)
 """A 5% test whose placebo rejection rate lies outside this band is highlighted."""
-MAX_ROWS = 200
 
 
 def _cell(value: object, digits: int = 4) -> str:
@@ -40,27 +40,16 @@ def placebo_section(result: RunResult, window: tuple[int, int] = (0, 1)) -> str:
     if result.placebo is None:
         return ""
     rows = result.car_window(*window)
-    pairs = pd.DataFrame(
-        {
-            "event": rows["event_id"],
-            "ticker": rows["ticker"],
-            "CAR %": (rows["car"] * 100).round(2),
-            "t-test p": rows["car_p"],
-            "SQ p": rows.get("car_p_sq"),
-            "placebo p": rows.get("car_p_placebo"),
-        }
-    ).head(MAX_ROWS)
     size = result.placebo_size()
     at5 = size[size["level"] == 0.05].reset_index(drop=True)
     outside = (at5["rejection_rate"] < SIZE_BAND[0]) | (at5["rejection_rate"] > SIZE_BAND[1])
-    capped = f" (first {MAX_ROWS} of {len(rows)})" if len(rows) > MAX_ROWS else ""
     return (
         "<section id=placebo><h2>How unusual is this move?</h2>"
-        f"<p>CAR[{window[0]:+d},{window[1]:+d}] per pair{capped}: the t-test p (normal "
-        "theory), the sample-quantile p (Gelbach, Helland &amp; Klick 2013: the CAR against "
-        "the estimation window's own sums) and the placebo p (the CAR against the same "
+        f"<p>CAR[{window[0]:+d},{window[1]:+d}] per pair ({len(rows):,} rows): the t-test "
+        "p (normal theory), the sample-quantile p (Gelbach, Helland &amp; Klick 2013: the "
+        "CAR against the estimation window's own sums) and the placebo p (the CAR against the same "
         "security's CARs on random days without study news).</p>"
-        f"{_table(pairs)}"
+        f"{car_grid('placebo-pairs', rows)}"
         "<h3>Placebo size: how often each test rejects on days without news (5%)</h3>"
         f"<p>Highlighted: rejection rates outside {SIZE_BAND[0]:.0%}-{SIZE_BAND[1]:.0%}.</p>"
         f"{_table(at5, outside)}</section>"

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventstudy.outputs.report.markup import esc, num, table
+from eventstudy.outputs.report.markup import esc, num
+from eventstudy.outputs.report.views import frame_grid
 
 if TYPE_CHECKING:
     from eventstudy.measures.regression import RegressionResult
     from eventstudy.pipeline.results import RunResult
 
 
-def _regression_html(reg: RegressionResult) -> str:
+def _regression_html(reg: RegressionResult, name: str) -> str:
     frame = reg.to_frame()
     placebo = reg.p_placebo is not None
-    header = ["term", "estimate", "std. error", "t", "p"] + (["placebo p"] if placebo else [])
-    rows = (
-        [esc(r.term), num(r.estimate, 4), num(r.std_error, 4), num(r.t, 2), num(r.p_value, 3)]
-        + ([num(r.p_placebo, 3)] if placebo else [])
-        for r in frame.itertuples(index=False)
-    )
-    numeric = [False] + [True] * (len(header) - 1)
     fit = reg.model_result
     caption = (
         f"<h3>{esc(reg.formula)}</h3><p>CAR[{reg.window[0]:+d},{reg.window[1]:+d}], "
@@ -39,14 +33,16 @@ def _regression_html(reg: RegressionResult) -> str:
         )
         + ".</p>"
     )
-    return caption + table(header, rows, numeric=numeric)
+    return caption + frame_grid(name, frame)
 
 
 def regressions_section(result: RunResult) -> str:
     """HTML of the section (empty string when the study has no regressions)."""
     if not result.study.study.regressions:
         return ""
-    body = "".join(_regression_html(r) for r in result.regressions())
+    body = "".join(
+        _regression_html(r, f"regression-{i}") for i, r in enumerate(result.regressions())
+    )
     return (
         "<section id=regressions><h2>What explains the CARs?</h2>"
         "<p>Cross-sectional regressions of the pairs' CARs (regression.csv). With pairs "
