@@ -115,7 +115,8 @@ def plot_caar_category(result: RunResult) -> Figure:
     cross-sectional band (light fill, dashed edges, so that overlapping bands stay
     apart); the black line and band are those of :func:`plot_caar`. At most
     :data:`CATEGORIES` categories are drawn, those with the most events (ties in file
-    order); the others are named in the footer. tests.csv tests each category (``category:<name>`` groups).
+    order); the others are named in the footer. tests.csv tests each category
+    (``category:<name>`` groups).
     """
     frame = result.abnormal_returns
     stats = cross_section(frame, "car")

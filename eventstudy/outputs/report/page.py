@@ -63,6 +63,10 @@ details summary { cursor: pointer; color: var(--muted); margin: .4rem 0; }
 div.scroll { overflow-x: auto; }
 span.note { display: inline-block; max-width: 22rem; font-size: .8rem; color: var(--muted); }
 footer { margin-top: 3rem; color: var(--muted); font-size: .82rem; }
+.valid-sig { color: #0a6b2d; font-weight: 600; }
+.valid-bad { color: var(--bad); }
+ol.notes { font-size: .8rem; color: var(--muted); }
+@media (max-width: 600px) { nav ol.events { columns: 1; } body { padding: 1rem .6rem 3rem; } }
 @media print { nav { display: none; } .event { break-before: page; } }
 """
 
@@ -191,16 +195,9 @@ def render_report(
         if tests is not None and len(tests)
         else "<p>No cross-sectional tests in this run.</p>"
     )
-    figures = Embedder(images)
+    figures = Embedder(images, events=events)
     study_figures = (
-        figures.figure("caar", "CAAR over all estimated pairs with a 95% band")
-        + figures.figure("caar_category", "CAAR per event category")
-        + figures.figure("car_distribution", f"Distribution of {label} over all pairs")
-        + figures.figure("heatmap", f"{label} per event and security")
-        + figures.figure("timeline", "Prices normalised to 100 with the study's events")
-        + figures.figure("placebo", "Placebo CARs per security, the study's events marked")
-        if images
-        else "<p>Figures were not drawn for this run.</p>"
+        figures.study_figures() if images else "<p>Figures were not drawn for this run.</p>"
     )
     events_html = events_note(result, events, bool(images)) + event_sections(
         result, events, figures

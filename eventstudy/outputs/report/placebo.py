@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eventstudy.outputs.report.markup import esc, table
+from eventstudy.outputs.report.markup import by_p, frame_table
+from eventstudy.outputs.report.markup import window as window_label
 
 if TYPE_CHECKING:
     from eventstudy.pipeline.results import RunResult
@@ -23,16 +24,9 @@ SIZE_BAND = (0.02, 0.08)
 MAX_ROWS = 200
 
 
-def _cell(value: object, digits: int = 4) -> str:
-    if isinstance(value, float | int) and value == value:
-        return f"{float(value):.{digits}f}"
-    return "" if value is None or value != value else esc(value)
-
-
 def _table(frame: pd.DataFrame, highlight: pd.Series | None = None) -> str:
-    rows = ([_cell(v) for v in row] for row in frame.itertuples(index=False))
     marked = None if highlight is None else [bool(x) for x in highlight]
-    return table([esc(c) for c in frame.columns], rows, marked=marked)
+    return frame_table(frame, marked)
 
 
 def placebo_section(result: RunResult, window: tuple[int, int] = (0, 1)) -> str:
@@ -42,21 +36,22 @@ def placebo_section(result: RunResult, window: tuple[int, int] = (0, 1)) -> str:
     rows = result.car_window(*window)
     pairs = pd.DataFrame(
         {
-            "event": rows["event_id"],
+            "event_id": rows["event_id"],
             "ticker": rows["ticker"],
-            "CAR %": (rows["car"] * 100).round(2),
+            "CAR %": rows["car"] * 100,
             "t-test p": rows["car_p"],
             "SQ p": rows.get("car_p_sq"),
             "placebo p": rows.get("car_p_placebo"),
         }
-    ).head(MAX_ROWS)
+    )
+    pairs = by_p(pairs, "t-test p").head(MAX_ROWS)
     size = result.placebo_size()
     at5 = size[size["level"] == 0.05].reset_index(drop=True)
     outside = (at5["rejection_rate"] < SIZE_BAND[0]) | (at5["rejection_rate"] > SIZE_BAND[1])
     capped = f" (first {MAX_ROWS} of {len(rows)})" if len(rows) > MAX_ROWS else ""
     return (
         "<section id=placebo><h2>How unusual is this move?</h2>"
-        f"<p>CAR[{window[0]:+d},{window[1]:+d}] per pair{capped}: the t-test p (normal "
+        f"<p>CAR{window_label(*window)} per pair{capped}, in order of p: the t-test p (normal "
         "theory), the sample-quantile p (Gelbach, Helland &amp; Klick 2013: the CAR against "
         "the estimation window's own sums) and the placebo p (the CAR against the same "
         "security's CARs on random days without study news).</p>"

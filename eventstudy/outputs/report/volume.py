@@ -1,8 +1,8 @@
 """The report section "Volume" (the volume measure, :mod:`eventstudy.measures.volume`).
 
 :func:`volume_section` returns one HTML ``<section>``: the mean CAV figure, the CAV of
-every pair over one window with its t-test, and the ``measure = volume`` rows of
-``tests.csv`` for the group of all pairs.
+every pair over one window with its t-test (in order of p), and a pointer to the
+``measure = volume`` rows of the tests table.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eventstudy.outputs.report.markup import esc
-from eventstudy.outputs.report.placebo import MAX_ROWS, _table
+from eventstudy.outputs.report.markup import by_p, esc, frame_table
+from eventstudy.outputs.report.markup import window as window_label
+from eventstudy.outputs.report.placebo import MAX_ROWS
 
 if TYPE_CHECKING:
     from eventstudy.outputs.report.figures import Embedder
@@ -26,16 +27,19 @@ def volume_section(result: RunResult, tests: pd.DataFrame | None, figures: Embed
     cav = result.volume.cav
     window = tuple(result.study.study.car_windows[0])
     rows = cav[(cav["window_start"] == window[0]) & (cav["window_end"] == window[1])]
-    pairs = pd.DataFrame(
-        {
-            "event": rows["event_id"],
-            "ticker": rows["ticker"],
-            "CAV": rows["cav"].round(3),
-            "s.e.": rows["cav_se"].round(3),
-            "t": rows["cav_t"].round(2),
-            "p": rows["cav_p"],
-            "n est": rows["n_est"],
-        }
+    pairs = by_p(
+        pd.DataFrame(
+            {
+                "event_id": rows["event_id"],
+                "ticker": rows["ticker"],
+                "CAV": rows["cav"],
+                "s.e.": rows["cav_se"],
+                "t": rows["cav_t"],
+                "p": rows["cav_p"],
+                "n_est": rows["n_est"],
+            }
+        ),
+        "p",
     ).head(MAX_ROWS)
     capped = f" (first {MAX_ROWS} of {len(rows)})" if len(rows) > MAX_ROWS else ""
     html = (
@@ -46,9 +50,12 @@ def volume_section(result: RunResult, tests: pd.DataFrame | None, figures: Embed
     )
     if figures is not None:
         html += figures.figure("cav", "Mean CAV over all estimated pairs with a 95% band")
-    html += f"<h3>CAV[{window[0]:+d},{window[1]:+d}] per pair{capped}</h3>{_table(pairs)}"
-    if tests is not None and len(tests) and "measure" in tests:
-        chosen = tests[(tests["measure"] == "volume") & (tests["group"] == "all")]
-        shown = chosen[["window_start", "window_end", "test", "statistic", "p_value", "n"]]
-        html += f"<h3>Tests on the abnormal volumes (all pairs)</h3>{_table(shown)}"
+    html += (
+        f"<h3>CAV{window_label(*window)} per pair, in order of p{capped}</h3>{frame_table(pairs)}"
+    )
+    if tests is not None and "measure" in tests and (tests["measure"] == "volume").any():
+        html += (
+            "<p class=meta>The cross-sectional tests on the abnormal volumes are in "
+            "<a href='#tests'>the tests table</a>, under Volume (CAV).</p>"
+        )
     return html + "</section>"
