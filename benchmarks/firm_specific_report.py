@@ -16,35 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import market_prices  # noqa: E402
-
-
-def build(firms: int, events: int, slope: float, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(prices, events table)`` of the study: wide adjusted closes with SPY, and one
-    row per event (id, date, ticker, title, eps_surprise)."""
-    rng = np.random.default_rng(seed)
-    n_days = 1400
-    prices = market_prices(rng, firms, n_days, "2019-01-02", 3)
-    returns = prices.pct_change()
-    rows = []
-    for k, ticker in enumerate(prices.columns[:firms]):
-        days = np.sort(rng.choice(np.arange(300, n_days - 30), events, replace=False))
-        surprise = rng.normal(0, 1, events)
-        returns.iloc[days, k] += slope * surprise
-        rows += [
-            {"id": f"{ticker.lower()}-{j:02d}", "date": f"{prices.index[d]:%Y-%m-%d}",
-             "ticker": ticker, "title": f"{ticker} earnings", "category": "earnings",
-             "eps_surprise": round(float(s), 4)}
-            for j, (d, s) in enumerate(zip(days, surprise, strict=True))
-        ]  # fmt: skip
-    prices = 100 * (1 + returns.fillna(0)).cumprod()
-    prices.index.name = "date"
-    return prices, pd.DataFrame(rows)
+from synthetic import earnings_study
 
 
 def main() -> None:
@@ -56,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     from eventstudy.study import Study
 
-    prices, table = build(args.firms, args.events, args.slope)
+    prices, table = earnings_study(args.firms, args.events, args.slope)
     study = Study.from_frame(
         table,
         name="firm-specific",

@@ -27,9 +27,7 @@ def _graph() -> grimp.ImportGraph:
 def _layers() -> list[list[str]]:
     """The layers contract of pyproject.toml, lowest first, each as its module names."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    contract = next(
-        c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
-    )
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
     return [[m.strip() for m in layer.split("|")] for layer in reversed(contract["layers"])]
 
 
