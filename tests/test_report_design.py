@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import re
 import sys
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,18 @@ def firms(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyResult, str]:
     return result, report.render_report(result, images)
 
 
+def columns_named(html: str, name: str) -> list[list[str]]:
+    """The cells of every table column headed ``name``."""
+    found = []
+    for head, body in re.findall(r"<thead><tr>(.*?)</tr></thead><tbody>(.*?)</tbody>", html):
+        names = re.findall(r"<th[^>]*>(.*?)</th>", head)
+        if name in names:
+            k = names.index(name)
+            rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body)
+            found.append([re.findall(r"<td[^>]*>(.*?)</td>", r)[k] for r in rows])
+    return found
+
+
 def by_p(result: StudyResult, ids: list[str]) -> list[str]:
     best = result.car_window(0, 1).groupby("event_id")["car_p"].min()
     return sorted(ids, key=lambda e: (best.get(e, 2.0), ids.index(e)))
@@ -86,7 +99,8 @@ def test_events_are_listed_and_embedded_in_order_of_p(demo) -> None:
 def test_event_sections_are_titled_with_securities_date_and_title(demo) -> None:
     result, _, html = demo
     event = result.study.event("liberation-day")
-    assert f"<h3>BABA, MPNGY · {event.date:%Y-%m-%d} · {event.title}</h3>" in html
+    title = html_escape(f"BABA, MPNGY · {event.date:%Y-%m-%d} · {event.title}", quote=True)
+    assert f"<h3>{title}</h3>" in html
 
 
 def test_tests_are_grouped_by_measure_and_marked_for_the_design(demo) -> None:
@@ -117,7 +131,12 @@ def test_no_cell_prints_decimals_for_an_integer(demo, firms) -> None:
     for html in (demo[2], firms[1]):
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
         assert cells
-        assert not [c for c in cells if re.fullmatch(r"(&minus;)?\d[\d,]*\.0+", c)]
+        assert not [c for c in cells if re.fullmatch(r"(&minus;)?\d[\d,]*\.0000", c)]
+        # estimation days and counts: whole numbers, never with decimals
+        for name in ("Estimation days", "n"):
+            for column in columns_named(html, name):
+                assert all(re.fullmatch(r"[\d,]+|&ndash;|", c) for c in column), (name, column)
+    assert columns_named(demo[2], "n") and columns_named(demo[2], "Estimation days")
     assert "240.0000" not in demo[2] and "[+0,+1]" not in demo[2]
 
 
@@ -167,8 +186,13 @@ def test_event_list_stacks_without_overlap_at_430_px(demo, tmp_path: Path) -> No
         boxes = browser.send(
             "Runtime.evaluate",
             session,
+            # an item's box: from its number (in the list's left padding) to the end of
+            # its column or of its link text, whichever is further right
             expression="""Array.from(document.querySelectorAll('nav ol.events li'), li => {
-                const r = li.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];
+                const pad = parseFloat(getComputedStyle(li.parentElement).paddingLeft);
+                const r = li.getBoundingClientRect();
+                const a = li.querySelector('a').getBoundingClientRect();
+                return [r.left - pad, a.top, Math.max(r.right, a.right), a.bottom];
             })""",
             returnByValue=True,
         )["result"]["value"]
