@@ -214,6 +214,8 @@ def test_pngs_are_200_dpi(demo: StudyResult) -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1800, 1050)
     assert fig.dpi == 200
+    assert data[25] == 3  # PNG colour type 3: a 256-colour palette (a quarter of the bytes)
+    assert plots.render(fig) == data  # the same bytes on every run
 
 
 def test_tests_csv_gets_a_validity_column_added_at_the_end(demo: StudyResult) -> None:

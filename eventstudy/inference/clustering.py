@@ -155,9 +155,8 @@ def _rbar(x: FloatArray) -> tuple[float, str]:
         return _mean_correlation_blocks(x), ""
     if n > _DIRECT_MAX:
         note = (
-            f"r-bar from residuals standardized over each pair's own days ({n} pairs, "
-            f"{len(patterns[0])} missing-day patterns: the pairwise-complete r-bar "
-            "would cost N^2)"
+            f"r-bar estimated from each pair's residuals standardized over its own days: "
+            f"with {n:,} pairs the exact pairwise figure would take too long"
         )
         return _mean_correlation_own_window(x), note
     r = _pairwise_correlation(x)

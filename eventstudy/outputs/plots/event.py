@@ -213,7 +213,7 @@ def plot_ar(result: RunResult, event_id: str) -> Figure:
     more than :data:`MANY_SECURITIES` securities the figure shows the mean AR per day
     with the 10-90% quantile range of the securities' ARs; the bound is then that of
     the mean, ``± t_{0.975, N-1} · s/√N`` (:func:`cross_section`), and ``*`` marks a
-    mean beyond it.
+    mean beyond it. The headline window's CAR and p are printed as on :func:`plot_car`.
     """
     frame, fig, ax, tickers, many, n_legend = _event_layout(
         result,
@@ -265,6 +265,7 @@ def plot_ar(result: RunResult, event_id: str) -> Figure:
     ax.grid(color=GRID, lw=0.6, axis="y")
     _event_axes_labels(ax, frame, "Abnormal return (%)")
     ax.margins(y=0.08)
+    _headline_box(ax, result, event_id)
     _top_legend(ax, n_legend)
     _footer(fig, result, _day0_note(result, event_id))
     return fig
