@@ -43,7 +43,8 @@ CLUSTER_OVER_REJECTS = frozenset({"grank_t"})
 
 
 def study_design(car: pd.DataFrame) -> Design:
-    """The design of a study from its ``car`` rows (``event_id``, ``ticker``).
+    """The design of a study from its estimated pairs: rows of ``car`` or ``models``
+    (``event_id``, ``ticker``).
 
     ``one-firm`` with a single security, ``shared-dates`` when the events hold on
     average at least :data:`SHARED` estimated securities, else ``firm-specific``.

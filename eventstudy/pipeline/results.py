@@ -49,7 +49,7 @@ class RunResult(StudyRecord):
                 same_date = placebo.result()
             if same_date is not None:  # the placebo p-value of each event: group
                 table["p_placebo"] = same_date.p_values(table, self.study)
-            table["validity"] = validity(table, study_design(self.car))
+            table["validity"] = validity(table, study_design(self.models))
             self._tests_cache["tests"] = table
         return self._tests_cache["tests"]
 

@@ -38,7 +38,7 @@ EXTENSIONS = {"image/png": "png", "image/svg+xml": "svg"}
 def significance(result: RunResult, events: list[str]) -> list[str]:
     """``events`` in order of their smallest CAR p in the headline window (the report's
     ``[0, +1]`` when the study has it); events without one last, ties in file order."""
-    from eventstudy.outputs.plots.numbers import default_window
+    from eventstudy.outputs.report.tables import default_window
 
     a, b = default_window(result)
     car = result.car
