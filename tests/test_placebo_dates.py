@@ -45,7 +45,7 @@ def test_placebo_tests_csv_and_p_placebo_recompute(result: es.StudyResult, tmp_p
         ]["p_value"]
         assert row.rejection_rate == pytest.approx((p < row.level).mean())
     tests = pd.read_csv(written["tests"])
-    assert tests.columns[-1] == "p_placebo"
+    assert list(tests.columns[-2:]) == ["p_placebo", "validity"]
     for row in tests.itertuples():
         if row.group not in ("event:shock", "event:quiet"):
             assert np.isnan(row.p_placebo)  # not a same-date design of STK and TWO
