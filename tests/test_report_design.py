@@ -152,9 +152,9 @@ def test_firm_specific_report_has_its_figures_and_no_heatmap(firms) -> None:
     alts = IMAGE.findall(html)
     for caption in (
         "The most significant pairs with their 95% confidence intervals",
-        "When the day 0s fall: pairs per period",
+        "When the day 0s fall, pairs per period",
         "CAAR per decile of each numeric characteristic of the events",
-        "The CAR against each regressor: binned means and the fitted line",
+        "The CAR against each regressor, binned means with the fitted line",
     ):
         assert caption in alts
     assert not any("per event and security" in a or "normalised to 100" in a for a in alts)
