@@ -135,6 +135,7 @@ def test_a_study_of_many_small_events_gives_the_same_tests_csv(monkeypatch):
     together = result.tests()
     monkeypatch.setattr(group_tests, "GROUPED_MAX_PAIRS", 0)
     alone = study_tests.study_tests(result, result.test_names)
+    together = together.drop(columns="validity")  # RunResult.tests() adds the marks
     assert together["group"].str.startswith("event:").sum() > 100 * 15
     numbers = ["statistic", "p_value", "p_holm", "p_bh"]
     pd.testing.assert_frame_equal(together.drop(columns=numbers), alone.drop(columns=numbers))

@@ -72,4 +72,6 @@ def test_car_plot_draws_the_car_path_and_band(result):
     baba = rows[(rows["event_id"] == "ft-ai-talent") & (rows["ticker"] == "BABA")]
     line = next(line for line in ax.lines if line.get_label() == "BABA")
     assert list(line.get_xdata()) == list(baba["rel_day"])
-    assert line.get_ydata() == pytest.approx(baba["car"].to_numpy() * 100)
+    # anchored at day -1: the path minus its value at day -1
+    at_minus1 = baba.loc[baba["rel_day"] == -1, "car"].iloc[0]
+    assert line.get_ydata() == pytest.approx((baba["car"].to_numpy() - at_minus1) * 100)

@@ -56,7 +56,7 @@ def _check_recomputed(folder: dict[str, Path], result: es.StudyResult) -> pd.Dat
             assert row.n_dates == p.notna().sum()
             assert row.rejection_rate == pytest.approx((p < row.level).mean())
     tests = pd.read_csv(folder["tests"])
-    assert tests.columns[-1] == "p_placebo"
+    assert list(tests.columns[-2:]) == ["p_placebo", "validity"]
     of_set = {s.securities: s for s in same.sets}
     for row in tests.itertuples():
         event = row.group.removeprefix("event:")

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events.yaml"
 # A skipped pair (liberation-day/NVDA), two events on one day 0, a timed event.
 SUBSET = ["tariff-60pct-wapo", "kyc-iaas-nprm", "election-2024", "liberation-day"]
-EVENT_PX = (525, 900)  # rows, columns of a per-event or CAAR figure
+EVENT_PX = (1050, 1800)  # rows, columns of a per-event or CAAR figure (200 dpi)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,21 @@ def main_axes(fig: Figure):
     return fig.axes[0]
 
 
+def from_day0(pair: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A pair's CAR path anchored at day -1 and its prediction-error s.e., by a loop:
+    the sum of the ARs from day 0 to tau (tau >= 0), minus the sum from tau + 1 to -1
+    before; the variance sums ar_se**2 over the same days."""
+    ar = dict(zip(pair["rel_day"], pair["ar"].fillna(0.0), strict=True))
+    var = dict(zip(pair["rel_day"], pair["ar_se"].fillna(0.0) ** 2, strict=True))
+    path, se = [], []
+    for tau in pair["rel_day"]:
+        days = range(0, tau + 1) if tau >= 0 else range(tau + 1, 0)
+        sign = 1.0 if tau >= 0 else -1.0
+        path.append(sign * sum(ar.get(d, 0.0) for d in days))
+        se.append(np.sqrt(sum(var.get(d, 0.0) for d in days)))
+    return np.array(path), np.array(se)
+
+
 def critical(n_est: pd.Series) -> np.ndarray:
     return stats.t.ppf(0.975, n_est.to_numpy(dtype=float) - 2)
 
@@ -106,8 +121,8 @@ def test_pngs_decode_at_the_expected_size(result: StudyResult, folder: Path) -> 
         w, h = result.plot(kind=kind).get_size_inches() * plots.DPI
         expected[kind] = (round(h), round(w))
     # The heat map grows with the events (4 here), the timeline with its key.
-    assert expected["heatmap"][0] > 250
-    assert expected["timeline"][1] == 1100
+    assert expected["heatmap"][0] > 500
+    assert expected["timeline"][1] == 2200
     for name, kind, event in plots.figure_names(result):
         pixels = matplotlib.image.imread(folder / f"{name}.png")
         if kind in ("volume", "volatility"):  # one panel per security: drawn size
@@ -147,11 +162,16 @@ def test_car_lines_and_bands_equal_the_csv(result: StudyResult, folder: Path) ->
         for ticker, band in zip(tickers, bands, strict=True):
             pair = rows[rows["ticker"] == ticker]
             line = labelled(ax, ticker)
+            path, se = from_day0(pair)
             np.testing.assert_array_equal(line.get_xdata(), pair["rel_day"])
-            np.testing.assert_allclose(line.get_ydata(), pair["car"] * 100, rtol=1e-12)
-            half = critical(models.loc[(event_id, ticker), ["n_est"]]) * pair["car_se"] * 100
+            np.testing.assert_allclose(line.get_ydata(), path * 100, rtol=1e-9, atol=1e-12)
+            # day +1 of the path is the CAR[0, +1] of car.csv
+            car01 = result.car_window(0, 1).set_index(["event_id", "ticker"])["car"]
+            at1 = line.get_ydata()[list(pair["rel_day"]).index(1)]
+            assert at1 == pytest.approx(car01[(event_id, ticker)] * 100, rel=1e-9)
+            half = critical(models.loc[(event_id, ticker), ["n_est"]]) * se * 100
             verts = band.get_paths()[0].vertices
-            for day, car, h in zip(pair["rel_day"], pair["car"] * 100, half, strict=True):
+            for day, car, h in zip(pair["rel_day"], path * 100, half, strict=True):
                 ys = verts[np.isclose(verts[:, 0], day), 1]
                 np.testing.assert_allclose([ys.min(), ys.max()], [car - h, car + h], rtol=1e-9)
 
@@ -332,12 +352,19 @@ def test_many_securities_draw_the_mean_and_a_quantile_band(many: StudyResult) ->
     ax = main_axes(many.plot("first", kind="car"))
     assert not any(line.get_label() in MANY for line in ax.lines)
     mean = labelled(ax, "mean CAR")
-    np.testing.assert_allclose(mean.get_ydata(), by_day["car"].mean() * 100, rtol=1e-12)
+    paths = pd.concat(
+        [
+            pd.Series(from_day0(pair)[0], index=pair["rel_day"].to_numpy())
+            for _, pair in rows.groupby("ticker")
+        ]
+    )
+    by_day_path = paths.groupby(level=0)
+    np.testing.assert_allclose(mean.get_ydata(), by_day_path.mean() * 100, rtol=1e-9, atol=1e-12)
     quantile = ax.collections[0].get_paths()[0].vertices
-    for day, group in by_day:
+    for day, group in by_day_path:
         ys = quantile[np.isclose(quantile[:, 0], day), 1]
         np.testing.assert_allclose(
-            [ys.min(), ys.max()], group["car"].quantile([0.1, 0.9]) * 100, rtol=1e-9
+            [ys.min(), ys.max()], group.quantile([0.1, 0.9]) * 100, rtol=1e-9, atol=1e-12
         )
 
     ax = main_axes(many.plot("first", kind="ar"))
@@ -382,10 +409,9 @@ def test_ar_chart_draws_the_95_bound_of_every_bar(result: StudyResult, folder: P
     assert "±95% bound (t · s.e.)" in [line.get_label() for line in ax.lines]
 
 
-def test_car_subtitle_says_where_the_sum_starts(result: StudyResult) -> None:
-    start = result.study.study.event_window[0]
+def test_car_subtitle_says_where_the_path_is_anchored(result: StudyResult) -> None:
     subtitle = result.plot("election-2024").texts[1].get_text()
-    assert f"summed from day {start:+d}" in subtitle
+    assert subtitle.startswith("CAR per security from day 0 (0 at day -1), 95% bands")
 
 
 def test_heatmap_rows_show_day0_and_tag_shared_day0(result: StudyResult, folder: Path) -> None:

@@ -175,7 +175,7 @@ def test_report_lists_events_alignment_tables_and_warnings(
     assert text.count("event-date clustering:") == 1 and "cannot be told apart" not in text
     assert "synthetic data:" in text
     if "confounders" in car.columns:  # CAR windows holding another event's day 0
-        assert re.search(r"confounded windows: kyc-iaas-nprm: .*CAR\[\+0,\+0\]", text)
+        assert re.search(r"confounded windows: kyc-iaas-nprm: .*CAR\[0, 0\]", text)
         assert "Other events in window" in labels
 
 
@@ -231,7 +231,7 @@ def test_report_shows_the_tests_table_when_the_result_has_one(result: StudyResul
     assert report.tests_frame(result) is not None
     page = report.render_report(result)
     text = Page(page).plain
-    found = re.search(r"Cross-sectional tests\s*All pairs", text)
+    found = re.search(r"Cross-sectional tests.{0,800}?All pairs\s*Returns \(CAR\)", text)
     assert found, "no test table under the heading"
     section = text[found.start() :]
     for row in frame.head(20).itertuples():
@@ -239,19 +239,23 @@ def test_report_shows_the_tests_table_when_the_result_has_one(result: StudyResul
     assert "No cross-sectional tests" not in text
 
 
-def test_tests_table_cells_are_formatted_column_by_column_as_cell_by_cell(
-    result: StudyResult,
-) -> None:
-    """The report formats tests.csv a column at a time (each distinct value once): the
-    same cells as formatting every value on its own, mixed-type columns (df: ints,
-    floats, text, missing) included."""
-    from eventstudy.outputs.report.tables import _column_cells, _test_cell
+def test_table_cells_print_integers_p_values_and_text_plainly() -> None:
+    """A column is formatted at once: whole numbers as integers (also in a float
+    column), p-values as "< 0.0001" or 3 decimals (4 below 0.001), other numbers with
+    3 decimals, text escaped, missing values empty or a dash."""
+    from eventstudy.outputs.report.markup import column_cells
 
-    frame = result.tests()
-    frame = pd.concat([frame, frame.head(3).assign(df=[2.0, "1/3", None])], ignore_index=True)
-    for column in [c for c in frame.columns if c != "group"]:
-        one_by_one = [_test_cell(column, v) for v in frame[column].to_numpy(dtype=object)]
-        assert _column_cells(column, frame[column]) == one_by_one, column
+    assert column_cells("n_est", pd.Series([240.0, 1200.0])) == (["240", "1,200"], True)
+    assert column_cells("n", pd.Series([3, 11])) == (["3", "11"], True)
+    assert column_cells("p_value", pd.Series([0.00001, 0.0004, 0.0312, float("nan")])) == (
+        ["&lt; 0.0001", "0.0004", "0.031", "&ndash;"],
+        True,
+    )
+    assert column_cells("statistic", pd.Series([-2.5, 1.25])) == (["&minus;2.500", "1.250"], True)
+    assert column_cells("df", pd.Series(["1/3", None, "<b>"], dtype=object)) == (
+        ["1/3", "", "&lt;b&gt;"],
+        False,
+    )
 
 
 def test_report_without_figures(tmp_path: Path) -> None:
@@ -473,8 +477,8 @@ def test_terminal_gets_a_rich_table_and_a_progress_bar(tmp_path: Path) -> None:
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
     assert proc.returncode == 0, text[-3000:]
     assert "figures:" in text  # the progress bar
-    assert "CAR[+0,+1] in % (t) per event and security" in text
-    table = text[text.index("CAR[+0,+1] in % (t)") :]
+    assert "CAR[0, +1] in % (t) per event and security" in text
+    table = text[text.index("CAR[0, +1] in % (t)") :]
     assert re.search(r"deepseek-r1\s+.*-0\.\d\d \(", table)
     assert re.search(r"-14\.\d\d \(-4\.\d\)\*\*\*", table)
     assert "report.html" in table

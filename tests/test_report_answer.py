@@ -151,7 +151,7 @@ def test_each_event_has_a_page_with_its_timeline_rows_and_paths(
     folder = saved["report"].parent
     page = (folder / "deepseek-r1" / "report.html").read_text(encoding="utf-8")
     assert "DeepSeek-R1 shock" in page and "href='../report.html'" in page
-    assert "Day 0 per security" in page and "The event window [-10,+10]" in page
+    assert "Day 0 per security" in page and "The event window [-10, +10]" in page
     assert "day 0: this event" in page
     confounders = result.car.loc[result.car["event_id"] == "deepseek-r1", "confounders"]
     others = {i for v in confounders.dropna() for i in str(v).split(";") if i}

@@ -215,7 +215,13 @@ def test_the_report_has_a_volume_section_only_when_volume_is_measured():
 
     result, _ = _run(spike=1.0)
     html = volume_section(result, result.tests(), None)
-    assert html.startswith("<section id=volume><h2>Volume</h2>") and "patell_z" in html
+    assert html.startswith("<section id=volume><h2>Volume</h2>")
+    # the volume tests are in the tests table (under their measure), not repeated here
+    assert "patell_z" not in html and "under Volume (CAV)" in html
+    from eventstudy.outputs.report.markup import window
+
+    first = window(*result.study.study.car_windows[0])
+    assert f"CAV{first} per pair, in order of p" in html
     prices = market_model_prices(noise=0.01, seed=3)
     plain = run_study(_study(measures=["return"]), source=FrameSource(prices))
     assert volume_section(plain, None, None) == ""

@@ -197,13 +197,17 @@ class DaskStudyResult:
         """The ``tests.csv`` table, computed once on the driver from the pieces and columns
         the tasks sent (:mod:`eventstudy.distributed.tests_table`).
 
-        See :mod:`eventstudy.distributed.combine` for what each test needs.
+        See :mod:`eventstudy.distributed.combine` for what each test needs; ``validity``
+        as in :meth:`eventstudy.pipeline.results.RunResult.tests`.
         """
         if "tests" not in self._cache:
             from eventstudy.distributed.tests_table import TestInputs, tests_table
+            from eventstudy.measures.design import study_design, validity
 
             inputs = self.inputs if self.inputs is not None else TestInputs()
-            self._cache["tests"] = tests_table(self, self.test_names, inputs)  # type: ignore[arg-type]
+            table = tests_table(self, self.test_names, inputs)  # type: ignore[arg-type]
+            table["validity"] = validity(table, study_design(self.models))
+            self._cache["tests"] = table
         return self._cache["tests"]  # type: ignore[no-any-return]
 
     def save(self, out: str | Path | None = None, **ignored: Any) -> dict[str, Path]:

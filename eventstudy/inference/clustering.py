@@ -182,8 +182,8 @@ def rbar_method(n: int, patterns: int, days: int) -> str:
 def own_window_note(n: int, patterns: int) -> str:
     """The note of an r-bar from residuals standardized over each pair's own days."""
     return (
-        f"r-bar from residuals standardized over each pair's own days ({n} pairs, "
-        f"{patterns} missing-day patterns: the pairwise-complete r-bar would cost N^2)"
+        f"r-bar from residuals standardized over each pair's own days: with {n:,} pairs "
+        f"and {patterns:,} patterns of missing days the exact pairwise figure would take too long"
     )
 
 

@@ -31,11 +31,14 @@ class RunResult(StudyRecord):
         Groups are ``all``, ``event:<id>``, ``category:<name>`` and ``ticker:<T>``; the
         tests are those chosen at run time (``tests=`` / ``--tests``; default: the
         standard set of :data:`eventstudy.inference.DEFAULT_TESTS`). See
-        :mod:`eventstudy.pipeline.study_tests` for the columns.
+        :mod:`eventstudy.pipeline.study_tests` for the columns; the last, ``validity``,
+        marks each row ``recommended``, ``valid`` or ``not valid`` for the study's
+        design (:func:`eventstudy.measures.design.validity`).
         """
         if "tests" not in self._tests_cache:
             from concurrent.futures import ThreadPoolExecutor
 
+            from eventstudy.measures.design import study_design, validity
             from eventstudy.pipeline.study_tests import study_tests
 
             # the same-date placebo study runs beside the study's own tests (numpy
@@ -46,6 +49,7 @@ class RunResult(StudyRecord):
                 same_date = placebo.result()
             if same_date is not None:  # the placebo p-value of each event: group
                 table["p_placebo"] = same_date.p_values(table, self.study)
+            table["validity"] = validity(table, study_design(self.models))
             self._tests_cache["tests"] = table
         return self._tests_cache["tests"]
 

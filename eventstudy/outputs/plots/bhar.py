@@ -23,6 +23,7 @@ from eventstudy.outputs.plots.style import (
     _new_figure,
     _reference_lines,
     _study_title,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def plot_bhar(result: RunResult) -> Figure:
     top = _header(
         fig,
         _study_title(result),
-        f"Mean buy-and-hold abnormal return over [{start:+d}, {end:+d}] of {n} pairs, "
+        f"Mean buy-and-hold abnormal return over [{start:+d}, {end:+d}] of {plural(n, 'pair')}, "
         f"with a {CONFIDENCE:.0%} band",
     )
     ax = _axes(fig, 0.85, 0.8, 0.2, top + 0.1)
@@ -65,7 +66,7 @@ def plot_bhar(result: RunResult) -> Figure:
     _footer(
         fig,
         result,
-        f"{n} pairs with the whole window (the others are named in skipped.csv); "
+        f"{plural(n, 'pair')} with the whole window (the others are named in skipped.csv); "
         "pairs that share a date are correlated, which the band ignores",
     )
     return fig

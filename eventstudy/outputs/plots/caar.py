@@ -7,7 +7,7 @@ import textwrap
 from itertools import cycle
 from typing import TYPE_CHECKING
 
-from eventstudy.outputs.plots.numbers import caar_by_category, cross_section
+from eventstudy.outputs.plots.numbers import caar_by_category, cross_section, event_categories
 from eventstudy.outputs.plots.style import (
     COLORS,
     CONFIDENCE,
@@ -25,6 +25,8 @@ from eventstudy.outputs.plots.style import (
     _reference_lines,
     _study_title,
     _top_legend,
+    edged_band,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -73,7 +75,8 @@ def plot_caar(result: RunResult) -> Figure:
     top = _header(
         fig,
         _study_title(result),
-        f"CAAR: mean CAR of {n_pairs} (event, security) pairs from {n_events} events, "
+        f"CAAR: mean CAR of {plural(n_pairs, '(event, security) pair')} from "
+        f"{plural(n_events, 'event')}, "
         f"equally weighted, with a {CONFIDENCE:.0%} band",
     )
     ax = _axes(fig, 0.85, 0.8, 0.2, top + _legend_height(n_legend, 4) + 0.1)
@@ -89,14 +92,15 @@ def plot_caar(result: RunResult) -> Figure:
                 color=color,
                 lw=1.1,
                 ls="--",
-                label=f"{ticker} ({events[ticker]} events)",
+                label=f"{ticker} ({plural(int(events[ticker]), 'event')})",
             )
     _caar_axes_labels(ax, stats)
     _top_legend(ax, n_legend, 4)
     skipped = len(result.skipped)
     dates = result.car.drop_duplicates(["event_id", "ticker"])["day0"].nunique()
     note = (
-        f"{n_pairs} pairs on {dates} distinct day-0 dates ({skipped} skipped); pairs that "
+        f"{plural(n_pairs, 'pair')} on {plural(dates, 'distinct day-0 date')} "
+        f"({skipped} skipped); pairs that "
         "share a date are correlated, which the band ignores"
     )
     _footer(fig, result, note)
@@ -107,34 +111,39 @@ def plot_caar_category(result: RunResult) -> Figure:
     """The CAAR of each event category next to the CAAR of all pairs.
 
     Each coloured line is the equally weighted mean CAR of the pairs of one category's
-    events (events without a ``category`` form their own group); the black line and
-    band are those of :func:`plot_caar`. At most :data:`CATEGORIES` categories are
-    drawn, those with the most events (ties in file order); the others are named in
-    the footer. tests.csv tests each category (``category:<name>`` groups).
+    events (events without a ``category`` form their own group), with its own 95%
+    cross-sectional band (light fill, dashed edges, so that overlapping bands stay
+    apart); the black line and band are those of :func:`plot_caar`. At most
+    :data:`CATEGORIES` categories are drawn, those with the most events (ties in file
+    order); the others are named in the footer. tests.csv tests each category
+    (``category:<name>`` groups).
     """
     frame = result.abnormal_returns
     stats = cross_section(frame, "car")
-    paths, counts = caar_by_category(result)
+    _, counts = caar_by_category(result)
     drawn = list(counts.index[:CATEGORIES])
+    category = frame["event_id"].map(event_categories(result)).to_numpy()
     fig = _new_figure(*EVENT_SIZE)
     n_legend = 2 + len(drawn)
     top = _header(
         fig,
         _study_title(result),
-        f"CAAR per event category (coloured) and of all pairs (black, {CONFIDENCE:.0%} band)"
+        f"CAAR per event category (coloured) and of all pairs (black), {CONFIDENCE:.0%} bands"
         + (f" · {len(drawn)} of {len(counts)} categories, the most events"
            if len(counts) > len(drawn) else ""),
     )  # fmt: skip
     ax = _axes(fig, 0.85, 0.8, 0.2, top + _legend_height(n_legend, 4) + 0.1)
     _caar_line(ax, stats)
-    for color, category in zip(cycle(COLORS), drawn, strict=False):
-        path = paths[category].dropna()
+    for color, name in zip(cycle(COLORS), drawn, strict=False):
+        path = cross_section(frame[category == name], "car")
+        day = path.index.to_numpy()
+        edged_band(ax, day, path["lower"] * 100, path["upper"] * 100, color, 0.07)
         ax.plot(
-            path.index.to_numpy(),
-            path.to_numpy() * 100,
+            day,
+            path["mean"].to_numpy() * 100,
             color=color,
-            lw=1.3,
-            label=f"{category} ({counts[category]} events)",
+            lw=1.4,
+            label=f"{name} ({plural(int(counts[name]), 'event')})",
         )
     _caar_axes_labels(ax, stats)
     _top_legend(ax, n_legend, 4)

@@ -21,6 +21,7 @@ from eventstudy.outputs.plots.style import (
     _new_figure,
     _study_title,
     _top_legend,
+    window_label,
 )
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 T_FIT_MIN = 20
 """The Student-t reference is fitted only to at least this many CARs."""
+T_DF_MAX = 100.0
+"""A fitted t with more degrees of freedom is drawn as the normal alone (they coincide)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ class Distribution:
         Mean and standard deviation (ddof 1) of ``values``; None without spread.
     t
         ``(df, loc, scale)`` of :func:`scipy.stats.t.fit` (maximum likelihood); None
-        with fewer than :data:`T_FIT_MIN` CARs or no spread.
+        with fewer than :data:`T_FIT_MIN` CARs or no spread, or when the fitted df is
+        above :data:`T_DF_MAX` (the t is then the normal).
     """
 
     window: tuple[int, int]
@@ -74,7 +78,7 @@ def car_distribution(result: RunResult, window: tuple[int, int] | None = None) -
             from scipy import stats  # here: scipy.stats takes ~0.8 s to import
 
             df, loc, scale = stats.t.fit(values)
-        fit = (float(df), float(loc), float(scale))
+        fit = (float(df), float(loc), float(scale)) if df <= T_DF_MAX else None
     normal = (float(values.mean()), sd) if spread else None
     return Distribution((start, end), values, edges, counts, normal, fit)
 
@@ -102,7 +106,7 @@ def plot_car_distribution(result: RunResult, window: tuple[int, int] | None = No
     top = _header(
         fig,
         _study_title(result),
-        f"CAR[{start:+d},{end:+d}] of n = {n:,} (event, security) pairs: {drawn}, "
+        f"CAR{window_label(start, end)} of n = {n:,} (event, security) pairs: {drawn}, "
         "scaled to the counts",
     )
     ax = _axes(fig, 0.85, 0.8, 0.2, top + _legend_height(n_legend, 3) + 0.1)
@@ -122,14 +126,18 @@ def plot_car_distribution(result: RunResult, window: tuple[int, int] | None = No
         ax.plot(grid, density, color=COLORS[1], lw=1.5, ls="--", label=f"Student t (df {df:.1f})")
     ax.axvline(0, color=INK, lw=1, ls=":", zorder=1)
     ax.grid(color=GRID, lw=0.6, axis="y")
-    ax.set_xlabel(f"CAR[{start:+d},{end:+d}] (%)", fontsize=9.5)
+    ax.set_xlabel(f"CAR{window_label(start, end)} (%)", fontsize=9.5)
     ax.set_ylabel("Pairs per bin", fontsize=9.5)
     ax.margins(y=0.05)
     _top_legend(ax, n_legend, 3)
     missing = len(result.car_window(start, end)) - n
     note = f"{len(counts)} bins of {width:.2f} pp"
     if data.t is None:
-        note += f"; no t reference: it needs at least {T_FIT_MIN} CARs that differ"
+        note += (
+            f"; no t reference: it needs at least {T_FIT_MIN} CARs that differ"
+            if n < T_FIT_MIN
+            else f"; no t reference: its fitted df is above {T_DF_MAX:.0f} (normal tails)"
+        )
     if missing:
         note += f"; {missing} pairs without a CAR not drawn"
     _footer(fig, result, note + f"; {len(result.skipped)} skipped pairs in skipped.csv")

@@ -8,12 +8,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.outputs.plots.numbers import _critical, cross_section, event_rows
+from eventstudy.outputs.plots.numbers import (
+    ANCHOR,
+    _critical,
+    anchored,
+    cross_section,
+    event_rows,
+    headline,
+)
 from eventstudy.outputs.plots.style import (
     COLORS,
     CONFIDENCE,
     EVENT_SIZE,
     GRID,
+    INK,
     MANY_SECURITIES,
     MUTED,
     _axes,
@@ -26,6 +34,9 @@ from eventstudy.outputs.plots.style import (
     _new_figure,
     _reference_lines,
     _top_legend,
+    edged_band,
+    p_text,
+    window_label,
 )
 
 if TYPE_CHECKING:
@@ -99,27 +110,30 @@ def _event_axes_labels(ax: Axes, frame: pd.DataFrame, ylabel: str) -> None:
 def plot_car(result: RunResult, event_id: str) -> Figure:
     """CAR paths over the event window, one line per security, with 95% bands.
 
-    The CAR is summed from the first day of the event window (day -10 by default), so
-    its value at day 0 is CAR[-10, 0], not the CAR[0, 0] of ``car.csv``; the subtitle
-    says where the sum starts. The band at day tau is ``CAR(start, tau) ± t_{0.975,
-    n-2} · se`` with the MacKinlay (1997) standard error of the running CAR (estimation
-    error included). With more than :data:`MANY_SECURITIES` securities the figure shows
-    the mean CAR with its cross-sectional 95% band (:func:`cross_section`) and the
-    10-90% quantile band of the securities' CARs instead.
+    Every path is anchored at day -1 (:func:`~eventstudy.outputs.plots.numbers.anchored`):
+    from day 0 on it is the CAR from day 0, so its value at day +1 is the CAR[0, +1] of
+    ``car.csv``, and before day -1 it shows the drift into the event. The headline
+    window's CAR and p of each security (the report's, ``[0, +1]`` when the study has
+    it) are printed in the axes. The band at day tau is ``± t_{0.975, n-2} · se`` with
+    the root of the summed prediction-error variances of the same days. With more than
+    :data:`MANY_SECURITIES` securities the figure shows the mean anchored CAR with its
+    cross-sectional 95% band (:func:`cross_section`) and the 10-90% quantile band of
+    the securities' CARs instead.
     """
     frame, fig, ax, tickers, many, n_legend = _event_layout(
         result,
         event_id,
         many_text=(
-            f"mean CAR of {{n}} securities summed from day {{start:+d}}, {CONFIDENCE:.0%} "
-            "band and 10-90% range"
+            f"mean CAR of {{n}} securities from day 0 (0 at day {ANCHOR}), "
+            f"{CONFIDENCE:.0%} band and 10-90% range"
         ),
         few_text=(
-            f"CAR per security summed from day {{start:+d}}, {CONFIDENCE:.0%} bands "
-            "(MacKinlay s.e.)"
+            f"CAR per security from day 0 (0 at day {ANCHOR}), {CONFIDENCE:.0%} bands "
+            "(prediction-error s.e.)"
         ),
         many_legend=3,
     )
+    frame = anchored(frame)
     if many:
         _mean_and_band(ax, cross_section(frame, "car"), len(tickers), "CAR")
     else:
@@ -131,20 +145,48 @@ def plot_car(result: RunResult, event_id: str) -> Figure:
             day = rows["rel_day"].to_numpy()
             car = rows["car"].to_numpy() * 100
             half = rows["car_se"].to_numpy() * crit[mask] * 100
-            ax.fill_between(day, car - half, car + half, color=color, alpha=0.13, lw=0)
+            edged_band(ax, day, car - half, car + half, color, 0.08)
             ax.plot(day, car, color=color, lw=1.8, marker="o", ms=3, label=ticker)
     ax.grid(color=GRID, lw=0.6)
-    _event_axes_labels(ax, frame, "Cumulative abnormal return (%)")
+    _event_axes_labels(ax, frame, "Cumulative abnormal return from day 0 (%)")
+    _headline_box(ax, result, event_id)
     _top_legend(ax, n_legend)
     _footer(fig, result, _day0_note(result, event_id))
     return fig
 
 
+HEADLINE_ROWS = 4
+"""Securities named in an event figure's CAR box (smallest p first)."""
+
+
+def _headline_box(ax: Axes, result: RunResult, event_id: str) -> None:
+    """The headline window's CAR and p per security (or their mean), top left."""
+    (a, b), rows = headline(result, event_id)
+    if rows.empty:
+        return
+    label = f"CAR{window_label(a, b)}"
+    if len(rows) > HEADLINE_ROWS:
+        lines = [f"mean {label} {rows['car'].mean() * 100:+.1f}% of {len(rows)} securities"]
+        lines += [
+            f"{t} {c * 100:+.1f}% (p {p_text(p)})"
+            for t, c, p in rows.head(2).itertuples(index=False)
+        ]
+    else:
+        lines = [label] + [
+            f"{t} {c * 100:+.1f}% (p {p_text(p)})" for t, c, p in rows.itertuples(index=False)
+        ]
+    ax.text(
+        0.01, 0.98, "\n".join(lines), transform=ax.transAxes, va="top", ha="left", fontsize=8.5,
+        color=INK, bbox={"facecolor": "white", "edgecolor": GRID, "alpha": 0.9, "pad": 3},
+        zorder=5,
+    )  # fmt: skip
+
+
 def _mean_and_band(ax: Axes, stats: pd.DataFrame, n: int, what: str) -> None:
     day = stats.index.to_numpy()
-    _band(ax, stats["q10"], stats["q90"], COLORS[0], 0.12, f"10-90% range of {n} securities")
+    _band(ax, stats["q10"], stats["q90"], COLORS[4], 0.10, f"10-90% range of {n} securities")
     band = f"{CONFIDENCE:.0%} band of the mean (cross-sectional s.e.)"
-    _band(ax, stats["lower"], stats["upper"], COLORS[0], 0.3, band)
+    _band(ax, stats["lower"], stats["upper"], COLORS[0], 0.22, band)
     ax.plot(day, stats["mean"] * 100, color=COLORS[0], lw=2, marker="o", ms=3, label=f"mean {what}")
 
 
@@ -171,7 +213,7 @@ def plot_ar(result: RunResult, event_id: str) -> Figure:
     more than :data:`MANY_SECURITIES` securities the figure shows the mean AR per day
     with the 10-90% quantile range of the securities' ARs; the bound is then that of
     the mean, ``± t_{0.975, N-1} · s/√N`` (:func:`cross_section`), and ``*`` marks a
-    mean beyond it.
+    mean beyond it. The headline window's CAR and p are printed as on :func:`plot_car`.
     """
     frame, fig, ax, tickers, many, n_legend = _event_layout(
         result,
@@ -223,6 +265,7 @@ def plot_ar(result: RunResult, event_id: str) -> Figure:
     ax.grid(color=GRID, lw=0.6, axis="y")
     _event_axes_labels(ax, frame, "Abnormal return (%)")
     ax.margins(y=0.08)
+    _headline_box(ax, result, event_id)
     _top_legend(ax, n_legend)
     _footer(fig, result, _day0_note(result, event_id))
     return fig

@@ -48,8 +48,8 @@ def check_figures(value: FigureChoice) -> FigureChoice:
         raise ArgumentError(str(exc).removeprefix("--figures "), argument="figures") from None
 
 
-PNG_COMPRESSION = 3
-"""zlib level of the PNGs: half the encoding time of the default 6, files ~3% larger."""
+PNG_COMPRESSION = 6
+"""zlib level of the (palette) PNGs."""
 
 
 SVG_SALT = "eventstudy"
@@ -58,17 +58,36 @@ a random salt, gives different files on every run)."""
 
 
 def render(fig: Figure, fmt: str = "png") -> bytes:
-    """The figure as PNG or SVG bytes; reruns give the same bytes (SVG: no timestamp,
-    ids salted with :data:`SVG_SALT`)."""
+    """The figure as PNG (:data:`DPI`, 256 colours: :func:`_palette_png`) or SVG bytes;
+    reruns give the same bytes (SVG: no timestamp, ids salted with :data:`SVG_SALT`)."""
     import matplotlib as mpl
 
     buffer = io.BytesIO()
     if fmt == "svg":
         with mpl.rc_context({"svg.hashsalt": mpl.rcParams["svg.hashsalt"] or SVG_SALT}):
             fig.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None})
-    else:
-        fig.savefig(buffer, format=fmt, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION})
-    return buffer.getvalue()
+        return buffer.getvalue()
+    if fmt != "png":
+        fig.savefig(buffer, format=fmt, dpi=DPI)
+        return buffer.getvalue()
+    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 0})
+    return _palette_png(buffer.getvalue())
+
+
+def _palette_png(png: bytes) -> bytes:
+    """An (uncompressed) PNG of a figure as a 256-colour PNG (no dithering).
+
+    The figures are flat colours, lines and light fills: a palette keeps them exact
+    to the eye at a quarter of the bytes of an RGB PNG at 200 dpi, which lets the
+    report embed four times as many figures within its budget.
+    """
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="png", compress_level=PNG_COMPRESSION)
+    return out.getvalue()
 
 
 @dataclass

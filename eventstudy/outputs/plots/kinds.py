@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from eventstudy.measures.design import study_design
 from eventstudy.outputs.plots.bhar import plot_bhar
 from eventstudy.outputs.plots.caar import plot_caar, plot_caar_category
+from eventstudy.outputs.plots.characteristics import (
+    characteristics,
+    plot_binscatter,
+    plot_caar_deciles,
+    regressors,
+)
 from eventstudy.outputs.plots.distribution import plot_car_distribution
 from eventstudy.outputs.plots.event import plot_ar, plot_car
+from eventstudy.outputs.plots.firms import plot_day0_dates, plot_forest
 from eventstudy.outputs.plots.heatmap import plot_heatmap
 from eventstudy.outputs.plots.numbers import event_categories, event_rows
 from eventstudy.outputs.plots.placebo import plot_placebo
@@ -27,13 +35,27 @@ EVENT_KINDS = ("car", "ar", "volatility", "volume")
 STUDY_KINDS = (
     "caar",
     "caar_category",
+    "caar_deciles",
     "car_distribution",
+    "binscatter",
+    "forest",
+    "day0_dates",
     "heatmap",
     "timeline",
     "placebo",
     "cav",
     "bhar",
 )
+BY_DESIGN: dict[str, frozenset[str]] = {
+    "shared-dates": frozenset({"heatmap", "timeline"}),
+    "one-firm": frozenset({"timeline", "forest", "caar_deciles", "binscatter"}),
+    "firm-specific": frozenset({"forest", "day0_dates", "caar_deciles", "binscatter"}),
+}
+"""The study kinds that depend on the design (:func:`eventstudy.measures.design.study_design`):
+each design draws its own; the other kinds are drawn for every design. A heat map of
+events x securities is a diagonal when every event has its own security, and a
+price timeline of many firms' unrelated dates says nothing: firm-specific studies
+get the forest plot, the day-0 histogram and the figures by characteristic instead."""
 PLOTS: dict[str, Callable[..., Figure]] = {
     "car": plot_car,
     "ar": plot_ar,
@@ -44,6 +66,10 @@ PLOTS: dict[str, Callable[..., Figure]] = {
     "timeline": plot_timeline,
     "placebo": plot_placebo,
     "bhar": plot_bhar,
+    "caar_deciles": plot_caar_deciles,
+    "binscatter": plot_binscatter,
+    "forest": plot_forest,
+    "day0_dates": plot_day0_dates,
     "volatility": plot_volatility,
     "volume": plot_volume,
     "cav": plot_cav,
@@ -73,13 +99,21 @@ def study_kinds(result: RunResult) -> list[str]:
     ``caar_category`` when the estimated events form fewer than two categories (it
     would repeat ``caar``), ``placebo`` when the run has no placebo study, ``cav``
     (the mean CAV path) when it measured no volume and ``bhar`` (the mean BHAR path)
-    when it has no BHARs."""
+    when it has no BHARs; of the kinds of :data:`BY_DESIGN`, those of the study's
+    design (``caar_deciles`` only with a numeric characteristic, ``binscatter`` only
+    with a numeric regressor)."""
     estimated = result.abnormal_returns["event_id"].unique()
     categories = event_categories(result).reindex(estimated).nunique()
     skip = {"caar_category"} if categories < 2 else set()
     skip |= {"placebo"} if result.placebo is None else set()
     skip |= set() if _has_volume(result) else {"cav"}
     skip |= {"bhar"} if result.long_horizon is None or result.long_horizon.bhar.empty else set()
+    design = study_design(result.car)
+    skip |= set().union(*BY_DESIGN.values()) - BY_DESIGN[design]
+    if "caar_deciles" not in skip and not characteristics(result):
+        skip.add("caar_deciles")
+    if "binscatter" not in skip and not regressors(result):
+        skip.add("binscatter")
     return [k for k in STUDY_KINDS if k not in skip]
 
 

@@ -194,3 +194,42 @@ def normalised_prices(result: RunResult) -> tuple[pd.DataFrame, list[str]]:
     first = frame.bfill().iloc[0] if len(frame) else pd.Series(np.nan, index=columns)
     bench = [b for b in benchmarks if b in columns and b not in securities]
     return frame / first * 100, bench
+
+
+ANCHOR = -1
+"""The relative day at which every CAR path of a figure is 0."""
+
+
+def anchored(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``abnormal_returns`` with ``car`` re-based to 0 at day :data:`ANCHOR`.
+
+    Per pair, ``car`` becomes the sum of the ARs from day 0 to ``tau`` (``tau >= 0``;
+    so day +1 is CAR[0, +1], the number of ``car.csv``) and minus the sum from
+    ``tau + 1`` to -1 before (the drift into the event); ``car_se`` becomes the square
+    root of the sum of the same days' prediction-error variances ``ar_se**2`` (the small
+    covariance that estimation error adds between days is left out). A window that
+    starts after day -1 is anchored just before its first day.
+    """
+    out = frame.copy()
+    key = [out["event_id"], out["ticker"]]
+    var = out["ar_se"].astype("float64").pow(2).fillna(0.0).groupby(key, sort=False).cumsum()
+    ar = out["ar"].astype("float64").fillna(0.0).groupby(key, sort=False).cumsum()
+    before = out["rel_day"] <= ANCHOR
+    last = out[before].groupby(["event_id", "ticker"], sort=False)["rel_day"].idxmax()
+    base = pd.DataFrame({"ar": ar[last].to_numpy(), "var": var[last].to_numpy()}, index=last.index)
+    base.index = pd.MultiIndex.from_frame(out.loc[last.to_numpy(), ["event_id", "ticker"]])
+    keys = pd.MultiIndex.from_arrays(key)
+    ar0 = base["ar"].reindex(keys).fillna(0.0).to_numpy()
+    var0 = base["var"].reindex(keys).fillna(0.0).to_numpy()
+    out["car"] = np.where(out["ar"].notna(), ar.to_numpy() - ar0, np.nan)
+    out["car_se"] = np.sqrt(np.abs(var.to_numpy() - var0))
+    return out
+
+
+def headline(result: RunResult, event_id: str) -> tuple[tuple[int, int], pd.DataFrame]:
+    """The CAR window the report shows (:func:`default_window`) and this event's rows of
+    it in ``car.csv`` (ticker, car, car_p), smallest p first."""
+    window = default_window(result)
+    rows = event_rows(result.car, event_id)
+    rows = rows[(rows["window_start"] == window[0]) & (rows["window_end"] == window[1])]
+    return window, rows.sort_values("car_p", kind="stable")[["ticker", "car", "car_p"]]

@@ -25,9 +25,11 @@ MANY_SECURITIES = 12
 """Above this many securities an event figure draws the mean and a quantile band."""
 QUANTILES = (0.10, 0.90)
 """The quantile band drawn when there are too many securities for one line each."""
-DPI = 100
+DPI = 200
+"""Resolution of the PNG figures: sharp on high-density screens and in print
+(``--svg`` writes vector files besides)."""
 EVENT_SIZE = (9.0, 5.25)
-"""Size in inches of the per-event figures and the CAAR figure (900 x 525 px)."""
+"""Size in inches of the per-event figures and the CAAR figure (1800 x 1050 px)."""
 COLORS = (
     "#1f77b4",
     "#d62728",
@@ -126,6 +128,25 @@ def _footer(fig: Figure, result: RunResult, text: str) -> None:
         )
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``"1 event"``, ``"2 events"``, ``"1,250 securities"`` (``words``: the plural)."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+def window_label(start: int, end: int) -> str:
+    """``[0, +1]``, ``[-5, +5]``: a window of relative days (0 unsigned)."""
+    return "[" + ", ".join(f"{d:+d}" if d else "0" for d in (int(start), int(end))) + "]"
+
+
+def p_text(p: float) -> str:
+    """A p-value as text: ``< 0.0001``, 4 decimals below 0.001, else 3; ``n/a`` if NaN."""
+    if not np.isfinite(p):
+        return "n/a"
+    if p < 0.0001:
+        return "< 0.0001"
+    return f"{p:.4f}" if p < 0.001 else f"{p:.3f}"
+
+
 def _round_ticks(lo: int, hi: int) -> list[int]:
     step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 250) if (hi - lo) / s <= 8)
     return [d for d in range(lo - lo % step, hi + 1, step) if lo <= d <= hi]
@@ -151,24 +172,37 @@ def _event_time_axis(ax: Axes, day: np.ndarray) -> None:
     ax.set_xlabel("Trading days relative to each pair's day 0 (event time)", fontsize=9.5)
 
 
+DAY0 = {"color": INK, "lw": 1.2, "ls": "--", "zorder": 1}
+"""The day-0 line of every event-time figure."""
+
+
 def _reference_lines(ax: Axes) -> None:
-    ax.axvline(0, color=INK, lw=1, ls="--", zorder=1)
+    ax.axvline(0, **DAY0)
     ax.axhline(0, color=MUTED, lw=0.8, zorder=1)
 
 
 def _band(
     ax: Axes, lower: pd.Series, upper: pd.Series, color: str, alpha: float, label: str
 ) -> None:
-    """Shade between two series of returns indexed by relative day, drawn in %."""
-    ax.fill_between(
-        lower.index.to_numpy(),
-        lower * 100,
-        upper * 100,
-        color=color,
-        alpha=alpha,
-        lw=0,
-        label=label,
-    )
+    """Shade between two series of returns indexed by relative day, drawn in %, with
+    thin dashed edges (:func:`edged_band`)."""
+    edged_band(ax, lower.index.to_numpy(), lower * 100, upper * 100, color, alpha, label)
+
+
+def edged_band(
+    ax: Axes,
+    x: np.ndarray,
+    lower: np.ndarray | pd.Series,
+    upper: np.ndarray | pd.Series,
+    color: str,
+    alpha: float = 0.1,
+    label: str | None = None,
+) -> None:
+    """A light band with dashed edges in its colour: several bands stay apart where they
+    overlap (the edges show where each ends, the fills never darken to an opaque mix)."""
+    ax.fill_between(x, lower, upper, color=color, alpha=alpha, lw=0, label=label)
+    for edge in (lower, upper):
+        ax.plot(x, edge, color=color, lw=0.7, ls=(0, (3, 2)), alpha=0.8)
 
 
 def _quarter(inches: float) -> float:

@@ -18,15 +18,20 @@ from eventstudy.outputs.plots.numbers import cross_section, event_rows
 from eventstudy.outputs.plots.style import (
     COLORS,
     CONFIDENCE,
+    DAY0,
     EVENT_SIZE,
     GRID,
     _axes,
     _band,
+    _bars,
+    _event_time_axis,
     _footer,
     _header,
     _new_figure,
     _quarter,
+    _round_ticks,
     _study_title,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -68,18 +73,22 @@ def plot_volume(result: RunResult, event_id: str) -> Figure:
             rows["df"].to_numpy(), 0.5 + CONFIDENCE / 2
         )
         beyond = np.abs(av) > half
-        ax.bar(day, av, width=0.7, color=np.where(beyond, COLORS[1], COLORS[0]), label="AV")
+        _bars(ax, day[~beyond], av[~beyond], 0.7, COLORS[0], "AV")
+        _bars(ax, day[beyond], av[beyond], 0.7, COLORS[1], f"AV beyond the {CONFIDENCE:.0%} bound")
+        bound = f"±{CONFIDENCE:.0%} bound"
         ax.hlines(np.r_[half, -half], np.r_[day, day] - 0.35, np.r_[day, day] + 0.35,
-                  colors="0.3", lw=1.0, linestyles=":")  # fmt: skip
+                  colors="0.3", lw=1.0, linestyles=":", label=bound)  # fmt: skip
         ax.plot(day, rows["cav"].to_numpy(), color=COLORS[2], lw=1.8, marker="o", ms=3,
-                label="CAV")  # fmt: skip
+                label="CAV (cumulative AV)")  # fmt: skip
         ax.axhline(0, color="0.5", lw=0.6)
-        ax.axvline(0, color="0.5", lw=0.6, ls="--")
+        ax.axvline(0, **DAY0, label="day 0")
         ax.grid(color=GRID, lw=0.6)
+        ax.set_xticks(_round_ticks(int(day.min()), int(day.max())))
         ax.set_title(ticker, fontsize=10, loc="left")
-        ax.set_ylabel("ln(1 + volume)", fontsize=9)
+        ax.set_ylabel("Abnormal log volume", fontsize=9)
         if i == 0:
-            ax.legend(fontsize=8, loc="upper left", frameon=False)
+            ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 1.01), ncols=5,
+                      frameon=False, borderaxespad=0)  # fmt: skip
     fig.axes[-1].set_xlabel("Trading days relative to day 0", fontsize=9.5)
     _footer(fig, result, f"Volume model: {result.study.study.volume_model}")
     return fig
@@ -93,19 +102,20 @@ def plot_cav(result: RunResult) -> Figure:
     top = _header(
         fig,
         _study_title(result),
-        f"mean cumulative abnormal log volume of {n} pairs, {CONFIDENCE:.0%} band",
+        f"mean cumulative abnormal log volume of {plural(n, 'pair')}, {CONFIDENCE:.0%} band",
     )
     ax = _axes(fig, 0.85, 0.95, 0.2, top + 0.2)
     stats = cross_section(frame, "cav")
     day = stats.index.to_numpy()
     # _band draws returns in %: the log volume is drawn as is
-    _band(ax, stats["lower"] / 100, stats["upper"] / 100, COLORS[0], 0.3, "95% band")
+    _band(ax, stats["lower"] / 100, stats["upper"] / 100, COLORS[0], 0.2,
+          f"{CONFIDENCE:.0%} band (cross-sectional s.e.)")  # fmt: skip
     ax.plot(day, stats["mean"], color=COLORS[0], lw=2, marker="o", ms=3, label="mean CAV")
     ax.axhline(0, color="0.5", lw=0.6)
-    ax.axvline(0, color="0.5", lw=0.6, ls="--")
+    ax.axvline(0, **DAY0, label="day 0")
     ax.grid(color=GRID, lw=0.6)
-    ax.set_xlabel("Trading days relative to day 0", fontsize=9.5)
-    ax.set_ylabel("Mean CAV, ln(1 + volume)", fontsize=9.5)
+    _event_time_axis(ax, day)
+    ax.set_ylabel("Mean cumulative abnormal log volume", fontsize=9.5)
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     _footer(fig, result, f"Volume model: {result.study.study.volume_model}")
     return fig

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from eventstudy.outputs.report.markup import window as window_label
 from eventstudy.outputs.report.svg import COLORS, Path, heatmap_svg, paths_svg, timeline_svg
 from eventstudy.outputs.selection import figure_events
 from eventstudy.pipeline.summary import stars
@@ -85,7 +86,7 @@ def heatmap_chart(result: RunResult, window: tuple[int, int]) -> str:
     ).reshape(len(events), len(tickers))
     a, b = window
     return heatmap_svg(
-        events, tickers, v, marks, tips, f"CAR[{a:+d},{b:+d}] per event and security (hover)"
+        events, tickers, v, marks, tips, f"CAR{window_label(a, b)} per event and security (hover)"
     )
 
 
@@ -136,5 +137,7 @@ def news_timeline(
         at = min(int(np.searchsorted(dates, np.datetime64(event.date))), len(days) - 1)
         marks.append((int(days[at]), other, event.title))
     start, end = int(days.min()), int(days.max())
-    caption = f"The event window [{start:+d},{end:+d}]: day 0 and {len(marks)} other events in it"
+    caption = (
+        f"The event window {window_label(start, end)}: day 0 and {len(marks)} other events in it"
+    )
     return timeline_svg(start, end, marks, caption), others

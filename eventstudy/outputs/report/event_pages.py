@@ -144,7 +144,13 @@ def write_event_pages(
         name: _rows_by_event(frame, "group" if name == "tests" else "event_id", events)
         for name, frame in tables.items()
     }
-    sections = event_sections(result, events, lambda _: Embedder(images, PAGE_BUDGET))
+
+    def own_figures(event_id: str) -> Embedder:
+        """The event's own figures, within the page's budget (no study figure spends it)."""
+        own = {name: image for name, image in images.items() if name.startswith(f"{event_id}/")}
+        return Embedder(own, PAGE_BUDGET)
+
+    sections = event_sections(result, events, own_figures)
     n_est = result.models.set_index(["event_id", "ticker"])["n_est"]
     written = {}
     for event_id in events:

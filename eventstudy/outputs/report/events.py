@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 
 EVENT_FIGURES = (
-    ("car", "CAR paths with 95% bands"),
+    ("car", "CAR paths from day 0 (0 at day -1) with 95% bands"),
     ("ar", "daily abnormal returns"),
     ("volume", "abnormal log volume with the 95% bound and the CAV"),
-    ("volatility", "Beaver's U per day against 1"),
+    ("volatility", "Beaver's U per day against 1 and its 5% critical value"),
 )
 """The figures of an event's section, in order (those the run drew)."""
 
@@ -34,6 +34,27 @@ def _when(result: RunResult, event: Event) -> str:
     if event.time is not None:
         return when + f" {event.time:%H:%M} ({result.study.timezone_for(event)})"
     return when + " (no time given: treated as known before the open)"
+
+
+def heading(event: Event, tickers: list[str]) -> str:
+    """An event section's title (escaped): its securities, date and title, then its
+    characteristics (the numeric or short attributes) as ``name = value``."""
+    names = ", ".join(tickers[:5]) + (
+        f" and {count(len(tickers) - 5)} more" if len(tickers) > 5 else ""
+    )
+    traits = [
+        f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
+        for k, v in event.attributes.items()
+        if isinstance(v, int | float) or (isinstance(v, str) and len(v) <= 30)
+    ]
+    title = " · ".join(p for p in (names, f"{event.date:%Y-%m-%d}", event.title) if p)
+    extra = f" <small class=meta>{esc('; '.join(traits))}</small>" if traits else ""
+    return esc(title) + extra
+
+
+def _tickers(mine: list[Alignment], estimated: set[str]) -> list[str]:
+    """The event's estimated securities in file order (all of them when none is)."""
+    return [a.ticker for a in mine if a.ticker in estimated or not estimated]
 
 
 def _alignment_table(mine: list[Alignment], estimated: set[str], skipped: dict[str, str]) -> str:
@@ -101,9 +122,10 @@ def event_sections(
         alignment = _alignment_table(
             alignments[event_id], estimated_by.get(event_id, set()), skipped_by.get(event_id, {})
         )
+        tickers = _tickers(alignments[event_id], estimated_by.get(event_id, set()))
         parts[event_id] = (
             f"<section class=event id='event-{esc(event_id)}'>"
-            f"<h3>{esc(event.title)}</h3>"
+            f"<h3>{heading(event, tickers)}</h3>"
             f"<p class=meta><code>{esc(event_id)}</code> · {esc(_when(result, event))}"
             f" · category: {esc(event.category) or DASH} · source: {url_link(event.source)}</p>"
             f"{notes}<h4>Day 0 per security</h4>{alignment}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eventstudy.outputs.report.markup import esc, num, table
+from eventstudy.outputs.report.markup import window as window_label
 from eventstudy.outputs.report.views import frame_grid
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def _bhar_rows(bhar: pd.DataFrame, tests: pd.DataFrame | None) -> list[list[str]
     for (a, b), window in bhar.groupby(["window_start", "window_end"], sort=True):
         p = p_values.get((a, b), {})
         rows.append([
-            f"[{a:+d},{b:+d}]", str(len(window)), num(window["bhar"].mean(), 2, 100),
+            window_label(a, b), str(len(window)), num(window["bhar"].mean(), 2, 100),
             num(window["bhar"].median(), 2, 100), num(p.get("bhar_t"), 3),
             num(p.get("bhar_t_sa"), 3), num(p.get("bhar_t_sa_boot"), 3),
         ])  # fmt: skip
@@ -49,7 +50,7 @@ def long_horizon_section(result: RunResult, figures: Embedder | None = None) -> 
     bhar = table(header, _bhar_rows(horizon.bhar, tests), numeric=[False] + [True] * 6)
     ct = horizon.calendar_time
     ct_rows = (
-        [f"[{r.window_start:+d},{r.window_end:+d}]", esc(r.model), num(r.alpha, 3, 100),
+        [window_label(r.window_start, r.window_end), esc(r.model), num(r.alpha, 3, 100),
          num(r.alpha_t, 2), num(r.alpha_p, 3), str(r.n_days), num(r.mean_n_securities, 1),
          esc(r.cov_type)]
         for r in ct.itertuples(index=False)

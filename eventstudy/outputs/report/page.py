@@ -64,6 +64,9 @@ OPTIONAL = {
 }
 """What a row is in each optional table (:meth:`RunResult.optional_tables`)."""
 
+SVG_FIGURES = ("caar", "heatmap")
+"""Study figures the page draws as inline SVG with values on hover (their PNGs stay files)."""
+
 
 def data_files(result: RunResult, folder: Path | None = None) -> list[tuple[str, str]]:
     """``(relative path, description)`` of the data files the report links to.
@@ -237,7 +240,6 @@ def render_report(
     banner = f"<div class=banner role=alert>{esc(SYNTHETIC_NOTE)}</div>" if result.synthetic else ""
     description = f"<p>{esc(s.description)}</p>" if s.description else ""
     shown = default_window(result)
-    label = f"CAR{window(*shown)}"
     events = section_events(result, images)
     linked = set(events)
     tests = tests_frame(result)
@@ -248,15 +250,11 @@ def render_report(
         if tests is not None and len(tests)
         else "<p>No cross-sectional tests in this run.</p>"
     )
-    figures = Embedder(images)
-    study_figures = (
-        heatmap_chart(result, shown)
-        + figures.figure("caar_category", "CAAR per event category")
-        + figures.figure("car_distribution", f"Distribution of {label} over all pairs")
-        + figures.figure("timeline", "Prices normalised to 100 with the study's events")
-        + figures.figure("placebo", "Placebo CARs per security, the study's events marked")
-        if images
-        else heatmap_chart(result, shown) + "<p>Figures were not drawn for this run.</p>"
+    # the CAAR and the heat map are inline SVG (values on hover); their PNGs are files only
+    on_page = {name: image for name, image in images.items() if name not in SVG_FIGURES}
+    figures = Embedder(on_page, events=events)
+    study_figures = (heatmap_chart(result, shown) if "heatmap" in images else "") + (
+        figures.study_figures() if images else "<p>Figures were not drawn for this run.</p>"
     )
     files_html = _files_section(data_files(result) if files is None else files)
     version = _version()

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eventstudy.outputs.report.markup import esc, table
+from eventstudy.outputs.report.markup import frame_table
+from eventstudy.outputs.report.markup import window as window_label
 from eventstudy.outputs.report.views import car_grid
 
 if TYPE_CHECKING:
@@ -23,16 +24,9 @@ SIZE_BAND = (0.02, 0.08)
 """A 5% test whose placebo rejection rate lies outside this band is highlighted."""
 
 
-def _cell(value: object, digits: int = 4) -> str:
-    if isinstance(value, float | int) and value == value:
-        return f"{float(value):.{digits}f}"
-    return "" if value is None or value != value else esc(value)
-
-
 def _table(frame: pd.DataFrame, highlight: pd.Series | None = None) -> str:
-    rows = ([_cell(v) for v in row] for row in frame.itertuples(index=False))
     marked = None if highlight is None else [bool(x) for x in highlight]
-    return table([esc(c) for c in frame.columns], rows, marked=marked)
+    return frame_table(frame, marked)
 
 
 def placebo_section(result: RunResult, window: tuple[int, int] = (0, 1)) -> str:
@@ -45,7 +39,7 @@ def placebo_section(result: RunResult, window: tuple[int, int] = (0, 1)) -> str:
     outside = (at5["rejection_rate"] < SIZE_BAND[0]) | (at5["rejection_rate"] > SIZE_BAND[1])
     return (
         "<section id=placebo><h2>How unusual is this move?</h2>"
-        f"<p>CAR[{window[0]:+d},{window[1]:+d}] per pair ({len(rows):,} rows): the t-test "
+        f"<p>CAR{window_label(*window)} per pair ({len(rows):,} rows): the t-test "
         "p (normal theory), the sample-quantile p (Gelbach, Helland &amp; Klick 2013: the "
         "CAR against the estimation window's own sums) and the placebo p (the CAR against the same "
         "security's CARs on random days without study news).</p>"

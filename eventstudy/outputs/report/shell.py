@@ -57,6 +57,14 @@ ul.sentences li { margin: .3rem 0; }
 p.warncount { margin: .6rem 0; }
 p.warncount a { color: var(--warn); font-weight: 600; }
 #search-all { padding: .3rem .5rem; min-width: 20rem; font-size: 1rem; }
+.valid-sig { color: #0a6b2d; font-weight: 600; }
+.valid-bad { color: var(--bad); }
+ol.notes { font-size: .8rem; color: var(--muted); }
+@media (max-width: 600px) { nav ol.events { columns: 1; } body { padding: 1rem .6rem 3rem; }
+  #search-all { min-width: 0; width: 100%; }
+  table { display: block; max-width: 100%; overflow-x: auto; }
+  svg { max-width: 100%; height: auto; }
+  .answer > * { min-width: 0; } }
 @media print { nav { display: none; } .event { break-before: page; } }
 """
     + script.STYLE

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.outputs.report.markup import (
-    DASH,
+    LABELS,
+    by_p,
+    column_cells,
     count,
     esc,
     listed,
@@ -63,7 +65,8 @@ def car_table(
     linked: Collection[str] | None = None,
     limit: int = ROW_LIMIT,
 ) -> str:
-    """CAR, s.e., t, p and stars per row of ``car.csv``, at most ``limit`` rows.
+    """CAR, s.e., t, p and stars per row of ``car.csv``, at most ``limit`` rows, in order
+    of p.
 
     Parameters
     ----------
@@ -100,6 +103,7 @@ def car_table(
         *([False] if has_confounders else []),
     ]
     rows, cut_note = capped(rows, limit)
+    rows = by_p(rows, "car_p")
     body = []
     columns = ["event_id", "ticker", "window_start", "window_end", "car", "car_se", "car_t"]
     columns += ["car_p", *(["confounders"] if has_confounders else [])]
@@ -145,44 +149,70 @@ def tests_frame(result: RunResult) -> pd.DataFrame | None:
     return None
 
 
-TEST_LABELS = {
-    "window_start": "from",
-    "window_end": "to",
-    "p_value": "p",
-    "p_holm": "p (Holm)",
-    "p_bh": "p (BH)",
-    "valid_under_clustering": "valid if clustered",
+MEASURES = {
+    "return": "Returns (CAR)",
+    "volume": "Volume (CAV)",
+    "volatility": "Volatility (Beaver's U, percentile tests)",
+    "bhar": "Long horizon (BHAR)",
 }
+"""The heading of each measure's tests (``measure`` of tests.csv), in page order."""
+SHOWN = ["test", "validity", "window_start", "window_end", "statistic", "p_value", "n",
+         "n_pos", "n_neg", "df", "distribution", "p_holm", "p_bh", "p_placebo",
+         "valid_under_clustering", "clustered"]  # fmt: skip
+"""The tests table's columns in the report, in order (those present); ``note`` becomes
+a numbered footnote, ``group`` and ``measure`` headings."""
+VALIDITY = {"recommended": "sig", "not valid": "bad"}
 
 
-def _test_cell(column: str, value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return DASH
-    if column.startswith("p_"):
-        return pvalue(value)
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, float | np.floating):
-        return num(value, 3)
-    if column == "note" and value:
-        return f"<span class=note>{esc(value)}</span>"
-    return esc(value)
+def _validity_cells(values: pd.Series) -> list[str]:
+    return [f"<span class=valid-{VALIDITY.get(v, 'ok')}>{esc(v)}</span>" for v in values.tolist()]
 
 
-def _column_cells(column: str, values: pd.Series) -> list[str]:
-    """:func:`_test_cell` of every value of one column (float and bool columns at once)."""
-    if pd.api.types.is_float_dtype(values.dtype):
-        floats = values.to_numpy(dtype=np.float64).tolist()
-        return (
-            [pvalue(v) for v in floats] if column.startswith("p_") else [num(v, 3) for v in floats]
-        )
-    if pd.api.types.is_bool_dtype(values.dtype) and not values.isna().any():
-        return ["yes" if v else "no" for v in values.tolist()]
-    memo: dict[tuple[type, object], str] = {}  # each distinct value (and type) once
-    return [
-        memo[key] if (key := (type(v), v)) in memo else memo.setdefault(key, _test_cell(column, v))
-        for v in values.to_numpy(dtype=object).tolist()
-    ]
+def _rendered(rows: pd.DataFrame, notes: dict[str, int]) -> str:
+    """One table of tests rows, smallest p first, its notes as footnote numbers."""
+    rows = by_p(rows, "p_value") if "p_value" in rows else rows
+    columns = [c for c in SHOWN if c in rows.columns]
+    cells, numeric = [], []
+    for c in columns:
+        if c == "validity":
+            column, is_num = _validity_cells(rows[c]), False
+        elif c in ("window_start", "window_end"):
+            column, is_num = [f"{int(v):+d}" if v else "0" for v in rows[c].tolist()], True
+        else:
+            column, is_num = column_cells(c, rows[c])
+        cells.append(column)
+        numeric.append(is_num)
+    header = [esc(LABELS.get(c, c)) for c in columns]
+    if "note" in rows.columns:
+        refs = []
+        for note in rows["note"].tolist():
+            text = note if isinstance(note, str) else ""
+            refs.append(f"[{notes.setdefault(text, len(notes) + 1)}]" if text else "")
+        cells.append(refs)
+        numeric.append(False)
+        header.append("Note")
+    return f"<div class=scroll>{table(header, zip(*cells, strict=True), numeric)}</div>"
+
+
+def _notes_html(notes: dict[str, int]) -> str:
+    if not notes:
+        return ""
+    items = "".join(f"<li value={k}>{esc(text)}</li>" for text, k in notes.items())
+    return f"<ol class=notes>{items}</ol>"
+
+
+def _measures(frame: pd.DataFrame, notes: dict[str, int], level: int) -> str:
+    """The rows of ``frame`` under one heading per measure (returns first)."""
+    if "measure" not in frame.columns:
+        return _rendered(frame, notes)
+    present = list(pd.unique(frame["measure"]))
+    order = [m for m in MEASURES if m in present] + [m for m in present if m not in MEASURES]
+    parts = []
+    for measure in order:
+        rows = frame[frame["measure"] == measure]
+        name = MEASURES.get(measure, str(measure))
+        parts.append(f"<h{level}>{esc(name)}</h{level}>{_rendered(rows, notes)}")
+    return "".join(parts)
 
 
 def _shown_groups(groups: pd.Index, events: Collection[str]) -> list[str]:
@@ -197,34 +227,37 @@ def _shown_groups(groups: pd.Index, events: Collection[str]) -> list[str]:
     return list(groups[np.sort(order)])
 
 
+VALIDITY_NOTE = (
+    "<p class=meta>Each test is marked <b>recommended</b>, <b>valid</b> or <b>not valid</b> "
+    "for this study's design (tests.csv <code>validity</code>), from the documented size "
+    "results (docs/inference.md): a test that over-rejects when pairs share a day 0 is not "
+    "valid for rows whose pairs do; KP-adjusted BMP and the bootstrap hold their size under "
+    "both shared dates and event-induced variance. Within each measure, rows are in order "
+    "of p.</p>"
+)
+
+
 def tests_section(frame: pd.DataFrame, events: Collection[str] = ()) -> str:
-    """The tests table: the ``all`` group open, at most :data:`TEST_GROUP_LIMIT` others
-    folded (categories, securities, then the events that have a section), the rest
-    counted and left to ``tests.csv``."""
-    columns = [c for c in frame.columns if c != "group"]
-    numeric = [
-        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-        for c in columns
-    ]
-    labels = [esc(TEST_LABELS.get(c, c)) for c in columns]
-
-    def rendered(rows: pd.DataFrame) -> str:
-        cells = [_column_cells(c, rows[c]) for c in columns]
-        return f"<div class=scroll>{table(labels, zip(*cells, strict=True), numeric)}</div>"
-
+    """The tests table: the ``all`` group open, under one heading per measure (rows in
+    order of p, each marked recommended / valid / not valid), at most
+    :data:`TEST_GROUP_LIMIT` other groups folded (categories, securities, then the
+    events that have a section), the rest counted and left to ``tests.csv``; the notes
+    of the rows shown as numbered footnotes."""
+    notes: dict[str, int] = {}
+    intro = VALIDITY_NOTE if "validity" in frame.columns else ""
     if "group" not in frame.columns:
-        shown, note = capped(frame)
-        return rendered(shown) + note
+        shown, cut = capped(frame)
+        return intro + _measures(shown, notes, 3) + cut + _notes_html(notes)
     groups = pd.Index(pd.unique(frame["group"]))
     picked = _shown_groups(groups, events)
-    parts = []
+    parts = [intro]
     if "all" in groups:
-        parts.append(f"<h3>All pairs</h3>{rendered(frame[frame['group'] == 'all'])}")
+        parts.append(f"<h3>All pairs</h3>{_measures(frame[frame['group'] == 'all'], notes, 4)}")
     chosen = frame[frame["group"].isin(picked)]
     for group, rows in chosen.groupby("group", sort=False):
         parts.append(
             f"<details><summary>{esc(group)} ({count(len(rows))} rows)</summary>"
-            f"{rendered(rows)}</details>"
+            f"{_measures(rows, notes, 4)}</details>"
         )
     others = len(groups) - ("all" in groups) - len(picked)
     if others:
@@ -233,4 +266,5 @@ def tests_section(frame: pd.DataFrame, events: Collection[str] = ()) -> str:
             "groups besides all pairs (categories, securities, then the events that have "
             "a section); every group is in tests.csv.</p>"
         )
+    parts.append(_notes_html(notes))
     return "".join(parts)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eventstudy.outputs.report.markup import esc, table
+from eventstudy.outputs.report.markup import by_p, esc, frame_table, table
 from eventstudy.outputs.report.views import frame_grid
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def _cell(value: object) -> str:
     if isinstance(value, float | int) and value == value:
-        return f"{float(value):.4f}"
+        return f"{int(value):,}" if float(value).is_integer() else f"{float(value):.4f}"
     return "" if value is None or value != value else esc(value)
 
 
@@ -46,8 +46,13 @@ def volatility_section(result: RunResult) -> str:
     if result.test_names:
         tests = result.tests()
         vol = tests[(tests["measure"] == "volatility") & (tests["group"] == "all")]
-        parts.append("<p>Tests of mean(avol) - 1 across all pairs (tests.csv):</p>")
+        parts.append(
+            "<p>Percentile tests across all pairs (tests.csv): avol_cs_t is the t of the "
+            "normal scores of each pair's avol percentile among its estimation-window runs, "
+            "avol_wilcoxon the signed ranks of that percentile minus ½ (not tests of "
+            "mean(avol) - 1, which over-reject with fat tails).</p>"
+        )
         cols = ["window_start", "window_end", "test", "statistic", "p_value", "n"]
-        parts.append(_table(vol[cols]))
+        parts.append(frame_table(by_p(vol[cols], "p_value")))
     parts.append("</section>")
     return "".join(parts)
