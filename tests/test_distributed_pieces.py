@@ -280,4 +280,4 @@ def test_kp_tests_from_two_rounds_equal_local(seed: int, route: str, monkeypatch
                 assert got.note.partition("; ")[2] == local.note.partition("; ")[2]
     if route == "own":
         note = results[("all", (0, 0), "kp_bmp_t")].note
-        assert "missing-day patterns: the pairwise-complete" in note
+        assert "the exact pairwise figure would take too long" in note

@@ -225,3 +225,17 @@ def test_the_report_has_a_volume_section_only_when_volume_is_measured():
     prices = market_model_prices(noise=0.01, seed=3)
     plain = run_study(_study(measures=["return"]), source=FrameSource(prices))
     assert volume_section(plain, None, None) == ""
+
+
+def test_cav_rows_in_the_report_follow_the_first_window_p():
+    from eventstudy.outputs.report.volume import by_first_window_p
+
+    cav = pd.DataFrame({
+        "event_id": ["a", "a", "b", "b", "c"], "ticker": ["X"] * 5,
+        "window_start": [0, -1, 0, -1, -1], "window_end": [0, 1, 0, 1, 1],
+        "cav_p": [0.5, 0.01, 0.02, 0.9, 0.0],
+    })  # fmt: skip
+    ordered = by_first_window_p(cav, 0, 0)
+    # b's [0, 0] p (0.02) < a's (0.5); c has no [0, 0] row and comes last
+    assert ordered["event_id"].tolist() == ["b", "b", "a", "a", "c"]
+    assert ordered.index.tolist() == [2, 3, 0, 1, 4]

@@ -1,21 +1,20 @@
 """The report section "Volume" (the volume measure, :mod:`eventstudy.measures.volume`).
 
 :func:`volume_section` returns one HTML ``<section>``: the mean CAV figure, the CAV of
-every pair and window with its t-test (all rows, searchable), and the ``measure = volume`` rows of
-``tests.csv`` for the group of all pairs.
+every pair and window with its t-test (all rows, searchable, in order of p), and a pointer to
+the ``measure = volume`` rows of the tests table (they are not repeated here).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventstudy.outputs.report.markup import esc
-from eventstudy.outputs.report.placebo import _table
+import pandas as pd
+
+from eventstudy.outputs.report.markup import esc, window
 from eventstudy.outputs.report.views import frame_grid
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from eventstudy.outputs.report.figures import Embedder
     from eventstudy.pipeline.results import RunResult
 
@@ -33,9 +32,26 @@ def volume_section(result: RunResult, tests: pd.DataFrame | None, figures: Embed
     )
     if figures is not None:
         html += figures.figure("cav", "Mean CAV over all estimated pairs with a 95% band")
-    html += f"<h3>CAV per pair and window ({len(cav):,} rows)</h3>{frame_grid('cav', cav)}"
-    if tests is not None and len(tests) and "measure" in tests:
-        chosen = tests[(tests["measure"] == "volume") & (tests["group"] == "all")]
-        shown = chosen[["window_start", "window_end", "test", "statistic", "p_value", "n"]]
-        html += f"<h3>Tests on the abnormal volumes (all pairs)</h3>{_table(shown)}"
+    start, end = result.study.study.car_windows[0]
+    caption = f"<p class=meta>CAV{window(start, end)} per pair, in order of p</p>"
+    html += (
+        f"<h3>CAV per pair and window ({len(cav):,} rows)</h3>"
+        f"{frame_grid('cav', by_first_window_p(cav, start, end), caption=caption)}"
+    )
+    if tests is not None and "measure" in tests and (tests["measure"] == "volume").any():
+        html += (
+            "<p class=meta>The cross-sectional tests on the abnormal volumes are in "
+            "<a href='#tests'>the tests table</a>, under Volume (CAV).</p>"
+        )
     return html + "</section>"
+
+
+def by_first_window_p(cav: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """The rows of ``cav`` with each pair's windows together, pairs in order of the p-value
+    of their CAV over the window ``[start, end]`` (pairs without it last)."""
+    pair = ["event_id", "ticker"]
+    first = cav[(cav["window_start"] == start) & (cav["window_end"] == end)]
+    p = first.set_index(pair)["cav_p"]
+    key = pd.MultiIndex.from_frame(cav[pair]).map(p.to_dict().get)
+    order = pd.Series(key, index=cav.index, dtype=float)
+    return cav.assign(_p=order.to_numpy()).sort_values("_p", kind="stable").drop(columns="_p")
