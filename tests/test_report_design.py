@@ -16,6 +16,8 @@ import sys
 from html import escape as html_escape
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from test_report import CHROMIUM, DevTools, needs_chromium
 
@@ -211,3 +213,77 @@ def test_the_first_screen_stacks_into_one_column_at_430_px(demo, tmp_path: Path)
     assert a[3] <= b[1] and a[2] <= 430 and b[2] <= 430  # stacked, one under the other
     png = base64.b64decode(shot)
     assert int.from_bytes(png[16:20], "big") == 430
+
+
+def test_the_first_screen_says_the_pooled_answer_and_the_planted_slope(firms) -> None:
+    """The study's sentences come before any event's: all pairs together with the test
+    tests.csv marks recommended, and the regression's slope and HC1 t as an independent OLS of
+    car.csv's CAR[0, +1] on eps_surprise gives it (the planted 1 pp per unit)."""
+    import statsmodels.api as sm
+
+    result, html = firms
+    answer = html[html.index("<section id=answer>") :]
+    study = re.search(r"<ul class='sentences study'>(.*?)</ul>", answer).group(1)
+    assert answer.index("sentences study") < answer.index("<ul class=sentences>")
+    tests = result.tests()
+    kp = tests[
+        (tests["group"] == "all") & (tests["test"] == "kp_bmp_t")
+        & (tests["window_start"] == 0) & (tests["window_end"] == 1)
+        & (tests["measure"] == "return")
+    ].iloc[0]  # fmt: skip
+    assert kp["validity"] == "recommended"
+    mean = result.car_window(0, 1)["car"].mean() * 100
+    n = int(kp["n"])
+    assert f"All {n} pairs together: mean CAR[0, +1] {mean:+.2f}%" in study
+    assert f"Kolari-Pynnönen adjusted BMP p = {kp['p_value']:.3f}" in study
+    assert "recommended for firm-specific events" in study
+    car = result.car_window(0, 1).merge(result.events[["event_id", "eps_surprise"]], on="event_id")
+    fit = sm.OLS(car["car"], sm.add_constant(car["eps_surprise"])).fit(cov_type="HC1")
+    slope = fit.params["eps_surprise"] * 100
+    assert abs(slope - 1.0) < 3 * fit.bse["eps_surprise"] * 100  # the planted 1 pp, recovered
+    assert f"each unit of eps_surprise adds {slope:+.3g} percentage points" in study
+    assert f"t = {fit.tvalues['eps_surprise']:.1f}" in study
+
+
+def test_study_sentences_name_levels_prefer_the_adjusted_test_and_warn_of_shared_dates():
+    from eventstudy.outputs.report.study_answer import pooled_sentence, regression_sentences
+
+    car = pd.DataFrame({"window_start": 0, "window_end": [1, 1, 1], "car": [0.01, 0.02, 0.06]})
+    tests = pd.DataFrame({
+        "group": "all", "window_start": 0, "window_end": 1, "measure": "return", "n": 3,
+        "test": ["bmp_t", "kp_bmp_t", "cs_t"], "p_value": [0.01, 0.2, 0.001],
+        "validity": ["recommended", "recommended", "valid"],
+    })  # fmt: skip
+    said = pooled_sentence(car, tests, (0, 1), "shared-dates")
+    assert said == (
+        "All 3 pairs together: mean CAR[0, +1] +3.00% (Kolari-Pynnönen adjusted BMP "
+        "p = 0.200, the test recommended for securities that share event dates)."
+    )
+    assert pooled_sentence(car, tests.assign(validity="valid"), (0, 1), "shared-dates") == ""
+    fit = pd.DataFrame({
+        "formula": "car ~ C(category)", "window_start": 0, "window_end": 1, "n": 40,
+        "term": ["Intercept", "C(category)[T.tariff]", "C(category)[T.chips]"],
+        "estimate": [0.001, -0.0355, 0.004], "t": [0.1, -3.5, 0.4],
+        "p_value": [0.9, 0.0012, 0.7], "p_placebo": np.nan,
+    })  # fmt: skip
+    (sentence,) = regression_sentences([(fit, True)], shared_dates=True)
+    assert sentence == (
+        "car ~ C(category) over CAR[0, +1]: category = tariff (against the base level) adds "
+        "-3.55 percentage points (t = -3.5, p = 0.001) (40 pairs; the pairs share dates, so "
+        "these usual standard errors understate the uncertainty)."
+    )
+    (none,) = regression_sentences([(fit.assign(p_value=0.5), True)])
+    assert none == "car ~ C(category) over CAR[0, +1]: no term is significant at 5% (40 pairs)."
+
+
+def test_the_folded_sentences_say_how_many_would_be_significant_by_chance():
+    from eventstudy.outputs.report.page import _sentences
+
+    p = np.r_[np.full(8, 0.01), np.full(32, 0.5)]
+    headline = pd.DataFrame({
+        "event_id": [f"e{k:02d}" for k in range(40)], "ticker": "X", "day0": "2024-01-02",
+        "car": 0.05, "test": "t-test", "p": p, "group_p": np.nan,
+    })  # fmt: skip
+    html = _sentences(headline, (0, 1), {})
+    assert html.count("<li") == 8
+    assert "3 more events significant at 5% (8 of 40 events; about 2 would be by chance" in html

@@ -85,13 +85,14 @@ def headline_frame(
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _p_words(p: float) -> str:
+def p_words(p: float) -> str:
+    """``p < 0.0001``, ``p = 0.0004`` (4 decimals below 0.001), ``p = 0.012``."""
     return "p < 0.0001" if p < 0.0001 else f"p = {p:.4f}" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _moves(rows: pd.DataFrame) -> str:
     words = [
-        f"{t} {'rose' if c > 0 else 'fell'} {abs(c) * 100:.1f}% ({name} {_p_words(p)})"
+        f"{t} {'rose' if c > 0 else 'fell'} {abs(c) * 100:.1f}% ({name} {p_words(p)})"
         for t, c, name, p in zip(rows["ticker"], rows["car"], rows["test"], rows["p"], strict=True)
     ]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
@@ -112,7 +113,7 @@ def _sentence(event_id: str, rows: pd.DataFrame, span: str) -> str:
     if np.isfinite(group):
         text += (
             f"; all {count(len(rows))} together {rows['car'].mean() * 100:+.1f}% "
-            f"(adjusted BMP {_p_words(group)})"
+            f"(adjusted BMP {p_words(group)})"
         )
     return text + "."
 

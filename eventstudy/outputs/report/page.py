@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from eventstudy.core import atomic
+from eventstudy.measures.design import study_design
 from eventstudy.outputs.report.charts import caar_chart, heatmap_chart
 from eventstudy.outputs.report.event_pages import write_event_pages
 from eventstudy.outputs.report.figures import SECTION_LIMIT, Embedder, Images, section_events
@@ -30,8 +31,9 @@ from eventstudy.outputs.report.headline import (
 from eventstudy.outputs.report.long_horizon import long_horizon_section
 from eventstudy.outputs.report.markup import DASH, count, esc, window
 from eventstudy.outputs.report.placebo import placebo_section
-from eventstudy.outputs.report.regressions import regressions_section
+from eventstudy.outputs.report.regressions import in_percent, regressions_section
 from eventstudy.outputs.report.shell import document
+from eventstudy.outputs.report.study_answer import pooled_sentence, regression_sentences
 from eventstudy.outputs.report.tables import default_window, tests_frame, tests_section
 from eventstudy.outputs.report.views import car_grid, frame_grid, headline_grid
 from eventstudy.outputs.report.volatility import volatility_section
@@ -171,9 +173,16 @@ def _sentences(headline: pd.DataFrame, shown: tuple[int, int], titles: dict[str,
         if total > len(lis)
         else ""
     )
+    events = headline["event_id"].nunique()
+    chance = (
+        f" ({count(total)} of {count(events)} events; about {count(round(events * LEVEL))} "
+        "would be by chance alone)"
+        if events >= 1 / LEVEL
+        else ""
+    )
     more = (
         f"<details><summary>{count(total - SENTENCES)} more events significant at "
-        f"{LEVEL:.0%}</summary><ul class=sentences>{''.join(lis[SENTENCES:])}{rest}</ul>"
+        f"{LEVEL:.0%}{chance}</summary><ul class=sentences>{''.join(lis[SENTENCES:])}{rest}</ul>"
         "</details>"
         if total > SENTENCES
         else ""
@@ -181,8 +190,19 @@ def _sentences(headline: pd.DataFrame, shown: tuple[int, int], titles: dict[str,
     return f"<ul class=sentences>{''.join(lis[:SENTENCES])}</ul>{more}"
 
 
+def _study_sentences(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int]) -> str:
+    """All pairs together and the second-stage regressions, in words (may be empty)."""
+    design = study_design(result.car)
+    said = [pooled_sentence(result.car, tests, shown, design)]
+    fits = [(r.to_frame(), in_percent(r)) for r in result.regressions()]
+    said += regression_sentences(fits, shared_dates=design == "shared-dates")
+    items = "".join(f"<li>{esc(text)}</li>" for text in said if text)
+    return f"<ul class='sentences study'>{items}</ul>" if items else ""
+
+
 def _answer(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int]) -> str:
-    """The first screen: the headline table, its sentences and the CAAR beside them."""
+    """The first screen: the study's and the events' sentences, the headline table and
+    the CAAR beside them."""
     headline = headline_frame(result.car, tests, shown)
     titles = {e.id: e.title for e in result.study.events}
     label = f"CAR{window(*shown)}"
@@ -190,6 +210,7 @@ def _answer(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int
     return (
         f"<section id=answer><h2>The answer: {label} per event and security</h2>"
         f"<div class=answer><div>"
+        f"{_study_sentences(result, tests, shown)}"
         f"{_sentences(headline, shown, titles)}"
         f"{headline_grid(headline)}</div>"
         f"<div>{caar_chart(result)}</div></div>"

@@ -54,6 +54,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .82rem; }
   align-items: start; }
 @media (max-width: 900px) { .answer { grid-template-columns: 1fr; } }
 ul.sentences li { margin: .3rem 0; }
+ul.study li { font-weight: 600; }
 p.warncount { margin: .6rem 0; }
 p.warncount a { color: var(--warn); font-weight: 600; }
 #search-all { padding: .3rem .5rem; min-width: 20rem; font-size: 1rem; }
