@@ -287,3 +287,23 @@ def test_the_folded_sentences_say_how_many_would_be_significant_by_chance():
     html = _sentences(headline, (0, 1), {})
     assert html.count("<li") == 8
     assert "3 more events significant at 5% (8 of 40 events; about 2 would be by chance" in html
+
+
+def test_a_regression_with_placebo_is_judged_by_its_placebo_p():
+    from eventstudy.outputs.report.study_answer import regression_sentences
+
+    fit = pd.DataFrame({
+        "formula": "car ~ C(category)", "window_start": 0, "window_end": 1, "n": 56,
+        "term": ["Intercept", "C(category)[T.export-control]", "C(category)[T.tariff]"],
+        "estimate": [-0.04, 0.0607, 0.0355], "t": [-12.4, 7.0, 3.5],
+        "p_value": [1e-17, 6e-9, 0.001], "p_placebo": [0.04, 0.0167, 0.108],
+    })  # fmt: skip
+    (sentence,) = regression_sentences([(fit, True)], shared_dates=True)
+    # tariff's usual p is 0.001, but its placebo p (0.108) is not significant: left out
+    assert sentence == (
+        "car ~ C(category) over CAR[0, +1]: category = export-control (against the base "
+        "level) adds +6.07 percentage points (t = 7.0, placebo p = 0.017, usual p < 0.0001) "
+        "(56 pairs)."
+    )
+    (none,) = regression_sentences([(fit.assign(p_placebo=0.5), True)])
+    assert "no term is significant at 5% by its placebo p (56 pairs)" in none

@@ -99,6 +99,9 @@ def regression_sentences(
     """One sentence per regression: its significant terms (at :data:`LEVEL`), the
     smallest p first, or that none is.
 
+    A regression run with the placebo (Cohn, Johnson, Liu & Wardlaw 2023) is judged by
+    its placebo p, which holds when pairs share dates; its usual p is said beside it.
+
     Parameters
     ----------
     regressions
@@ -111,25 +114,29 @@ def regression_sentences(
     """
     sentences = []
     for frame, of_car in regressions:
-        terms = frame[(frame["term"] != "Intercept") & (frame["p_value"] < LEVEL)]
-        terms = terms.sort_values("p_value", kind="stable")
+        placebo = bool(frame["p_placebo"].notna().any())
+        judge = "p_placebo" if placebo else "p_value"
+        terms = frame[(frame["term"] != "Intercept") & (frame[judge] < LEVEL)]
+        terms = terms.sort_values([judge, "p_value"], kind="stable")
         first = frame.iloc[0]
         head = f"{first['formula']} over CAR{window(first['window_start'], first['window_end'])}"
         n = count(int(first["n"]))
+        by = " by its placebo p" if placebo else ""
         if terms.empty:
-            sentences.append(f"{head}: no term is significant at {LEVEL:.0%} ({n} pairs).")
+            sentences.append(f"{head}: no term is significant at {LEVEL:.0%}{by} ({n} pairs).")
             continue
         unit = " percentage points" if of_car else ""
         said = [
-            f"{term_words(term)} adds {est * (100 if of_car else 1):+.3g}{unit} "
-            f"(t = {t:.1f}, {p_words(p)})"
-            for term, est, t, p in zip(
-                terms["term"], terms["estimate"], terms["t"], terms["p_value"], strict=True
+            f"{term_words(term)} adds {est * (100 if of_car else 1):+.3g}{unit} (t = {t:.1f}, "
+            + (f"placebo {p_words(q)}, usual {p_words(p)})" if placebo else f"{p_words(p)})")
+            for term, est, t, p, q in zip(
+                terms["term"], terms["estimate"], terms["t"], terms["p_value"],
+                terms["p_placebo"], strict=True,
             )
-        ]
+        ]  # fmt: skip
         caveat = (
             "; the pairs share dates, so these usual standard errors understate the uncertainty"
-            if shared_dates and not frame["p_placebo"].notna().any()
+            if shared_dates and not placebo
             else ""
         )
         sentences.append(f"{head}: {'; '.join(said)} ({n} pairs{caveat}).")
