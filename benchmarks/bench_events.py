@@ -6,7 +6,10 @@ For each size N two synthetic studies on one wide CSV of 2,000 sessions are time
 
 * ``firm``: N firm-specific events, 40 per firm (N / 40 firms), each event its own
   date and one security;
-* ``shared``: 40 news dates shared by N / 40 securities (the same N pairs).
+* ``shared``: 40 news dates shared by N / 40 securities (the same N pairs);
+* ``onefirm``: one security on min(N, 1,000) of its own dates (of the 1,670 sessions
+  that have a full estimation window): a single stock's news flow, whose estimation
+  windows hold its other events.
 
 The events are a CSV table (id, date[, ticker]) named by a small events YAML; the
 ``inline`` shape lists the ``firm`` events in the YAML itself (id, date, securities
@@ -43,6 +46,8 @@ from eventstudy.events.config import MAX_FILE_BYTES
 
 EXE = str(Path(sys.executable).with_name("eventstudy"))
 EVENTS_PER_FIRM = 40
+ONE_FIRM_DATES = 1000
+"""Most dates of the ``onefirm`` shape."""
 N_DAYS = 2000
 STEPS = ("validate", "run", "run --no-plots")
 """The commands timed: ``run`` draws the figures and the report (the defaults)."""
@@ -66,6 +71,9 @@ def event_rows(shape: str, n: int, tickers: list[str]) -> list[tuple[str, str, s
     if shape == "shared":
         picked = sorted(rng.choice(len(days), EVENTS_PER_FIRM, replace=False))
         return [(f"e{k:03d}", f"{days[d]:%Y-%m-%d}", None) for k, d in enumerate(picked)]
+    if shape == "onefirm":
+        picked = sorted(rng.choice(len(days), min(n, ONE_FIRM_DATES), replace=False))
+        return [(f"o{k:04d}", f"{days[d]:%Y-%m-%d}", tickers[0]) for k, d in enumerate(picked)]
     rows = []
     for firm, ticker in enumerate(tickers):
         picked = sorted(rng.choice(len(days), EVENTS_PER_FIRM, replace=False))
@@ -87,7 +95,7 @@ def write_study(folder: Path, shape: str, n: int, tickers: list[str]) -> Path:
         path.write_text("\n".join(lines) + "\n")
         return path
     rows = event_rows(shape, n, tickers)
-    columns = ["id", "date", "ticker"] if shape == "firm" else ["id", "date"]
+    columns = ["id", "date"] if shape == "shared" else ["id", "date", "ticker"]
     table = pd.DataFrame([row[: len(columns)] for row in rows], columns=columns)
     table.to_csv(folder / f"{shape}-events.csv", index=False)
     lines = ["study:", f"  name: {shape}", "  benchmark: SPY"]
@@ -120,7 +128,10 @@ def measured(args: list[str]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[4000, 20000, 100000])
-    parser.add_argument("--shapes", nargs="+", default=["firm", "shared", "inline"])
+    parser.add_argument(
+        "--shapes", nargs="+", default=["firm", "shared", "inline", "onefirm"],
+        choices=["firm", "shared", "inline", "onefirm"],
+    )  # fmt: skip
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=list(STEPS))
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="write the studies here (kept)")
@@ -151,8 +162,9 @@ def main() -> None:
                     runs = [measured(command) for _ in range(args.repeat)]
                     wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
                     peak = max(r[2] for r in runs)
+                    pairs = min(n, ONE_FIRM_DATES) if shape == "onefirm" else n
                     print(
-                        f"| {shape} | {n:,} | {step} | {wall:.2f} | {cpu:.2f} | {peak:.2f} |",
+                        f"| {shape} | {pairs:,} | {step} | {wall:.2f} | {cpu:.2f} | {peak:.2f} |",
                         flush=True,
                     )
                     if step == "validate":
