@@ -52,6 +52,7 @@ Modules: :mod:`~eventstudy.outputs.plots.style` (house style),
 
 from __future__ import annotations
 
+from eventstudy.outputs.bands import CONFIDENCE, QUANTILES, cross_section
 from eventstudy.outputs.plots.caar import CATEGORIES, plot_caar, plot_caar_category
 from eventstudy.outputs.plots.characteristics import plot_binscatter, plot_caar_deciles
 from eventstudy.outputs.plots.distribution import (
@@ -87,11 +88,10 @@ from eventstudy.outputs.plots.numbers import (
     caar,
     caar_by_category,
     car_matrix,
-    cross_section,
     default_window,
     normalised_prices,
 )
-from eventstudy.outputs.plots.style import CONFIDENCE, DPI, EVENT_SIZE, MANY_SECURITIES, QUANTILES
+from eventstudy.outputs.plots.style import DPI, EVENT_SIZE, MANY_SECURITIES
 from eventstudy.outputs.plots.timeline import TIMELINE_EVENTS, plot_timeline
 
 __all__ = [

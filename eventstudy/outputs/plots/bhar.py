@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from eventstudy.outputs.bands import CONFIDENCE
 from eventstudy.outputs.plots.style import (
-    CONFIDENCE,
     EVENT_SIZE,
     GRID,
     INK,

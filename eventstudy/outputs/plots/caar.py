@@ -7,10 +7,10 @@ import textwrap
 from itertools import cycle
 from typing import TYPE_CHECKING
 
-from eventstudy.outputs.plots.numbers import caar_by_category, cross_section, event_categories
+from eventstudy.outputs.bands import CONFIDENCE, cross_section
+from eventstudy.outputs.plots.numbers import caar_by_category, event_categories
 from eventstudy.outputs.plots.style import (
     COLORS,
-    CONFIDENCE,
     EVENT_SIZE,
     GRID,
     INK,

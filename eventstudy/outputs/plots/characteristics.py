@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eventstudy.outputs.plots.numbers import cross_section, default_window
+from eventstudy.outputs.bands import CONFIDENCE, cross_section
+from eventstudy.outputs.plots.numbers import default_window
 from eventstudy.outputs.plots.style import (
     COLORS,
-    CONFIDENCE,
     GRID,
     INK,
     _axes,

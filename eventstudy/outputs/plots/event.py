@@ -8,17 +8,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from eventstudy.outputs.bands import CONFIDENCE, cross_section
 from eventstudy.outputs.plots.numbers import (
     ANCHOR,
     _critical,
     anchored,
-    cross_section,
     event_rows,
     headline,
 )
 from eventstudy.outputs.plots.style import (
     COLORS,
-    CONFIDENCE,
     EVENT_SIZE,
     GRID,
     INK,

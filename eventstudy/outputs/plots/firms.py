@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from eventstudy.outputs.bands import CONFIDENCE
 from eventstudy.outputs.plots.numbers import default_window
 from eventstudy.outputs.plots.style import (
     COLORS,
-    CONFIDENCE,
     EVENT_SIZE,
     GRID,
     INK,

@@ -19,12 +19,8 @@ if TYPE_CHECKING:
 
     from eventstudy.pipeline.results import RunResult
 
-CONFIDENCE = 0.95
-"""Level of every confidence band and significance mark in the figures."""
 MANY_SECURITIES = 12
 """Above this many securities an event figure draws the mean and a quantile band."""
-QUANTILES = (0.10, 0.90)
-"""The quantile band drawn when there are too many securities for one line each."""
 DPI = 200
 """Resolution of the PNG figures: sharp on high-density screens and in print
 (``--svg`` writes vector files besides)."""

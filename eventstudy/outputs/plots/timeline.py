@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from eventstudy.outputs.bands import QUANTILES
 from eventstudy.outputs.plots.numbers import default_window, normalised_prices
 from eventstudy.outputs.plots.style import (
     COLORS,
@@ -16,7 +17,6 @@ from eventstudy.outputs.plots.style import (
     INK,
     MANY_SECURITIES,
     MUTED,
-    QUANTILES,
     _axes,
     _footer,
     _header,

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
+from eventstudy.outputs.bands import CONFIDENCE
 from eventstudy.outputs.plots.event import _day0_note, _event_axes_labels, _event_layout
 from eventstudy.outputs.plots.numbers import event_rows
-from eventstudy.outputs.plots.style import COLORS, CONFIDENCE, GRID, MUTED, _footer, _top_legend
+from eventstudy.outputs.plots.style import COLORS, GRID, MUTED, _footer, _top_legend
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

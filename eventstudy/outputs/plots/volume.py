@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
-from eventstudy.outputs.plots.numbers import cross_section, event_rows
+from eventstudy.outputs.bands import CONFIDENCE, cross_section
+from eventstudy.outputs.plots.numbers import event_rows
 from eventstudy.outputs.plots.style import (
     COLORS,
-    CONFIDENCE,
     DAY0,
     EVENT_SIZE,
     GRID,

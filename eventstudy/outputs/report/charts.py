@@ -2,7 +2,7 @@
 CAR paths and its news timeline (drawn by :mod:`eventstudy.outputs.report.svg`).
 
 The numbers are those of the PNG figures: the CAAR band is the cross-sectional one,
-``CAAR ± t_{0.975, N-1} · s/√N`` (see :func:`eventstudy.outputs.plots.numbers.cross_section`),
+``CAAR ± t_{0.975, N-1} · s/√N`` (:func:`eventstudy.outputs.bands.cross_section`),
 a security's band ``CAR ± t_{0.975, n_est-2} · se`` with the MacKinlay (1997) standard
 error of the running CAR (``car_se`` of abnormal_returns.csv).
 """
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from eventstudy.outputs.bands import cross_section
 from eventstudy.outputs.report.markup import window as window_label
 from eventstudy.outputs.report.svg import COLORS, Path, heatmap_svg, paths_svg, timeline_svg
 from eventstudy.outputs.selection import figure_events
@@ -36,13 +37,9 @@ def caar_chart(result: RunResult) -> str:
     frame = result.abnormal_returns
     if frame.empty:
         return ""
-    grouped = frame.groupby("rel_day", sort=True)["car"]
-    mean, sd, n = grouped.mean() * 100, grouped.std(ddof=1) * 100, grouped.count()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n_ = n.to_numpy(dtype="float64")
-        half = special.stdtrit(np.where(n_ > 1, n_ - 1, np.nan), 0.975) * sd / np.sqrt(n_)
-    days = [int(d) for d in mean.index]
-    paths = [Path("CAAR", days, mean.tolist(), (mean - half).tolist(), (mean + half).tolist())]
+    stats = cross_section(frame, "car")
+    days = [int(d) for d in stats.index]
+    paths = [Path("CAAR", days, *((stats[c] * 100).tolist() for c in ("mean", "lower", "upper")))]
     tickers = list(pd.unique(frame["ticker"]))
     if len(tickers) <= LINES:
         by = frame.groupby(["ticker", "rel_day"], sort=False)["car"].mean() * 100
@@ -51,7 +48,7 @@ def caar_chart(result: RunResult) -> str:
             paths.append(
                 Path(f"{ticker} mean", [int(d) for d in path.index], path.tolist(), color=color)
             )
-    pairs = int(n.max())  # each pair has a row on each relative day
+    pairs = int(stats["n"].max())  # each pair has a row on each relative day
     return paths_svg(paths, f"CAAR of {pairs:,} pairs with its 95% band (hover for values)")
 
 
