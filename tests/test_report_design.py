@@ -198,7 +198,7 @@ def test_the_first_screen_stacks_into_one_column_at_430_px(demo, tmp_path: Path)
         boxes = browser.send(
             "Runtime.evaluate",
             session,
-            # the answer's two boxes (headline table, CAAR figure) and the page's width
+            # the answer's two boxes (sentences, CAAR figure) and the page's width
             expression="""[Array.from(document.querySelectorAll('.answer > *'), e => {
                 const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];
             }), document.documentElement.scrollWidth]""",

@@ -1,7 +1,7 @@
 """The report page: the answer first, then the run, files, figures, tables, events, warnings.
 
 :func:`render_report` assembles one self-contained HTML page: under the title the
-headline table of the main window with its sentences and the CAAR, then every table
+answer's sentences with the CAAR, the headline table of the main window, then every table
 with all its rows (compact JSON the page's script sorts, searches and pages). Its size
 stays under 10 MB at 20,000 events: embedded figures within a budget, each event's own
 figures on its page (:mod:`eventstudy.outputs.report.event_pages`).
@@ -201,8 +201,8 @@ def _study_sentences(result: RunResult, tests: pd.DataFrame | None, shown: tuple
 
 
 def _answer(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int]) -> str:
-    """The first screen: the study's and the events' sentences, the headline table and
-    the CAAR beside them."""
+    """The first screen: the study's and the events' sentences with the CAAR beside
+    them, then the headline table across the page."""
     headline = headline_frame(result.car, tests, shown)
     titles = {e.id: e.title for e in result.study.events}
     label = f"CAR{window(*shown)}"
@@ -211,9 +211,9 @@ def _answer(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int
         f"<section id=answer><h2>The answer: {label} per event and security</h2>"
         f"<div class=answer><div>"
         f"{_study_sentences(result, tests, shown)}"
-        f"{_sentences(headline, shown, titles)}"
-        f"{headline_grid(headline)}</div>"
+        f"{_sentences(headline, shown, titles)}</div>"
         f"<div>{caar_chart(result)}</div></div>"
+        f"{headline_grid(headline)}"
         f"<p class=meta>p: the test the design calls for ({esc(tested)}): the placebo p "
         "where the placebo study ran, else the sample-quantile p, else the per-pair t "
         "(MacKinlay s.e.); for an event whose securities share a day 0 also the "
