@@ -132,6 +132,27 @@ def test_pngs_decode_at_the_expected_size(result: StudyResult, folder: Path) -> 
         assert pixels.std() > 0.05, f"{name}.png is blank"
 
 
+def test_png_bytes_equal_savefig_then_palette(result: StudyResult) -> None:
+    """The PNGs read from Agg's buffer are the bytes of matplotlib's own ``savefig`` to
+    an RGB PNG at the same dpi, quantized to the same 256-colour palette."""
+    import io
+
+    from PIL import Image
+
+    from eventstudy.outputs.plots.jobs import PNG_COMPRESSION, render
+
+    for name, kind, event in list(plots.figure_names(result))[:8]:
+        buffer = io.BytesIO()
+        plots.figure(result, kind, event).savefig(buffer, format="png", dpi=plots.DPI)
+        image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+        palette = image.quantize(
+            colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+        )
+        expected = io.BytesIO()
+        palette.save(expected, format="png", compress_level=PNG_COMPRESSION)
+        assert render(plots.figure(result, kind, event)) == expected.getvalue(), name
+
+
 def test_svgs_are_svg_without_a_timestamp(result: StudyResult, folder: Path) -> None:
     root = ET.parse(folder / "caar.svg").getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"

@@ -70,21 +70,29 @@ def render(fig: Figure, fmt: str = "png") -> bytes:
     if fmt != "png":
         fig.savefig(buffer, format=fmt, dpi=DPI)
         return buffer.getvalue()
-    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 0})
-    return _palette_png(buffer.getvalue())
+    return _palette_png(fig)
 
 
-def _palette_png(png: bytes) -> bytes:
-    """An (uncompressed) PNG of a figure as a 256-colour PNG (no dithering).
+def _palette_png(fig: Figure) -> bytes:
+    """The figure drawn by Agg at :data:`DPI` as a 256-colour PNG (no dithering).
 
     The figures are flat colours, lines and light fills: a palette keeps them exact
     to the eye at a quarter of the bytes of an RGB PNG at 200 dpi, which lets the
-    report embed four times as many figures within its budget.
+    report embed four times as many figures within its budget. The pixels are read
+    straight from Agg's buffer: the same bytes as ``savefig`` to an RGB PNG and back,
+    in about half the time (``benchmarks/bench_figures.py``).
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
+    size = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    palette = image.convert("RGB").quantize(
+        colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
     out = io.BytesIO()
     palette.save(out, format="png", compress_level=PNG_COMPRESSION)
     return out.getvalue()
