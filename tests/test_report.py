@@ -129,8 +129,9 @@ def test_report_is_self_contained(saved: dict[str, Path], page: str) -> None:
                 assert value is None or value.startswith("data:"), (tag, name, value)
     # report.html: caar_category (the subset has several categories), car_distribution,
     # timeline, the mean BHAR and CAV paths (the CAAR and the heat map are inline SVG
-    # there); each event's page: its car, ar, volume and volatility figures.
-    assert len(Page(page).all("img")) == 5
+    # there) and the CAR figures of the (up to) 5 strongest events; each event's page:
+    # its car, ar, volume and volatility figures.
+    assert len(Page(page).all("img")) == 5 + min(5, len(SUBSET))
     assert len(embedded) == 5 + 4 * len(SUBSET)
     # The embedded images are the PNG files written next to the report.
     folder = saved["report"].parent
@@ -307,7 +308,7 @@ def test_report_in_headless_chromium(saved: dict[str, Path], tmp_path: Path) -> 
 
     url, session, images, title = seen["report.html"]
     assert "US-China AI news" in title
-    assert len(images) == 5  # as in test_report_is_self_contained
+    assert len(images) == 5 + min(5, len(SUBSET))  # as in test_report_is_self_contained
     assert len(seen["election-2024/report.html"][2]) == 4
     assert "Trump wins the 2024 US presidential election" in seen["election-2024/report.html"][3]
     for url, session, images, _ in seen.values():

@@ -81,8 +81,11 @@ def test_study_figures_are_embedded_before_any_event(demo) -> None:
     tight = Embedder(images, budget=size + 1, events=SUBSET)
     assert tight.embedded == set(study)
     html = report.render_report(result, images)
-    alts = IMAGE.findall(html)  # the main page: study figures only (events have pages)
-    assert alts and all(": " not in a for a in alts)
+    alts = IMAGE.findall(html)  # the main page: study figures and the strongest events' CARs
+    strongest = [
+        f"{e}: CAR paths from day 0 (0 at day -1) with 95% bands" for e in by_p(result, SUBSET)
+    ]
+    assert [a for a in alts if ": " in a] == strongest[:5]
     assert "Mean BHAR over the longest window with a 95% band" in alts
     assert "Mean CAV over all estimated pairs with a 95% band" in alts
 
@@ -307,3 +310,14 @@ def test_a_regression_with_placebo_is_judged_by_its_placebo_p():
     )
     (none,) = regression_sentences([(fit.assign(p_placebo=0.5), True)])
     assert "no term is significant at 5% by its placebo p (56 pairs)" in none
+
+
+def test_the_main_page_embeds_the_strongest_events_in_order_of_p(demo) -> None:
+    result, images, html = demo
+    section = html[html.index("<section id=strongest>") :]
+    section = section[: section.index("</section>")]
+    ids = by_p(result, [e for e in result.event_ids if f"{e}/car" in images])[:5]
+    assert re.findall(r"<h3><a href='([a-z0-9-]+)/report.html'>", section) == ids
+    embedded = IMAGE.findall(section)
+    assert embedded == [f"{e}: CAR paths from day 0 (0 at day -1) with 95% bands" for e in ids]
+    assert "The 4 strongest events" in section  # the demo subset has 4 events

@@ -101,9 +101,9 @@ def test_500_events_pages_only_for_the_figure_events(study500, tmp_path):
     assert "<a href='models.parquet'>" not in page  # only what exists
     assert grid_rows(page, "car") == len(study500.car)  # every row, searchable
     assert grid_rows(page, "events") == len(study500.event_ids)
-    # Images: the study's timeline (the CAAR and heat map are inline SVG); each event's
-    # car and ar figures on its page.
-    assert page.count("<img src='data:image/png;base64,") == 1
+    # Images: the study's timeline (the CAAR and heat map are inline SVG) and the car
+    # figures of the 5 strongest events; each event's car and ar figures on its page.
+    assert page.count("<img src='data:image/png;base64,") == 1 + 5
     own = (tmp_path / chosen[0] / "report.html").read_text(encoding="utf-8")
     assert own.count("<img src='data:image/png;base64,") == 2
     assert grid_rows(own, "car") == (study500.car["event_id"] == chosen[0]).sum()
@@ -208,7 +208,7 @@ def test_all_figures_of_a_huge_study_still_make_a_bounded_page(study22k, tmp_pat
     shown = figure_events(study22k, report.SECTION_LIMIT)
     assert pages(page) == sorted(shown)
     assert sorted(written) == sorted(["report", *(f"{e}/report" for e in shown)])
-    assert page.count("<img src='data:image/png;base64,") == 1  # the timeline
+    assert page.count("<img src='data:image/png;base64,") == 1 + 5  # timeline, 5 strongest
     own = (tmp_path / shown[0] / "report.html").read_text(encoding="utf-8")
     assert own.count("<img src='data:image/png;base64,") == 2
 

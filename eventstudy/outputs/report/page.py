@@ -20,6 +20,7 @@ from eventstudy.core import atomic
 from eventstudy.measures.design import study_design
 from eventstudy.outputs.report.charts import caar_chart, heatmap_chart
 from eventstudy.outputs.report.event_pages import write_event_pages
+from eventstudy.outputs.report.events import EVENT_FIGURES, heading
 from eventstudy.outputs.report.figures import SECTION_LIMIT, Embedder, Images, section_events
 from eventstudy.outputs.report.grid import Column, data_table, links_json
 from eventstudy.outputs.report.headline import (
@@ -158,6 +159,8 @@ def _events_grid(result: RunResult, pages: list[str]) -> str:
 
 SENTENCES = 5
 """Sentences shown on the first screen (the smallest p first); more fold below them."""
+STRONGEST = 5
+"""Events whose CAR figure the main page shows (the smallest CAR p first)."""
 FOLDED = 50
 """Most sentences on the page; the other significant events are counted."""
 
@@ -188,6 +191,28 @@ def _sentences(headline: pd.DataFrame, shown: tuple[int, int], titles: dict[str,
         else ""
     )
     return f"<ul class=sentences>{''.join(lis[:SENTENCES])}</ul>{more}"
+
+
+def _strongest(result: RunResult, events: list[str], figures: Embedder) -> str:
+    """The CAR figures of the :data:`STRONGEST` most significant events with a page,
+    each linking to it (empty without figures)."""
+    by_id = {e.id: e for e in result.study.events}
+    shown = [e for e in events if f"{e}/car" in figures.images and e in by_id][:STRONGEST]
+    if not shown:
+        return ""
+    tickers = result.car.groupby("event_id", sort=False)["ticker"].unique()
+    caption = dict(EVENT_FIGURES)["car"]
+    body = "".join(
+        f"<h3><a href='{esc(e)}/report.html'>{esc(e)}</a>: "
+        f"{heading(by_id[e], list(tickers.get(e, [])))}</h3>"
+        + figures.figure(f"{e}/car", f"{e}: {caption}")
+        for e in shown
+    )
+    return (
+        f"<section id=strongest><h2>The {count(len(shown))} strongest events</h2>"
+        "<p class=meta>In order of their smallest CAR p; each event's page has all its "
+        f"figures and rows.</p>{body}</section>"
+    )
 
 
 def _study_sentences(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int]) -> str:
@@ -301,12 +326,14 @@ placeholder="Search every table: event id, ticker" aria-label="Search every tabl
 {description}
 <nav><p class=toc><a href="#answer">Answer</a> · <a href="#run">Run</a>
 · <a href="#files">Data files</a> · <a href="#figures">Study figures</a>
+{"· <a href='#strongest'>Strongest events</a>" if images else ""}
 · <a href="#cars">CAR per event and security</a> · <a href="#tests">Cross-sectional tests</a>
 · <a href="#events">Events ({count(len(events))} pages of {count(len(result.event_ids))})</a>
 · <a href="#warnings">Warnings ({count(len(warn_items))})</a></p></nav>
 <section id=run><h2>Run</h2>{_facts(result)}</section>
 <section id=files><h2>Data files</h2>{files_html}</section>
 <section id=figures><h2>Study figures</h2>{study_figures}</section>
+{_strongest(result, events, figures) if images else ""}
 <section id=cars><h2>CAR per event and security</h2>
 <p class=meta>Every event, security and window ({count(len(result.car))} rows of car.csv);
 t = CAR / s.e. with n<sub>est</sub> &minus; 2 degrees of freedom, two-sided p;
