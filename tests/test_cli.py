@@ -597,12 +597,12 @@ def test_interrupt_while_drawing_leaves_only_complete_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C during the figures: exit 130, one line, the CSVs complete, no temp files."""
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    def interrupted(self: Figure, *args: object, **kwargs: object) -> None:
+    def interrupted(self: FigureCanvasAgg, *args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Figure, "savefig", interrupted)
+    monkeypatch.setattr(FigureCanvasAgg, "draw", interrupted)  # every PNG is drawn by Agg
     out = tmp_path / "out"
     result = invoke("run", EVENTS, "--source", "demo", "--event", "ft-ai-talent", "--out", out)
     assert result.exit_code == 130, result.output
