@@ -78,9 +78,8 @@ def _palette_png(fig: Figure) -> bytes:
 
     The figures are flat colours, lines and light fills: a palette keeps them exact
     to the eye at a quarter of the bytes of an RGB PNG at 200 dpi, which lets the
-    report embed four times as many figures within its budget. The pixels are read
-    straight from Agg's buffer: the same bytes as ``savefig`` to an RGB PNG and back,
-    in about half the time (``benchmarks/bench_figures.py``).
+    report embed four times as many figures within its budget. Read from Agg's buffer:
+    the bytes of ``savefig`` to an RGB PNG and back, in about two thirds of the time.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
