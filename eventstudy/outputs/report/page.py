@@ -200,7 +200,8 @@ def _strongest(result: RunResult, events: list[str], figures: Embedder) -> str:
     shown = [e for e in events if f"{e}/car" in figures.images and e in by_id][:STRONGEST]
     if not shown:
         return ""
-    tickers = result.car.groupby("event_id", sort=False)["ticker"].unique()
+    mine = result.car[result.car["event_id"].isin(shown)]
+    tickers = mine.groupby("event_id", sort=False)["ticker"].unique()
     caption = dict(EVENT_FIGURES)["car"]
     body = "".join(
         f"<h3><a href='{esc(e)}/report.html'>{esc(e)}</a>: "
