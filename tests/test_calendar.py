@@ -447,7 +447,7 @@ def test_a_stale_or_broken_calendar_file_is_built_again(tmp_path, monkeypatch):
     session_calendar.__wrapped__("XNYS")
     with np.load(path, allow_pickle=False) as stored:
         arrays = {key: stored[key] for key in stored.files}
-    yesterday = arrays | {"built": np.array("2000-01-01"), "sessions": arrays["sessions"][:10]}
+    yesterday = arrays | {"end": np.array("2001-01-01"), "sessions": arrays["sessions"][:10]}
     with path.open("wb") as handle:  # another day's file: the calendar's end has moved
         np.savez(handle, **yesterday)
     assert session_calendar.__wrapped__("XNYS").sessions.equals(get_calendar("XNYS").sessions)
@@ -455,6 +455,27 @@ def test_a_stale_or_broken_calendar_file_is_built_again(tmp_path, monkeypatch):
         assert len(stored["sessions"]) == len(get_calendar("XNYS").sessions)  # rewritten
     path.write_bytes(b"not an npz file")
     assert session_calendar.__wrapped__("XNYS").sessions.equals(get_calendar("XNYS").sessions)
+
+
+def test_a_process_past_midnight_keeps_one_calendar_end(tmp_path, monkeypatch):
+    """The end of the built calendar, the file's stamp and what is read back are one day
+    (:func:`calendar_end`, fixed once per process), even when the clock passes midnight
+    between them: a run started before midnight once stamped the next day's file with
+    the day before's sessions, so that day's processes read a calendar one session short."""
+    from eventstudy.sessions import calendar as module
+
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path))
+    end = module.calendar_end()
+    assert end == f"{pd.Timestamp.now().floor('D') + pd.DateOffset(years=1):%Y-%m-%d}"
+    tomorrow = pd.Timestamp.now() + pd.Timedelta(days=1)
+    monkeypatch.setattr(pd.Timestamp, "now", classmethod(lambda cls, tz=None: tomorrow))
+    assert module.calendar_end() == end  # the clock moved, the process's end did not
+    made = module.session_calendar.__wrapped__("XNYS")
+    with np.load(tmp_path / "calendars" / "XNYS.npz", allow_pickle=False) as stored:
+        assert str(stored["end"]) == end
+    cal = get_calendar("XNYS")
+    assert made.sessions.equals(cal.sessions) and cal.last_session <= pd.Timestamp(end)
+    assert (pd.Timestamp(end) - cal.last_session).days < 5  # runs up to the end: no gap
 
 
 def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):

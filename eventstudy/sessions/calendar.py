@@ -91,12 +91,22 @@ def reach_back(mic: str, first: date) -> None:
 
 
 @cache
+def calendar_end() -> str:
+    """The last day of every calendar this process builds: a year after the day it first
+    asks (exchange_calendars' own default end). Fixed once, so that a process that runs
+    past midnight builds, stamps and reads one calendar (exchange_calendars fixes its
+    default when it is imported, which may be a day before the first build)."""
+    return f"{pd.Timestamp.now().floor('D') + pd.DateOffset(years=1):%Y-%m-%d}"
+
+
+@cache
 def get_calendar(mic: str) -> ExchangeCalendar:
-    """The exchange calendar for ``mic`` from :func:`calendar_start`, built once per process."""
+    """The exchange calendar for ``mic`` from :func:`calendar_start` to
+    :func:`calendar_end`, built once per process."""
     import exchange_calendars as xcals
 
     with _quiet():
-        return xcals.get_calendar(mic, start=calendar_start(mic))
+        return xcals.get_calendar(mic, start=calendar_start(mic), end=calendar_end())
 
 
 @dataclass(frozen=True)
@@ -131,11 +141,11 @@ def session_calendar(mic: str) -> SessionCalendar:
     rules in pandas (about 0.5 s a process on a quiet core, in every ``validate`` and
     ``run``). The sessions are therefore kept in ``<cache>/calendars/<MIC>.npz``
     (:func:`~eventstudy.core.cache_folder.default_cache_dir`; plain arrays, read without
-    pickle), valid on the day they were built by the same exchange_calendars version
-    from the same start: the calendar's end moves with today (a year ahead), so a
-    day's file holds exactly what building the calendar that day gives. A file that
-    cannot be read is built again; a cache folder that cannot be written only means
-    the next process builds the calendar too.
+    pickle), valid for the same exchange_calendars version, start and end
+    (:func:`calendar_end`: a year after the day the process first asked), so a file
+    holds exactly what building the calendar gives. A file that cannot be read is
+    built again; a cache folder that cannot be written only means the next process
+    builds the calendar too.
     """
     path = _calendar_file(mic)
     stamp = _calendar_stamp(mic)
@@ -159,7 +169,7 @@ def session_calendar(mic: str) -> SessionCalendar:
     return made
 
 
-_STAMP_KEYS = ("version", "start", "built")
+_STAMP_KEYS = ("version", "start", "end")
 
 
 def _calendar_file(mic: str) -> Path:
@@ -172,11 +182,10 @@ def _calendar_file(mic: str) -> Path:
 
 
 def _calendar_stamp(mic: str) -> list[str]:
-    """exchange_calendars' version, :func:`calendar_start` and today (its end's anchor)."""
+    """exchange_calendars' version, :func:`calendar_start` and :func:`calendar_end`."""
     from importlib import metadata
 
-    today = pd.Timestamp.now().floor("D")  # exchange_calendars' default end: a year on
-    return [metadata.version("exchange_calendars"), calendar_start(mic), f"{today:%Y-%m-%d}"]
+    return [metadata.version("exchange_calendars"), calendar_start(mic), calendar_end()]
 
 
 def sessions(mic: str) -> pd.DatetimeIndex:
