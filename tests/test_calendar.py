@@ -466,7 +466,6 @@ def test_a_process_past_midnight_keeps_one_calendar_end(tmp_path, monkeypatch):
 
     monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path))
     end = module.calendar_end()
-    assert end == f"{pd.Timestamp.now().floor('D') + pd.DateOffset(years=1):%Y-%m-%d}"
     tomorrow = pd.Timestamp.now() + pd.Timedelta(days=1)
     monkeypatch.setattr(pd.Timestamp, "now", classmethod(lambda cls, tz=None: tomorrow))
     assert module.calendar_end() == end  # the clock moved, the process's end did not
@@ -476,6 +475,22 @@ def test_a_process_past_midnight_keeps_one_calendar_end(tmp_path, monkeypatch):
     cal = get_calendar("XNYS")
     assert made.sessions.equals(cal.sessions) and cal.last_session <= pd.Timestamp(end)
     assert (pd.Timestamp(end) - cal.last_session).days < 5  # runs up to the end: no gap
+
+
+def test_the_calendar_is_built_to_calendar_end(tmp_path, monkeypatch):
+    """The built calendar, the file's stamp and the sessions read back all follow
+    :func:`calendar_end` (here a fixed day), not exchange_calendars' own default end."""
+    from eventstudy.sessions import calendar as module
+
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(module, "calendar_end", lambda: "2027-06-30")
+    monkeypatch.setattr(module, "get_calendar", module.get_calendar.__wrapped__)  # unshared
+    made = module.session_calendar.__wrapped__("XNYS")
+    assert made.last_session == pd.Timestamp("2027-06-30")  # a Wednesday, a session
+    with np.load(tmp_path / "calendars" / "XNYS.npz", allow_pickle=False) as stored:
+        assert str(stored["end"]) == "2027-06-30"
+    monkeypatch.setattr(module, "get_calendar", _no_calendar_build)
+    assert module.session_calendar.__wrapped__("XNYS").sessions.equals(made.sessions)
 
 
 def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):

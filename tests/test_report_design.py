@@ -248,6 +248,23 @@ def test_the_first_screen_says_the_pooled_answer_and_the_planted_slope(firms) ->
     assert f"t = {fit.tvalues['eps_surprise']:.1f}" in study
 
 
+def category_fit(
+    n: int,
+    levels: list[str],
+    estimate: list[float],
+    t: list[float],
+    p: list[float],
+    p_placebo: float | list[float] = np.nan,
+) -> pd.DataFrame:
+    """regression.csv rows of ``car ~ C(category)`` over CAR[0, +1]: the intercept, then
+    one term per level."""
+    return pd.DataFrame({
+        "formula": "car ~ C(category)", "window_start": 0, "window_end": 1, "n": n,
+        "term": ["Intercept", *(f"C(category)[T.{level}]" for level in levels)],
+        "estimate": estimate, "t": t, "p_value": p, "p_placebo": p_placebo,
+    })  # fmt: skip
+
+
 def test_study_sentences_name_levels_prefer_the_adjusted_test_and_warn_of_shared_dates():
     from eventstudy.outputs.report.study_answer import pooled_sentence, regression_sentences
 
@@ -263,12 +280,8 @@ def test_study_sentences_name_levels_prefer_the_adjusted_test_and_warn_of_shared
         "p = 0.200, the test recommended for securities that share event dates)."
     )
     assert pooled_sentence(car, tests.assign(validity="valid"), (0, 1), "shared-dates") == ""
-    fit = pd.DataFrame({
-        "formula": "car ~ C(category)", "window_start": 0, "window_end": 1, "n": 40,
-        "term": ["Intercept", "C(category)[T.tariff]", "C(category)[T.chips]"],
-        "estimate": [0.001, -0.0355, 0.004], "t": [0.1, -3.5, 0.4],
-        "p_value": [0.9, 0.0012, 0.7], "p_placebo": np.nan,
-    })  # fmt: skip
+    fit = category_fit(40, ["tariff", "chips"], [0.001, -0.0355, 0.004], [0.1, -3.5, 0.4],
+                       [0.9, 0.0012, 0.7])  # fmt: skip
     (sentence,) = regression_sentences([(fit, True)], shared_dates=True)
     assert sentence == (
         "car ~ C(category) over CAR[0, +1]: category = tariff (against the base level) adds "
@@ -295,12 +308,8 @@ def test_the_folded_sentences_say_how_many_would_be_significant_by_chance():
 def test_a_regression_with_placebo_is_judged_by_its_placebo_p():
     from eventstudy.outputs.report.study_answer import regression_sentences
 
-    fit = pd.DataFrame({
-        "formula": "car ~ C(category)", "window_start": 0, "window_end": 1, "n": 56,
-        "term": ["Intercept", "C(category)[T.export-control]", "C(category)[T.tariff]"],
-        "estimate": [-0.04, 0.0607, 0.0355], "t": [-12.4, 7.0, 3.5],
-        "p_value": [1e-17, 6e-9, 0.001], "p_placebo": [0.04, 0.0167, 0.108],
-    })  # fmt: skip
+    fit = category_fit(56, ["export-control", "tariff"], [-0.04, 0.0607, 0.0355],
+                       [-12.4, 7.0, 3.5], [1e-17, 6e-9, 0.001], [0.04, 0.0167, 0.108])  # fmt: skip
     (sentence,) = regression_sentences([(fit, True)], shared_dates=True)
     # tariff's usual p is 0.001, but its placebo p (0.108) is not significant: left out
     assert sentence == (

@@ -197,7 +197,7 @@ def _strongest(result: RunResult, events: list[str], figures: Embedder) -> str:
     """The CAR figures of the :data:`STRONGEST` most significant events with a page,
     each linking to it (empty without figures)."""
     by_id = {e.id: e for e in result.study.events}
-    shown = [e for e in events if f"{e}/car" in figures.images and e in by_id][:STRONGEST]
+    shown = [e for e in events if f"{e}/car" in figures.images][:STRONGEST]
     if not shown:
         return ""
     mine = result.car[result.car["event_id"].isin(shown)]
@@ -218,7 +218,7 @@ def _strongest(result: RunResult, events: list[str], figures: Embedder) -> str:
 
 def _study_sentences(result: RunResult, tests: pd.DataFrame | None, shown: tuple[int, int]) -> str:
     """All pairs together and the second-stage regressions, in words (may be empty)."""
-    design = study_design(result.car)
+    design = study_design(result.models)  # as tests.csv's validity marks
     said = [pooled_sentence(result.car, tests, shown, design)]
     fits = [(r.to_frame(), in_percent(r)) for r in result.regressions()]
     said += regression_sentences(fits, shared_dates=design == "shared-dates")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eventstudy.outputs.report.markup import esc, window
+from eventstudy.outputs.report.markup import by_p, esc, window
 from eventstudy.outputs.report.views import frame_grid
 
 if TYPE_CHECKING:
@@ -51,7 +51,5 @@ def by_first_window_p(cav: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     of their CAV over the window ``[start, end]`` (pairs without it last)."""
     pair = ["event_id", "ticker"]
     first = cav[(cav["window_start"] == start) & (cav["window_end"] == end)]
-    p = first.set_index(pair)["cav_p"]
-    key = pd.MultiIndex.from_frame(cav[pair]).map(p.to_dict().get)
-    order = pd.Series(key, index=cav.index, dtype=float)
-    return cav.assign(_p=order.to_numpy()).sort_values("_p", kind="stable").drop(columns="_p")
+    p = first.set_index(pair)["cav_p"].reindex(pd.MultiIndex.from_frame(cav[pair]))
+    return by_p(cav.assign(_p=p.to_numpy()), "_p").drop(columns="_p")
